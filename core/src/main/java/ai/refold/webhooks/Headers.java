@@ -1,0 +1,111 @@
+package ai.refold.webhooks;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * An immutable snapshot of request headers with case-insensitive names, as HTTP defines them.
+ * {@link #toString()} lists the names only, never the values.
+ */
+public final class Headers {
+
+    private static final Headers EMPTY = new Headers(new TreeMap<>(String.CASE_INSENSITIVE_ORDER));
+
+    private final TreeMap<String, List<String>> values;
+
+    private Headers(TreeMap<String, List<String>> values) {
+        this.values = values;
+    }
+
+    /** Returns headers with no entries. */
+    public static Headers empty() {
+        return EMPTY;
+    }
+
+    /**
+     * Returns a snapshot of {@code headers}; names that differ only in case are merged, values kept in order.
+     *
+     * @throws NullPointerException if the map, a name or a value is null
+     */
+    public static Headers of(Map<String, ? extends Collection<String>> headers) {
+        Builder builder = builder();
+        headers.forEach((name, list) -> list.forEach(value -> builder.add(name, value)));
+        return builder.build();
+    }
+
+    /** Returns headers holding one value for {@code name}. */
+    public static Headers of(String name, String value) {
+        return builder().add(name, value).build();
+    }
+
+    /** Returns a new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns the first value of {@code name}, if any. */
+    public Optional<String> first(String name) {
+        List<String> list = values.get(name);
+        return list == null ? Optional.empty() : Optional.of(list.get(0));
+    }
+
+    /** Returns every value of {@code name} in the order received; empty if none. */
+    public List<String> all(String name) {
+        List<String> list = values.get(name);
+        return list == null ? List.of() : list;
+    }
+
+    /** Returns the header names, in case-insensitive order. */
+    public Set<String> names() {
+        return Collections.unmodifiableSet(values.keySet());
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Headers that && values.equals(that.values);
+    }
+
+    @Override
+    public int hashCode() {
+        return values.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "Headers" + values.keySet();
+    }
+
+    /** Collects headers. Not thread-safe. */
+    public static final class Builder {
+        private TreeMap<String, List<String>> values = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+
+        private Builder() {
+        }
+
+        /**
+         * Adds a value for {@code name} after any already added.
+         *
+         * @throws NullPointerException if an argument is null
+         */
+        public Builder add(String name, String value) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value");
+            values.computeIfAbsent(name, n -> new ArrayList<>(1)).add(value);
+            return this;
+        }
+
+        /** Returns the headers added so far. */
+        public Headers build() {
+            TreeMap<String, List<String>> frozen = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            values.forEach((name, list) -> frozen.put(name, List.copyOf(list)));
+            return new Headers(frozen);
+        }
+    }
+}

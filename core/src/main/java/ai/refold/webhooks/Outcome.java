@@ -1,0 +1,61 @@
+package ai.refold.webhooks;
+
+/**
+ * What the receiver did with a delivery, and the HTTP status that says so to Refold. Refold retries any answer but
+ * 200, so only outcomes where the event is safely handled answer 200.
+ */
+public enum Outcome {
+    /** The handlers ran and succeeded; the event is recorded as done. */
+    PROCESSED(200),
+    /** The event was already processed; the handlers were not run again. */
+    DUPLICATE(200),
+    /** Acknowledge-fast mode: the event is claimed and its handlers were handed to the executor. */
+    ACCEPTED(200),
+    /** The method is not POST, PUT or PATCH. */
+    METHOD_NOT_ALLOWED(405),
+    /** The body is larger than the configured limit. */
+    PAYLOAD_TOO_LARGE(413),
+    /** The body could not be read from the connection (the client went away or was too slow). */
+    BODY_UNREADABLE(400),
+    /** No signature header, or an empty one. */
+    SIGNATURE_MISSING(401),
+    /** The signature header is not a hex HMAC-SHA256 in the expected form. */
+    SIGNATURE_MALFORMED(401),
+    /** The signature matches none of the configured keys: forged, altered, or signed with another key. */
+    SIGNATURE_MISMATCH(401),
+    /** The signature header was sent more than once with different values. */
+    SIGNATURE_AMBIGUOUS(401),
+    /** The signature is right but the body is not a JSON object this SDK can read. */
+    INVALID_PAYLOAD(400),
+    /** Another delivery of the same event is being processed right now; retry later. */
+    IN_PROGRESS(409),
+    /** A handler threw; the claim was released so that Refold's retry processes the event. */
+    HANDLER_FAILED(500),
+    /** The idempotency store could not answer; no handler ran. */
+    STORE_UNAVAILABLE(503),
+    /** Acknowledge-fast mode: the executor refused the work; nothing ran and the claim was released. */
+    OVERLOADED(503);
+
+    private final int httpStatus;
+    private final String code;
+
+    Outcome(int httpStatus) {
+        this.httpStatus = httpStatus;
+        this.code = name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Returns the HTTP status answered for this outcome. */
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    /** Returns the machine-readable code used in responses and logs, for example {@code "signature_mismatch"}. */
+    public String code() {
+        return code;
+    }
+
+    /** Returns whether this outcome acknowledges the delivery (HTTP 200), so Refold will not retry it. */
+    public boolean isAcknowledged() {
+        return httpStatus == 200;
+    }
+}

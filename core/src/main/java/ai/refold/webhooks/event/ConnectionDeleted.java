@@ -1,0 +1,35 @@
+package ai.refold.webhooks.event;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/** A linked account disconnected an app. */
+public record ConnectionDeleted(
+        String linkedAccountId,
+        String slug,
+        Optional<String> orgId,
+        Optional<String> environment,
+        Optional<String> type,
+        Optional<String> createdAt,
+        RawPayload payload) implements ConnectionEvent {
+
+    public ConnectionDeleted {
+        Objects.requireNonNull(linkedAccountId, "linkedAccountId");
+        Objects.requireNonNull(slug, "slug");
+        Objects.requireNonNull(orgId, "orgId");
+        Objects.requireNonNull(environment, "environment");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(payload, "payload");
+    }
+
+    @Override
+    public Optional<EventType> eventType() {
+        return Optional.of(EventType.CONNECTION_DELETED);
+    }
+
+    @Override
+    public Optional<String> eventName() {
+        return Optional.of(EventType.CONNECTION_DELETED.wireName());
+    }
+}

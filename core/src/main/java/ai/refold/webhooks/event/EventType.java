@@ -1,0 +1,63 @@
+package ai.refold.webhooks.event;
+
+import java.util.Optional;
+
+/**
+ * The five event types Refold documents, each with its wire name (the value of the payload's {@code event}
+ * field) and the event class it parses to.
+ */
+public enum EventType {
+    CONNECTION_CREATED("Connection Created", ConnectionCreated.class),
+    CONNECTION_DELETED("Connection Deleted", ConnectionDeleted.class),
+    CONNECTION_EXPIRED("Connection Expired", ConnectionExpired.class),
+    WORKFLOW_COMPLETED("Workflow Completed", WorkflowCompleted.class),
+    WORKFLOW_ERRORED("Workflow Errored", WorkflowErrored.class);
+
+    private static final EventType[] VALUES = values();
+
+    private final String wireName;
+    private final Class<? extends WebhookEvent> eventClass;
+
+    EventType(String wireName, Class<? extends WebhookEvent> eventClass) {
+        this.wireName = wireName;
+        this.eventClass = eventClass;
+    }
+
+    /** Returns the name as it appears on the wire, for example {@code "Workflow Errored"}. */
+    public String wireName() {
+        return wireName;
+    }
+
+    /** Returns the class that deliveries of this type parse to. */
+    public Class<? extends WebhookEvent> eventClass() {
+        return eventClass;
+    }
+
+    /** Returns whether this is one of the connection events. */
+    public boolean isConnectionEvent() {
+        return ConnectionEvent.class.isAssignableFrom(eventClass);
+    }
+
+    /** Returns whether this is one of the workflow events. */
+    public boolean isWorkflowEvent() {
+        return WorkflowEvent.class.isAssignableFrom(eventClass);
+    }
+
+    /**
+     * Returns the type whose wire name is exactly {@code wireName}, or empty for any other value (Refold may add
+     * event types; an unknown name is not an error).
+     */
+    public static Optional<EventType> fromWireName(String wireName) {
+        for (EventType type : VALUES) {
+            if (type.wireName.equals(wireName)) {
+                return Optional.of(type);
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public String toString() {
+        return wireName;
+    }
+}

@@ -1,0 +1,88 @@
+package ai.refold.webhooks.event;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * The body of a delivery exactly as received. It keeps the array it was created from without copying it, so the
+ * creator must not change that array afterwards; everything it hands out is a copy. {@link #toString()} shows the
+ * size only, never the content.
+ */
+public final class RawPayload {
+
+    private final byte[] bytes;
+
+    private RawPayload(byte[] bytes) {
+        this.bytes = bytes;
+    }
+
+    /**
+     * Wraps {@code body} without copying it.
+     *
+     * @throws NullPointerException if {@code body} is null
+     */
+    public static RawPayload of(byte[] body) {
+        return new RawPayload(Objects.requireNonNull(body, "body"));
+    }
+
+    /** Returns the number of bytes. */
+    public int size() {
+        return bytes.length;
+    }
+
+    /** Returns a copy of the bytes. */
+    public byte[] toByteArray() {
+        return bytes.clone();
+    }
+
+    /** Returns a stream over the bytes. */
+    public InputStream openStream() {
+        return new ByteArrayInputStream(bytes);
+    }
+
+    /** Returns the bytes decoded as UTF-8 (malformed sequences become U+FFFD). */
+    public String asString() {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Parses the bytes into a fresh JSON tree owned by the caller, under the default read limits.
+     *
+     * @throws InvalidPayloadException if the bytes are not JSON within the limits
+     */
+    public JsonNode json() {
+        return EventParser.standard().readTree(bytes);
+    }
+
+    /** Returns the lowercase hex SHA-256 of the bytes, a stable fingerprint for bodies with no natural key. */
+    public String sha256Hex() {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required on every Java platform", e);
+        }
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof RawPayload that && Arrays.equals(bytes, that.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(bytes);
+    }
+
+    @Override
+    public String toString() {
+        return "RawPayload[" + bytes.length + " bytes]";
+    }
+}

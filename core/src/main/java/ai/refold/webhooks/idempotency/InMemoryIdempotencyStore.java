@@ -1,0 +1,197 @@
+package ai.refold.webhooks.idempotency;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An {@link IdempotencyStore} in this JVM's memory: the default, and right for a receiver that runs as a single
+ * instance. It forgets everything on restart and knows nothing of other instances; receivers behind a load
+ * balancer need a shared store such as the JDBC one.
+ *
+ * <p>Every operation is O(1) and atomic per key; no lock is held while a handler runs. Memory is bounded by
+ * {@link Builder#maximumSize}: when full, the oldest completed entries are forgotten first (which shortens their
+ * duplicate protection), and an entry being processed is never evicted. If every slot holds a live claim, a new
+ * claim fails with {@link StoreUnavailableException}.
+ */
+public final class InMemoryIdempotencyStore implements IdempotencyStore {
+
+    private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+    private final Queue<String> completionOrder = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queueLength = new AtomicInteger();
+    private final Clock clock;
+    private final int maximumSize;
+
+    private InMemoryIdempotencyStore(Builder builder) {
+        this.clock = builder.clock;
+        this.maximumSize = builder.maximumSize;
+    }
+
+    /** Returns a store with the defaults: 100,000 entries, the system clock. */
+    public static InMemoryIdempotencyStore create() {
+        return builder().build();
+    }
+
+    /** Returns a builder with the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public ClaimResult claim(String key, String owner, Duration lease) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(lease, "lease");
+        long now = clock.millis();
+        if (entries.size() >= maximumSize && !entries.containsKey(key)) {
+            makeRoom(now);
+        }
+        ClaimResult[] result = new ClaimResult[1];
+        entries.compute(key, (k, current) -> {
+            if (current == null || current.expiresAt <= now) {
+                result[0] = ClaimResult.CLAIMED;
+                return new Entry(owner, now + lease.toMillis());
+            }
+            result[0] = current.owner == null ? ClaimResult.COMPLETED : ClaimResult.IN_PROGRESS;
+            return current;
+        });
+        return result[0];
+    }
+
+    @Override
+    public boolean complete(String key, String owner, Duration retention) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(retention, "retention");
+        long now = clock.millis();
+        boolean[] done = new boolean[1];
+        entries.computeIfPresent(key, (k, current) -> {
+            if (!owner.equals(current.owner) || current.expiresAt <= now) {
+                return current;
+            }
+            done[0] = true;
+            return new Entry(null, now + retention.toMillis());
+        });
+        if (done[0]) {
+            completionOrder.add(key);
+            if (queueLength.incrementAndGet() > 2L * maximumSize) {
+                compactQueue();
+            }
+        }
+        return done[0];
+    }
+
+    @Override
+    public boolean release(String key, String owner) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(owner, "owner");
+        boolean[] released = new boolean[1];
+        entries.computeIfPresent(key, (k, current) -> {
+            if (owner.equals(current.owner)) {
+                released[0] = true;
+                return null;
+            }
+            return current;
+        });
+        return released[0];
+    }
+
+    /** Returns the number of entries held, live or expired but not yet reclaimed. */
+    public int size() {
+        return entries.size();
+    }
+
+    // Forgets the oldest completed entries until there is room. Every completed entry has a node in the queue; a
+    // node may be stale (its key since re-claimed or evicted) and is then skipped.
+    private void makeRoom(long now) {
+        while (entries.size() >= maximumSize) {
+            String oldest = completionOrder.poll();
+            if (oldest == null) {
+                if (!removeExpiredClaims(now)) {
+                    throw new StoreUnavailableException("in-memory idempotency store is full of deliveries in "
+                            + "progress (maximum " + maximumSize + " entries)");
+                }
+                continue;
+            }
+            queueLength.decrementAndGet();
+            entries.computeIfPresent(oldest, (k, current) -> current.owner == null ? null : current);
+        }
+    }
+
+    // Rare path: full, and no completed entry left to forget. Reclaims claims whose lease ran out.
+    private boolean removeExpiredClaims(long now) {
+        return entries.values().removeIf(entry -> entry.expiresAt <= now);
+    }
+
+    // Keeps the queue proportional to the map when the same keys complete again and again.
+    private synchronized void compactQueue() {
+        if (queueLength.get() <= 2L * maximumSize) {
+            return;
+        }
+        completionOrder.clear();
+        queueLength.set(0);
+        entries.forEach((key, entry) -> {
+            if (entry.owner == null) {
+                completionOrder.add(key);
+                queueLength.incrementAndGet();
+            }
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "InMemoryIdempotencyStore[size=" + entries.size() + ", maximumSize=" + maximumSize + "]";
+    }
+
+    /** PROCESSING when owner is set, COMPLETED when it is null. */
+    private static final class Entry {
+        final String owner;
+        final long expiresAt;
+
+        Entry(String owner, long expiresAt) {
+            this.owner = owner;
+            this.expiresAt = expiresAt;
+        }
+    }
+
+    /** Configures an {@link InMemoryIdempotencyStore}. Not thread-safe. */
+    public static final class Builder {
+        private Clock clock = Clock.systemUTC();
+        private int maximumSize = 100_000;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the clock that leases and retention are measured with; tests pass a controllable one.
+         *
+         * @throws NullPointerException if {@code clock} is null
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Sets how many entries the store holds at most; 100,000 by default.
+         *
+         * @throws IllegalArgumentException if {@code maximumSize} is less than 1
+         */
+        public Builder maximumSize(int maximumSize) {
+            if (maximumSize < 1) {
+                throw new IllegalArgumentException("maximumSize must be at least 1 but was " + maximumSize);
+            }
+            this.maximumSize = maximumSize;
+            return this;
+        }
+
+        /** Builds the store. */
+        public InMemoryIdempotencyStore build() {
+            return new InMemoryIdempotencyStore(this);
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package ai.refold.webhooks.signature;
+
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+import javax.crypto.Mac;
+
+/**
+ * Checks that a delivery was signed by Refold: the signature header must hold the hex HMAC-SHA256 of the exact
+ * body bytes under one of the configured keys.
+ *
+ * <pre>{@code
+ * SignatureVerifier verifier = SignatureVerifier.builder()
+ *         .key("live", System.getenv("REFOLD_LIVE_API_KEY"))
+ *         .key("test", System.getenv("REFOLD_TEST_API_KEY"))
+ *         .build();
+ * VerificationResult result = verifier.verify(request.getHeader("x-cobalt-signature"), body);
+ * }</pre>
+ *
+ * <p>The header may be in upper or lower case hex and surrounded by white space. Digests are compared as decoded
+ * bytes in constant time; keys are tried in the order they were added and the first match is reported by label.
+ * Every outcome, including a missing or malformed header, is a {@link VerificationResult}, never an exception.
+ *
+ * <p>Instances are immutable and thread-safe. Each thread keeps its own initialised {@link Mac} per key, so a
+ * check allocates almost nothing and never calls {@code Mac.getInstance}.
+ */
+public final class SignatureVerifier {
+
+    private final SignatureScheme scheme;
+    private final SigningKey[] keys;
+    private final VerificationResult[] validResults;
+    private final ThreadLocal<State> state;
+
+    private SignatureVerifier(Builder builder) {
+        this.scheme = builder.scheme;
+        this.keys = builder.keys.toArray(new SigningKey[0]);
+        this.validResults = new VerificationResult[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            validResults[i] = new VerificationResult(VerificationResult.Status.VALID, Optional.of(keys[i].label()));
+        }
+        for (SigningKey key : keys) {
+            Hmac.newMac(key.secret()); // a key the platform rejects fails the build, not the first delivery
+        }
+        this.state = ThreadLocal.withInitial(() -> new State(keys));
+    }
+
+    /** Returns a new builder with Refold's scheme and no keys. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns the scheme this verifier reads. */
+    public SignatureScheme scheme() {
+        return scheme;
+    }
+
+    /** Returns the labels of the configured keys, in the order they are tried. */
+    public List<String> keyLabels() {
+        List<String> labels = new ArrayList<>(keys.length);
+        for (SigningKey key : keys) {
+            labels.add(key.label());
+        }
+        return List.copyOf(labels);
+    }
+
+    /**
+     * Checks {@code body} against every value the request carried in the signature header. No value is
+     * {@link VerificationResult.Status#MISSING}; several differing values are
+     * {@link VerificationResult.Status#AMBIGUOUS}, since a sender signs once.
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    public VerificationResult verify(List<String> headerValues, byte[] body) {
+        Objects.requireNonNull(headerValues, "headerValues");
+        Objects.requireNonNull(body, "body");
+        if (headerValues.isEmpty()) {
+            return VerificationResult.MISSING;
+        }
+        String first = headerValues.get(0);
+        for (int i = 1; i < headerValues.size(); i++) {
+            if (!Objects.equals(first, headerValues.get(i))) {
+                return VerificationResult.AMBIGUOUS;
+            }
+        }
+        return verify(first, body);
+    }
+
+    /**
+     * Checks {@code body} against one signature header value; a null value is
+     * {@link VerificationResult.Status#MISSING}.
+     *
+     * @throws NullPointerException if {@code body} is null
+     */
+    public VerificationResult verify(String headerValue, byte[] body) {
+        Objects.requireNonNull(body, "body");
+        if (headerValue == null) {
+            return VerificationResult.MISSING;
+        }
+        int start = 0;
+        int end = headerValue.length();
+        while (start < end && isSpace(headerValue.charAt(start))) {
+            start++;
+        }
+        while (end > start && isSpace(headerValue.charAt(end - 1))) {
+            end--;
+        }
+        if (start == end) {
+            return VerificationResult.MISSING;
+        }
+        String prefix = scheme.prefix();
+        if (!prefix.isEmpty()) {
+            if (!headerValue.regionMatches(true, start, prefix, 0, prefix.length())) {
+                return VerificationResult.MALFORMED;
+            }
+            start += prefix.length();
+        }
+        if (end - start != Hmac.LENGTH * 2) {
+            return VerificationResult.MALFORMED;
+        }
+        State local = state.get();
+        byte[] provided = local.provided;
+        for (int i = 0; i < Hmac.LENGTH; i++) {
+            int high = hexValue(headerValue.charAt(start + 2 * i));
+            int low = hexValue(headerValue.charAt(start + 2 * i + 1));
+            if ((high | low) < 0) {
+                return VerificationResult.MALFORMED;
+            }
+            provided[i] = (byte) ((high << 4) | low);
+        }
+        byte[] expected = local.expected;
+        for (int k = 0; k < keys.length; k++) {
+            Mac mac = local.macs[k];
+            mac.update(body);
+            try {
+                mac.doFinal(expected, 0);
+            } catch (javax.crypto.ShortBufferException e) {
+                throw new IllegalStateException("HMAC output buffer too small", e);
+            }
+            if (MessageDigest.isEqual(expected, provided)) {
+                return validResults[k];
+            }
+        }
+        return VerificationResult.MISMATCH;
+    }
+
+    @Override
+    public String toString() {
+        return "SignatureVerifier[header=" + scheme.headerName() + ", keys=" + keyLabels() + "]";
+    }
+
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t';
+    }
+
+    private static int hexValue(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
+    }
+
+    /** Per-thread working set: one initialised Mac per key and two digest buffers. */
+    private static final class State {
+        final Mac[] macs;
+        final byte[] provided = new byte[Hmac.LENGTH];
+        final byte[] expected = new byte[Hmac.LENGTH];
+
+        State(SigningKey[] keys) {
+            macs = new Mac[keys.length];
+            for (int i = 0; i < keys.length; i++) {
+                macs[i] = Hmac.newMac(keys[i].secret());
+            }
+        }
+    }
+
+    /** Collects the scheme and keys; validates as it goes. Not thread-safe. */
+    public static final class Builder {
+        private SignatureScheme scheme = SignatureScheme.refold();
+        private final List<SigningKey> keys = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /**
+         * Sets where the signature is read from; Refold's scheme by default.
+         *
+         * @throws NullPointerException if {@code scheme} is null
+         */
+        public Builder scheme(SignatureScheme scheme) {
+            this.scheme = Objects.requireNonNull(scheme, "scheme");
+            return this;
+        }
+
+        /**
+         * Adds a key, tried after those added before it.
+         *
+         * @throws NullPointerException     if {@code key} is null
+         * @throws IllegalArgumentException if a key with the same label was already added
+         */
+        public Builder key(SigningKey key) {
+            Objects.requireNonNull(key, "key");
+            for (SigningKey existing : keys) {
+                if (existing.label().equals(key.label())) {
+                    throw new IllegalArgumentException("a key labelled '" + key.label() + "' was already added");
+                }
+            }
+            keys.add(key);
+            return this;
+        }
+
+        /**
+         * Adds the API key {@code apiKey} under {@code label}; see {@link SigningKey#of}.
+         *
+         * @throws NullPointerException     if an argument is null
+         * @throws IllegalArgumentException if the label is blank or already used, or the key is empty
+         */
+        public Builder key(String label, String apiKey) {
+            return key(SigningKey.of(label, apiKey));
+        }
+
+        /**
+         * Builds the verifier.
+         *
+         * @throws IllegalStateException if no key was added
+         */
+        public SignatureVerifier build() {
+            if (keys.isEmpty()) {
+                throw new IllegalStateException("at least one signing key is required");
+            }
+            return new SignatureVerifier(this);
+        }
+    }
+}
