@@ -68,6 +68,8 @@ public final class WebhookReceiver {
 
     private static final Logger LOG = LoggerFactory.getLogger("ai.refold.webhooks.delivery");
     private static final Map<String, String> ALLOW = Map.of("Allow", String.join(", ", METHODS));
+    // The unread rest of an oversized body is not worth draining: ask the client to close the connection.
+    private static final Map<String, String> CLOSE = Map.of("Connection", "close");
     private static final List<Class<? extends WebhookEvent>> CONCRETE_TYPES = List.of(
             ConnectionCreated.class, ConnectionDeleted.class, ConnectionExpired.class,
             WorkflowCompleted.class, WorkflowErrored.class, UnknownEvent.class);
@@ -179,7 +181,7 @@ public final class WebhookReceiver {
             return reject(Outcome.METHOD_NOT_ALLOWED, "method " + method + " is not allowed", ALLOW, start);
         }
         if (contentLength > maxBodyBytes) {
-            return reject(Outcome.PAYLOAD_TOO_LARGE, tooLarge(), Map.of(), start);
+            return reject(Outcome.PAYLOAD_TOO_LARGE, tooLarge(), CLOSE, start);
         }
         byte[] bytes;
         try {
@@ -188,7 +190,7 @@ public final class WebhookReceiver {
             return reject(Outcome.BODY_UNREADABLE, "body could not be read", Map.of(), start);
         }
         if (bytes == null) {
-            return reject(Outcome.PAYLOAD_TOO_LARGE, tooLarge(), Map.of(), start);
+            return reject(Outcome.PAYLOAD_TOO_LARGE, tooLarge(), CLOSE, start);
         }
         return admit(new DeliveryRequest(method, headers, bytes), start);
     }
@@ -201,7 +203,7 @@ public final class WebhookReceiver {
         }
         byte[] body = request.body();
         if (body.length > maxBodyBytes) {
-            return reject(Outcome.PAYLOAD_TOO_LARGE, tooLarge(), Map.of(), start);
+            return reject(Outcome.PAYLOAD_TOO_LARGE, tooLarge(), CLOSE, start);
         }
         VerificationResult verification = verifier.verify(request.headers().all(verifier.scheme().headerName()), body);
         if (!verification.isValid()) {

@@ -1,0 +1,233 @@
+package ai.refold.webhooks.servlet;
+
+import ai.refold.webhooks.Admission;
+import ai.refold.webhooks.DeliveryContext;
+import ai.refold.webhooks.DeliveryResult;
+import ai.refold.webhooks.Headers;
+import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.event.WebhookEvent;
+
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Enumeration;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * A servlet filter that receives Refold deliveries on one path and passes every other request along.
+ *
+ * <p>In {@link Mode#ENDPOINT endpoint} mode (the default) the filter answers the delivery itself with the status
+ * the {@link WebhookReceiver} decides and a small JSON body. In {@link Mode#FORWARD forward} mode it verifies,
+ * parses and claims the delivery, then calls the rest of the chain with a request whose body reads again byte for
+ * byte and whose attributes {@link #EVENT_ATTRIBUTE} and {@link #CONTEXT_ATTRIBUTE} hold the event and its
+ * context; a 2xx answer from the application records the event as done, anything else releases it for Refold's
+ * retry. Rejections (bad signature, duplicates, ...) are answered by the filter in both modes.
+ *
+ * <p>Register it in code:
+ * <pre>{@code
+ * servletContext.addFilter("refold", RefoldWebhookFilter.builder(receiver).build())
+ *         .addMappingForUrlPatterns(null, false, "/webhooks/refold");
+ * }</pre>
+ * or in {@code web.xml}, where the filter builds its receiver from init-parameters (see {@link #init}).
+ *
+ * <p>The body is read as raw bytes from the request's input stream, never through a reader, so the signed bytes
+ * are the bytes verified. All decisions are the receiver's; this class only translates.
+ */
+public final class RefoldWebhookFilter implements Filter {
+
+    /** The request attribute that holds the {@link WebhookEvent} in forward mode. */
+    public static final String EVENT_ATTRIBUTE = "ai.refold.webhooks.event";
+
+    /** The request attribute that holds the {@link DeliveryContext} in forward mode. */
+    public static final String CONTEXT_ATTRIBUTE = "ai.refold.webhooks.context";
+
+    /** The path the filter answers on unless told otherwise. */
+    public static final String DEFAULT_PATH = "/webhooks/refold";
+
+    /** How the filter treats a delivery that passes verification. */
+    public enum Mode {
+        /** The filter runs the receiver's handlers and answers the delivery itself. */
+        ENDPOINT,
+        /** The filter hands the verified, claimed delivery to the rest of the chain. */
+        FORWARD
+    }
+
+    private final UnaryOperator<String> environment;
+    private WebhookReceiver receiver;
+    private String path;
+    private Mode mode;
+
+    /**
+     * Creates a filter to be configured by {@link #init(FilterConfig)} from {@code web.xml} init-parameters.
+     */
+    public RefoldWebhookFilter() {
+        this(System::getenv);
+    }
+
+    // For tests of the web.xml configuration: environment variables come from the given lookup.
+    RefoldWebhookFilter(UnaryOperator<String> environment) {
+        this.environment = environment;
+    }
+
+    private RefoldWebhookFilter(Builder builder) {
+        this.environment = System::getenv;
+        this.receiver = builder.receiver;
+        this.path = builder.path;
+        this.mode = builder.mode;
+    }
+
+    /**
+     * Returns a builder for a filter that delivers to {@code receiver}.
+     *
+     * @throws NullPointerException if {@code receiver} is null
+     */
+    public static Builder builder(WebhookReceiver receiver) {
+        return new Builder(Objects.requireNonNull(receiver, "receiver"));
+    }
+
+    /**
+     * Configures a filter created by the container from {@code web.xml}; a filter made by {@link #builder} ignores
+     * this. API keys are read from environment variables named in init-parameters, never written in
+     * {@code web.xml}. The parameters are {@code signing-keys} (required: {@code label=ENV_VAR} pairs separated by commas),
+     * {@code path}, {@code mode} ({@code endpoint} or {@code forward}), {@code max-body-bytes} and {@code configurer}
+     * (a {@link RefoldWebhookConfigurer} class name).
+     *
+     * @throws ServletException if the parameters are incomplete or name an unset environment variable
+     */
+    @Override
+    public void init(FilterConfig config) throws ServletException {
+        if (receiver != null) {
+            return;
+        }
+        try {
+            WebXmlConfiguration settings = WebXmlConfiguration.read(config::getInitParameter, environment);
+            this.receiver = settings.receiver();
+            this.path = settings.path();
+            this.mode = settings.mode();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new ServletException("Refold webhook filter '" + config.getFilterName() + "': " + e.getMessage(),
+                    e);
+        }
+    }
+
+    @Override
+    public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)
+            throws IOException, ServletException {
+        if (!(servletRequest instanceof HttpServletRequest request)
+                || !(servletResponse instanceof HttpServletResponse response)
+                || !path.equals(pathWithinApplication(request))) {
+            chain.doFilter(servletRequest, servletResponse);
+            return;
+        }
+        Headers headers = headers(request);
+        if (mode == Mode.ENDPOINT) {
+            write(response, receiver.receive(request.getMethod(), headers, request.getInputStream(),
+                    request.getContentLengthLong()));
+            return;
+        }
+        Admission admission = receiver.admit(request.getMethod(), headers, request.getInputStream(),
+                request.getContentLengthLong());
+        if (!admission.isAdmitted()) {
+            write(response, admission.rejection());
+            return;
+        }
+        ReplayableRequest replay = new ReplayableRequest(request, admission.event().payload());
+        replay.setAttribute(EVENT_ATTRIBUTE, admission.event());
+        replay.setAttribute(CONTEXT_ATTRIBUTE, admission.context());
+        try {
+            chain.doFilter(replay, response);
+        } catch (IOException | ServletException | RuntimeException | Error e) {
+            admission.fail(e);
+            throw e;
+        }
+        admission.finish(response.getStatus());
+    }
+
+    /** Returns the path this filter answers on. */
+    public String path() {
+        return path;
+    }
+
+    /** Returns the mode this filter runs in. */
+    public Mode mode() {
+        return mode;
+    }
+
+    @Override
+    public String toString() {
+        return "RefoldWebhookFilter[path=" + path + ", mode=" + mode + ", receiver=" + receiver + "]";
+    }
+
+    private static String pathWithinApplication(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        String contextPath = request.getContextPath();
+        return contextPath.isEmpty() || !uri.startsWith(contextPath) ? uri : uri.substring(contextPath.length());
+    }
+
+    private static Headers headers(HttpServletRequest request) {
+        Headers.Builder headers = Headers.builder();
+        for (Enumeration<String> names = request.getHeaderNames(); names.hasMoreElements(); ) {
+            String name = names.nextElement();
+            for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements(); ) {
+                headers.add(name, values.nextElement());
+            }
+        }
+        return headers.build();
+    }
+
+    private static void write(HttpServletResponse response, DeliveryResult result) throws IOException {
+        response.setStatus(result.status());
+        result.responseHeaders().forEach(response::setHeader);
+        byte[] body = result.responseBody().getBytes(StandardCharsets.UTF_8);
+        response.setContentType(DeliveryResult.CONTENT_TYPE);
+        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    /** Configures a {@link RefoldWebhookFilter} made in code. Not thread-safe. */
+    public static final class Builder {
+        private final WebhookReceiver receiver;
+        private String path = DEFAULT_PATH;
+        private Mode mode = Mode.ENDPOINT;
+
+        private Builder(WebhookReceiver receiver) {
+            this.receiver = receiver;
+        }
+
+        /**
+         * Sets the path, within the application, the filter answers on; {@value #DEFAULT_PATH} by default.
+         *
+         * @throws NullPointerException     if {@code path} is null
+         * @throws IllegalArgumentException if {@code path} does not start with '/'
+         */
+        public Builder path(String path) {
+            this.path = WebXmlConfiguration.checkPath(path);
+            return this;
+        }
+
+        /**
+         * Sets the mode; {@link Mode#ENDPOINT} by default.
+         *
+         * @throws NullPointerException if {@code mode} is null
+         */
+        public Builder mode(Mode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** Builds the filter. */
+        public RefoldWebhookFilter build() {
+            return new RefoldWebhookFilter(this);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package ai.refold.webhooks.servlet;
+
+import ai.refold.webhooks.WebhookReceiver;
+
+import java.lang.reflect.InvocationTargetException;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * Reads the filter's {@code web.xml} init-parameters:
+ * <table>
+ *   <caption>init-parameters</caption>
+ *   <tr><th>name</th><th>meaning</th><th>default</th></tr>
+ *   <tr><td>{@code signing-keys}</td><td>required: {@code label=ENV_VAR} pairs separated by commas, for example
+ *       {@code live=REFOLD_LIVE_API_KEY,test=REFOLD_TEST_API_KEY}; each key is read from the named environment
+ *       variable</td><td></td></tr>
+ *   <tr><td>{@code path}</td><td>path within the application to answer on</td><td>{@code /webhooks/refold}</td></tr>
+ *   <tr><td>{@code mode}</td><td>{@code endpoint} or {@code forward}</td><td>{@code endpoint}</td></tr>
+ *   <tr><td>{@code max-body-bytes}</td><td>largest body accepted</td><td>1048576</td></tr>
+ *   <tr><td>{@code configurer}</td><td>class name of a {@link RefoldWebhookConfigurer} with a public no-argument
+ *       constructor, which registers handlers and sets the store</td><td>none</td></tr>
+ * </table>
+ */
+record WebXmlConfiguration(WebhookReceiver receiver, String path, RefoldWebhookFilter.Mode mode) {
+
+    static WebXmlConfiguration read(UnaryOperator<String> parameters, UnaryOperator<String> environment) {
+        WebhookReceiver.Builder builder = WebhookReceiver.builder();
+        String keys = parameters.apply("signing-keys");
+        if (keys == null || keys.isBlank()) {
+            throw new IllegalArgumentException("init-parameter 'signing-keys' is required, for example "
+                    + "live=REFOLD_LIVE_API_KEY,test=REFOLD_TEST_API_KEY");
+        }
+        for (String pair : keys.split(",")) {
+            int equals = pair.indexOf('=');
+            if (equals <= 0 || equals == pair.length() - 1) {
+                throw new IllegalArgumentException("'signing-keys' entries must be label=ENV_VAR, not '"
+                        + pair.trim() + "'");
+            }
+            String label = pair.substring(0, equals).trim();
+            String variable = pair.substring(equals + 1).trim();
+            String apiKey = environment.apply(variable);
+            if (apiKey == null || apiKey.isBlank()) {
+                throw new IllegalArgumentException("environment variable " + variable + " for signing key '"
+                        + label + "' is not set");
+            }
+            builder.signingKey(label, apiKey.trim());
+        }
+        String maxBody = parameters.apply("max-body-bytes");
+        if (maxBody != null && !maxBody.isBlank()) {
+            try {
+                builder.maxBodyBytes(Integer.parseInt(maxBody.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'max-body-bytes' must be a whole number of bytes, not '"
+                        + maxBody.trim() + "'");
+            }
+        }
+        String configurer = parameters.apply("configurer");
+        if (configurer != null && !configurer.isBlank()) {
+            instantiate(configurer.trim()).configure(builder);
+        }
+        String path = parameters.apply("path");
+        String mode = parameters.apply("mode");
+        return new WebXmlConfiguration(builder.build(),
+                path == null || path.isBlank() ? RefoldWebhookFilter.DEFAULT_PATH : checkPath(path.trim()),
+                mode == null || mode.isBlank() ? RefoldWebhookFilter.Mode.ENDPOINT : mode(mode.trim()));
+    }
+
+    static String checkPath(String path) {
+        Objects.requireNonNull(path, "path");
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("path must start with '/', not '" + path + "'");
+        }
+        return path;
+    }
+
+    private static RefoldWebhookFilter.Mode mode(String value) {
+        try {
+            return RefoldWebhookFilter.Mode.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'mode' must be endpoint or forward, not '" + value + "'");
+        }
+    }
+
+    private static RefoldWebhookConfigurer instantiate(String className) {
+        try {
+            Class<?> type = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+            if (!RefoldWebhookConfigurer.class.isAssignableFrom(type)) {
+                throw new IllegalArgumentException("'configurer' class " + className + " does not implement "
+                        + RefoldWebhookConfigurer.class.getName());
+            }
+            return (RefoldWebhookConfigurer) type.getDeclaredConstructor().newInstance();
+        } catch (ClassNotFoundException e) {
+            throw new IllegalArgumentException("'configurer' class " + className + " was not found");
+        } catch (NoSuchMethodException | InstantiationException | IllegalAccessException e) {
+            throw new IllegalArgumentException("'configurer' class " + className
+                    + " needs a public constructor without arguments");
+        } catch (InvocationTargetException e) {
+            throw new IllegalArgumentException("'configurer' class " + className + " failed to construct: "
+                    + e.getCause());
+        }
+    }
+}
