@@ -1,0 +1,153 @@
+package ai.refold.webhooks.benchmarks;
+
+import ai.refold.webhooks.DeliveryResult;
+import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.event.EventParser;
+import ai.refold.webhooks.event.WebhookEvent;
+import ai.refold.webhooks.event.WorkflowErrored;
+import ai.refold.webhooks.signature.SignatureVerifier;
+import ai.refold.webhooks.signature.VerificationResult;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The SDK's per-delivery costs side by side with the floor: a reused HMAC-SHA256 {@link Mac} over the body and a
+ * constant-time compare with the already-decoded signature, which any verifier must pay. Run with
+ * {@code -prof gc} for allocation per operation.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(2)
+public class VerificationBenchmark {
+
+    /** Body size in bytes: the documented sample compacted, then padded to 4 KiB and 64 KiB. */
+    @Param({"221", "4096", "65536"})
+    public int size;
+
+    private static final int DELIVERIES = 512;
+
+    private Deliveries deliveries;
+    private byte[][] decodedSignatures;
+    private Mac floorMac;
+    private final byte[] floorBuffer = new byte[32];
+    private SignatureVerifier verifier;
+    private EventParser parser;
+    private WebhookReceiver receiver;
+    private int next;
+
+    @Setup(Level.Trial)
+    public void setUp() throws GeneralSecurityException {
+        deliveries = new Deliveries(size, DELIVERIES);
+        decodedSignatures = new byte[DELIVERIES][];
+        for (int i = 0; i < DELIVERIES; i++) {
+            decodedSignatures[i] = HexFormat.of().parseHex(deliveries.signatures[i]);
+        }
+        floorMac = Mac.getInstance("HmacSHA256");
+        floorMac.init(new SecretKeySpec(Deliveries.API_KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        verifier = SignatureVerifier.builder().key("live", Deliveries.API_KEY).build();
+        parser = EventParser.standard();
+        receiver = WebhookReceiver.builder()
+                .signingKey("live", Deliveries.API_KEY)
+                .maxBodyBytes(1 << 20)
+                .retention(Duration.ofMinutes(1))
+                // Each reading of this clock is an hour later, so a delivery seen on the previous lap over the
+                // fixed set of bodies has expired and is claimed, processed and completed again.
+                .clock(new LeapingClock())
+                .on(WorkflowErrored.class, (event, context) -> { })
+                .build();
+        for (int i = 0; i < DELIVERIES; i++) {
+            DeliveryResult check = receiver.receive(deliveries.requests[i]);
+            if (check.status() != 200 || !verifier.verify(deliveries.signatures[i], deliveries.bodies[i]).isValid()) {
+                throw new IllegalStateException("benchmark fixture is not a valid delivery: " + check.message());
+            }
+        }
+    }
+
+    private int index() {
+        int i = next;
+        next = i + 1 == DELIVERIES ? 0 : i + 1;
+        return i;
+    }
+
+    /** The floor: HMAC-SHA256 of the body with a reused Mac and a constant-time compare of decoded bytes. */
+    @Benchmark
+    public boolean floor() throws GeneralSecurityException {
+        int i = index();
+        floorMac.update(deliveries.bodies[i]);
+        floorMac.doFinal(floorBuffer, 0);
+        return MessageDigest.isEqual(floorBuffer, decodedSignatures[i]);
+    }
+
+    /** The SDK's verification from the header value as received. */
+    @Benchmark
+    public VerificationResult verify() {
+        int i = index();
+        return verifier.verify(deliveries.signatures[i], deliveries.bodies[i]);
+    }
+
+    /** The SDK's parsing of a verified body into a typed event. */
+    @Benchmark
+    public WebhookEvent parse() {
+        return parser.parse(deliveries.bodies[index()]);
+    }
+
+    /** The whole pipeline: verify, parse, key, in-memory claim, a no-op handler, complete. */
+    @Benchmark
+    public DeliveryResult pipeline() {
+        return receiver.receive(deliveries.requests[index()]);
+    }
+
+    /** A clock that moves an hour forward every time it is read. */
+    static final class LeapingClock extends Clock {
+        private long millis;
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public long millis() {
+            millis += 3_600_000L;
+            return millis;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis());
+        }
+    }
+}
