@@ -29,6 +29,20 @@ import javax.crypto.Mac;
  */
 public final class SignatureVerifier {
 
+    // Value of each ASCII hex digit, -1 for every other character.
+    private static final byte[] HEX_VALUES = new byte[128];
+
+    static {
+        java.util.Arrays.fill(HEX_VALUES, (byte) -1);
+        for (int i = 0; i < 10; i++) {
+            HEX_VALUES['0' + i] = (byte) i;
+        }
+        for (int i = 0; i < 6; i++) {
+            HEX_VALUES['a' + i] = (byte) (10 + i);
+            HEX_VALUES['A' + i] = (byte) (10 + i);
+        }
+    }
+
     private final SignatureScheme scheme;
     private final SigningKey[] keys;
     private final VerificationResult[] validResults;
@@ -156,16 +170,7 @@ public final class SignatureVerifier {
     }
 
     private static int hexValue(char c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
+        return c < HEX_VALUES.length ? HEX_VALUES[c] : -1;
     }
 
     /** Per-thread working set: one initialised Mac per key and two digest buffers. */
