@@ -1,0 +1,147 @@
+package ai.refold.webhooks.benchmarks;
+
+import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.event.WorkflowErrored;
+import ai.refold.webhooks.servlet.RefoldWebhookFilter;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Deliveries per second through {@link RefoldWebhookFilter} in an embedded Jetty 12, against the same server
+ * answering 200 from a bare servlet that reads the body, both on loopback. Each run is bounded in count and in
+ * time and stops by itself.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar ai.refold.webhooks.benchmarks.HttpLoadCheck [deliveries] [seconds] [threads]
+ * </pre>
+ */
+public final class HttpLoadCheck {
+
+    private HttpLoadCheck() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int deliveries = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+        int threads = args.length > 2 ? Integer.parseInt(args[2]) : 8;
+        AtomicInteger handled = new AtomicInteger();
+        WebhookReceiver receiver = WebhookReceiver.builder()
+                .signingKey("live", Deliveries.API_KEY)
+                .on(WorkflowErrored.class, (event, context) -> handled.incrementAndGet())
+                .build();
+
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler();
+        context.setContextPath("/");
+        context.addServlet(new ServletHolder(new BareServlet()), "/");
+        context.addFilter(new FilterHolder(RefoldWebhookFilter.builder(receiver).build()), "/webhooks/refold",
+                EnumSet.of(DispatcherType.REQUEST));
+        server.setHandler(context);
+        server.start();
+        try {
+            String base = "http://127.0.0.1:" + connector.getLocalPort();
+            int warmup = Math.max(1, deliveries / 10);
+            Deliveries bodies = new Deliveries(Deliveries.SAMPLE_SIZE, 2 * warmup + 2 * deliveries);
+            run(base + "/bare", bodies, 0, warmup, seconds, threads);
+            run(base + "/webhooks/refold", bodies, warmup, warmup, seconds, threads);
+            Result bare = run(base + "/bare", bodies, 2 * warmup, deliveries, seconds, threads);
+            Result filter = run(base + "/webhooks/refold", bodies, 2 * warmup + deliveries, deliveries, seconds,
+                    threads);
+            System.out.printf(Locale.ROOT, "bare servlet:   %,d deliveries in %.2f s = %,.0f/s (non-200: %d)%n",
+                    bare.count, bare.seconds, bare.perSecond(), bare.failures);
+            System.out.printf(Locale.ROOT, "refold filter:  %,d deliveries in %.2f s = %,.0f/s (non-200: %d)%n",
+                    filter.count, filter.seconds, filter.perSecond(), filter.failures);
+            System.out.printf(Locale.ROOT, "ratio filter / bare = %.2f; handler runs = %,d%n",
+                    filter.perSecond() / bare.perSecond(), handled.get());
+            if (bare.failures > 0 || filter.failures > 0) {
+                System.exit(1);
+            }
+        } finally {
+            server.stop();
+        }
+    }
+
+    private static Result run(String url, Deliveries bodies, int from, int count, int seconds, int threads)
+            throws InterruptedException {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        URI uri = URI.create(url);
+        AtomicInteger next = new AtomicInteger(from);
+        AtomicLong failures = new AtomicLong();
+        AtomicInteger done = new AtomicInteger();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        long start = System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        for (int t = 0; t < threads; t++) {
+            pool.execute(() -> {
+                int i;
+                while ((i = next.getAndIncrement()) < from + count && System.nanoTime() < deadline) {
+                    HttpRequest request = HttpRequest.newBuilder(uri)
+                            .header("content-type", "application/json")
+                            .header("x-cobalt-signature", bodies.signatures[i])
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(bodies.bodies[i]))
+                            .build();
+                    try {
+                        HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
+                        if (response.statusCode() != 200) {
+                            failures.incrementAndGet();
+                        }
+                    } catch (IOException e) {
+                        failures.incrementAndGet();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    done.incrementAndGet();
+                }
+            });
+        }
+        pool.shutdown();
+        pool.awaitTermination(seconds + 30L, TimeUnit.SECONDS);
+        return new Result(done.get(), (System.nanoTime() - start) / 1e9, failures.get());
+    }
+
+    private record Result(int count, double seconds, long failures) {
+        double perSecond() {
+            return count / seconds;
+        }
+    }
+
+    /** Reads the body and answers 200, as the cheapest possible receiver would. */
+    private static final class BareServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            request.getInputStream().readAllBytes();
+            response.setStatus(200);
+        }
+    }
+}
