@@ -276,7 +276,12 @@ public final class WebhookReceiver {
                 handler.handle(event, context);
             }
             return null;
-        } catch (Exception e) {
+        } catch (Throwable e) {
+            // Errors too: an escaping AssertionError or StackOverflowError would leave the claim held until its
+            // lease ran out, and every retry meanwhile would be answered 409.
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             return e;
         }
     }
