@@ -420,7 +420,7 @@ public final class WebhookReceiver {
         return length == buffer.length ? buffer : Arrays.copyOf(buffer, length);
     }
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // generic array creation
     private static Map<Class<?>, EventHandler<WebhookEvent>[]> route(List<Registration> handlers) {
         Map<Class<?>, EventHandler<WebhookEvent>[]> routes = new IdentityHashMap<>();
         for (Class<? extends WebhookEvent> type : CONCRETE_TYPES) {
