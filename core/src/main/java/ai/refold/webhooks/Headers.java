@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -74,7 +75,12 @@ public final class Headers {
 
     @Override
     public int hashCode() {
-        return values.hashCode();
+        // Must agree with the case-insensitive equals: hash the names as lower case.
+        int hash = 0;
+        for (Map.Entry<String, List<String>> entry : values.entrySet()) {
+            hash += entry.getKey().toLowerCase(Locale.ROOT).hashCode() ^ entry.getValue().hashCode();
+        }
+        return hash;
     }
 
     @Override

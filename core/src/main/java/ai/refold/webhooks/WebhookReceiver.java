@@ -278,7 +278,12 @@ public final class WebhookReceiver {
                 handler.handle(event, context);
             }
             return null;
-        } catch (Exception e) {
+        } catch (Throwable e) {
+            // Errors too: an escaping AssertionError or StackOverflowError would leave the claim held until its
+            // lease ran out, and every retry meanwhile would be answered 409.
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             return e;
         }
     }
@@ -417,7 +422,7 @@ public final class WebhookReceiver {
         return length == buffer.length ? buffer : Arrays.copyOf(buffer, length);
     }
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // generic array creation
     private static Map<Class<?>, EventHandler<WebhookEvent>[]> route(List<Registration> handlers) {
         Map<Class<?>, EventHandler<WebhookEvent>[]> routes = new IdentityHashMap<>();
         for (Class<? extends WebhookEvent> type : CONCRETE_TYPES) {

@@ -1,5 +1,6 @@
 package ai.refold.webhooks.event;
 
+import com.fasterxml.jackson.core.ErrorReportConfiguration;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
@@ -67,8 +68,15 @@ public final class EventParser {
                 .maxNameLength(limits.maxNameLength())
                 .maxDocumentLength(limits.maxDocumentLength())
                 .build();
-        this.factory = JsonFactory.builder().streamReadConstraints(constraints).build();
-        this.treeMapper = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(constraints).build())
+        // Jackson quotes the offending token in its messages; report none of it, so no message repeats the body.
+        ErrorReportConfiguration quoteNothing = ErrorReportConfiguration.builder()
+                .maxErrorTokenLength(0)
+                .maxRawContentLength(0)
+                .build();
+        this.factory = JsonFactory.builder().streamReadConstraints(constraints)
+                .errorReportConfiguration(quoteNothing).build();
+        this.treeMapper = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(constraints)
+                        .errorReportConfiguration(quoteNothing).build())
                 .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .build();

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
-    private final Queue<String> completionOrder = new ConcurrentLinkedQueue<>();
+    private final Queue<Completion> completionOrder = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queueLength = new AtomicInteger();
     private final Clock clock;
     private final int maximumSize;
@@ -68,21 +68,21 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(retention, "retention");
         long now = clock.millis();
-        boolean[] done = new boolean[1];
+        Entry[] done = new Entry[1];
         entries.computeIfPresent(key, (k, current) -> {
             if (!owner.equals(current.owner) || current.expiresAt <= now) {
                 return current;
             }
-            done[0] = true;
-            return new Entry(null, now + retention.toMillis());
+            done[0] = new Entry(null, now + retention.toMillis());
+            return done[0];
         });
-        if (done[0]) {
-            completionOrder.add(key);
+        if (done[0] != null) {
+            completionOrder.add(new Completion(key, done[0]));
             if (queueLength.incrementAndGet() > 2L * maximumSize) {
                 compactQueue();
             }
         }
-        return done[0];
+        return done[0] != null;
     }
 
     @Override
@@ -106,10 +106,11 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     }
 
     // Forgets the oldest completed entries until there is room. Every completed entry has a node in the queue; a
-    // node may be stale (its key since re-claimed or evicted) and is then skipped.
+    // node may be stale (its key since re-claimed, completed again or evicted) and is then skipped: only the node
+    // of the entry's latest completion may evict it, so a key completed again keeps its new place in the order.
     private void makeRoom(long now) {
         while (entries.size() >= maximumSize) {
-            String oldest = completionOrder.poll();
+            Completion oldest = completionOrder.poll();
             if (oldest == null) {
                 if (!removeExpiredClaims(now)) {
                     throw new StoreUnavailableException("in-memory idempotency store is full of deliveries in "
@@ -118,7 +119,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
                 continue;
             }
             queueLength.decrementAndGet();
-            entries.computeIfPresent(oldest, (k, current) -> current.owner == null ? null : current);
+            entries.computeIfPresent(oldest.key, (k, current) -> current == oldest.entry ? null : current);
         }
     }
 
@@ -136,7 +137,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         queueLength.set(0);
         entries.forEach((key, entry) -> {
             if (entry.owner == null) {
-                completionOrder.add(key);
+                completionOrder.add(new Completion(key, entry));
                 queueLength.incrementAndGet();
             }
         });
@@ -156,6 +157,10 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
             this.owner = owner;
             this.expiresAt = expiresAt;
         }
+    }
+
+    /** A completed entry's place in the eviction order; stale once the key maps to another entry. */
+    private record Completion(String key, Entry entry) {
     }
 
     /** Configures an {@link InMemoryIdempotencyStore}. Not thread-safe. */

@@ -1,0 +1,149 @@
+package ai.refold.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.refold.webhooks.event.EventType;
+import ai.refold.webhooks.event.SamplePayloads;
+import ai.refold.webhooks.event.WorkflowErrored;
+import ai.refold.webhooks.signature.WebhookSigner;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+class AcknowledgeFastTest {
+
+    private static final String API_KEY = "test-api-key-0123456789";
+    private static final byte[] BODY = SamplePayloads.of(EventType.WORKFLOW_ERRORED);
+
+    private final ManualExecutor executor = new ManualExecutor();
+    private final List<String> calls = new ArrayList<>();
+
+    private static DeliveryRequest signed(byte[] body) {
+        return DeliveryRequest.of("POST", Headers.of("x-cobalt-signature", WebhookSigner.of(API_KEY).sign(body)),
+                body);
+    }
+
+    @Test
+    void answers200AtOnceAndRunsTheHandlerLaterOnTheExecutor() {
+        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("test", API_KEY).acknowledgeFast(executor)
+                .on(WorkflowErrored.class, (event, context) -> calls.add(event.instanceId()))
+                .build();
+
+        DeliveryResult result = receiver.receive(signed(BODY));
+
+        assertThat(result.outcome()).isEqualTo(Outcome.ACCEPTED);
+        assertThat(result.status()).isEqualTo(200);
+        assertThat(result.idempotencyKey()).contains("workflow-errored:-:656f308b9144bb8f183bfc7b");
+        assertThat(calls).isEmpty();
+        assertThat(executor.pending()).isEqualTo(1);
+        assertThat(receiver.receive(signed(BODY)).outcome()).isEqualTo(Outcome.IN_PROGRESS);
+
+        executor.runAll();
+
+        assertThat(calls).containsExactly("656f308b9144bb8f183bfc7b");
+        assertThat(receiver.receive(signed(BODY)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(executor.pending()).isZero();
+    }
+
+    @Test
+    void runsHandlersOnTheExecutorsThread() throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor(task -> new Thread(task, "refold-handler-1"));
+        try {
+            CountDownLatch done = new CountDownLatch(1);
+            ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+            WebhookReceiver receiver = WebhookReceiver.builder().signingKey("test", API_KEY).acknowledgeFast(pool)
+                    .onAny((event, context) -> {
+                        seen.add(Thread.currentThread().getName());
+                        done.countDown();
+                    })
+                    .build();
+
+            DeliveryResult result = receiver.receive(signed(BODY));
+
+            assertThat(result.outcome()).isEqualTo(Outcome.ACCEPTED);
+            assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(seen).containsExactly("refold-handler-1");
+        } finally {
+            pool.shutdown();
+            assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void releasesTheEventWhenTheHandlerFailsSoALaterCopyIsProcessed() {
+        AtomicInteger attempts = new AtomicInteger();
+        AtomicInteger successes = new AtomicInteger();
+        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("test", API_KEY).acknowledgeFast(executor)
+                .onAny((event, context) -> {
+                    if (attempts.incrementAndGet() == 1) {
+                        throw new IllegalStateException("first attempt fails");
+                    }
+                    successes.incrementAndGet();
+                })
+                .build();
+
+        assertThat(receiver.receive(signed(BODY)).outcome()).isEqualTo(Outcome.ACCEPTED);
+        executor.runAll();
+        assertThat(receiver.receive(signed(BODY)).outcome()).isEqualTo(Outcome.ACCEPTED);
+        executor.runAll();
+
+        assertThat(attempts).hasValue(2);
+        assertThat(successes).hasValue(1);
+        assertThat(receiver.receive(signed(BODY)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(executor.pending()).isZero();
+    }
+
+    @Test
+    void answers503AndReleasesTheClaimWhenTheExecutorRefuses() {
+        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("test", API_KEY).acknowledgeFast(executor)
+                .onAny((event, context) -> calls.add("ran"))
+                .build();
+        executor.rejecting = true;
+
+        DeliveryResult refused = receiver.receive(signed(BODY));
+
+        assertThat(refused.outcome()).isEqualTo(Outcome.OVERLOADED);
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(calls).isEmpty();
+
+        executor.rejecting = false;
+        assertThat(receiver.receive(signed(BODY)).outcome()).isEqualTo(Outcome.ACCEPTED);
+        executor.runAll();
+        assertThat(calls).containsExactly("ran");
+    }
+
+    /** Queues work until the test runs it, or refuses it. */
+    static final class ManualExecutor implements Executor {
+        private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+        volatile boolean rejecting;
+
+        @Override
+        public void execute(Runnable task) {
+            if (rejecting) {
+                throw new RejectedExecutionException("queue is full");
+            }
+            tasks.add(task);
+        }
+
+        int pending() {
+            return tasks.size();
+        }
+
+        void runAll() {
+            Runnable task;
+            while ((task = tasks.poll()) != null) {
+                task.run();
+            }
+        }
+    }
+}
