@@ -147,7 +147,7 @@ public final class EventParser {
             if (parser.nextToken() != null) {
                 throw malformed("content after the top-level object", null);
             }
-            return toEvent(fields, repeated, RawPayload.of(body));
+            return toEvent(fields, repeated, RawPayload.of(body, this));
         } catch (StreamConstraintsException e) {
             throw new InvalidPayloadException(InvalidPayloadException.Reason.LIMIT_EXCEEDED,
                     "body exceeds a read limit: " + firstLine(e.getOriginalMessage()), e);

@@ -19,9 +19,11 @@ import java.util.Objects;
 public final class RawPayload {
 
     private final byte[] bytes;
+    private final EventParser parser;
 
-    private RawPayload(byte[] bytes) {
+    private RawPayload(byte[] bytes, EventParser parser) {
         this.bytes = bytes;
+        this.parser = parser;
     }
 
     /**
@@ -30,7 +32,12 @@ public final class RawPayload {
      * @throws NullPointerException if {@code body} is null
      */
     public static RawPayload of(byte[] body) {
-        return new RawPayload(Objects.requireNonNull(body, "body"));
+        return new RawPayload(Objects.requireNonNull(body, "body"), EventParser.standard());
+    }
+
+    // The parser that read the body, so that json() applies the same read limits.
+    static RawPayload of(byte[] body, EventParser parser) {
+        return new RawPayload(body, parser);
     }
 
     /** Returns the number of bytes. */
@@ -54,12 +61,13 @@ public final class RawPayload {
     }
 
     /**
-     * Parses the bytes into a fresh JSON tree owned by the caller, under the default read limits.
+     * Parses the bytes into a fresh JSON tree owned by the caller, under the read limits of the parser that
+     * produced this payload (the default limits for {@link #of}).
      *
      * @throws InvalidPayloadException if the bytes are not JSON within the limits
      */
     public JsonNode json() {
-        return EventParser.standard().readTree(bytes);
+        return parser.readTree(bytes);
     }
 
     /** Returns the lowercase hex SHA-256 of the bytes, a stable fingerprint for bodies with no natural key. */
