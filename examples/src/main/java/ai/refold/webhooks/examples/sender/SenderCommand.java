@@ -5,6 +5,10 @@ import ai.refold.webhooks.event.SamplePayloads;
 import ai.refold.webhooks.signature.SignatureScheme;
 import ai.refold.webhooks.signature.SigningKey;
 import ai.refold.webhooks.signature.WebhookSigner;
+import ai.refold.webhooks.subscription.CreatedWebhook;
+import ai.refold.webhooks.subscription.RefoldApiException;
+import ai.refold.webhooks.subscription.RefoldWebhooksClient;
+import ai.refold.webhooks.subscription.WebhookSubscription;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -19,7 +23,7 @@ import java.util.stream.Collectors;
 
 /**
  * A command-line tool that plays Refold against a receiver: signs a payload (a documented sample by name, or a
- * file) with a key and sends it.
+ * file) with a key and sends it. Its {@code register} command subscribes a URL with Refold's Create Webhook API.
  *
  * <pre>
  * mvn -q -pl examples -am compile exec:exec@sender -Dsender.args="send --url http://127.0.0.1:8080/webhooks/refold --key demo-key-not-a-real-refold-api-key --sample workflow-errored"
@@ -30,6 +34,9 @@ public final class SenderCommand {
     static final String USAGE = String.join("\n",
             "usage: sender send --url URL --key API_KEY (--sample NAME | --file PATH) [--method POST|PUT|PATCH]",
             "                   [--header NAME] [--prefix TEXT]",
+            "       sender register --key API_KEY --url WEBHOOK_URL --events \"Workflow Errored,Connection Expired\"",
+            "                   [--type default|slack|custom] [--method POST|PUT|PATCH] [--slug APP]",
+            "                   [--workflow-ids ID,ID] [--body-template TEXT] [--base-uri https://app.refold.ai]",
             "  samples: " + Arrays.stream(EventType.values()).map(SenderCommand::sampleName)
                     .collect(Collectors.joining(", ")),
             "  the key may also come from the REFOLD_API_KEY environment variable instead of --key");
@@ -43,7 +50,7 @@ public final class SenderCommand {
 
     /** Runs the command; returns the process exit status (0 when the receiver answered 200). */
     static int run(String[] args, String environmentKey, PrintStream out, PrintStream err) {
-        if (args.length == 0 || !args[0].equals("send")) {
+        if (args.length == 0 || !(args[0].equals("send") || args[0].equals("register"))) {
             err.println(USAGE);
             return 2;
         }
@@ -54,6 +61,9 @@ public final class SenderCommand {
             String key = options.getOrDefault("key", environmentKey);
             if (key == null || key.isBlank()) {
                 throw new IllegalArgumentException("--key (or REFOLD_API_KEY) is required");
+            }
+            if (args[0].equals("register")) {
+                return register(options, url, key, out, err);
             }
             byte[] body = body(options);
             String method = options.getOrDefault("method", "POST").toUpperCase(Locale.ROOT);
@@ -74,6 +84,45 @@ public final class SenderCommand {
             return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+
+    // Creates a subscription with Refold's Create Webhook API.
+    private static int register(Map<String, String> options, String url, String key, PrintStream out,
+                                PrintStream err) {
+        WebhookSubscription.Builder subscription = WebhookSubscription.builder().url(url);
+        for (String event : required(options, "events").split(",")) {
+            subscription.event(event.trim());
+        }
+        if (options.containsKey("type")) {
+            subscription.payloadType(options.get("type"));
+        }
+        if (options.containsKey("method")) {
+            subscription.method(options.get("method"));
+        }
+        if (options.containsKey("slug")) {
+            subscription.slug(options.get("slug"));
+        }
+        if (options.containsKey("body-template")) {
+            subscription.bodyTemplate(options.get("body-template"));
+        }
+        if (options.containsKey("workflow-ids")) {
+            for (String id : options.get("workflow-ids").split(",")) {
+                subscription.workflowId(id.trim());
+            }
+        }
+        RefoldWebhooksClient.Builder client = RefoldWebhooksClient.builder().apiKey(key);
+        if (options.containsKey("base-uri")) {
+            client.baseUri(URI.create(options.get("base-uri")));
+        }
+        try {
+            CreatedWebhook created = client.build().createWebhook(subscription.build());
+            out.println("created webhook " + created.id() + " in " + created.environment() + " for "
+                    + created.events() + " -> " + created.method() + " " + created.url());
+            return 0;
+        } catch (RefoldApiException e) {
+            err.println("sender: Refold refused the subscription (" + e.reason() + "): " + e.getMessage());
             return 1;
         }
     }
