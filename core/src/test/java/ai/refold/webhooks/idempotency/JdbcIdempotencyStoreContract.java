@@ -232,8 +232,11 @@ abstract class JdbcIdempotencyStoreContract {
         int events = 5_000;
         int copies = 3;
         Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+        ConnectionPerThreadDataSource dataSourceA = new ConnectionPerThreadDataSource(newDataSource());
+        ConnectionPerThreadDataSource dataSourceB = new ConnectionPerThreadDataSource(newDataSource());
         List<WebhookReceiver> receivers = List.of(
-                receiver(nodeA, runs), receiver(nodeB, runs));
+                receiver(JdbcIdempotencyStore.builder().dataSource(dataSourceA).build(), runs),
+                receiver(JdbcIdempotencyStore.builder().dataSource(dataSourceB).build(), runs));
         List<byte[]> deliveries = new ArrayList<>();
         for (int i = 0; i < events; i++) {
             byte[] body = workflowErrored("instance-" + i);
@@ -261,6 +264,9 @@ abstract class JdbcIdempotencyStoreContract {
             }
         } finally {
             pool.shutdownNow();
+            pool.awaitTermination(10, TimeUnit.SECONDS);
+            dataSourceA.close();
+            dataSourceB.close();
         }
 
         assertThat(runs).hasSize(events);
