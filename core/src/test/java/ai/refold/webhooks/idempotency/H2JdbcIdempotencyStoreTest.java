@@ -1,0 +1,101 @@
+package ai.refold.webhooks.idempotency;
+
+import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
+import org.h2.jdbcx.JdbcDataSource;
+
+import javax.sql.DataSource;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLTransientConnectionException;
+import java.util.logging.Logger;
+
+/**
+ * The store against an in-memory H2 database. Stopping the database is simulated by data sources that refuse every
+ * connection while it is "down".
+ */
+class H2JdbcIdempotencyStoreTest extends JdbcIdempotencyStoreContract {
+
+    private static final String URL = "jdbc:h2:mem:refold-idempotency;DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
+    private static volatile boolean down;
+
+    @Override
+    DataSource newDataSource() {
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL(URL);
+        h2.setUser("sa");
+        h2.setPassword("do-not-leak");
+        return new SwitchableDataSource(h2);
+    }
+
+    @Override
+    Dialect dialect() {
+        return Dialect.H2;
+    }
+
+    @Override
+    void stopDatabase() {
+        down = true;
+    }
+
+    @Override
+    void startDatabase() {
+        down = false;
+    }
+
+    /** Hands out connections from a delegate, or fails as an unreachable database does while it is down. */
+    private static final class SwitchableDataSource implements DataSource {
+        private final DataSource delegate;
+
+        SwitchableDataSource(DataSource delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            if (down) {
+                throw new SQLTransientConnectionException("Connection refused (simulated outage)", "08001");
+            }
+            return delegate.getConnection();
+        }
+
+        @Override
+        public Connection getConnection(String username, String password) throws SQLException {
+            return getConnection();
+        }
+
+        @Override
+        public PrintWriter getLogWriter() {
+            return null;
+        }
+
+        @Override
+        public void setLogWriter(PrintWriter out) {
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) {
+        }
+
+        @Override
+        public int getLoginTimeout() {
+            return 0;
+        }
+
+        @Override
+        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+            throw new SQLFeatureNotSupportedException();
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> type) throws SQLException {
+            throw new SQLException("not a wrapper");
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> type) {
+            return false;
+        }
+    }
+}
