@@ -85,6 +85,7 @@ public final class WebhookReceiver {
     private final Executor acknowledgeFastExecutor;
     private final Map<Class<?>, EventHandler<WebhookEvent>[]> routes;
     private final Map<String, String> retryAfter;
+    private final DeliveryListener[] listeners;
     private final String node;
     private final AtomicLong sequence = new AtomicLong();
 
@@ -108,6 +109,7 @@ public final class WebhookReceiver {
         this.maxBodyBytes = builder.maxBodyBytes;
         this.acknowledgeFastExecutor = builder.acknowledgeFastExecutor;
         this.routes = route(builder.handlers);
+        this.listeners = builder.listeners.toArray(new DeliveryListener[0]);
         long leaseSeconds = Math.max(1, (lease.toMillis() + 999) / 1000);
         this.retryAfter = Map.of("Retry-After", Long.toString(leaseSeconds));
         byte[] nodeBytes = new byte[6];
@@ -341,7 +343,17 @@ public final class WebhookReceiver {
                 Optional.ofNullable(key), Optional.ofNullable(keyLabel), headers);
     }
 
-    private static DeliveryResult log(DeliveryResult result, long start, Throwable cause) {
+    private DeliveryResult log(DeliveryResult result, long start, Throwable cause) {
+        if (listeners.length > 0) {
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            for (DeliveryListener listener : listeners) {
+                try {
+                    listener.onDelivery(result, elapsed);
+                } catch (RuntimeException e) {
+                    LOG.warn("delivery listener {} failed: {}", listener.getClass().getName(), e.toString());
+                }
+            }
+        }
         int status = result.status();
         if (status >= 500) {
             if (LOG.isErrorEnabled()) {
@@ -464,8 +476,19 @@ public final class WebhookReceiver {
         private Clock clock = Clock.systemUTC();
         private ReadLimits readLimits;
         private Executor acknowledgeFastExecutor;
+        private final List<DeliveryListener> listeners = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /**
+         * Adds a listener told of every delivery's result, for metrics; listeners run in the order added.
+         *
+         * @throws NullPointerException if {@code listener} is null
+         */
+        public Builder listener(DeliveryListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
         }
 
         /**

@@ -1,0 +1,65 @@
+package ai.refold.webhooks;
+
+import ai.refold.webhooks.event.EventType;
+import ai.refold.webhooks.event.SamplePayloads;
+import ai.refold.webhooks.event.WorkflowErrored;
+import ai.refold.webhooks.signature.WebhookSigner;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DeliveryListenerTest {
+
+    private static final String KEY = "listener-test-key";
+
+    private final List<Outcome> outcomes = new ArrayList<>();
+    private final List<Duration> durations = new ArrayList<>();
+
+    private DeliveryRequest signed(byte[] body) {
+        return DeliveryRequest.of("POST", Headers.of("x-cobalt-signature", WebhookSigner.of(KEY).sign(body)), body);
+    }
+
+    @Test
+    void everyDeliveryIsReportedOnceWithItsOutcomeAndElapsedTime() {
+        WebhookReceiver receiver = WebhookReceiver.builder()
+                .signingKey("test", KEY)
+                .on(WorkflowErrored.class, (event, context) -> { })
+                .listener((result, elapsed) -> {
+                    outcomes.add(result.outcome());
+                    durations.add(elapsed);
+                })
+                .build();
+        byte[] body = SamplePayloads.of(EventType.WORKFLOW_ERRORED);
+
+        receiver.receive(signed(body));
+        receiver.receive(signed(body));
+        receiver.receive(DeliveryRequest.of("POST", Headers.empty(), body));
+        receiver.receive(DeliveryRequest.of("GET", Headers.empty(), new byte[0]));
+
+        assertThat(outcomes).containsExactly(Outcome.PROCESSED, Outcome.DUPLICATE, Outcome.SIGNATURE_MISSING,
+                Outcome.METHOD_NOT_ALLOWED);
+        assertThat(durations).allSatisfy(elapsed -> assertThat(elapsed).isNotNegative());
+    }
+
+    @Test
+    void aListenerThatThrowsDoesNotChangeTheAnswer() {
+        List<Outcome> seenBySecond = new ArrayList<>();
+        WebhookReceiver receiver = WebhookReceiver.builder()
+                .signingKey("test", KEY)
+                .listener((result, elapsed) -> {
+                    throw new IllegalStateException("metrics backend down");
+                })
+                .listener((result, elapsed) -> seenBySecond.add(result.outcome()))
+                .build();
+
+        DeliveryResult result = receiver.receive(signed(SamplePayloads.of(EventType.CONNECTION_CREATED)));
+
+        assertThat(result.status()).isEqualTo(200);
+        assertThat(seenBySecond).containsExactly(Outcome.PROCESSED);
+    }
+}
