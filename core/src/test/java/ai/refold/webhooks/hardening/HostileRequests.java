@@ -46,6 +46,9 @@ public final class HostileRequests {
     static final String SIGNATURE = "x-cobalt-signature";
     static final int DEFAULT_LIMIT = 1 << 20;
 
+    // The rows just over the limit show the 413 over HTTP: their unread rest still fits the socket buffers.
+    private static final String UNREAD_REFUSAL = "a server refusing a body it has not read closes the connection;"
+            + " a client still sending 50 MB sees the reset, not the 413";
     private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
 
     private HostileRequests() {
@@ -118,9 +121,11 @@ public final class HostileRequests {
         rows.add(row("a body larger than the limit with an honest length is refused before it is read")
                 .body(() -> padded(workflow("too-large"), DEFAULT_LIMIT + 1)).expect(Outcome.PAYLOAD_TOO_LARGE));
         rows.add(row("a 50 MB body with the default limit is refused before it is read")
-                .body(() -> stringField("blob", 50_000_000)).expect(Outcome.PAYLOAD_TOO_LARGE));
+                .body(() -> stringField("blob", 50_000_000)).notOverHttp(UNREAD_REFUSAL)
+                .expect(Outcome.PAYLOAD_TOO_LARGE));
         rows.add(row("a 50 MB body of unknown length with the default limit is refused once the limit is passed")
-                .body(() -> stringField("blob", 50_000_000)).unknownLength().expect(Outcome.PAYLOAD_TOO_LARGE));
+                .body(() -> stringField("blob", 50_000_000)).unknownLength().notOverHttp(UNREAD_REFUSAL)
+                .expect(Outcome.PAYLOAD_TOO_LARGE));
         rows.add(row("a 50 MB documented string under a raised body limit is refused by the string length limit")
                 .maxBodyBytes(64 << 20).body(() -> documentedString(50_000_000)).expect(Outcome.INVALID_PAYLOAD));
         rows.add(row("a 50 MB undocumented string under a raised body limit is skipped without being copied")
