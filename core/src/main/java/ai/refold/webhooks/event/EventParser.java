@@ -24,7 +24,8 @@ import java.util.Optional;
  * event, naming none, or lacking the identifying field of the event it names (as a custom template may) parses to
  * an {@link UnknownEvent}. Malformed JSON, a top level that is not an object, a documented field of the wrong
  * type, a repeated documented field and input beyond the {@link ReadLimits} are rejected with an
- * {@link InvalidPayloadException}.
+ * {@link InvalidPayloadException}. Bodies are read as UTF-8 only (a UTF-8 byte order mark is skipped); one that
+ * Jackson would detect as UTF-16 or UTF-32 is malformed.
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -110,6 +111,7 @@ public final class EventParser {
      */
     public WebhookEvent parse(byte[] body) {
         Objects.requireNonNull(body, "body");
+        requireUtf8(body);
         String[] fields = new String[SLOTS];
         try (JsonParser parser = factory.createParser(body)) {
             JsonToken token = parser.nextToken();
@@ -165,6 +167,7 @@ public final class EventParser {
      */
     public JsonNode readTree(byte[] body) {
         Objects.requireNonNull(body, "body");
+        requireUtf8(body);
         try {
             JsonNode tree = treeMapper.readTree(body);
             if (tree == null || tree.isMissingNode()) {
@@ -174,8 +177,10 @@ public final class EventParser {
         } catch (StreamConstraintsException e) {
             throw new InvalidPayloadException(InvalidPayloadException.Reason.LIMIT_EXCEEDED,
                     "body exceeds a read limit: " + firstLine(e.getOriginalMessage()), e);
+        } catch (JsonParseException e) {
+            throw malformed(firstLine(e.getOriginalMessage()), e);
         } catch (IOException e) {
-            throw malformed("body is not valid JSON", e);
+            throw malformed("body could not be read as JSON", e);
         }
     }
 
@@ -283,6 +288,16 @@ public final class EventParser {
             case VALUE_FALSE: return "a boolean";
             case VALUE_NULL: return "null";
             default: return token.asString() == null ? token.name() : "'" + token.asString() + "'";
+        }
+    }
+
+    // Jackson reads a body with a NUL among its first four bytes as UTF-16 or UTF-32. Deliveries are UTF-8 and the
+    // payload is decoded as UTF-8 elsewhere (RawPayload.asString), so such a body must not parse to an event.
+    private static void requireUtf8(byte[] body) {
+        for (int i = 0, end = Math.min(4, body.length); i < end; i++) {
+            if (body[i] == 0) {
+                throw malformed("body is not UTF-8", null);
+            }
         }
     }
 

@@ -1,0 +1,94 @@
+package ai.refold.webhooks.hardening;
+
+import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.event.WebhookEvent;
+import ai.refold.webhooks.event.WorkflowEvent;
+import ai.refold.webhooks.idempotency.ClaimResult;
+import ai.refold.webhooks.idempotency.IdempotencyStore;
+import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
+import ai.refold.webhooks.idempotency.StoreUnavailableException;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The receiver every catalogue row runs against, fresh for each row: the catalogue's two keys, the row's body
+ * limit, and a handler that records each event. Four workflow instance ids play the pipeline's other states:
+ * {@value HostileRequests#HANDLER_THROWS} makes the handler throw, {@value HostileRequests#STORE_DOWN} makes the
+ * store fail, {@value HostileRequests#IN_PROGRESS} is claimed by another delivery and
+ * {@value HostileRequests#ALREADY_DONE} was processed before.
+ */
+public final class CatalogueReceiver {
+
+    private final WebhookReceiver receiver;
+    private final List<WebhookEvent> handled = new CopyOnWriteArrayList<>();
+
+    private CatalogueReceiver(HostileRequest row) {
+        IdempotencyStore store = new FixtureStore();
+        store.claim(keyOf(HostileRequests.IN_PROGRESS), "another-delivery", Duration.ofHours(1));
+        store.claim(keyOf(HostileRequests.ALREADY_DONE), "an-earlier-delivery", Duration.ofHours(1));
+        store.complete(keyOf(HostileRequests.ALREADY_DONE), "an-earlier-delivery", Duration.ofDays(7));
+        this.receiver = WebhookReceiver.builder()
+                .signingKey("live", HostileRequests.LIVE_KEY)
+                .signingKey("previous", HostileRequests.PREVIOUS_KEY)
+                .maxBodyBytes(row.maxBodyBytes())
+                .idempotencyStore(store)
+                .onAny((event, context) -> {
+                    handled.add(event);
+                    if (event instanceof WorkflowEvent workflow
+                            && workflow.instanceId().equals(HostileRequests.HANDLER_THROWS)) {
+                        throw new IllegalStateException("the application's handler failed");
+                    }
+                })
+                .build();
+    }
+
+    /** Returns a fresh receiver for {@code row}. */
+    public static CatalogueReceiver forRow(HostileRequest row) {
+        return new CatalogueReceiver(row);
+    }
+
+    /** Returns the receiver. */
+    public WebhookReceiver receiver() {
+        return receiver;
+    }
+
+    /** Returns the events the handler was called with. */
+    public List<WebhookEvent> handled() {
+        return List.copyOf(handled);
+    }
+
+    private static String keyOf(String instanceId) {
+        return "workflow-completed:-:" + instanceId;
+    }
+
+    /** The in-memory store, except that any key naming {@value HostileRequests#STORE_DOWN} finds it down. */
+    private static final class FixtureStore implements IdempotencyStore {
+        private final InMemoryIdempotencyStore delegate = InMemoryIdempotencyStore.create();
+
+        @Override
+        public ClaimResult claim(String key, String owner, Duration lease) {
+            failIfDown(key);
+            return delegate.claim(key, owner, lease);
+        }
+
+        @Override
+        public boolean complete(String key, String owner, Duration retention) {
+            failIfDown(key);
+            return delegate.complete(key, owner, retention);
+        }
+
+        @Override
+        public boolean release(String key, String owner) {
+            failIfDown(key);
+            return delegate.release(key, owner);
+        }
+
+        private static void failIfDown(String key) {
+            if (key.contains(HostileRequests.STORE_DOWN)) {
+                throw new StoreUnavailableException("database connection refused");
+            }
+        }
+    }
+}

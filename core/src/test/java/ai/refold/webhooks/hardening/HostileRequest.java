@@ -1,0 +1,157 @@
+package ai.refold.webhooks.hardening;
+
+import ai.refold.webhooks.Headers;
+import ai.refold.webhooks.Outcome;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * One row of the {@link HostileRequests} catalogue: a request anyone could send to a public webhook URL, and the
+ * answer the SDK defines for it. The request is built lazily, since some rows carry bodies of tens of megabytes.
+ *
+ * @param description  what the row shows, as a sentence; also the test's display name
+ * @param maxBodyBytes the body limit of the receiver the row runs against
+ * @param request      builds the request
+ * @param expected     the outcome, and with it the HTTP status, the SDK must answer
+ * @param notOverHttp  why the row cannot be sent over real HTTP, if it cannot; adapters leave such rows out
+ */
+public record HostileRequest(String description, int maxBodyBytes, Supplier<Request> request, Outcome expected,
+                             Optional<String> notOverHttp) {
+
+    public HostileRequest {
+        Objects.requireNonNull(description, "description");
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(expected, "expected");
+        Objects.requireNonNull(notOverHttp, "notOverHttp");
+    }
+
+    /** Returns whether an HTTP client can send this row as it is. */
+    public boolean expressibleOverHttp() {
+        return notOverHttp.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+
+    /** How the body stream behaves. */
+    public enum Stream {
+        /** Hands out the body as fast as it is asked. */
+        WHOLE,
+        /** Hands out one byte per read call, like a slow client. */
+        ONE_BYTE_AT_A_TIME,
+        /** Hands out the body, then fails with an {@link IOException} as a dropped connection does. */
+        FAILS_AFTER_BODY
+    }
+
+    /**
+     * A request as a transport carries it.
+     *
+     * @param method        the HTTP method
+     * @param headers       the headers in the order sent; a name may repeat
+     * @param body          the bytes the client sends
+     * @param contentLength the declared length, which may lie; -1 for none (chunked)
+     * @param stream        how the body arrives
+     */
+    public record Request(String method, List<Header> headers, byte[] body, long contentLength, Stream stream) {
+
+        /** Returns the headers as the core model holds them. */
+        public Headers coreHeaders() {
+            Headers.Builder builder = Headers.builder();
+            headers.forEach(header -> builder.add(header.name(), header.value()));
+            return builder.build();
+        }
+
+        /** Returns whether the declared length is the body's true length and the stream is ordinary. */
+        public boolean isPlain() {
+            return contentLength == body.length && stream == Stream.WHOLE;
+        }
+
+        /** Returns a fresh stream over the body that behaves as {@link #stream()} says and counts what is read. */
+        public CountingStream openStream() {
+            InputStream in = new ByteArrayInputStream(body);
+            switch (stream) {
+                case ONE_BYTE_AT_A_TIME:
+                    return new CountingStream(in, 1, false);
+                case FAILS_AFTER_BODY:
+                    return new CountingStream(in, Integer.MAX_VALUE, true);
+                default:
+                    return new CountingStream(in, Integer.MAX_VALUE, false);
+            }
+        }
+    }
+
+    /**
+     * A header line.
+     *
+     * @param name  the name, in the case sent
+     * @param value the value
+     */
+    public record Header(String name, String value) {
+        public Header {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value");
+        }
+
+        @Override
+        public String toString() {
+            return name + ": " + (value.length() > 80 ? value.substring(0, 80) + "..." : value);
+        }
+    }
+
+    /** A body stream that records how many bytes were taken from it. */
+    public static final class CountingStream extends InputStream {
+        private final InputStream in;
+        private final int maxPerRead;
+        private final boolean failAtEnd;
+        private long read;
+
+        CountingStream(InputStream in, int maxPerRead, boolean failAtEnd) {
+            this.in = in;
+            this.maxPerRead = maxPerRead;
+            this.failAtEnd = failAtEnd;
+        }
+
+        /** Returns how many bytes were read. */
+        public long bytesRead() {
+            return read;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b < 0) {
+                return end();
+            }
+            read++;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            if (length == 0) {
+                return 0;
+            }
+            int n = in.read(buffer, offset, Math.min(length, maxPerRead));
+            if (n < 0) {
+                return end();
+            }
+            read += n;
+            return n;
+        }
+
+        private int end() throws IOException {
+            if (failAtEnd) {
+                throw new IOException("connection reset by peer");
+            }
+            return -1;
+        }
+    }
+}
