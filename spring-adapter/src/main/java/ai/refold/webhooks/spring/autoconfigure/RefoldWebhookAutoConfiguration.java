@@ -1,0 +1,164 @@
+package ai.refold.webhooks.spring.autoconfigure;
+
+import ai.refold.webhooks.DeliveryListener;
+import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.idempotency.IdempotencyStore;
+import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
+import ai.refold.webhooks.idempotency.JdbcIdempotencyStore;
+import ai.refold.webhooks.servlet.RefoldWebhookFilter;
+import ai.refold.webhooks.spring.RefoldWebhookMethodProcessor;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+import jakarta.servlet.DispatcherType;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
+
+/**
+ * Receives Refold webhooks in a servlet web application: a {@link WebhookReceiver} built from
+ * {@code refold.webhooks.*} properties whose handlers are the application's {@code @RefoldWebhook} methods, and the
+ * servlet filter that answers deliveries on {@code refold.webhooks.path}. Every bean backs off when the application
+ * defines its own.
+ */
+@AutoConfiguration(afterName = {
+    "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration",
+    "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+    "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
+    "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"
+})
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnProperty(prefix = "refold.webhooks", name = "enabled", matchIfMissing = true)
+@EnableConfigurationProperties(RefoldWebhookProperties.class)
+public class RefoldWebhookAutoConfiguration {
+
+    static final String EXECUTOR_BEAN = "refoldWebhookExecutor";
+
+    @Bean
+    @ConditionalOnMissingBean
+    static RefoldWebhookMethodProcessor refoldWebhookMethodProcessor() {
+        return new RefoldWebhookMethodProcessor();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    IdempotencyStore refoldIdempotencyStore(RefoldWebhookProperties properties,
+                                            ObjectProvider<DataSource> dataSource) {
+        RefoldWebhookProperties.Idempotency idempotency = properties.getIdempotency();
+        if (idempotency.getStore() == RefoldWebhookProperties.Store.JDBC) {
+            DataSource source = dataSource.getIfUnique();
+            if (source == null) {
+                throw new IllegalStateException("refold.webhooks.idempotency.store=jdbc needs exactly one DataSource"
+                        + " bean (configure spring.datasource.*)");
+            }
+            return JdbcIdempotencyStore.builder()
+                    .dataSource(source)
+                    .tableName(idempotency.getJdbc().getTableName())
+                    .createTableIfMissing(idempotency.getJdbc().isCreateTable())
+                    .build();
+        }
+        return InMemoryIdempotencyStore.builder().maximumSize(idempotency.getMaximumSize()).build();
+    }
+
+    @Bean(name = EXECUTOR_BEAN, destroyMethod = "shutdown")
+    @ConditionalOnProperty(prefix = "refold.webhooks", name = "acknowledge-fast", havingValue = "true")
+    @ConditionalOnMissingBean(name = EXECUTOR_BEAN)
+    ExecutorService refoldWebhookExecutor() {
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        AtomicInteger count = new AtomicInteger();
+        // Bounded: when the queue is full the delivery is refused with 503 and Refold retries it later.
+        return new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1000),
+                task -> {
+                    Thread thread = new Thread(task, "refold-webhook-" + count.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                }, new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    WebhookReceiver refoldWebhookReceiver(RefoldWebhookProperties properties, IdempotencyStore store,
+                                          RefoldWebhookMethodProcessor handlers,
+                                          ObjectProvider<DeliveryListener> listeners,
+                                          ObjectProvider<RefoldWebhookReceiverCustomizer> customizers,
+                                          @Qualifier(EXECUTOR_BEAN) ObjectProvider<java.util.concurrent.Executor> executor) {
+        if (properties.getKeys().isEmpty()) {
+            throw new MissingRefoldApiKeyException("No Refold API key is configured: set refold.webhooks.keys.<label>");
+        }
+        WebhookReceiver.Builder builder = WebhookReceiver.builder();
+        properties.getKeys().forEach((label, apiKey) -> {
+            if (apiKey == null || apiKey.isBlank()) {
+                throw new MissingRefoldApiKeyException("refold.webhooks.keys." + label + " is empty");
+            }
+            builder.signingKey(label, apiKey.trim());
+        });
+        long maxBody = properties.getMaxBodySize().toBytes();
+        if (maxBody <= 0 || maxBody > Integer.MAX_VALUE) {
+            throw new IllegalStateException("refold.webhooks.max-body-size must be between 1B and 2GB but was "
+                    + properties.getMaxBodySize());
+        }
+        builder.idempotencyStore(store)
+                .maxBodyBytes((int) maxBody)
+                .lease(properties.getLease())
+                .retention(properties.getRetention())
+                .onAny(handlers);
+        listeners.orderedStream().forEach(builder::listener);
+        if (properties.isAcknowledgeFast()) {
+            builder.acknowledgeFast(executor.getObject());
+        }
+        customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
+        return builder.build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(name = "refoldWebhookFilterRegistration")
+    FilterRegistrationBean<RefoldWebhookFilter> refoldWebhookFilterRegistration(WebhookReceiver receiver,
+                                                                               RefoldWebhookProperties properties) {
+        RefoldWebhookFilter filter = RefoldWebhookFilter.builder(receiver).path(properties.getPath()).build();
+        FilterRegistrationBean<RefoldWebhookFilter> registration = new FilterRegistrationBean<>(filter);
+        registration.setName("refoldWebhookFilter");
+        registration.addUrlPatterns(properties.getPath());
+        registration.setDispatcherTypes(DispatcherType.REQUEST);
+        registration.setOrder(properties.getFilterOrder());
+        return registration;
+    }
+
+    @Bean
+    @ConditionalOnProperty(prefix = "refold.webhooks.idempotency", name = "store", havingValue = "jdbc")
+    @ConditionalOnMissingBean
+    JdbcPurgeScheduler refoldWebhookPurgeScheduler(IdempotencyStore store, RefoldWebhookProperties properties) {
+        return new JdbcPurgeScheduler(store, properties.getIdempotency().getJdbc());
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+    static class MetricsConfiguration {
+
+        @Bean
+        @ConditionalOnBean(MeterRegistry.class)
+        @ConditionalOnMissingBean
+        RefoldWebhookMetrics refoldWebhookMetrics(MeterRegistry registry, RefoldWebhookMethodProcessor handlers) {
+            RefoldWebhookMetrics metrics = new RefoldWebhookMetrics(registry);
+            handlers.setInvocationObserver(metrics);
+            return metrics;
+        }
+    }
+}

@@ -1,0 +1,240 @@
+package ai.refold.webhooks.spring.autoconfigure;
+
+import ai.refold.webhooks.servlet.RefoldWebhookFilter;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.core.Ordered;
+import org.springframework.util.unit.DataSize;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Configuration of the Refold webhook receiver, under {@code refold.webhooks}.
+ */
+@ConfigurationProperties(prefix = "refold.webhooks")
+public class RefoldWebhookProperties {
+
+    /**
+     * Whether to receive Refold webhooks.
+     */
+    private boolean enabled = true;
+
+    /**
+     * Refold API keys that verify deliveries, by label, for example {@code refold.webhooks.keys.test} and
+     * {@code refold.webhooks.keys.live}. A delivery is valid if any key verifies it; keep the old and the new key
+     * here while rotating.
+     */
+    private Map<String, String> keys = new LinkedHashMap<>();
+
+    /**
+     * Path, within the application, that receives deliveries.
+     */
+    private String path = RefoldWebhookFilter.DEFAULT_PATH;
+
+    /**
+     * Largest body accepted; larger deliveries are answered 413.
+     */
+    private DataSize maxBodySize = DataSize.ofMegabytes(1);
+
+    /**
+     * How long a claimed event is reserved for the delivery processing it before another delivery may take it over.
+     */
+    private Duration lease = Duration.ofSeconds(30);
+
+    /**
+     * How long a processed event is remembered; copies arriving within it are acknowledged as duplicates.
+     */
+    private Duration retention = Duration.ofDays(7);
+
+    /**
+     * Whether to answer 200 as soon as an event is claimed and run the handlers on an executor. A handler that then
+     * fails is logged but not retried by Refold.
+     */
+    private boolean acknowledgeFast = false;
+
+    /**
+     * Order of the receiving filter among the servlet filters; by default before Spring Security's filter chain and
+     * anything that reads the body.
+     */
+    private int filterOrder = Ordered.HIGHEST_PRECEDENCE + 10;
+
+    private final Idempotency idempotency = new Idempotency();
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public Map<String, String> getKeys() {
+        return keys;
+    }
+
+    public void setKeys(Map<String, String> keys) {
+        this.keys = keys;
+    }
+
+    public String getPath() {
+        return path;
+    }
+
+    public void setPath(String path) {
+        this.path = path;
+    }
+
+    public DataSize getMaxBodySize() {
+        return maxBodySize;
+    }
+
+    public void setMaxBodySize(DataSize maxBodySize) {
+        this.maxBodySize = maxBodySize;
+    }
+
+    public Duration getLease() {
+        return lease;
+    }
+
+    public void setLease(Duration lease) {
+        this.lease = lease;
+    }
+
+    public Duration getRetention() {
+        return retention;
+    }
+
+    public void setRetention(Duration retention) {
+        this.retention = retention;
+    }
+
+    public boolean isAcknowledgeFast() {
+        return acknowledgeFast;
+    }
+
+    public void setAcknowledgeFast(boolean acknowledgeFast) {
+        this.acknowledgeFast = acknowledgeFast;
+    }
+
+    public int getFilterOrder() {
+        return filterOrder;
+    }
+
+    public void setFilterOrder(int filterOrder) {
+        this.filterOrder = filterOrder;
+    }
+
+    public Idempotency getIdempotency() {
+        return idempotency;
+    }
+
+    @Override
+    public String toString() {
+        return "RefoldWebhookProperties[enabled=" + enabled + ", keys=" + keys.keySet() + " (values masked), path="
+                + path + ", maxBodySize=" + maxBodySize + ", lease=" + lease + ", retention=" + retention
+                + ", acknowledgeFast=" + acknowledgeFast + ", store=" + idempotency.store + "]";
+    }
+
+    /** Where processed events are remembered. */
+    public enum Store {
+        /** In this JVM's memory: right for a single instance. */
+        MEMORY,
+        /** In a table of the application's DataSource: right for several instances. */
+        JDBC
+    }
+
+    /** Idempotency store settings. */
+    public static class Idempotency {
+
+        /**
+         * Store that deduplicates deliveries: memory for a single instance, jdbc to share the application's
+         * DataSource across instances.
+         */
+        private Store store = Store.MEMORY;
+
+        /**
+         * Most events the in-memory store remembers; the oldest processed ones are forgotten first.
+         */
+        private int maximumSize = 100_000;
+
+        private final Jdbc jdbc = new Jdbc();
+
+        public Store getStore() {
+            return store;
+        }
+
+        public void setStore(Store store) {
+            this.store = store;
+        }
+
+        public int getMaximumSize() {
+            return maximumSize;
+        }
+
+        public void setMaximumSize(int maximumSize) {
+            this.maximumSize = maximumSize;
+        }
+
+        public Jdbc getJdbc() {
+            return jdbc;
+        }
+    }
+
+    /** JDBC store settings. */
+    public static class Jdbc {
+
+        /**
+         * Table holding one row per event.
+         */
+        private String tableName = "refold_webhook_deliveries";
+
+        /**
+         * Whether to create the table on first use if it does not exist.
+         */
+        private boolean createTable = false;
+
+        /**
+         * How often expired rows are purged; zero or negative to never purge.
+         */
+        private Duration purgeInterval = Duration.ofHours(1);
+
+        /**
+         * Most rows deleted by one purge statement.
+         */
+        private int purgeBatchSize = 1000;
+
+        public String getTableName() {
+            return tableName;
+        }
+
+        public void setTableName(String tableName) {
+            this.tableName = tableName;
+        }
+
+        public boolean isCreateTable() {
+            return createTable;
+        }
+
+        public void setCreateTable(boolean createTable) {
+            this.createTable = createTable;
+        }
+
+        public Duration getPurgeInterval() {
+            return purgeInterval;
+        }
+
+        public void setPurgeInterval(Duration purgeInterval) {
+            this.purgeInterval = purgeInterval;
+        }
+
+        public int getPurgeBatchSize() {
+            return purgeBatchSize;
+        }
+
+        public void setPurgeBatchSize(int purgeBatchSize) {
+            this.purgeBatchSize = purgeBatchSize;
+        }
+    }
+}
