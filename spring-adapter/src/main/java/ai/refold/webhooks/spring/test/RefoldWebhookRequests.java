@@ -6,7 +6,6 @@ import ai.refold.webhooks.servlet.RefoldWebhookFilter;
 import ai.refold.webhooks.signature.SignatureScheme;
 import ai.refold.webhooks.signature.WebhookSigner;
 
-import org.springframework.http.MediaType;
 import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
 import org.springframework.test.web.servlet.request.MockMvcRequestBuilders;
 
@@ -37,7 +36,7 @@ public final class RefoldWebhookRequests {
     public static MockHttpServletRequestBuilder signedDelivery(String path, String apiKey, byte[] body) {
         Objects.requireNonNull(body, "body");
         return MockMvcRequestBuilders.post(path)
-                .contentType(MediaType.APPLICATION_JSON)
+                .contentType("application/json")
                 .header(SignatureScheme.REFOLD_HEADER, WebhookSigner.of(apiKey).sign(body))
                 .content(body);
     }
