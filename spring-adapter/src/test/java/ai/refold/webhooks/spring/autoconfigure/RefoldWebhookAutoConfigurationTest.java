@@ -1,0 +1,214 @@
+package ai.refold.webhooks.spring.autoconfigure;
+
+import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.event.WebhookEvent;
+import ai.refold.webhooks.idempotency.IdempotencyStore;
+import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
+import ai.refold.webhooks.idempotency.JdbcIdempotencyStore;
+import ai.refold.webhooks.servlet.RefoldWebhookFilter;
+import ai.refold.webhooks.spring.RefoldWebhook;
+import ai.refold.webhooks.spring.RefoldWebhookMethodProcessor;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.unit.DataSize;
+
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RefoldWebhookAutoConfigurationTest {
+
+    private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(RefoldWebhookAutoConfiguration.class));
+
+    private final WebApplicationContextRunner withKey = runner.withPropertyValues("refold.webhooks.keys.test=k1");
+
+    @Test
+    void backsOffOutsideAServletWebApplication() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(RefoldWebhookAutoConfiguration.class))
+                .withPropertyValues("refold.webhooks.keys.test=k1")
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(WebhookReceiver.class)
+                        .doesNotHaveBean(FilterRegistrationBean.class));
+    }
+
+    @Test
+    void backsOffWhenDisabled() {
+        withKey.withPropertyValues("refold.webhooks.enabled=false")
+                .run(context -> assertThat(context).doesNotHaveBean(WebhookReceiver.class));
+    }
+
+    @Test
+    void failsStartupWithAnExplanationWhenNoKeyIsConfigured() {
+        runner.run(context -> {
+            assertThat(context).hasFailed();
+            Throwable failure = context.getStartupFailure();
+            FailureAnalysis analysis = new MissingRefoldApiKeyFailureAnalyzer().analyze(failure);
+            assertThat(analysis).isNotNull();
+            assertThat(analysis.getDescription()).contains("no API key");
+            assertThat(analysis.getAction()).contains("refold.webhooks.keys.test").contains("refold.webhooks.keys.live");
+        });
+    }
+
+    @Test
+    void failsStartupNamingAnEmptyKey() {
+        runner.withPropertyValues("refold.webhooks.keys.live=")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    FailureAnalysis analysis = new MissingRefoldApiKeyFailureAnalyzer()
+                            .analyze(context.getStartupFailure());
+                    assertThat(analysis.getCause()).hasMessageContaining("refold.webhooks.keys.live is empty");
+                });
+    }
+
+    @Test
+    void bindsPropertiesIntoTheReceiverAndTheFilter() {
+        withKey.withPropertyValues("refold.webhooks.keys.live=k2", "refold.webhooks.path=/hooks/refold",
+                        "refold.webhooks.max-body-size=2KB", "refold.webhooks.lease=45s",
+                        "refold.webhooks.retention=2d", "refold.webhooks.filter-order=5")
+                .run(context -> {
+                    RefoldWebhookProperties properties = context.getBean(RefoldWebhookProperties.class);
+                    assertThat(properties.getKeys()).containsOnlyKeys("test", "live");
+                    assertThat(properties.getMaxBodySize()).isEqualTo(DataSize.ofKilobytes(2));
+                    assertThat(properties.getLease()).isEqualTo(Duration.ofSeconds(45));
+                    assertThat(properties.getRetention()).isEqualTo(Duration.ofDays(2));
+                    assertThat(properties.toString()).doesNotContain("k1").doesNotContain("k2");
+
+                    WebhookReceiver receiver = context.getBean(WebhookReceiver.class);
+                    assertThat(receiver.maxBodyBytes()).isEqualTo(2048);
+                    assertThat(receiver.toString()).contains("[test, live]").contains("PT45S").contains("PT48H");
+
+                    FilterRegistrationBean<?> registration = context.getBean("refoldWebhookFilterRegistration",
+                            FilterRegistrationBean.class);
+                    assertThat(registration.getUrlPatterns()).containsExactly("/hooks/refold");
+                    assertThat(registration.getOrder()).isEqualTo(5);
+                    assertThat(((RefoldWebhookFilter) registration.getFilter()).path()).isEqualTo("/hooks/refold");
+                });
+    }
+
+    @Test
+    void usesTheApplicationsOwnBeansInsteadOfTheDefaults() {
+        withKey.withUserConfiguration(OwnBeans.class).run(context -> {
+            assertThat(context).hasSingleBean(WebhookReceiver.class).hasSingleBean(IdempotencyStore.class);
+            assertThat(context.getBean(WebhookReceiver.class)).isSameAs(OwnBeans.RECEIVER);
+            assertThat(context.getBean(IdempotencyStore.class)).isSameAs(OwnBeans.STORE);
+            assertThat(context.getBean("refoldWebhookFilterRegistration")).isSameAs(OwnBeans.REGISTRATION);
+        });
+    }
+
+    @Test
+    void appliesCustomizersToTheReceiverBuilder() {
+        withKey.withBean(RefoldWebhookReceiverCustomizer.class, () -> builder -> builder.maxBodyBytes(1234))
+                .run(context -> assertThat(context.getBean(WebhookReceiver.class).maxBodyBytes()).isEqualTo(1234));
+    }
+
+    @Test
+    void failsStartupNamingAHandlerMethodWithAnInvalidSignature() {
+        withKey.withBean(BadHandlers.class).run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure())
+                    .hasStackTraceContaining("@RefoldWebhook method BadHandlers.onText(String)")
+                    .hasStackTraceContaining("must take a WebhookEvent type");
+        });
+    }
+
+    @Test
+    void discoversHandlerMethodsOnAnyBean() {
+        withKey.withBean(GoodHandlers.class).run(context -> assertThat(
+                context.getBean(RefoldWebhookMethodProcessor.class).handlerMethods())
+                .containsExactly("GoodHandlers.onEvent(WebhookEvent)"));
+    }
+
+    @Test
+    void selectsTheJdbcStoreOnTheApplicationsDataSourceAndSchedulesItsPurge() {
+        withKey.withPropertyValues("refold.webhooks.idempotency.store=jdbc",
+                        "refold.webhooks.idempotency.jdbc.create-table=true")
+                .withBean(DataSource.class, () -> {
+                    JdbcDataSource h2 = new JdbcDataSource();
+                    h2.setURL("jdbc:h2:mem:starter;DB_CLOSE_DELAY=-1");
+                    return h2;
+                })
+                .run(context -> {
+                    assertThat(context.getBean(IdempotencyStore.class)).isInstanceOf(JdbcIdempotencyStore.class);
+                    JdbcPurgeScheduler purge = context.getBean(JdbcPurgeScheduler.class);
+                    assertThat(purge.isRunning()).isTrue();
+                    assertThat(purge.purgeNow()).isZero();
+                });
+    }
+
+    @Test
+    void theJdbcStoreWithoutADataSourceFailsStartupClearly() {
+        withKey.withPropertyValues("refold.webhooks.idempotency.store=jdbc")
+                .run(context -> assertThat(context.getStartupFailure())
+                        .hasStackTraceContaining("needs exactly one DataSource"));
+    }
+
+    @Test
+    void theDefaultStoreIsInMemory() {
+        withKey.run(context -> assertThat(context.getBean(IdempotencyStore.class))
+                .isInstanceOf(InMemoryIdempotencyStore.class));
+    }
+
+    @Test
+    void registersMetricsWhenAMeterRegistryIsPresent() {
+        withKey.withBean(SimpleMeterRegistry.class, SimpleMeterRegistry::new)
+                .run(context -> assertThat(context).hasSingleBean(RefoldWebhookMetrics.class));
+        withKey.run(context -> assertThat(context).doesNotHaveBean(RefoldWebhookMetrics.class));
+    }
+
+    @Test
+    void acknowledgeFastModeGetsABoundedExecutor() {
+        withKey.withPropertyValues("refold.webhooks.acknowledge-fast=true")
+                .run(context -> {
+                    assertThat(context).hasBean(RefoldWebhookAutoConfiguration.EXECUTOR_BEAN);
+                    assertThat(context.getBean(WebhookReceiver.class).toString()).contains("acknowledgeFast");
+                });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnBeans {
+        static final IdempotencyStore STORE = InMemoryIdempotencyStore.create();
+        static final WebhookReceiver RECEIVER = WebhookReceiver.builder().signingKey("own", "own-key").build();
+        static final FilterRegistrationBean<RefoldWebhookFilter> REGISTRATION =
+                new FilterRegistrationBean<>(RefoldWebhookFilter.builder(RECEIVER).build());
+
+        @Bean
+        IdempotencyStore store() {
+            return STORE;
+        }
+
+        @Bean
+        WebhookReceiver receiver() {
+            return RECEIVER;
+        }
+
+        @Bean
+        FilterRegistrationBean<RefoldWebhookFilter> refoldWebhookFilterRegistration() {
+            return REGISTRATION;
+        }
+    }
+
+    static class BadHandlers {
+        @RefoldWebhook
+        void onText(String text) {
+        }
+    }
+
+    static class GoodHandlers {
+        @RefoldWebhook
+        void onEvent(WebhookEvent event) {
+        }
+    }
+}
