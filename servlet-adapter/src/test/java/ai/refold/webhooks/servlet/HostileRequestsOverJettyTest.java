@@ -52,7 +52,6 @@ class HostileRequestsOverJettyTest {
 
     private static Server server;
     private static URI endpoint;
-    private static HttpClient client;
     private static final SwappableFilter FILTER = new SwappableFilter();
 
     @BeforeAll
@@ -70,8 +69,6 @@ class HostileRequestsOverJettyTest {
         server.setHandler(context);
         server.start();
         endpoint = URI.create("http://127.0.0.1:" + connector.getLocalPort() + RefoldWebhookFilter.DEFAULT_PATH);
-        client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
     }
 
     @AfterAll
@@ -90,7 +87,10 @@ class HostileRequestsOverJettyTest {
         FILTER.current = RefoldWebhookFilter.builder(fixture.receiver()).build();
         Request request = row.request().get();
 
-        HttpResponse<String> response = client.send(httpRequest(request), HttpResponse.BodyHandlers.ofString());
+        // A fresh client per row: a connection the server closed after an earlier hostile row is never reused.
+        HttpClient fresh = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        HttpResponse<String> response = fresh.send(httpRequest(request), HttpResponse.BodyHandlers.ofString());
 
         Outcome expected = row.expected();
         assertThat(response.statusCode()).as("status, answering %s", response.body())

@@ -6,8 +6,8 @@ import ai.refold.webhooks.servlet.RefoldWebhookFilter;
 import ai.refold.webhooks.signature.SignatureScheme;
 import ai.refold.webhooks.signature.WebhookSigner;
 
-import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
-import org.springframework.test.web.servlet.request.MockMvcRequestBuilders;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.test.web.servlet.RequestBuilder;
 
 import java.util.Objects;
 
@@ -20,7 +20,8 @@ import java.util.Objects;
  *        .andExpect(status().isOk());
  * }</pre>
  *
- * The MockMvc instance must include the Refold filter, as {@code @AutoConfigureMockMvc} does.
+ * The MockMvc instance must include the Refold filter, as {@code @AutoConfigureMockMvc} does. The builders are
+ * plain {@link RequestBuilder}s, which Spring Framework 6 and 7 share, so one helper serves Boot 3.5 and 4.
  */
 public final class RefoldWebhookRequests {
 
@@ -28,16 +29,22 @@ public final class RefoldWebhookRequests {
     }
 
     /** Returns a POST of the documented sample of {@code type} to the default path, signed with {@code apiKey}. */
-    public static MockHttpServletRequestBuilder signedDelivery(String apiKey, EventType type) {
+    public static RequestBuilder signedDelivery(String apiKey, EventType type) {
         return signedDelivery(RefoldWebhookFilter.DEFAULT_PATH, apiKey, SamplePayloads.of(type));
     }
 
     /** Returns a POST of {@code body} to {@code path}, signed with {@code apiKey} as Refold signs. */
-    public static MockHttpServletRequestBuilder signedDelivery(String path, String apiKey, byte[] body) {
+    public static RequestBuilder signedDelivery(String path, String apiKey, byte[] body) {
+        Objects.requireNonNull(path, "path");
         Objects.requireNonNull(body, "body");
-        return MockMvcRequestBuilders.post(path)
-                .contentType("application/json")
-                .header(SignatureScheme.REFOLD_HEADER, WebhookSigner.of(apiKey).sign(body))
-                .content(body);
+        String signature = WebhookSigner.of(apiKey).sign(body);
+        byte[] content = body.clone();
+        return servletContext -> {
+            MockHttpServletRequest request = new MockHttpServletRequest(servletContext, "POST", path);
+            request.setContentType("application/json");
+            request.addHeader(SignatureScheme.REFOLD_HEADER, signature);
+            request.setContent(content);
+            return request;
+        };
     }
 }
