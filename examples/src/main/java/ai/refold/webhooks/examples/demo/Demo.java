@@ -163,13 +163,13 @@ public final class Demo {
     }
 
     private void print(PrintStream out) {
-        String format = "%-3s %-30s %-19s %-66s %-5s %-19s %s%n";
+        String format = "%-3s %-30s %-19s %-70s %-5s %-19s %s%n";
         out.printf(Locale.ROOT, format, "", "delivery", "event", "idempotency key", "HTTP", "outcome",
                 "what the handler did");
-        out.println("-".repeat(180));
+        out.println("-".repeat(184));
         for (Row row : rows) {
             out.printf(Locale.ROOT, format, row.expected() ? "ok" : "BAD", row.delivery(), row.event(),
-                    abbreviate(row.key(), 66), row.status(), row.outcome(), row.handler());
+                    abbreviate(row.key(), 70), row.status(), row.outcome(), row.handler());
         }
         long bad = rows.stream().filter(row -> !row.expected()).count();
         out.println();
