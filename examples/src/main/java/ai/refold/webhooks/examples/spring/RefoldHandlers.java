@@ -24,6 +24,16 @@ class RefoldHandlers {
     }
 
     @RefoldWebhook
+    void onExpired(ConnectionExpired event, DeliveryContext context) {
+        processed.record("Connection Expired", context, ExampleActions.onExpired(event));
+    }
+
+    @RefoldWebhook
+    void onErrored(WorkflowErrored event, DeliveryContext context) {
+        processed.record("Workflow Errored", context, ExampleActions.onErrored(event));
+    }
+
+    @RefoldWebhook
     void onCreated(ConnectionCreated event, DeliveryContext context) {
         processed.record("Connection Created", context, ExampleActions.onCreated(event));
     }
@@ -34,18 +44,8 @@ class RefoldHandlers {
     }
 
     @RefoldWebhook
-    void onExpired(ConnectionExpired event, DeliveryContext context) {
-        processed.record("Connection Expired", context, ExampleActions.onExpired(event));
-    }
-
-    @RefoldWebhook
     void onCompleted(WorkflowCompleted event, DeliveryContext context) {
         processed.record("Workflow Completed", context, ExampleActions.onCompleted(event));
-    }
-
-    @RefoldWebhook
-    void onErrored(WorkflowErrored event, DeliveryContext context) {
-        processed.record("Workflow Errored", context, ExampleActions.onErrored(event));
     }
 
     @RefoldWebhook
