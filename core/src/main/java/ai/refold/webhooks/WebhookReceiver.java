@@ -90,9 +90,7 @@ public final class WebhookReceiver {
     private final AtomicLong sequence = new AtomicLong();
 
     private WebhookReceiver(Builder builder) {
-        SignatureVerifier.Builder keys = SignatureVerifier.builder().scheme(builder.scheme);
-        builder.keys.forEach(keys::key);
-        this.verifier = keys.build();
+        this.verifier = builder.verifier.build();
         ReadLimits limits = builder.readLimits != null ? builder.readLimits : new ReadLimits(
                 ReadLimits.defaults().maxNestingDepth(),
                 Math.min(ReadLimits.defaults().maxStringLength(), builder.maxBodyBytes),
@@ -465,8 +463,8 @@ public final class WebhookReceiver {
      * thread-safe, and building closes nothing: each {@link #build()} makes an independent receiver.
      */
     public static final class Builder {
-        private final List<SigningKey> keys = new ArrayList<>();
-        private SignatureScheme scheme = SignatureScheme.refold();
+        private final SignatureVerifier.Builder verifier = SignatureVerifier.builder();
+        private int keyCount;
         private final List<Registration> handlers = new ArrayList<>();
         private IdempotencyStore store;
         private IdempotencyKeyExtractor keyExtractor = IdempotencyKeyExtractor.standard();
@@ -509,13 +507,8 @@ public final class WebhookReceiver {
          * @throws IllegalArgumentException if a key with the same label was already added
          */
         public Builder signingKey(SigningKey key) {
-            Objects.requireNonNull(key, "key");
-            for (SigningKey existing : keys) {
-                if (existing.label().equals(key.label())) {
-                    throw new IllegalArgumentException("a key labelled '" + key.label() + "' was already added");
-                }
-            }
-            keys.add(key);
+            verifier.key(key);
+            keyCount++;
             return this;
         }
 
@@ -525,7 +518,7 @@ public final class WebhookReceiver {
          * @throws NullPointerException if {@code scheme} is null
          */
         public Builder signatureScheme(SignatureScheme scheme) {
-            this.scheme = Objects.requireNonNull(scheme, "scheme");
+            verifier.scheme(scheme);
             return this;
         }
 
@@ -658,7 +651,7 @@ public final class WebhookReceiver {
          * @throws IllegalStateException if no signing key was added
          */
         public WebhookReceiver build() {
-            if (keys.isEmpty()) {
+            if (keyCount == 0) {
                 throw new IllegalStateException("at least one signing key is required: add the Refold API key of"
                         + " each environment with signingKey(label, apiKey)");
             }

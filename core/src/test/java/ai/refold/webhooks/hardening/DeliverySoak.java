@@ -139,8 +139,11 @@ public abstract class DeliverySoak {
         assertThat(retriedFailures).as("first attempts failed in the handler").isEqualTo(failing);
         assertThat(absorbed).as("duplicates absorbed").isPositive();
         assertThat(answers.get(Outcome.DUPLICATE).get()).isPositive();
+        // Whether two concurrent copies overlap (and one sees IN_PROGRESS) depends on scheduling, so it is allowed
+        // but not required; every other answer must be one of these.
         assertThat(answers.keySet().stream().filter(outcome -> answers.get(outcome).get() > 0))
-                .containsOnly(Outcome.PROCESSED, Outcome.DUPLICATE, Outcome.IN_PROGRESS, Outcome.HANDLER_FAILED);
+                .contains(Outcome.PROCESSED, Outcome.DUPLICATE, Outcome.HANDLER_FAILED)
+                .isSubsetOf(Outcome.PROCESSED, Outcome.DUPLICATE, Outcome.IN_PROGRESS, Outcome.HANDLER_FAILED);
     }
 
     // One copy as Refold sends it: a first attempt, then up to RETRIES more while the answer is not 200.
