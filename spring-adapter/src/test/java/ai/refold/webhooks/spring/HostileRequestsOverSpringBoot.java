@@ -88,8 +88,9 @@ abstract class HostileRequestsOverSpringBoot {
         HttpRequest.BodyPublisher body = request.contentLength() < 0
                 ? HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(request.body()))
                 : HttpRequest.BodyPublishers.ofByteArray(request.body());
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/refold"))
-                .timeout(Duration.ofSeconds(60)).method(request.method(), body);
+        URI endpoint = URI.create("http://127.0.0.1:" + port + "/webhooks/refold");
+        HttpRequest.Builder builder = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(60))
+                .method(request.method(), body);
         for (Header header : request.headers()) {
             builder.header(header.name(), header.value());
         }
