@@ -22,10 +22,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class CatalogueReceiver {
 
     private final WebhookReceiver receiver;
+    private final IdempotencyStore store = new FixtureStore();
     private final List<WebhookEvent> handled = new CopyOnWriteArrayList<>();
 
     private CatalogueReceiver(HostileRequest row) {
-        IdempotencyStore store = new FixtureStore();
         store.claim(keyOf(HostileRequests.IN_PROGRESS), "another-delivery", Duration.ofHours(1));
         store.claim(keyOf(HostileRequests.ALREADY_DONE), "an-earlier-delivery", Duration.ofHours(1));
         store.complete(keyOf(HostileRequests.ALREADY_DONE), "an-earlier-delivery", Duration.ofDays(7));
@@ -34,13 +34,7 @@ public final class CatalogueReceiver {
                 .signingKey("previous", HostileRequests.PREVIOUS_KEY)
                 .maxBodyBytes(row.maxBodyBytes())
                 .idempotencyStore(store)
-                .onAny((event, context) -> {
-                    handled.add(event);
-                    if (event instanceof WorkflowEvent workflow
-                            && workflow.instanceId().equals(HostileRequests.HANDLER_THROWS)) {
-                        throw new IllegalStateException("the application's handler failed");
-                    }
-                })
+                .onAny((event, context) -> handle(event))
                 .build();
     }
 
@@ -52,6 +46,25 @@ public final class CatalogueReceiver {
     /** Returns the receiver. */
     public WebhookReceiver receiver() {
         return receiver;
+    }
+
+    /**
+     * Returns the row's store, for an adapter that builds its own receiver around it: the in-memory store with the
+     * in-progress and already-done events claimed, down for any key naming the store-down event.
+     */
+    public IdempotencyStore store() {
+        return store;
+    }
+
+    /**
+     * Handles {@code event} as the row's handler does: records it, and throws for the handler-throws event. An
+     * adapter that builds its own receiver calls this from its handler.
+     */
+    public void handle(WebhookEvent event) {
+        handled.add(event);
+        if (event instanceof WorkflowEvent workflow && workflow.instanceId().equals(HostileRequests.HANDLER_THROWS)) {
+            throw new IllegalStateException("the application's handler failed");
+        }
     }
 
     /** Returns the events the handler was called with. */

@@ -2,6 +2,7 @@ package ai.refold.webhooks.hardening;
 
 import ai.refold.webhooks.DeliveryRequest;
 import ai.refold.webhooks.DeliveryResult;
+import ai.refold.webhooks.EventHandler;
 import ai.refold.webhooks.Headers;
 import ai.refold.webhooks.Outcome;
 import ai.refold.webhooks.WebhookReceiver;
@@ -20,17 +21,23 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A bounded soak of one receiver under Refold's delivery pattern: every event is sent, a share of them two or three
+ * A bounded soak of a receiver under Refold's delivery pattern: every event is sent, a share of them two or three
  * times (some copies at the same moment), a share fails in the handler on its first attempt, and each copy is retried
  * on any answer but 200, up to three times, as Refold does. It asserts that every event's handler completed exactly
- * once. Subclasses supply the store; the size comes from system properties:
- * {@code refold.soak.events} (5,000 by default), {@code refold.soak.threads} (8) and {@code refold.soak.seed}.
+ * once. Subclasses supply the store, or one store per receiver instance when several instances of an application
+ * share a database: attempts then take turns over the instances, so the copies and retries of one event land on
+ * different instances, some at the same moment. The size comes from system properties:
+ * {@code refold.soak.events} ({@link #defaultEvents()} by default), {@code refold.soak.threads} (8) and
+ * {@code refold.soak.seed}. The run stops by itself; a run that has not finished after
+ * {@code refold.soak.timeout.minutes} (10) fails.
  */
 public abstract class DeliverySoak {
 
@@ -42,6 +49,19 @@ public abstract class DeliverySoak {
     /** Returns a fresh, empty store for one soak run. */
     protected abstract IdempotencyStore createStore(int events);
 
+    /**
+     * Returns the stores of the receiver instances the deliveries are spread over, one instance per store: by
+     * default a single instance around {@link #createStore(int)}.
+     */
+    protected List<IdempotencyStore> createStores(int events) {
+        return List.of(createStore(events));
+    }
+
+    /** Returns the number of events when {@code refold.soak.events} is not set. */
+    protected int defaultEvents() {
+        return 5_000;
+    }
+
     /** Returns a name for the printed figures. */
     protected String storeName() {
         return getClass().getSimpleName();
@@ -49,7 +69,7 @@ public abstract class DeliverySoak {
 
     @Test
     void everyEventIsHandledExactlyOnceThroughDuplicatesConcurrentCopiesAndRetries() throws Exception {
-        int events = Integer.getInteger("refold.soak.events", 5_000);
+        int events = Integer.getInteger("refold.soak.events", defaultEvents());
         int threads = Integer.getInteger("refold.soak.threads", 8);
         Random random = new Random(Long.getLong("refold.soak.seed", 20_261_101L));
         AtomicIntegerArray completions = new AtomicIntegerArray(events);
@@ -62,17 +82,23 @@ public abstract class DeliverySoak {
             copies[i] = random.nextInt(100) < 30 ? 2 + random.nextInt(2) : 1;
             concurrentCopies[i] = copies[i] > 1 && random.nextBoolean();
         }
-        WebhookReceiver receiver = WebhookReceiver.builder()
-                .signingKey("live", KEY)
-                .idempotencyStore(createStore(events))
-                .on(WorkflowCompleted.class, (event, context) -> {
-                    int i = Integer.parseInt(event.instanceId().substring("soak-".length()));
-                    if (attempts.incrementAndGet(i) == 1 && failsFirst[i]) {
-                        throw new IllegalStateException("first attempt of event " + i + " fails");
-                    }
-                    completions.incrementAndGet(i);
-                })
-                .build();
+        // The instances share the handler's counters, as they would share the application's downstream effects.
+        EventHandler<WorkflowCompleted> handler = (event, context) -> {
+            int i = Integer.parseInt(event.instanceId().substring("soak-".length()));
+            if (attempts.incrementAndGet(i) == 1 && failsFirst[i]) {
+                throw new IllegalStateException("first attempt of event " + i + " fails");
+            }
+            completions.incrementAndGet(i);
+        };
+        List<WebhookReceiver> receivers = new ArrayList<>();
+        for (IdempotencyStore store : createStores(events)) {
+            receivers.add(WebhookReceiver.builder()
+                    .signingKey("live", KEY)
+                    .idempotencyStore(store)
+                    .on(WorkflowCompleted.class, handler)
+                    .build());
+        }
+        AtomicLongArray processedBy = new AtomicLongArray(receivers.size());
         Map<Outcome, AtomicLong> answers = new EnumMap<>(Outcome.class);
         for (Outcome outcome : Outcome.values()) {
             answers.put(outcome, new AtomicLong());
@@ -84,13 +110,15 @@ public abstract class DeliverySoak {
             List<Callable<Void>> senders = new ArrayList<>();
             for (int i = 0; i < events; i++) {
                 DeliveryRequest delivery = delivery(i);
+                int first = i;
                 if (concurrentCopies[i]) {
                     CountDownLatch start = new CountDownLatch(copies[i]);
                     for (int copy = 0; copy < copies[i]; copy++) {
+                        int turn = first + copy;
                         senders.add(() -> {
                             start.countDown();
                             start.await(); // copies leave together, so they race for the claim
-                            send(receiver, delivery, answers, gaveUp);
+                            send(receivers, turn, delivery, answers, processedBy, gaveUp);
                             return null;
                         });
                     }
@@ -98,7 +126,7 @@ public abstract class DeliverySoak {
                     int count = copies[i];
                     senders.add(() -> {
                         for (int copy = 0; copy < count; copy++) {
-                            send(receiver, delivery, answers, gaveUp);
+                            send(receivers, first + copy, delivery, answers, processedBy, gaveUp);
                         }
                         return null;
                     });
@@ -107,7 +135,9 @@ public abstract class DeliverySoak {
             // Copies of a group are queued side by side and the pool takes work in order, so at most one group
             // is partly started at a time: with three threads or more, waiting copies cannot stall the pool.
             assertThat(threads).isGreaterThanOrEqualTo(3);
-            for (Future<Void> sender : pool.invokeAll(senders)) {
+            long timeout = Long.getLong("refold.soak.timeout.minutes", 10);
+            for (Future<Void> sender : pool.invokeAll(senders, timeout, TimeUnit.MINUTES)) {
+                assertThat(sender.isCancelled()).as("a sender stopped by the %d-minute bound", timeout).isFalse();
                 sender.get();
             }
         } finally {
@@ -123,11 +153,12 @@ public abstract class DeliverySoak {
         long deliveries = answers.values().stream().mapToLong(AtomicLong::get).sum();
         long absorbed = answers.get(Outcome.DUPLICATE).get() + answers.get(Outcome.IN_PROGRESS).get();
         long retriedFailures = answers.get(Outcome.HANDLER_FAILED).get();
-        System.out.printf("soak %s: events=%d deliveries=%d processed=%d duplicates absorbed=%d (duplicate=%d,"
-                        + " in progress=%d) failures retried=%d copies given up after %d retries=%d events lost=%d"
-                        + " handled twice=%d%n", storeName(), events, deliveries,
-                answers.get(Outcome.PROCESSED).get(), absorbed, answers.get(Outcome.DUPLICATE).get(),
-                answers.get(Outcome.IN_PROGRESS).get(), retriedFailures, RETRIES, gaveUp.get(), lost, handledTwice);
+        System.out.printf("soak %s: instances=%d events=%d deliveries=%d processed=%d (per instance %s)"
+                        + " duplicates absorbed=%d (duplicate=%d, in progress=%d) failures retried=%d copies given up"
+                        + " after %d retries=%d events lost=%d handled twice=%d%n", storeName(), receivers.size(),
+                events, deliveries, answers.get(Outcome.PROCESSED).get(), processedBy, absorbed,
+                answers.get(Outcome.DUPLICATE).get(), answers.get(Outcome.IN_PROGRESS).get(), retriedFailures,
+                RETRIES, gaveUp.get(), lost, handledTwice);
 
         assertThat(lost).as("events lost").isZero();
         assertThat(handledTwice).as("events handled more than once").isZero();
@@ -144,14 +175,22 @@ public abstract class DeliverySoak {
         assertThat(answers.keySet().stream().filter(outcome -> answers.get(outcome).get() > 0))
                 .contains(Outcome.PROCESSED, Outcome.DUPLICATE, Outcome.HANDLER_FAILED)
                 .isSubsetOf(Outcome.PROCESSED, Outcome.DUPLICATE, Outcome.IN_PROGRESS, Outcome.HANDLER_FAILED);
+        for (int instance = 0; instance < receivers.size(); instance++) {
+            assertThat(processedBy.get(instance)).as("events processed by instance %d", instance).isPositive();
+        }
     }
 
-    // One copy as Refold sends it: a first attempt, then up to RETRIES more while the answer is not 200.
-    private static void send(WebhookReceiver receiver, DeliveryRequest delivery, Map<Outcome, AtomicLong> answers,
-                             AtomicLong gaveUp) {
+    // One copy as Refold sends it: a first attempt, then up to RETRIES more while the answer is not 200. Attempts
+    // take turns over the instances, starting at `turn`, as a load balancer in front of them would spread them.
+    private static void send(List<WebhookReceiver> receivers, int turn, DeliveryRequest delivery,
+                             Map<Outcome, AtomicLong> answers, AtomicLongArray processedBy, AtomicLong gaveUp) {
         for (int attempt = 0; attempt <= RETRIES; attempt++) {
-            DeliveryResult result = receiver.receive(delivery);
+            int instance = (turn + attempt) % receivers.size();
+            DeliveryResult result = receivers.get(instance).receive(delivery);
             answers.get(result.outcome()).incrementAndGet();
+            if (result.outcome() == Outcome.PROCESSED) {
+                processedBy.incrementAndGet(instance);
+            }
             if (result.isAcknowledged()) {
                 return;
             }

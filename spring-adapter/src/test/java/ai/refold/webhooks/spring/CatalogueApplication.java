@@ -1,0 +1,89 @@
+package ai.refold.webhooks.spring;
+
+import ai.refold.webhooks.event.WebhookEvent;
+import ai.refold.webhooks.hardening.CatalogueReceiver;
+import ai.refold.webhooks.hardening.HostileRequests;
+import ai.refold.webhooks.idempotency.ClaimResult;
+import ai.refold.webhooks.idempotency.IdempotencyStore;
+
+import org.apache.coyote.http11.Http11NioProtocol;
+import org.springframework.beans.BeanWrapperImpl;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.web.server.WebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.context.annotation.Bean;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The application the hostile-request catalogue runs against: the auto-configured receiver and filter, with the
+ * catalogue's two keys, and one bean that is both the application's idempotency store and its
+ * {@code @RefoldWebhook} handler, each passing on to the current row's {@link CatalogueReceiver}.
+ */
+@SpringBootConfiguration
+@EnableAutoConfiguration
+class CatalogueApplication {
+
+    static final String LIVE_KEY = "refold.webhooks.keys.live=" + HostileRequests.LIVE_KEY;
+    static final String PREVIOUS_KEY = "refold.webhooks.keys.previous=" + HostileRequests.PREVIOUS_KEY;
+    // Tomcat's default of 8 KB would answer the 100 KB signature row with 400 before any filter runs.
+    static final String LARGE_HEADERS = "server.max-http-request-header-size=256KB";
+
+    @Bean
+    CurrentRow currentRow() {
+        return new CurrentRow();
+    }
+
+    // Set as a bean property because the Tomcat factory's class moved between Boot 3 and Boot 4.
+    @Bean
+    WebServerFactoryCustomizer<WebServerFactory> manyHeadersTomcat() {
+        return factory -> {
+            BeanWrapperImpl tomcat = new BeanWrapperImpl(factory);
+            if (tomcat.isWritableProperty("protocol")) {
+                tomcat.setPropertyValue("protocol", ManyHeadersProtocol.class.getName());
+            }
+        };
+    }
+
+    /**
+     * Tomcat's HTTP/1.1 connector accepting 200 headers: with its default of 100, Tomcat answers the row of a hundred
+     * unrelated headers with 400 before any filter runs, and Spring Boot has no property for the count.
+     */
+    public static final class ManyHeadersProtocol extends Http11NioProtocol {
+        public ManyHeadersProtocol() {
+            setMaxHeaderCount(200);
+        }
+    }
+
+    /** Stands for the row under test: its store, and its handler. */
+    static final class CurrentRow implements IdempotencyStore {
+        private volatile CatalogueReceiver fixture;
+
+        /** Makes {@code fixture} the row every delivery from now on runs against. */
+        void set(CatalogueReceiver fixture) {
+            this.fixture = Objects.requireNonNull(fixture, "fixture");
+        }
+
+        @RefoldWebhook
+        void onEvent(WebhookEvent event) {
+            fixture.handle(event);
+        }
+
+        @Override
+        public ClaimResult claim(String key, String owner, Duration lease) {
+            return fixture.store().claim(key, owner, lease);
+        }
+
+        @Override
+        public boolean complete(String key, String owner, Duration retention) {
+            return fixture.store().complete(key, owner, retention);
+        }
+
+        @Override
+        public boolean release(String key, String owner) {
+            return fixture.store().release(key, owner);
+        }
+    }
+}

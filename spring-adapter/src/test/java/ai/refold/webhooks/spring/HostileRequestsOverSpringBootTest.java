@@ -1,0 +1,32 @@
+package ai.refold.webhooks.spring;
+
+import ai.refold.webhooks.hardening.HostileRequest;
+import ai.refold.webhooks.hardening.HostileRequests;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The catalogue through the starter with the default body limit, which is core's default of 1 MB. */
+@SpringBootTest(classes = CatalogueApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {CatalogueApplication.LIVE_KEY, CatalogueApplication.PREVIOUS_KEY,
+            CatalogueApplication.LARGE_HEADERS})
+class HostileRequestsOverSpringBootTest extends HostileRequestsOverSpringBoot {
+
+    @Test
+    void everyRowOverHttpRunsUnderOneOfTheConfiguredBodyLimits() {
+        assertThat(HostileRequests.overHttp()).hasSizeGreaterThanOrEqualTo(40)
+                .allSatisfy(row -> assertThat(LIMITS).contains(row.maxBodyBytes()));
+    }
+
+    @Test
+    void everyRowLeftOutOfHttpStatesWhy() {
+        List<HostileRequest> left = HostileRequests.all().stream().filter(row -> !row.expressibleOverHttp()).toList();
+
+        assertThat(left).isNotEmpty().allSatisfy(row -> assertThat(row.notOverHttp()).hasValueSatisfying(
+                reason -> assertThat(reason).isNotBlank()));
+    }
+}
