@@ -296,11 +296,11 @@ public final class WebhookReceiver {
             try {
                 if (!store.complete(key, owner, retention)) {
                     LOG.warn("refold delivery key={} finished after its lease of {} ran out; another delivery may"
-                            + " process the event again", key, lease);
+                            + " process the event again", printable(key), lease);
                 }
             } catch (RuntimeException e) {
-                LOG.warn("refold delivery key={} was processed but could not be recorded as done: {}", key,
-                        e.toString());
+                LOG.warn("refold delivery key={} was processed but could not be recorded as done: {}",
+                        printable(key), e.toString());
             }
             return log(new DeliveryResult(Outcome.PROCESSED, status, "event processed", Optional.of(event),
                     Optional.of(key), Optional.of(context.keyLabel()), Map.of()), start, null);
@@ -309,7 +309,7 @@ public final class WebhookReceiver {
             store.release(key, owner);
         } catch (RuntimeException e) {
             LOG.warn("refold delivery key={} could not be released; it is retried once its lease runs out: {}",
-                    key, e.toString());
+                    printable(key), e.toString());
         }
         int answered = failure != null || status < 400 ? 500 : status;
         String message = failure != null ? "handler failed; the event will be retried"
@@ -322,7 +322,7 @@ public final class WebhookReceiver {
         try {
             admission.releaseInternal(store);
         } catch (RuntimeException e) {
-            LOG.warn("refold delivery key={} could not be released: {}", key, e.toString());
+            LOG.warn("refold delivery key={} could not be released: {}", printable(key), e.toString());
         }
     }
 
@@ -356,23 +356,45 @@ public final class WebhookReceiver {
         if (status >= 500) {
             if (LOG.isErrorEnabled()) {
                 LOG.error("refold delivery outcome={} status={} event={} key={} took={}us", result.outcome().code(),
-                        status, eventName(result), result.idempotencyKey().orElse("-"), micros(start), cause);
+                        status, eventName(result), printable(result.idempotencyKey().orElse("-")), micros(start),
+                        cause);
             }
         } else if (status >= 400 && status != 409) {
             if (LOG.isWarnEnabled()) {
                 LOG.warn("refold delivery outcome={} status={} event={} reason=\"{}\" took={}us",
-                        result.outcome().code(), status, eventName(result), result.message(), micros(start));
+                        result.outcome().code(), status, eventName(result), printable(result.message()),
+                        micros(start));
             }
         } else if (LOG.isInfoEnabled()) {
             LOG.info("refold delivery outcome={} status={} event={} key={} keyLabel={} took={}us",
-                    result.outcome().code(), status, eventName(result), result.idempotencyKey().orElse("-"),
-                    result.keyLabel().orElse("-"), micros(start));
+                    result.outcome().code(), status, eventName(result),
+                    printable(result.idempotencyKey().orElse("-")), result.keyLabel().orElse("-"), micros(start));
         }
         return result;
     }
 
     private static String eventName(DeliveryResult result) {
-        return result.event().map(e -> e.eventName().orElse("unknown")).orElse("-");
+        return printable(result.event().map(e -> e.eventName().orElse("unknown")).orElse("-"));
+    }
+
+    // Values that come from a signed body may still hold line breaks; escaped, they cannot forge a log line.
+    static String printable(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                StringBuilder escaped = new StringBuilder(value.length() + 8).append(value, 0, i);
+                for (int j = i; j < value.length(); j++) {
+                    char d = value.charAt(j);
+                    if (d < 0x20 || d == 0x7f) {
+                        escaped.append(String.format("\\u%04x", (int) d));
+                    } else {
+                        escaped.append(d);
+                    }
+                }
+                return escaped.toString();
+            }
+        }
+        return value;
     }
 
     private static long micros(long start) {

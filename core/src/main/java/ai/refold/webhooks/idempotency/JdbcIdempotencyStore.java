@@ -295,7 +295,16 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     private void createTable(Connection connection, Dialect dialect) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             for (String ddl : schema(dialect, tableName)) {
-                statement.execute(ddl);
+                try {
+                    statement.execute(ddl);
+                } catch (SQLException raced) {
+                    // Another instance may be creating the same table at this moment (PostgreSQL then refuses one
+                    // of the two with a unique violation in its catalogue); IF NOT EXISTS sees it on a second try.
+                    if (!connection.getAutoCommit()) {
+                        connection.rollback();
+                    }
+                    statement.execute(ddl);
+                }
                 commitIfManual(connection);
             }
         }
