@@ -7,6 +7,8 @@ import ai.refold.webhooks.Headers;
 import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.event.WebhookEvent;
 
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -17,9 +19,12 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Enumeration;
 import java.util.Objects;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 
 /**
@@ -130,11 +135,11 @@ public final class RefoldWebhookFilter implements Filter {
         }
         Headers headers = headers(request);
         if (mode == Mode.ENDPOINT) {
-            write(response, receiver.receive(request.getMethod(), headers, request.getInputStream(),
+            write(response, receiver.receive(request.getMethod(), headers, new RequestBody(request),
                     request.getContentLengthLong()));
             return;
         }
-        Admission admission = receiver.admit(request.getMethod(), headers, request.getInputStream(),
+        Admission admission = receiver.admit(request.getMethod(), headers, new RequestBody(request),
                 request.getContentLengthLong());
         if (!admission.isAdmitted()) {
             write(response, admission.rejection());
@@ -149,7 +154,12 @@ public final class RefoldWebhookFilter implements Filter {
             admission.fail(e);
             throw e;
         }
-        admission.finish(response.getStatus());
+        if (replay.isAsyncStarted()) {
+            // The application answers later, from another thread: end the delivery when its response is complete.
+            replay.getAsyncContext().addListener(new AsyncCompletion(admission, response));
+        } else {
+            admission.finish(response.getStatus());
+        }
     }
 
     /** Returns the path this filter answers on. */
@@ -167,15 +177,20 @@ public final class RefoldWebhookFilter implements Filter {
         return "RefoldWebhookFilter[path=" + path + ", mode=" + mode + ", receiver=" + receiver + "]";
     }
 
+    // The decoded, normalised path the container mapped (no path parameters such as ";x=1"), so that every spelling
+    // of the path that reaches the application's servlet also meets the filter.
     private static String pathWithinApplication(HttpServletRequest request) {
-        String uri = request.getRequestURI();
-        String contextPath = request.getContextPath();
-        return contextPath.isEmpty() || !uri.startsWith(contextPath) ? uri : uri.substring(contextPath.length());
+        String pathInfo = request.getPathInfo();
+        return pathInfo == null ? request.getServletPath() : request.getServletPath() + pathInfo;
     }
 
     private static Headers headers(HttpServletRequest request) {
         Headers.Builder headers = Headers.builder();
-        for (Enumeration<String> names = request.getHeaderNames(); names.hasMoreElements(); ) {
+        Enumeration<String> names = request.getHeaderNames();
+        if (names == null) {
+            return headers.build();
+        }
+        while (names.hasMoreElements()) {
             String name = names.nextElement();
             for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements(); ) {
                 headers.add(name, values.nextElement());
@@ -192,6 +207,78 @@ public final class RefoldWebhookFilter implements Filter {
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
+    }
+
+    /**
+     * The request body, opened on the first read. Some containers answer "Expect: 100-continue" as soon as the
+     * stream is obtained; a delivery refused on its method or declared length must not invite the upload.
+     */
+    private static final class RequestBody extends InputStream {
+        private final ServletRequest request;
+        private InputStream in;
+
+        RequestBody(ServletRequest request) {
+            this.request = request;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return stream().read();
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            return stream().read(buffer, offset, length);
+        }
+
+        private InputStream stream() throws IOException {
+            if (in == null) {
+                in = request.getInputStream();
+            }
+            return in;
+        }
+    }
+
+    /** Ends a forwarded delivery whose application went asynchronous, once, when its response is done. */
+    private static final class AsyncCompletion implements AsyncListener {
+        private final Admission admission;
+        private final HttpServletResponse response;
+        private final AtomicBoolean ended = new AtomicBoolean();
+
+        AsyncCompletion(Admission admission, HttpServletResponse response) {
+            this.admission = admission;
+            this.response = response;
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            if (ended.compareAndSet(false, true)) {
+                admission.finish(response.getStatus());
+            }
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            fail(new TimeoutException("asynchronous processing timed out"));
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            Throwable failure = event.getThrowable();
+            fail(failure != null ? failure : new IOException("asynchronous processing failed"));
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            // A dispatch that starts async again replaces the listeners; stay registered.
+            event.getAsyncContext().addListener(this);
+        }
+
+        private void fail(Throwable failure) {
+            if (ended.compareAndSet(false, true)) {
+                admission.fail(failure);
+            }
+        }
     }
 
     /** Configures a {@link RefoldWebhookFilter} made in code. Not thread-safe. */

@@ -19,8 +19,10 @@ import java.nio.charset.StandardCharsets;
 final class ReplayableRequest extends HttpServletRequestWrapper {
 
     private final RawPayload body;
-    private boolean streamUsed;
-    private boolean readerUsed;
+    // Like a container's own request, every call returns the same stream or reader, so a loop that calls
+    // getReader() per read makes progress instead of starting over.
+    private BodyStream stream;
+    private BufferedReader reader;
 
     ReplayableRequest(HttpServletRequest request, RawPayload body) {
         super(request);
@@ -29,22 +31,32 @@ final class ReplayableRequest extends HttpServletRequestWrapper {
 
     @Override
     public ServletInputStream getInputStream() {
-        if (readerUsed) {
+        if (reader != null) {
             throw new IllegalStateException("getReader() was already called on this request");
         }
-        streamUsed = true;
-        return new BodyStream(body.openStream());
+        if (stream == null) {
+            stream = new BodyStream(body.openStream());
+        }
+        return stream;
     }
 
     @Override
     public BufferedReader getReader() throws UnsupportedEncodingException {
-        if (streamUsed) {
+        if (stream != null) {
             throw new IllegalStateException("getInputStream() was already called on this request");
         }
-        readerUsed = true;
-        String encoding = getCharacterEncoding();
-        Charset charset = encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding);
-        return new BufferedReader(new InputStreamReader(body.openStream(), charset));
+        if (reader == null) {
+            String encoding = getCharacterEncoding();
+            Charset charset;
+            try {
+                // JSON is UTF-8 unless the sender said otherwise.
+                charset = encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding);
+            } catch (IllegalArgumentException e) {
+                throw new UnsupportedEncodingException(encoding);
+            }
+            reader = new BufferedReader(new InputStreamReader(body.openStream(), charset));
+        }
+        return reader;
     }
 
     @Override

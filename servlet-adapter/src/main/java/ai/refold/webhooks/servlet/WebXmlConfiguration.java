@@ -31,11 +31,14 @@ record WebXmlConfiguration(WebhookReceiver receiver, String path, RefoldWebhookF
             throw new IllegalArgumentException("init-parameter 'signing-keys' is required, for example "
                     + "live=REFOLD_LIVE_API_KEY,test=REFOLD_TEST_API_KEY");
         }
-        for (String pair : keys.split(",")) {
+        String[] pairs = keys.split(",");
+        for (int i = 0; i < pairs.length; i++) {
+            String pair = pairs[i];
             int equals = pair.indexOf('=');
             if (equals <= 0 || equals == pair.length() - 1) {
-                throw new IllegalArgumentException("'signing-keys' entries must be label=ENV_VAR, not '"
-                        + pair.trim() + "'");
+                // The entry is not echoed: a malformed entry is often an API key pasted where a name belongs.
+                throw new IllegalArgumentException("entry " + (i + 1) + " of 'signing-keys' is not label=ENV_VAR,"
+                        + " for example live=REFOLD_LIVE_API_KEY");
             }
             String label = pair.substring(0, equals).trim();
             String variable = pair.substring(equals + 1).trim();

@@ -1,0 +1,235 @@
+package ai.refold.webhooks.servlet;
+
+import ai.refold.webhooks.DeliveryRequest;
+import ai.refold.webhooks.DeliveryResult;
+import ai.refold.webhooks.Headers;
+import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.event.WebhookEvent;
+
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static ai.refold.webhooks.servlet.Deliveries.SIGNER;
+import static ai.refold.webhooks.servlet.Deliveries.workflowCompleted;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class WebXmlConfigurationTest {
+
+    static final String LIVE_KEY = "live-key-value-never-shown";
+    static final String TEST_KEY = Deliveries.API_KEY;
+    static final Map<String, String> ENVIRONMENT = Map.of(
+            "REFOLD_LIVE_API_KEY", LIVE_KEY,
+            "REFOLD_TEST_API_KEY", "  " + TEST_KEY + "\n",
+            "BLANK_VARIABLE", "   ");
+
+    @BeforeEach
+    void forgetHandledEvents() {
+        RecordingConfigurer.HANDLED.clear();
+    }
+
+    @Test
+    void keysAreReadFromTheNamedEnvironmentVariables() throws ServletException {
+        RefoldWebhookFilter filter = initialised(Map.of(
+                "signing-keys", "live=REFOLD_LIVE_API_KEY, test=REFOLD_TEST_API_KEY",
+                "configurer", RecordingConfigurer.class.getName()));
+
+        assertThat(filter.path()).isEqualTo("/webhooks/refold");
+        assertThat(filter.mode()).isEqualTo(RefoldWebhookFilter.Mode.ENDPOINT);
+        assertThat(filter.toString()).contains("live", "test").doesNotContain(LIVE_KEY, TEST_KEY);
+        WebhookReceiver receiver = WebXmlConfiguration.read(Map.of(
+                "signing-keys", "live=REFOLD_LIVE_API_KEY, test=REFOLD_TEST_API_KEY")::get, ENVIRONMENT::get)
+                .receiver();
+        byte[] body = workflowCompleted("inst-env");
+        DeliveryResult result = receiver.receive(DeliveryRequest.of("POST",
+                Headers.of(SIGNER.headerName(), SIGNER.sign(body)), body));
+        assertThat(result.status()).isEqualTo(200);
+        assertThat(result.keyLabel()).hasValue("test");
+    }
+
+    @Test
+    void pathModeAndBodyLimitComeFromInitParameters() throws ServletException {
+        WebXmlConfiguration settings = WebXmlConfiguration.read(Map.of(
+                "signing-keys", "test=REFOLD_TEST_API_KEY",
+                "path", " /hooks/refold ",
+                "mode", "Forward",
+                "max-body-bytes", "2048")::get, ENVIRONMENT::get);
+
+        assertThat(settings.path()).isEqualTo("/hooks/refold");
+        assertThat(settings.mode()).isEqualTo(RefoldWebhookFilter.Mode.FORWARD);
+        assertThat(settings.receiver().maxBodyBytes()).isEqualTo(2048);
+    }
+
+    @Test
+    void unsetEnvironmentVariableFailsInitNamingTheVariableButNoKey() {
+        assertThatThrownBy(() -> initialised(Map.of("signing-keys", "live=REFOLD_LIVE_API_KEY,test=REFOLD_PROD_KEY")))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("REFOLD_PROD_KEY")
+                .hasMessageContaining("refold-filter")
+                .hasMessageNotContaining(LIVE_KEY);
+    }
+
+    @Test
+    void blankEnvironmentVariableCountsAsUnset() {
+        assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=BLANK_VARIABLE")))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("BLANK_VARIABLE");
+    }
+
+    @Test
+    void missingSigningKeysFailInit() {
+        assertThatThrownBy(() -> initialised(Map.of("path", "/webhooks/refold")))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("'signing-keys' is required");
+    }
+
+    @Test
+    void malformedSigningKeyEntryFailsInitWithoutEchoingIt() {
+        // A key pasted where the variable's name belongs must not end up in the log.
+        assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=REFOLD_TEST_API_KEY," + LIVE_KEY)))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("entry 2 of 'signing-keys'")
+                .hasMessageNotContaining(LIVE_KEY);
+    }
+
+    @Test
+    void badModeFailsInit() {
+        assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=REFOLD_TEST_API_KEY", "mode", "proxy")))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("'mode' must be endpoint or forward, not 'proxy'");
+    }
+
+    @Test
+    void pathNotStartingWithSlashFailsInit() {
+        assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=REFOLD_TEST_API_KEY",
+                "path", "webhooks/refold")))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("path must start with '/'");
+    }
+
+    @Test
+    void nonNumericOrNonPositiveBodyLimitFailsInit() {
+        assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=REFOLD_TEST_API_KEY",
+                "max-body-bytes", "1MB")))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("'max-body-bytes' must be a whole number of bytes, not '1MB'");
+        assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=REFOLD_TEST_API_KEY",
+                "max-body-bytes", "0")))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("maxBodyBytes must be positive");
+        assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=REFOLD_TEST_API_KEY",
+                "max-body-bytes", "99999999999")))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("'max-body-bytes'");
+    }
+
+    @Test
+    void configurerClassRegistersHandlers() throws ServletException {
+        WebhookReceiver receiver = WebXmlConfiguration.read(Map.of(
+                "signing-keys", "test=REFOLD_TEST_API_KEY",
+                "configurer", " " + RecordingConfigurer.class.getName() + " ")::get, ENVIRONMENT::get).receiver();
+        byte[] body = workflowCompleted("inst-configurer");
+
+        DeliveryResult result = receiver.receive(DeliveryRequest.of("POST",
+                Headers.of(SIGNER.headerName(), SIGNER.sign(body)), body));
+
+        assertThat(result.status()).isEqualTo(200);
+        assertThat(RecordingConfigurer.HANDLED).singleElement()
+                .satisfies(event -> assertThat(event.payload().toByteArray()).isEqualTo(body));
+    }
+
+    @Test
+    void unusableConfigurerClassFailsInit() {
+        Map<String, String> cases = Map.of(
+                "com.example.Missing", "was not found",
+                String.class.getName(), "does not implement",
+                NoDefaultConstructor.class.getName(), "needs a public constructor without arguments",
+                FailingConfigurer.class.getName(), "failed to construct");
+        cases.forEach((className, problem) -> assertThatThrownBy(() -> initialised(Map.of(
+                "signing-keys", "test=REFOLD_TEST_API_KEY", "configurer", className)))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining(className)
+                .hasMessageContaining(problem));
+    }
+
+    @Test
+    void filterMadeByTheBuilderIgnoresInitParameters() throws ServletException {
+        RefoldWebhookFilter filter = RefoldWebhookFilter.builder(
+                WebhookReceiver.builder().signingKey("test", TEST_KEY).build()).path("/in/code").build();
+
+        filter.init(config(Map.of("signing-keys", "test=UNSET", "path", "/from/web-xml")));
+
+        assertThat(filter.path()).isEqualTo("/in/code");
+    }
+
+    static RefoldWebhookFilter initialised(Map<String, String> parameters) throws ServletException {
+        RefoldWebhookFilter filter = new RefoldWebhookFilter(ENVIRONMENT::get);
+        filter.init(config(parameters));
+        return filter;
+    }
+
+    static FilterConfig config(Map<String, String> parameters) {
+        Map<String, String> copy = new HashMap<>(parameters);
+        return new FilterConfig() {
+            @Override
+            public String getFilterName() {
+                return "refold-filter";
+            }
+
+            @Override
+            public ServletContext getServletContext() {
+                throw new UnsupportedOperationException("not needed by the filter");
+            }
+
+            @Override
+            public String getInitParameter(String name) {
+                return copy.get(name);
+            }
+
+            @Override
+            public Enumeration<String> getInitParameterNames() {
+                return Collections.enumeration(copy.keySet());
+            }
+        };
+    }
+
+    /** A configurer as a web.xml user writes one: public, with a public no-argument constructor. */
+    public static final class RecordingConfigurer implements RefoldWebhookConfigurer {
+        static final List<WebhookEvent> HANDLED = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void configure(WebhookReceiver.Builder receiver) {
+            receiver.onAny((event, context) -> HANDLED.add(event));
+        }
+    }
+
+    public static final class NoDefaultConstructor implements RefoldWebhookConfigurer {
+        public NoDefaultConstructor(String unused) {
+        }
+
+        @Override
+        public void configure(WebhookReceiver.Builder receiver) {
+        }
+    }
+
+    public static final class FailingConfigurer implements RefoldWebhookConfigurer {
+        public FailingConfigurer() {
+            throw new IllegalStateException("cannot start");
+        }
+
+        @Override
+        public void configure(WebhookReceiver.Builder receiver) {
+        }
+    }
+}
