@@ -2,6 +2,7 @@ package ai.refold.webhooks.idempotency;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -78,7 +79,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         });
         if (done[0] != null) {
             completionOrder.add(new Completion(key, done[0]));
-            if (queueLength.incrementAndGet() > 2L * maximumSize) {
+            if (queueLength.incrementAndGet() > compactionThreshold()) {
                 compactQueue();
             }
         }
@@ -128,19 +129,27 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         return entries.values().removeIf(entry -> entry.expiresAt <= now);
     }
 
-    // Keeps the queue proportional to the map when the same keys complete again and again.
+    // Keeps the queue proportional to the map when the same keys complete again and again: drops the nodes whose
+    // entry was since replaced or removed, keeping the others in completion order. Linear in the queue, which is
+    // at most twice the map (or 2,048 nodes), so amortised O(1) per completion.
     private synchronized void compactQueue() {
-        if (queueLength.get() <= 2L * maximumSize) {
+        if (queueLength.get() <= compactionThreshold()) {
             return;
         }
-        completionOrder.clear();
-        queueLength.set(0);
-        entries.forEach((key, entry) -> {
-            if (entry.owner == null) {
-                completionOrder.add(new Completion(key, entry));
-                queueLength.incrementAndGet();
+        int kept = 0;
+        for (Iterator<Completion> nodes = completionOrder.iterator(); nodes.hasNext(); ) {
+            Completion node = nodes.next();
+            if (entries.get(node.key) == node.entry) {
+                kept++;
+            } else {
+                nodes.remove();
             }
-        });
+        }
+        queueLength.set(kept);
+    }
+
+    private long compactionThreshold() {
+        return 2L * Math.max(entries.size(), 1024);
     }
 
     @Override
