@@ -41,6 +41,8 @@ public final class RefoldWebhookRequests {
         byte[] content = body.clone();
         return servletContext -> {
             MockHttpServletRequest request = new MockHttpServletRequest(servletContext, "POST", path);
+            // As a container maps it: the filter matches on servlet path + path info, not on the raw URI.
+            request.setPathInfo(path);
             request.setContentType("application/json");
             request.addHeader(SignatureScheme.REFOLD_HEADER, signature);
             request.setContent(content);
