@@ -1,11 +1,8 @@
 package ai.refold.webhooks.servlet;
 
-import ai.refold.webhooks.Outcome;
-import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.hardening.CatalogueReceiver;
 import ai.refold.webhooks.hardening.HostileRequest;
-import ai.refold.webhooks.hardening.HostileRequest.Header;
-import ai.refold.webhooks.hardening.HostileRequest.Request;
+import ai.refold.webhooks.hardening.OverHttp;
 import ai.refold.webhooks.hardening.HostileRequests;
 
 import jakarta.servlet.DispatcherType;
@@ -31,13 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 
@@ -85,26 +77,7 @@ class HostileRequestsOverJettyTest {
     void aHostileRequestOverHttpGetsTheSameAnswerAsInCore(HostileRequest row) throws Exception {
         CatalogueReceiver fixture = CatalogueReceiver.forRow(row);
         FILTER.current = RefoldWebhookFilter.builder(fixture.receiver()).build();
-        Request request = row.request().get();
-
-        // A fresh client per row: a connection the server closed after an earlier hostile row is never reused.
-        HttpClient fresh = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
-        HttpResponse<String> response = fresh.send(httpRequest(request), HttpResponse.BodyHandlers.ofString());
-
-        Outcome expected = row.expected();
-        assertThat(response.statusCode()).as("status, answering %s", response.body())
-                .isEqualTo(expected.httpStatus());
-        assertThat(response.body()).startsWith("{\"status\":\"" + expected.code() + "\",\"reason\":\"")
-                .doesNotContain("Exception", "\tat ");
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-                type -> assertThat(type).startsWith("application/json"));
-        if (expected == Outcome.METHOD_NOT_ALLOWED) {
-            assertThat(response.headers().firstValue("Allow"))
-                    .hasValue(String.join(", ", WebhookReceiver.METHODS));
-        }
-        int handlerRuns = expected == Outcome.PROCESSED || expected == Outcome.HANDLER_FAILED ? 1 : 0;
-        assertThat(fixture.handled()).as("handler runs").hasSize(handlerRuns);
+        OverHttp.assertAnswer(row, OverHttp.send(endpoint, row), fixture);
     }
 
     @Test
@@ -114,18 +87,6 @@ class HostileRequestsOverJettyTest {
         assertThat(left).isNotEmpty().allSatisfy(row -> assertThat(row.notOverHttp()).hasValueSatisfying(
                 reason -> assertThat(reason).isNotBlank()));
         assertThat(rows()).hasSizeGreaterThanOrEqualTo(40);
-    }
-
-    private static HttpRequest httpRequest(Request request) {
-        HttpRequest.BodyPublisher body = request.contentLength() < 0
-                ? HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(request.body()))
-                : HttpRequest.BodyPublishers.ofByteArray(request.body());
-        HttpRequest.Builder builder = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(60))
-                .method(request.method(), body);
-        for (Header header : request.headers()) {
-            builder.header(header.name(), header.value());
-        }
-        return builder.build();
     }
 
     /** Holds the filter under test for the current row, so that each row gets a fresh receiver. */
