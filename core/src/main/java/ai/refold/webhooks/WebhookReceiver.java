@@ -433,7 +433,7 @@ public final class WebhookReceiver {
             }
             return bytes;
         }
-        byte[] buffer = new byte[Math.min(8192, maxBodyBytes + 1)];
+        byte[] buffer = new byte[(int) Math.min(8192L, (long) maxBodyBytes + 1)];
         int length = 0;
         while (true) {
             if (length == buffer.length) {

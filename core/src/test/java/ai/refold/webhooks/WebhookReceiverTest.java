@@ -720,4 +720,14 @@ class WebhookReceiverTest {
             return n;
         }
     }
+
+    @Test
+    void theLargestPossibleBodyLimitStillReadsAChunkedBody() {
+        WebhookReceiver receiver = builder().maxBodyBytes(Integer.MAX_VALUE).build();
+
+        DeliveryResult result = receiver.receive("POST", Headers.of(HEADER, signer.sign(ERRORED)),
+                new ByteArrayInputStream(ERRORED), -1);
+
+        assertThat(result.outcome()).isEqualTo(Outcome.PROCESSED);
+    }
 }

@@ -5,6 +5,7 @@ import ai.refold.webhooks.WebhookReceiver;
 import java.lang.reflect.InvocationTargetException;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import java.util.function.UnaryOperator;
 
 /**
@@ -23,6 +24,8 @@ import java.util.function.UnaryOperator;
  * </table>
  */
 record WebXmlConfiguration(WebhookReceiver receiver, String path, RefoldWebhookFilter.Mode mode) {
+
+    private static final Pattern CONVENTIONAL_VARIABLE = Pattern.compile("[A-Z_][A-Z0-9_]{0,63}");
 
     static WebXmlConfiguration read(UnaryOperator<String> parameters, UnaryOperator<String> environment) {
         WebhookReceiver.Builder builder = WebhookReceiver.builder();
@@ -44,8 +47,10 @@ record WebXmlConfiguration(WebhookReceiver receiver, String path, RefoldWebhookF
             String variable = pair.substring(equals + 1).trim();
             String apiKey = environment.apply(variable);
             if (apiKey == null || apiKey.isBlank()) {
-                throw new IllegalArgumentException("environment variable " + variable + " for signing key '"
-                        + label + "' is not set");
+                // A conventional variable name is safe to show; anything else may be a key pasted in by mistake.
+                String named = CONVENTIONAL_VARIABLE.matcher(variable).matches() ? "environment variable " + variable
+                        : "the environment variable named in entry " + (i + 1) + " of 'signing-keys'";
+                throw new IllegalArgumentException(named + " for signing key '" + label + "' is not set");
             }
             builder.signingKey(label, apiKey.trim());
         }

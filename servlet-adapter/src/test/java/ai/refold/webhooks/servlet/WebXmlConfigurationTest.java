@@ -81,6 +81,16 @@ class WebXmlConfigurationTest {
     }
 
     @Test
+    void aKeyPastedWhereTheVariableNameBelongsIsNotEchoed() {
+        String pasted = "rk_live_5d1e9b3a7c2f4e8d";
+
+        assertThatThrownBy(() -> initialised(Map.of("signing-keys", "live=" + pasted)))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("entry 1 of 'signing-keys'")
+                .hasMessageNotContaining(pasted);
+    }
+
+    @Test
     void blankEnvironmentVariableCountsAsUnset() {
         assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=BLANK_VARIABLE")))
                 .isInstanceOf(ServletException.class)
