@@ -4,12 +4,9 @@ import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
 import org.h2.jdbcx.JdbcDataSource;
 
 import javax.sql.DataSource;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientConnectionException;
-import java.util.logging.Logger;
 
 /**
  * The store against an in-memory H2 database. Stopping the database is simulated by data sources that refuse every
@@ -45,7 +42,7 @@ class H2JdbcIdempotencyStoreTest extends JdbcIdempotencyStoreContract {
     }
 
     /** Hands out connections from a delegate, or fails as an unreachable database does while it is down. */
-    private static final class SwitchableDataSource implements DataSource {
+    private static final class SwitchableDataSource extends TestDataSource {
         private final DataSource delegate;
 
         SwitchableDataSource(DataSource delegate) {
@@ -63,39 +60,6 @@ class H2JdbcIdempotencyStoreTest extends JdbcIdempotencyStoreContract {
         @Override
         public Connection getConnection(String username, String password) throws SQLException {
             return getConnection();
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) {
-        }
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-            throw new SQLFeatureNotSupportedException();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> type) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> type) {
-            return false;
         }
     }
 }
