@@ -46,7 +46,9 @@ public final class HostileRequests {
     static final String SIGNATURE = "x-cobalt-signature";
     static final int DEFAULT_LIMIT = 1 << 20;
 
-    // The rows just over the limit show the 413 over HTTP: their unread rest still fits the socket buffers.
+    // Over HTTP, the honest-length row just over the limit is sent with Expect: 100-continue (see OverHttp.send), so
+    // the 413 arrives before the upload starts; the chunked row just over the limit is read up to the limit, so its
+    // unread rest is only the chunk terminator.
     private static final String UNREAD_REFUSAL = "a server refusing a body it has not read closes the connection;"
             + " a client still sending 50 MB sees the reset, not the 413";
     private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};

@@ -10,6 +10,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,11 +23,24 @@ public final class OverHttp {
     }
 
     /**
-     * Sends {@code row} to {@code endpoint} with a fresh client, so that a connection the server closed after an
+     * Sends {@code row} to {@code endpoint} over a fresh connection, so that a connection the server closed after an
      * earlier hostile row is never reused.
+     *
+     * <p>A body the server refuses on its declared length is sent with {@code Expect: 100-continue}, as HTTP asks of
+     * a client with a large body. Without it the client is still uploading when the server closes the connection
+     * after its 413, and the reset that follows can drop the 413 before the client reads it: Jetty closes at once,
+     * Tomcat first swallows up to 2 MiB of the body.
      */
-    public static HttpResponse<String> send(URI endpoint, HostileRequest row) throws IOException, InterruptedException {
+    public static RawHttp.Response send(URI endpoint, HostileRequest row) throws IOException, InterruptedException {
         HostileRequest.Request request = row.request().get();
+        if (row.expected() == Outcome.PAYLOAD_TOO_LARGE && request.contentLength() >= 0) {
+            StringBuilder head = new StringBuilder().append(request.method()).append(' ').append(endpoint.getRawPath())
+                    .append(" HTTP/1.1\r\nHost: ").append(endpoint.getHost()).append(':').append(endpoint.getPort())
+                    .append("\r\nConnection: close\r\nContent-Length: ").append(request.body().length);
+            request.headers().forEach(header -> head.append("\r\n").append(header.name()).append(": ")
+                    .append(header.value()));
+            return RawHttp.sendExpectingContinue(endpoint, head.toString(), request.body());
+        }
         HttpRequest.BodyPublisher body = request.contentLength() < 0
                 ? HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(request.body()))
                 : HttpRequest.BodyPublishers.ofByteArray(request.body());
@@ -35,21 +51,21 @@ public final class OverHttp {
         }
         HttpClient fresh = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
-        return fresh.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = fresh.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+        Map<String, String> headers = new TreeMap<>();
+        response.headers().map().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values.get(0)));
+        return new RawHttp.Response("HTTP/1.1 " + response.statusCode(), headers, response.body());
     }
 
     /** Asserts that {@code response} is the answer core gives {@code row}, and that the handler ran as expected. */
-    public static void assertAnswer(HostileRequest row, HttpResponse<String> response, CatalogueReceiver fixture) {
+    public static void assertAnswer(HostileRequest row, RawHttp.Response response, CatalogueReceiver fixture) {
         Outcome expected = row.expected();
-        assertThat(response.statusCode()).as("status, answering %s", response.body())
-                .isEqualTo(expected.httpStatus());
+        assertThat(response.status()).as("status, answering %s", response.body()).isEqualTo(expected.httpStatus());
         assertThat(response.body()).startsWith("{\"status\":\"" + expected.code() + "\",\"reason\":\"")
                 .doesNotContain("Exception", "\tat ");
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-                type -> assertThat(type).startsWith("application/json"));
+        assertThat(response.headers().get("content-type")).as("Content-Type").startsWith("application/json");
         if (expected == Outcome.METHOD_NOT_ALLOWED) {
-            assertThat(response.headers().firstValue("Allow"))
-                    .hasValue(String.join(", ", WebhookReceiver.METHODS));
+            assertThat(response.headers().get("allow")).isEqualTo(String.join(", ", WebhookReceiver.METHODS));
         }
         int handlerRuns = expected == Outcome.PROCESSED || expected == Outcome.HANDLER_FAILED ? 1 : 0;
         assertThat(fixture.handled()).as("handler runs").hasSize(handlerRuns);

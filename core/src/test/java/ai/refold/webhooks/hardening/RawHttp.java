@@ -1,4 +1,4 @@
-package ai.refold.webhooks.servlet;
+package ai.refold.webhooks.hardening;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,15 +12,18 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * HTTP/1.1 at the socket, for the one thing {@link java.net.http.HttpClient} cannot show: Java 17's client reads
- * no response before it has sent the whole request body, so an answer given before the body ends is only visible
- * to a client that stops sending and reads.
+ * HTTP/1.1 at the socket, for what {@link java.net.http.HttpClient} cannot show. Java 17's client reads no response
+ * before it has sent the whole request body, so an answer given before the body ends is only visible to a client
+ * that stops sending and reads; and its {@code Expect: 100-continue} support waits for ever when the server answers
+ * with a final status instead of {@code 100 Continue}.
  */
-final class RawHttp {
+public final class RawHttp {
 
     /** The status line, headers (lower-case names, first value) and body of a response. */
-    record Response(String statusLine, Map<String, String> headers, String body) {
-        int status() {
+    public record Response(String statusLine, Map<String, String> headers, String body) {
+
+        /** Returns the status code. */
+        public int status() {
             return Integer.parseInt(statusLine.split(" ")[1]);
         }
     }
@@ -33,16 +36,42 @@ final class RawHttp {
      * sending with the request still unfinished, and reads the first response. Only the bytes sent can have been
      * read by the server.
      */
-    static Response sendUnfinished(URI server, String head, byte[] bodyStart) throws IOException {
-        try (Socket socket = new Socket(server.getHost(), server.getPort())) {
-            // A guard against a hang, not an assertion: a server waiting for the rest of the body fails the test.
-            socket.setSoTimeout(30_000);
+    public static Response sendUnfinished(URI server, String head, byte[] bodyStart) throws IOException {
+        try (Socket socket = open(server)) {
             OutputStream out = socket.getOutputStream();
             out.write((head + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(bodyStart);
             out.flush();
             return read(socket.getInputStream());
         }
+    }
+
+    /**
+     * Sends {@code head} (request line and headers, without {@code Expect} and the blank line) with
+     * {@code Expect: 100-continue}, and sends {@code body} only if the server answers {@code 100 Continue}, as HTTP
+     * asks of a client with a large body. Returns the final response.
+     */
+    public static Response sendExpectingContinue(URI server, String head, byte[] body) throws IOException {
+        try (Socket socket = open(server)) {
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write((head + "\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            Response response = read(in);
+            if (response.status() != 100) {
+                return response;
+            }
+            out.write(body);
+            out.flush();
+            return read(in);
+        }
+    }
+
+    private static Socket open(URI server) throws IOException {
+        Socket socket = new Socket(server.getHost(), server.getPort());
+        // A guard against a hang, not an assertion: a server waiting for more of the body fails the test.
+        socket.setSoTimeout(30_000);
+        return socket;
     }
 
     private static Response read(InputStream in) throws IOException {
