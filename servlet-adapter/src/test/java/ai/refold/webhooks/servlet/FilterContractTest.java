@@ -4,7 +4,7 @@ import ai.refold.webhooks.DeliveryContext;
 import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.event.WebhookEvent;
 import ai.refold.webhooks.event.WorkflowCompleted;
-import ai.refold.webhooks.hardening.RawHttp;
+import ai.refold.webhooks.test.hardening.RawHttp;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.Filter;

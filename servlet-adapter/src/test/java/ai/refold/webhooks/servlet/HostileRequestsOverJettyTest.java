@@ -1,9 +1,9 @@
 package ai.refold.webhooks.servlet;
 
-import ai.refold.webhooks.hardening.CatalogueReceiver;
-import ai.refold.webhooks.hardening.HostileRequest;
-import ai.refold.webhooks.hardening.OverHttp;
-import ai.refold.webhooks.hardening.HostileRequests;
+import ai.refold.webhooks.test.hardening.CatalogueReceiver;
+import ai.refold.webhooks.test.hardening.HostileRequest;
+import ai.refold.webhooks.test.hardening.OverHttp;
+import ai.refold.webhooks.test.hardening.HostileRequests;
 
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;

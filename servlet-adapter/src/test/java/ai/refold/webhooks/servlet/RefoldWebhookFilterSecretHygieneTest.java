@@ -1,7 +1,7 @@
 package ai.refold.webhooks.servlet;
 
 import ai.refold.webhooks.WebhookReceiver;
-import ai.refold.webhooks.hardening.HostileRequests;
+import ai.refold.webhooks.test.hardening.HostileRequests;
 
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;

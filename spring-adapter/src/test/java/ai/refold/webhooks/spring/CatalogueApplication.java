@@ -1,8 +1,8 @@
 package ai.refold.webhooks.spring;
 
 import ai.refold.webhooks.event.WebhookEvent;
-import ai.refold.webhooks.hardening.CatalogueReceiver;
-import ai.refold.webhooks.hardening.HostileRequests;
+import ai.refold.webhooks.test.hardening.CatalogueReceiver;
+import ai.refold.webhooks.test.hardening.HostileRequests;
 import ai.refold.webhooks.idempotency.ClaimResult;
 import ai.refold.webhooks.idempotency.IdempotencyStore;
 

@@ -1,10 +1,10 @@
 package ai.refold.webhooks.spring;
 
 import ai.refold.webhooks.WebhookReceiver;
-import ai.refold.webhooks.hardening.CatalogueReceiver;
-import ai.refold.webhooks.hardening.HostileRequest;
-import ai.refold.webhooks.hardening.OverHttp;
-import ai.refold.webhooks.hardening.HostileRequests;
+import ai.refold.webhooks.test.hardening.CatalogueReceiver;
+import ai.refold.webhooks.test.hardening.HostileRequest;
+import ai.refold.webhooks.test.hardening.OverHttp;
+import ai.refold.webhooks.test.hardening.HostileRequests;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;

@@ -1,7 +1,7 @@
 package ai.refold.webhooks.spring;
 
-import ai.refold.webhooks.hardening.HostileRequest;
-import ai.refold.webhooks.hardening.HostileRequests;
+import ai.refold.webhooks.test.hardening.HostileRequest;
+import ai.refold.webhooks.test.hardening.HostileRequests;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;

@@ -2,10 +2,10 @@ package ai.refold.webhooks;
 
 import ai.refold.webhooks.event.EventType;
 import ai.refold.webhooks.event.SamplePayloads;
-import ai.refold.webhooks.hardening.CatalogueReceiver;
-import ai.refold.webhooks.hardening.HostileRequest;
-import ai.refold.webhooks.hardening.HostileRequest.Request;
-import ai.refold.webhooks.hardening.HostileRequests;
+import ai.refold.webhooks.test.hardening.CatalogueReceiver;
+import ai.refold.webhooks.test.hardening.HostileRequest;
+import ai.refold.webhooks.test.hardening.HostileRequest.Request;
+import ai.refold.webhooks.test.hardening.HostileRequests;
 import ai.refold.webhooks.idempotency.ClaimResult;
 import ai.refold.webhooks.idempotency.IdempotencyStore;
 import ai.refold.webhooks.idempotency.StoreUnavailableException;

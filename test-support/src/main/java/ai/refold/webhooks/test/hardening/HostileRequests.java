@@ -1,9 +1,9 @@
-package ai.refold.webhooks.hardening;
+package ai.refold.webhooks.test.hardening;
 
 import ai.refold.webhooks.Outcome;
-import ai.refold.webhooks.hardening.HostileRequest.Header;
-import ai.refold.webhooks.hardening.HostileRequest.Request;
-import ai.refold.webhooks.hardening.HostileRequest.Stream;
+import ai.refold.webhooks.test.hardening.HostileRequest.Header;
+import ai.refold.webhooks.test.hardening.HostileRequest.Request;
+import ai.refold.webhooks.test.hardening.HostileRequest.Stream;
 import ai.refold.webhooks.signature.WebhookSigner;
 
 import java.io.ByteArrayOutputStream;

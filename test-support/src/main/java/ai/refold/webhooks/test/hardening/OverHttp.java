@@ -1,4 +1,4 @@
-package ai.refold.webhooks.hardening;
+package ai.refold.webhooks.test.hardening;
 
 import ai.refold.webhooks.Outcome;
 import ai.refold.webhooks.WebhookReceiver;

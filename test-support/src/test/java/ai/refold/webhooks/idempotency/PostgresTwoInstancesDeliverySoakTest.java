@@ -1,6 +1,6 @@
 package ai.refold.webhooks.idempotency;
 
-import ai.refold.webhooks.hardening.DeliverySoak;
+import ai.refold.webhooks.test.hardening.DeliverySoak;
 import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
 
 import org.junit.jupiter.api.AfterAll;

@@ -1,11 +1,11 @@
-package ai.refold.webhooks.hardening;
+package ai.refold.webhooks.test.hardening;
 
 import ai.refold.webhooks.DeliveryRequest;
 import ai.refold.webhooks.DeliveryResult;
 import ai.refold.webhooks.Outcome;
 import ai.refold.webhooks.WebhookReceiver;
-import ai.refold.webhooks.hardening.HostileRequest.CountingStream;
-import ai.refold.webhooks.hardening.HostileRequest.Request;
+import ai.refold.webhooks.test.hardening.HostileRequest.CountingStream;
+import ai.refold.webhooks.test.hardening.HostileRequest.Request;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

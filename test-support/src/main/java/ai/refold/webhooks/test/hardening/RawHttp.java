@@ -1,4 +1,4 @@
-package ai.refold.webhooks.hardening;
+package ai.refold.webhooks.test.hardening;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

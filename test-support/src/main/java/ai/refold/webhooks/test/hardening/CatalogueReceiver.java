@@ -1,4 +1,4 @@
-package ai.refold.webhooks.hardening;
+package ai.refold.webhooks.test.hardening;
 
 import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.event.WebhookEvent;
