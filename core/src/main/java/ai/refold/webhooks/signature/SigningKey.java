@@ -21,21 +21,62 @@ public final class SigningKey {
     }
 
     /**
-     * Creates a key whose HMAC secret is the UTF-8 encoding of {@code apiKey}, as Refold signs.
+     * Creates a key whose HMAC secret is the UTF-8 encoding of {@code apiKey}, as Refold signs. The key must pass
+     * {@link #requireValidApiKey}.
      *
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code label} is blank or {@code apiKey} is empty
+     * @throws IllegalArgumentException if {@code label} is blank or {@code apiKey} breaks the key policy
      */
     public static SigningKey of(String label, String apiKey) {
         Objects.requireNonNull(label, "label");
-        Objects.requireNonNull(apiKey, "apiKey");
         if (label.isBlank()) {
             throw new IllegalArgumentException("key label must not be blank");
         }
-        if (apiKey.isEmpty()) {
-            throw new IllegalArgumentException("API key for label '" + label + "' must not be empty");
-        }
+        requireValidApiKey(apiKey, "API key for label '" + label + "'");
         return new SigningKey(label, new SecretKeySpec(apiKey.getBytes(StandardCharsets.UTF_8), Hmac.ALGORITHM));
+    }
+
+    /**
+     * Applies the one policy every entry point (builders, {@code web.xml}, Spring properties, the API client) has
+     * for a Refold API key: at least one character, no white space or control character (a copy-and-paste slip
+     * such as a trailing newline would silently make every signature mismatch), and not an unresolved
+     * {@code ${...}} placeholder (a configuration whose variable is unset would otherwise sign with the
+     * placeholder's text). The message names {@code setting} and never shows the value.
+     *
+     * @param apiKey  the key to check
+     * @param setting where the key came from, for the message, for example {@code "refold.webhooks.keys.live"}
+     * @return {@code apiKey}
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if the key breaks the policy
+     */
+    public static String requireValidApiKey(String apiKey, String setting) {
+        Objects.requireNonNull(setting, "setting");
+        Objects.requireNonNull(apiKey, setting);
+        String problem = apiKeyProblem(apiKey);
+        if (problem != null) {
+            throw new IllegalArgumentException(setting + " " + problem);
+        }
+        return apiKey;
+    }
+
+    // The policy's verdict in words, or null for a valid key. Never quotes the key.
+    private static String apiKeyProblem(String apiKey) {
+        if (apiKey.isEmpty()) {
+            return "is empty";
+        }
+        if (apiKey.contains("${")) {
+            return "is an unresolved ${...} placeholder: set the variable it names";
+        }
+        for (int i = 0; i < apiKey.length(); i++) {
+            char c = apiKey.charAt(i);
+            if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+                return apiKey.isBlank() ? "is blank" : "contains white space (a pasted newline or space?)";
+            }
+            if (Character.isISOControl(c)) {
+                return "contains a control character";
+            }
+        }
+        return null;
     }
 
     /** Returns the label given at creation. */

@@ -1,6 +1,7 @@
 package ai.refold.webhooks.servlet;
 
 import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.signature.SigningKey;
 
 import java.lang.reflect.InvocationTargetException;
 import java.util.Locale;
@@ -46,13 +47,14 @@ record WebXmlConfiguration(WebhookReceiver receiver, String path, RefoldWebhookF
             String label = pair.substring(0, equals).trim();
             String variable = pair.substring(equals + 1).trim();
             String apiKey = environment.apply(variable);
-            if (apiKey == null || apiKey.isBlank()) {
-                // A conventional variable name is safe to show; anything else may be a key pasted in by mistake.
-                String named = CONVENTIONAL_VARIABLE.matcher(variable).matches() ? "environment variable " + variable
-                        : "the environment variable named in entry " + (i + 1) + " of 'signing-keys'";
-                throw new IllegalArgumentException(named + " for signing key '" + label + "' is not set");
+            // A conventional variable name is safe to show; anything else may be a key pasted in by mistake.
+            String named = (CONVENTIONAL_VARIABLE.matcher(variable).matches() ? "environment variable " + variable
+                    : "the environment variable named in entry " + (i + 1) + " of 'signing-keys'")
+                    + " for signing key '" + label + "'";
+            if (apiKey == null) {
+                throw new IllegalArgumentException(named + " is not set");
             }
-            builder.signingKey(label, apiKey.trim());
+            builder.signingKey(label, SigningKey.requireValidApiKey(apiKey, named));
         }
         String maxBody = parameters.apply("max-body-bytes");
         if (maxBody != null && !maxBody.isBlank()) {

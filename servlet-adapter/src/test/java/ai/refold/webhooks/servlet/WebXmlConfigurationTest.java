@@ -31,7 +31,9 @@ class WebXmlConfigurationTest {
     static final String TEST_KEY = Deliveries.API_KEY;
     static final Map<String, String> ENVIRONMENT = Map.of(
             "REFOLD_LIVE_API_KEY", LIVE_KEY,
-            "REFOLD_TEST_API_KEY", "  " + TEST_KEY + "\n",
+            "REFOLD_TEST_API_KEY", TEST_KEY,
+            "PADDED_VARIABLE", TEST_KEY + "\n",
+            "PLACEHOLDER_VARIABLE", "${REFOLD_TEST_API_KEY}",
             "BLANK_VARIABLE", "   ");
 
     @BeforeEach
@@ -95,6 +97,18 @@ class WebXmlConfigurationTest {
         assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=BLANK_VARIABLE")))
                 .isInstanceOf(ServletException.class)
                 .hasMessageContaining("BLANK_VARIABLE");
+    }
+
+    @Test
+    void aKeyWithAPastedNewlineOrAnUnresolvedPlaceholderFailsInitNamingTheVariableButNotTheKey() {
+        assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=PADDED_VARIABLE")))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("environment variable PADDED_VARIABLE for signing key 'test' contains white space")
+                .hasMessageNotContaining(TEST_KEY);
+        assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=PLACEHOLDER_VARIABLE")))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("environment variable PLACEHOLDER_VARIABLE for signing key 'test' is an"
+                        + " unresolved ${...} placeholder");
     }
 
     @Test

@@ -5,6 +5,7 @@ import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.idempotency.IdempotencyStore;
 import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
 import ai.refold.webhooks.idempotency.JdbcIdempotencyStore;
+import ai.refold.webhooks.signature.SigningKey;
 import ai.refold.webhooks.servlet.RefoldWebhookFilter;
 import ai.refold.webhooks.spring.RefoldWebhookMethodProcessor;
 
@@ -105,10 +106,12 @@ public class RefoldWebhookAutoConfiguration {
         }
         WebhookReceiver.Builder builder = WebhookReceiver.builder();
         properties.getKeys().forEach((label, apiKey) -> {
-            if (apiKey == null || apiKey.isBlank()) {
-                throw new MissingRefoldApiKeyException("refold.webhooks.keys." + label + " is empty");
+            try {
+                builder.signingKey(label, SigningKey.requireValidApiKey(apiKey == null ? "" : apiKey,
+                        "refold.webhooks.keys." + label));
+            } catch (IllegalArgumentException e) {
+                throw new MissingRefoldApiKeyException(e.getMessage());
             }
-            builder.signingKey(label, apiKey.trim());
         });
         long maxBody = properties.getMaxBodySize().toBytes();
         if (maxBody <= 0 || maxBody > Integer.MAX_VALUE) {
