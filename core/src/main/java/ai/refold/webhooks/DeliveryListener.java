@@ -1,11 +1,13 @@
 package ai.refold.webhooks;
 
+import ai.refold.webhooks.event.WebhookEvent;
+
 import java.time.Duration;
 
 /**
- * Observes every delivery's final result, for metrics or tracing. Called once per delivery on the thread that
- * decided it, after the response is decided; in acknowledge-fast mode the handlers' own result is reported when
- * they finish. A listener must be fast and must not throw; an exception it throws is logged and ignored.
+ * Observes every delivery's final result and every handler run, for metrics or tracing. Called on the thread that
+ * decided the result or ran the handler; in acknowledge-fast mode the handlers' own result is reported when they
+ * finish. A listener must be fast and must not throw; an exception it throws is logged and ignored.
  */
 @FunctionalInterface
 public interface DeliveryListener {
@@ -17,4 +19,15 @@ public interface DeliveryListener {
      * @param elapsed how long the receiver took, handlers included
      */
     void onDelivery(DeliveryResult result, Duration elapsed);
+
+    /**
+     * Reports one run of one handler; does nothing unless overridden.
+     *
+     * @param handler the handler's name, as registered (for example {@code #1} or {@code Bean.method})
+     * @param event   the event it was given
+     * @param elapsed how long it ran
+     * @param failure what it threw, or null if it returned normally
+     */
+    default void onHandler(String handler, WebhookEvent event, Duration elapsed, Throwable failure) {
+    }
 }

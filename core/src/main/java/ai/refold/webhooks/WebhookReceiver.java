@@ -1,43 +1,20 @@
 package ai.refold.webhooks;
 
-import ai.refold.webhooks.event.ConnectionCreated;
-import ai.refold.webhooks.event.ConnectionDeleted;
-import ai.refold.webhooks.event.ConnectionExpired;
 import ai.refold.webhooks.event.EventParser;
-import ai.refold.webhooks.event.InvalidPayloadException;
 import ai.refold.webhooks.event.ReadLimits;
 import ai.refold.webhooks.event.UnknownEvent;
 import ai.refold.webhooks.event.WebhookEvent;
-import ai.refold.webhooks.event.WorkflowCompleted;
-import ai.refold.webhooks.event.WorkflowErrored;
-import ai.refold.webhooks.idempotency.ClaimResult;
-import ai.refold.webhooks.idempotency.IdempotencyKeyExtractor;
 import ai.refold.webhooks.idempotency.IdempotencyStore;
 import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
 import ai.refold.webhooks.signature.SignatureScheme;
 import ai.refold.webhooks.signature.SignatureVerifier;
 import ai.refold.webhooks.signature.SigningKey;
-import ai.refold.webhooks.signature.VerificationResult;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import java.io.IOException;
 import java.io.InputStream;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HexFormat;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Receives Refold deliveries: the one entry point every adapter calls.
@@ -64,55 +41,39 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class WebhookReceiver {
 
     /** The methods a Refold subscription can deliver with. */
-    public static final List<String> METHODS = List.of("POST", "PUT", "PATCH");
+    public static final List<String> METHODS = Pipeline.METHODS;
 
-    private static final Logger LOG = LoggerFactory.getLogger("ai.refold.webhooks.delivery");
-    private static final Map<String, String> ALLOW = Map.of("Allow", String.join(", ", METHODS));
-    // The unread rest of an oversized body is not worth draining: ask the client to close the connection.
-    private static final Map<String, String> CLOSE = Map.of("Connection", "close");
-    private static final List<Class<? extends WebhookEvent>> CONCRETE_TYPES = List.of(
-            ConnectionCreated.class, ConnectionDeleted.class, ConnectionExpired.class,
-            WorkflowCompleted.class, WorkflowErrored.class, UnknownEvent.class);
+    /** The largest body accepted unless {@link Builder#maxBodyBytes} says otherwise: 1 MiB. */
+    public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
-    private final SignatureVerifier verifier;
-    private final EventParser parser;
-    private final IdempotencyKeyExtractor keyExtractor;
-    private final IdempotencyStore store;
-    private final Duration lease;
-    private final Duration retention;
+    /** How long a claim holds unless {@link Builder#lease} says otherwise: 30 seconds. */
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+
+    /** How long a processed event is remembered unless {@link Builder#retention} says otherwise: 7 days. */
+    public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
+
+    private final Pipeline pipeline;
+    private final Dispatch dispatch;
     private final int maxBodyBytes;
-    private final Clock clock;
-    private final Executor acknowledgeFastExecutor;
-    private final Map<Class<?>, EventHandler<WebhookEvent>[]> routes;
-    private final Map<String, String> retryAfter;
-    private final DeliveryListener[] listeners;
-    private final String node;
-    private final AtomicLong sequence = new AtomicLong();
+    private final String description;
 
     private WebhookReceiver(Builder builder) {
-        this.verifier = builder.verifier.build();
-        ReadLimits limits = builder.readLimits != null ? builder.readLimits : new ReadLimits(
-                ReadLimits.defaults().maxNestingDepth(),
-                Math.min(ReadLimits.defaults().maxStringLength(), builder.maxBodyBytes),
-                ReadLimits.defaults().maxNumberLength(),
-                ReadLimits.defaults().maxNameLength(),
-                builder.maxBodyBytes);
-        this.parser = EventParser.withLimits(limits);
-        this.keyExtractor = builder.keyExtractor;
-        this.clock = builder.clock;
-        this.store = builder.store != null ? builder.store
-                : InMemoryIdempotencyStore.builder().clock(builder.clock).build();
-        this.lease = builder.lease;
-        this.retention = builder.retention;
+        SignatureVerifier verifier = builder.verifier.build();
         this.maxBodyBytes = builder.maxBodyBytes;
-        this.acknowledgeFastExecutor = builder.acknowledgeFastExecutor;
-        this.routes = route(builder.handlers);
-        this.listeners = builder.listeners.toArray(new DeliveryListener[0]);
-        long leaseSeconds = Math.max(1, (lease.toMillis() + 999) / 1000);
-        this.retryAfter = Map.of("Retry-After", Long.toString(leaseSeconds));
-        byte[] nodeBytes = new byte[6];
-        new SecureRandom().nextBytes(nodeBytes);
-        this.node = HexFormat.of().formatHex(nodeBytes) + '-';
+        DeliveryLog log = new DeliveryLog(builder.listeners);
+        IdempotencyStore store = builder.store != null ? builder.store
+                : InMemoryIdempotencyStore.builder().clock(builder.clock).build();
+        ReadLimits defaults = ReadLimits.defaults();
+        ReadLimits limits = builder.readLimits != null ? builder.readLimits
+                : new ReadLimits(defaults.maxNestingDepth(), Math.min(defaults.maxStringLength(), maxBodyBytes),
+                        defaults.maxNumberLength(), defaults.maxNameLength(), maxBodyBytes);
+        this.pipeline = new Pipeline(maxBodyBytes, verifier, EventParser.withLimits(limits), builder.keyExtractor,
+                new Claims(store, builder.lease, builder.retention, log), builder.clock);
+        this.dispatch = new Dispatch(new RouteTable(builder.routes), builder.acknowledgeFast, log);
+        this.description = "WebhookReceiver[header=" + verifier.scheme().headerName() + ", keys="
+                + verifier.keyLabels() + ", store=" + store.getClass().getSimpleName() + ", maxBodyBytes="
+                + maxBodyBytes + ", lease=" + builder.lease + ", retention=" + builder.retention
+                + (dispatch.acknowledgesFast() ? ", acknowledgeFast" : "") + "]";
     }
 
     /** Returns a builder with the defaults described on each setter. */
@@ -127,7 +88,7 @@ public final class WebhookReceiver {
 
     /** Returns the signature header this receiver reads, in lower case. */
     public String signatureHeader() {
-        return verifier.scheme().headerName();
+        return pipeline.signatureHeader();
     }
 
     /**
@@ -136,9 +97,7 @@ public final class WebhookReceiver {
      * @throws NullPointerException if {@code request} is null
      */
     public DeliveryResult receive(DeliveryRequest request) {
-        long start = System.nanoTime();
-        Admission admission = admit(request, start);
-        return admission.isAdmitted() ? dispatch(admission) : admission.rejection();
+        return dispatch.dispatch(admit(request));
     }
 
     /**
@@ -149,9 +108,7 @@ public final class WebhookReceiver {
      * @throws NullPointerException if an argument is null
      */
     public DeliveryResult receive(String method, Headers headers, InputStream body, long contentLength) {
-        long start = System.nanoTime();
-        Admission admission = admit(method, headers, body, contentLength, start);
-        return admission.isAdmitted() ? dispatch(admission) : admission.rejection();
+        return dispatch.dispatch(admit(method, headers, body, contentLength));
     }
 
     /**
@@ -160,7 +117,7 @@ public final class WebhookReceiver {
      * @throws NullPointerException if {@code request} is null
      */
     public Admission admit(DeliveryRequest request) {
-        return admit(request, System.nanoTime());
+        return pipeline.admit(Objects.requireNonNull(request, "request"), System.nanoTime());
     }
 
     /**
@@ -170,345 +127,28 @@ public final class WebhookReceiver {
      * @throws NullPointerException if an argument is null
      */
     public Admission admit(String method, Headers headers, InputStream body, long contentLength) {
-        return admit(method, headers, body, contentLength, System.nanoTime());
-    }
-
-    private Admission admit(String method, Headers headers, InputStream body, long contentLength, long start) {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(headers, "headers");
         Objects.requireNonNull(body, "body");
-        if (!METHODS.contains(method)) {
-            return reject(Outcome.METHOD_NOT_ALLOWED, "method " + method + " is not allowed", ALLOW, start);
-        }
-        if (contentLength > maxBodyBytes) {
-            return reject(Outcome.PAYLOAD_TOO_LARGE, tooLarge(), CLOSE, start);
-        }
-        byte[] bytes;
-        try {
-            bytes = readBody(body, contentLength);
-        } catch (IOException e) {
-            return reject(Outcome.BODY_UNREADABLE, "body could not be read", Map.of(), start);
-        }
-        if (bytes == null) {
-            return reject(Outcome.PAYLOAD_TOO_LARGE, tooLarge(), CLOSE, start);
-        }
-        return admit(new DeliveryRequest(method, headers, bytes), start);
-    }
-
-    private Admission admit(DeliveryRequest request, long start) {
-        Objects.requireNonNull(request, "request");
-        if (!METHODS.contains(request.method())) {
-            return reject(Outcome.METHOD_NOT_ALLOWED, "method " + request.method() + " is not allowed", ALLOW,
-                    start);
-        }
-        byte[] body = request.body();
-        if (body.length > maxBodyBytes) {
-            return reject(Outcome.PAYLOAD_TOO_LARGE, tooLarge(), CLOSE, start);
-        }
-        VerificationResult verification = verifier.verify(request.headers().all(verifier.scheme().headerName()), body);
-        if (!verification.isValid()) {
-            return reject(signatureOutcome(verification.status()), signatureMessage(verification.status()),
-                    Map.of(), start);
-        }
-        String keyLabel = verification.keyLabel().orElseThrow();
-        WebhookEvent event;
-        try {
-            event = parser.parse(body);
-        } catch (InvalidPayloadException e) {
-            return reject(new DeliveryResult(Outcome.INVALID_PAYLOAD, 400, e.getMessage(), Optional.empty(),
-                    Optional.empty(), Optional.of(keyLabel), Map.of()), start, null);
-        }
-        String key;
-        try {
-            key = keyExtractor.keyFor(event);
-            if (key == null || key.isEmpty() || key.length() > IdempotencyKeyExtractor.MAX_LENGTH) {
-                throw new IllegalStateException("idempotency key must be 1 to "
-                        + IdempotencyKeyExtractor.MAX_LENGTH + " characters");
-            }
-        } catch (RuntimeException e) {
-            return reject(result(Outcome.HANDLER_FAILED, "idempotency key could not be computed", event, null,
-                    keyLabel, Map.of()), start, e);
-        }
-        String owner = node + Long.toString(sequence.incrementAndGet(), 36);
-        ClaimResult claim;
-        try {
-            claim = store.claim(key, owner, lease);
-        } catch (RuntimeException e) {
-            return reject(result(Outcome.STORE_UNAVAILABLE, "idempotency store is unavailable", event, key,
-                    keyLabel, Map.of()), start, e);
-        }
-        switch (claim) {
-            case CLAIMED:
-                DeliveryContext context = new DeliveryContext(key, keyLabel, clock.instant(), request.headers());
-                return Admission.admitted(this, event, context, owner, start);
-            case COMPLETED:
-                return reject(result(Outcome.DUPLICATE, "event was already processed", event, key, keyLabel,
-                        Map.of()), start, null);
-            default:
-                return reject(result(Outcome.IN_PROGRESS, "event is being processed by another delivery", event,
-                        key, keyLabel, retryAfter), start, null);
-        }
-    }
-
-    private DeliveryResult dispatch(Admission admission) {
-        WebhookEvent event = admission.event();
-        DeliveryContext context = admission.context();
-        if (acknowledgeFastExecutor == null) {
-            Throwable failure = runHandlers(event, context);
-            return admission.finishInternal(failure == null ? 200 : 500, failure);
-        }
-        try {
-            acknowledgeFastExecutor.execute(() -> {
-                Throwable failure = runHandlers(event, context);
-                admission.finishInternal(failure == null ? 200 : 500, failure);
-            });
-        } catch (RejectedExecutionException e) {
-            releaseQuietly(context.idempotencyKey(), admission);
-            return log(result(Outcome.OVERLOADED, "receiver is overloaded; retry later", event,
-                    context.idempotencyKey(), context.keyLabel(), Map.of()), admission.startNanos(), e);
-        }
-        return log(result(Outcome.ACCEPTED, "event accepted for processing", event, context.idempotencyKey(),
-                context.keyLabel(), Map.of()), admission.startNanos(), null);
-    }
-
-    private Throwable runHandlers(WebhookEvent event, DeliveryContext context) {
-        EventHandler<WebhookEvent>[] handlers = routes.get(event.getClass());
-        try {
-            for (EventHandler<WebhookEvent> handler : handlers) {
-                handler.handle(event, context);
-            }
-            return null;
-        } catch (Throwable e) {
-            // Errors too: an escaping AssertionError or StackOverflowError would leave the claim held until its
-            // lease ran out, and every retry meanwhile would be answered 409.
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            return e;
-        }
-    }
-
-    // Ends an admitted delivery: a 2xx status completes the claim, anything else releases it.
-    DeliveryResult finishAdmitted(WebhookEvent event, DeliveryContext context, String owner, long start, int status,
-                                  Throwable failure) {
-        String key = context.idempotencyKey();
-        if (failure == null && status >= 200 && status < 300) {
-            try {
-                if (!store.complete(key, owner, retention)) {
-                    LOG.warn("refold delivery key={} finished after its lease of {} ran out; another delivery may"
-                            + " process the event again", printable(key), lease);
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("refold delivery key={} was processed but could not be recorded as done: {}",
-                        printable(key), e.toString());
-            }
-            return log(new DeliveryResult(Outcome.PROCESSED, status, "event processed", Optional.of(event),
-                    Optional.of(key), Optional.of(context.keyLabel()), Map.of()), start, null);
-        }
-        try {
-            store.release(key, owner);
-        } catch (RuntimeException e) {
-            LOG.warn("refold delivery key={} could not be released; it is retried once its lease runs out: {}",
-                    printable(key), e.toString());
-        }
-        int answered = failure != null || status < 400 ? 500 : status;
-        String message = failure != null ? "handler failed; the event will be retried"
-                : "application answered " + status + "; the event will be retried";
-        return log(new DeliveryResult(Outcome.HANDLER_FAILED, answered, message, Optional.of(event),
-                Optional.of(key), Optional.of(context.keyLabel()), Map.of()), start, failure);
-    }
-
-    private void releaseQuietly(String key, Admission admission) {
-        try {
-            admission.releaseInternal(store);
-        } catch (RuntimeException e) {
-            LOG.warn("refold delivery key={} could not be released: {}", printable(key), e.toString());
-        }
-    }
-
-    private Admission reject(Outcome outcome, String message, Map<String, String> headers, long start) {
-        return reject(new DeliveryResult(outcome, outcome.httpStatus(), message, Optional.empty(), Optional.empty(),
-                Optional.empty(), headers), start, null);
-    }
-
-    private Admission reject(DeliveryResult result, long start, Throwable cause) {
-        return Admission.rejected(log(result, start, cause));
-    }
-
-    private static DeliveryResult result(Outcome outcome, String message, WebhookEvent event, String key,
-                                         String keyLabel, Map<String, String> headers) {
-        return new DeliveryResult(outcome, outcome.httpStatus(), message, Optional.ofNullable(event),
-                Optional.ofNullable(key), Optional.ofNullable(keyLabel), headers);
-    }
-
-    private DeliveryResult log(DeliveryResult result, long start, Throwable cause) {
-        if (listeners.length > 0) {
-            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-            for (DeliveryListener listener : listeners) {
-                try {
-                    listener.onDelivery(result, elapsed);
-                } catch (RuntimeException e) {
-                    LOG.warn("delivery listener {} failed: {}", listener.getClass().getName(), e.toString());
-                }
-            }
-        }
-        int status = result.status();
-        if (status >= 500) {
-            if (LOG.isErrorEnabled()) {
-                LOG.error("refold delivery outcome={} status={} event={} key={} took={}us", result.outcome().code(),
-                        status, eventName(result), printable(result.idempotencyKey().orElse("-")), micros(start),
-                        cause);
-            }
-        } else if (status >= 400 && status != 409) {
-            if (LOG.isWarnEnabled()) {
-                LOG.warn("refold delivery outcome={} status={} event={} reason=\"{}\" took={}us",
-                        result.outcome().code(), status, eventName(result), printable(result.message()),
-                        micros(start));
-            }
-        } else if (LOG.isInfoEnabled()) {
-            LOG.info("refold delivery outcome={} status={} event={} key={} keyLabel={} took={}us",
-                    result.outcome().code(), status, eventName(result),
-                    printable(result.idempotencyKey().orElse("-")), result.keyLabel().orElse("-"), micros(start));
-        }
-        return result;
-    }
-
-    private static String eventName(DeliveryResult result) {
-        return printable(result.event().map(e -> e.eventName().orElse("unknown")).orElse("-"));
-    }
-
-    // Values that come from a signed body may still hold line breaks; escaped, they cannot forge a log line.
-    static String printable(String value) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                StringBuilder escaped = new StringBuilder(value.length() + 8).append(value, 0, i);
-                for (int j = i; j < value.length(); j++) {
-                    char d = value.charAt(j);
-                    if (d < 0x20 || d == 0x7f) {
-                        escaped.append(String.format("\\u%04x", (int) d));
-                    } else {
-                        escaped.append(d);
-                    }
-                }
-                return escaped.toString();
-            }
-        }
-        return value;
-    }
-
-    private static long micros(long start) {
-        return (System.nanoTime() - start) / 1000;
-    }
-
-    private String tooLarge() {
-        return "body is larger than " + maxBodyBytes + " bytes";
-    }
-
-    private static Outcome signatureOutcome(VerificationResult.Status status) {
-        switch (status) {
-            case MISSING: return Outcome.SIGNATURE_MISSING;
-            case MALFORMED: return Outcome.SIGNATURE_MALFORMED;
-            case AMBIGUOUS: return Outcome.SIGNATURE_AMBIGUOUS;
-            default: return Outcome.SIGNATURE_MISMATCH;
-        }
-    }
-
-    private String signatureMessage(VerificationResult.Status status) {
-        String header = verifier.scheme().headerName();
-        switch (status) {
-            case MISSING: return header + " header is missing";
-            case MALFORMED: return header + " header is not a hex HMAC-SHA256 signature";
-            case AMBIGUOUS: return header + " header was sent more than once with different values";
-            default: return "signature does not match";
-        }
-    }
-
-    // Reads at most maxBodyBytes; returns null if the body is longer.
-    private byte[] readBody(InputStream in, long contentLength) throws IOException {
-        if (contentLength >= 0) {
-            byte[] bytes = in.readNBytes((int) contentLength);
-            if (bytes.length < contentLength) {
-                throw new IOException("body ended before its declared length");
-            }
-            return bytes;
-        }
-        byte[] buffer = new byte[(int) Math.min(8192L, (long) maxBodyBytes + 1)];
-        int length = 0;
-        while (true) {
-            if (length == buffer.length) {
-                if (length > maxBodyBytes) {
-                    return null;
-                }
-                buffer = Arrays.copyOf(buffer, (int) Math.min((long) maxBodyBytes + 1, 2L * buffer.length));
-            }
-            int read = in.read(buffer, length, buffer.length - length);
-            if (read < 0) {
-                break;
-            }
-            length += read;
-        }
-        if (length > maxBodyBytes) {
-            return null;
-        }
-        return length == buffer.length ? buffer : Arrays.copyOf(buffer, length);
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"}) // generic array creation
-    private static Map<Class<?>, EventHandler<WebhookEvent>[]> route(List<Registration> handlers) {
-        Map<Class<?>, EventHandler<WebhookEvent>[]> routes = new IdentityHashMap<>();
-        for (Class<? extends WebhookEvent> type : CONCRETE_TYPES) {
-            List<EventHandler<WebhookEvent>> matching = new ArrayList<>();
-            for (Registration registration : handlers) {
-                if (registration.type.isAssignableFrom(type)) {
-                    matching.add(registration.handler);
-                }
-            }
-            routes.put(type, matching.toArray(new EventHandler[0]));
-        }
-        return routes;
+        return pipeline.admit(method, headers, body, contentLength, System.nanoTime());
     }
 
     @Override
     public String toString() {
-        return "WebhookReceiver[header=" + verifier.scheme().headerName() + ", keys=" + verifier.keyLabels()
-                + ", store=" + store.getClass().getSimpleName() + ", maxBodyBytes=" + maxBodyBytes
-                + ", lease=" + lease + ", retention=" + retention
-                + (acknowledgeFastExecutor != null ? ", acknowledgeFast" : "") + "]";
-    }
-
-    private record Registration(Class<? extends WebhookEvent> type, EventHandler<WebhookEvent> handler) {
+        return description;
     }
 
     /**
-     * Configures a {@link WebhookReceiver}. Setters validate at once and throw as documented; the builder is not
-     * thread-safe, and building closes nothing: each {@link #build()} makes an independent receiver.
+     * Configures a {@link WebhookReceiver}: its keys and handlers here, the rest of its settings (store, limits,
+     * lease, retention, clock, acknowledge-fast mode, listeners) inherited. Setters validate at once and throw as
+     * documented; the builder is not thread-safe, and each {@link #build()} makes an independent receiver.
      */
-    public static final class Builder {
+    public static final class Builder extends ReceiverSettings {
         private final SignatureVerifier.Builder verifier = SignatureVerifier.builder();
         private int keyCount;
-        private final List<Registration> handlers = new ArrayList<>();
-        private IdempotencyStore store;
-        private IdempotencyKeyExtractor keyExtractor = IdempotencyKeyExtractor.standard();
-        private int maxBodyBytes = 1 << 20;
-        private Duration lease = Duration.ofSeconds(30);
-        private Duration retention = Duration.ofDays(7);
-        private Clock clock = Clock.systemUTC();
-        private ReadLimits readLimits;
-        private Executor acknowledgeFastExecutor;
-        private final List<DeliveryListener> listeners = new ArrayList<>();
+        private final List<RouteTable.Route> routes = new ArrayList<>();
 
         private Builder() {
-        }
-
-        /**
-         * Adds a listener told of every delivery's result, for metrics; listeners run in the order added.
-         *
-         * @throws NullPointerException if {@code listener} is null
-         */
-        public Builder listener(DeliveryListener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener"));
-            return this;
         }
 
         /**
@@ -516,7 +156,8 @@ public final class WebhookReceiver {
          * any key verifies it; keys are tried in the order added. Add the old and the new key while rotating.
          *
          * @throws NullPointerException     if an argument is null
-         * @throws IllegalArgumentException if the label is blank or already used, or the key is empty
+         * @throws IllegalArgumentException if the label is blank or already used, or the key breaks the policy of
+         *                                  {@link SigningKey#requireValidApiKey}
          */
         public Builder signingKey(String label, String apiKey) {
             return signingKey(SigningKey.of(label, apiKey));
@@ -551,11 +192,41 @@ public final class WebhookReceiver {
          *
          * @throws NullPointerException if an argument is null
          */
-        @SuppressWarnings("unchecked")
         public <E extends WebhookEvent> Builder on(Class<E> type, EventHandler<? super E> handler) {
-            Objects.requireNonNull(type, "type");
-            Objects.requireNonNull(handler, "handler");
-            handlers.add(new Registration(type, (EventHandler<WebhookEvent>) handler));
+            return on(EventFilter.of(type), handler);
+        }
+
+        /**
+         * Registers a handler for the events {@code filter} takes, for example only some workflows' events. Every
+         * matching handler runs, in registration order; the handler is named {@code #1}, {@code #2}, ... in that
+         * order.
+         *
+         * @throws NullPointerException if an argument is null
+         */
+        public <E extends WebhookEvent> Builder on(EventFilter<E> filter, EventHandler<? super E> handler) {
+            return on("#" + (routes.size() + 1), filter, handler);
+        }
+
+        /**
+         * Registers a handler under a name of its own, for example the method it calls; see
+         * {@link #on(EventFilter, EventHandler)}. Names appear in logs and metrics.
+         *
+         * @throws NullPointerException     if an argument is null
+         * @throws IllegalArgumentException if the name is blank, starts with {@code #} or is already used
+         */
+        @SuppressWarnings("unchecked") // the route table hands a handler only the events its filter accepts
+        public <E extends WebhookEvent> Builder on(String name, EventFilter<E> filter,
+                                                   EventHandler<? super E> handler) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank() || name.startsWith("#") && !name.equals("#" + (routes.size() + 1))) {
+                throw new IllegalArgumentException("a handler name must not be blank or start with #");
+            }
+            for (RouteTable.Route route : routes) {
+                if (route.name().equals(name)) {
+                    throw new IllegalArgumentException("a handler named '" + name + "' was already registered");
+                }
+            }
+            routes.add(new RouteTable.Route(name, filter, (EventHandler<WebhookEvent>) handler));
             return this;
         }
 
@@ -578,96 +249,6 @@ public final class WebhookReceiver {
         }
 
         /**
-         * Sets the store that deduplicates deliveries; by default an {@link InMemoryIdempotencyStore} on this
-         * builder's clock, right for a single instance.
-         *
-         * @throws NullPointerException if {@code store} is null
-         */
-        public Builder idempotencyStore(IdempotencyStore store) {
-            this.store = Objects.requireNonNull(store, "store");
-            return this;
-        }
-
-        /**
-         * Sets how an event maps to its idempotency key; {@link IdempotencyKeyExtractor#standard()} by default.
-         *
-         * @throws NullPointerException if {@code extractor} is null
-         */
-        public Builder idempotencyKeys(IdempotencyKeyExtractor extractor) {
-            this.keyExtractor = Objects.requireNonNull(extractor, "extractor");
-            return this;
-        }
-
-        /**
-         * Sets the largest body accepted, in bytes; 1 MiB by default. Larger bodies are answered 413.
-         *
-         * @throws IllegalArgumentException if {@code bytes} is not positive
-         */
-        public Builder maxBodyBytes(int bytes) {
-            if (bytes <= 0) {
-                throw new IllegalArgumentException("maxBodyBytes must be positive but was " + bytes);
-            }
-            this.maxBodyBytes = bytes;
-            return this;
-        }
-
-        /**
-         * Sets how long a claim holds before another delivery of the same event may take it over, which bounds
-         * how long a crashed receiver delays the retry; 30 seconds by default. Handlers should finish well within
-         * it.
-         *
-         * @throws IllegalArgumentException if {@code lease} is not positive
-         */
-        public Builder lease(Duration lease) {
-            this.lease = requirePositive(lease, "lease");
-            return this;
-        }
-
-        /**
-         * Sets how long a processed event is remembered, so that later copies are recognised as duplicates; 7 days
-         * by default. Refold signs no timestamp, so this is also how long a replayed delivery is refused.
-         *
-         * @throws IllegalArgumentException if {@code retention} is not positive
-         */
-        public Builder retention(Duration retention) {
-            this.retention = requirePositive(retention, "retention");
-            return this;
-        }
-
-        /**
-         * Sets the clock for receive times and for the default store; the system UTC clock by default.
-         *
-         * @throws NullPointerException if {@code clock} is null
-         */
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
-        /**
-         * Sets the parser's read limits; by default {@link ReadLimits#defaults()} capped at the body limit.
-         *
-         * @throws NullPointerException if {@code limits} is null
-         */
-        public Builder readLimits(ReadLimits limits) {
-            this.readLimits = Objects.requireNonNull(limits, "limits");
-            return this;
-        }
-
-        /**
-         * Turns on acknowledge-fast mode: once an event is claimed, its handlers run on {@code executor} and the
-         * delivery is answered 200 at once. A handler that then fails releases the event and is logged, but
-         * Refold has its 200 and will not retry: use this only when the handlers cannot fail or handle their own
-         * retries. If the executor refuses the work, the delivery is answered 503 and Refold retries.
-         *
-         * @throws NullPointerException if {@code executor} is null
-         */
-        public Builder acknowledgeFast(Executor executor) {
-            this.acknowledgeFastExecutor = Objects.requireNonNull(executor, "executor");
-            return this;
-        }
-
-        /**
          * Builds the receiver.
          *
          * @throws IllegalStateException if no signing key was added
@@ -678,14 +259,6 @@ public final class WebhookReceiver {
                         + " each environment with signingKey(label, apiKey)");
             }
             return new WebhookReceiver(this);
-        }
-
-        private static Duration requirePositive(Duration value, String name) {
-            Objects.requireNonNull(value, name);
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive but was " + value);
-            }
-            return value;
         }
     }
 }

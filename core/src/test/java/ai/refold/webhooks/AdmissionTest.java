@@ -23,6 +23,18 @@ class AdmissionTest {
     private final WebhookReceiver receiver = WebhookReceiver.builder().signingKey("test", API_KEY).clock(clock)
             .build();
 
+    private Admission.Admitted admitted(DeliveryRequest request) {
+        Admission admission = receiver.admit(request);
+        assertThat(admission).isInstanceOf(Admission.Admitted.class);
+        return (Admission.Admitted) admission;
+    }
+
+    private DeliveryResult rejection(DeliveryRequest request) {
+        Admission admission = receiver.admit(request);
+        assertThat(admission).isInstanceOf(Admission.Rejected.class);
+        return ((Admission.Rejected) admission).result();
+    }
+
     private static DeliveryRequest signed(byte[] body) {
         return DeliveryRequest.of("POST", Headers.of("x-cobalt-signature", WebhookSigner.of(API_KEY).sign(body)),
                 body);
@@ -30,91 +42,89 @@ class AdmissionTest {
 
     @Test
     void admitsAVerifiedEventWithItsContext() {
-        Admission admission = receiver.admit(signed(BODY));
+        Admission.Admitted admission = admitted(signed(BODY));
 
         assertThat(admission.isAdmitted()).isTrue();
         assertThat(admission.event()).isInstanceOf(WorkflowErrored.class);
         assertThat(admission.context().keyLabel()).isEqualTo("test");
         assertThat(admission.context().receivedAt()).isEqualTo(clock.instant());
-        assertThat(admission.toString()).contains("admitted");
-        assertThatThrownBy(admission::rejection).isInstanceOf(IllegalStateException.class);
+        assertThat(admission.toString()).isEqualTo("Admission.Admitted[key=workflow-errored:-:656f308b9144bb8f183bfc7b]");
     }
 
     @Test
     void completesTheEventWhenFinishedWithA2xx() {
-        Admission admission = receiver.admit(signed(BODY));
+        Admission.Admitted admission = admitted(signed(BODY));
 
         DeliveryResult result = admission.finish(204);
 
         assertThat(result.outcome()).isEqualTo(Outcome.PROCESSED);
         assertThat(result.status()).isEqualTo(204);
-        Admission copy = receiver.admit(signed(BODY));
-        assertThat(copy.isAdmitted()).isFalse();
-        assertThat(copy.rejection().outcome()).isEqualTo(Outcome.DUPLICATE);
-        assertThat(copy.rejection().status()).isEqualTo(200);
+        DeliveryResult copy = rejection(signed(BODY));
+        assertThat(copy.outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(copy.status()).isEqualTo(200);
     }
 
     @Test
     void releasesTheEventWhenFinishedWithAnError() {
-        Admission admission = receiver.admit(signed(BODY));
+        Admission.Admitted admission = admitted(signed(BODY));
 
         DeliveryResult result = admission.finish(500);
 
         assertThat(result.outcome()).isEqualTo(Outcome.HANDLER_FAILED);
         assertThat(result.status()).isEqualTo(500);
-        assertThat(receiver.admit(signed(BODY)).isAdmitted()).isTrue();
+        admitted(signed(BODY));
     }
 
     @Test
     void passesAnApplicationClientErrorThroughAndReleases() {
-        DeliveryResult result = receiver.admit(signed(BODY)).finish(422);
+        DeliveryResult result = admitted(signed(BODY)).finish(422);
 
         assertThat(result.status()).isEqualTo(422);
         assertThat(result.outcome()).isEqualTo(Outcome.HANDLER_FAILED);
-        assertThat(receiver.admit(signed(BODY)).isAdmitted()).isTrue();
+        admitted(signed(BODY));
     }
 
     @Test
     void answersARedirectAs500SinceRefoldWouldNotFollowIt() {
-        DeliveryResult result = receiver.admit(signed(BODY)).finish(302);
+        DeliveryResult result = admitted(signed(BODY)).finish(302);
 
         assertThat(result.status()).isEqualTo(500);
-        assertThat(receiver.admit(signed(BODY)).isAdmitted()).isTrue();
+        admitted(signed(BODY));
     }
 
     @Test
     void releasesTheEventWhenFailed() {
-        Admission admission = receiver.admit(signed(BODY));
+        Admission.Admitted admission = admitted(signed(BODY));
 
         DeliveryResult result = admission.fail(new IOException("application crashed"));
 
         assertThat(result.outcome()).isEqualTo(Outcome.HANDLER_FAILED);
         assertThat(result.status()).isEqualTo(500);
-        assertThat(receiver.admit(signed(BODY)).isAdmitted()).isTrue();
+        admitted(signed(BODY));
     }
 
     @Test
     void refusesToEndAnAdmissionTwice() {
-        Admission admission = receiver.admit(signed(BODY));
+        Admission.Admitted admission = admitted(signed(BODY));
         admission.finish(200);
 
         assertThatThrownBy(() -> admission.finish(200)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> admission.fail(new RuntimeException())).isInstanceOf(IllegalStateException.class);
-        assertThat(receiver.admit(signed(BODY)).rejection().outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(rejection(signed(BODY)).outcome()).isEqualTo(Outcome.DUPLICATE);
     }
 
     @Test
     void refusesToEndAFailedAdmissionAgain() {
-        Admission admission = receiver.admit(signed(BODY));
+        Admission.Admitted admission = admitted(signed(BODY));
         admission.fail(new RuntimeException("x"));
 
         assertThatThrownBy(() -> admission.finish(200)).isInstanceOf(IllegalStateException.class);
-        assertThat(receiver.admit(signed(BODY)).isAdmitted()).isTrue();
+        admitted(signed(BODY));
     }
 
     @Test
     void refusesAStatusThatIsNotHttp() {
-        Admission admission = receiver.admit(signed(BODY));
+        Admission.Admitted admission = admitted(signed(BODY));
 
         assertThatThrownBy(() -> admission.finish(42)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> admission.finish(600)).isInstanceOf(IllegalArgumentException.class);
@@ -122,20 +132,19 @@ class AdmissionTest {
     }
 
     @Test
-    void rejectsWhatReceiveWouldRejectAndCannotBeFinished() {
-        Admission unsigned = receiver.admit(DeliveryRequest.of("POST", Headers.empty(), BODY));
+    void rejectsWhatReceiveWouldRejectWithTheSameAnswer() {
+        DeliveryRequest unsigned = DeliveryRequest.of("POST", Headers.empty(), BODY);
+        Admission admission = receiver.admit(unsigned);
 
-        assertThat(unsigned.isAdmitted()).isFalse();
-        assertThat(unsigned.rejection().status()).isEqualTo(401);
-        assertThat(unsigned.toString()).contains("signature_missing");
-        assertThatThrownBy(() -> unsigned.finish(200)).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(unsigned::event).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(unsigned::context).isInstanceOf(IllegalStateException.class);
+        assertThat(admission.isAdmitted()).isFalse();
+        assertThat(admission).isEqualTo(new Admission.Rejected(receiver.receive(unsigned)));
+        assertThat(((Admission.Rejected) admission).result().status()).isEqualTo(401);
+        assertThat(admission.toString()).contains("SIGNATURE_MISSING");
     }
 
     @Test
     void holdsTheClaimSoACopyIsInProgressUntilFinished() {
-        Admission admission = receiver.admit(signed(BODY));
+        Admission.Admitted admission = admitted(signed(BODY));
 
         assertThat(receiver.receive(signed(BODY)).status()).isEqualTo(409);
         admission.finish(200);
@@ -149,7 +158,7 @@ class AdmissionTest {
         Admission tooBig = receiver.admit("POST", Headers.empty(), new ByteArrayInputStream(BODY), 2L << 20);
 
         assertThat(admission.isAdmitted()).isTrue();
-        assertThat(admission.finish(200).outcome()).isEqualTo(Outcome.PROCESSED);
-        assertThat(tooBig.rejection().status()).isEqualTo(413);
+        assertThat(((Admission.Admitted) admission).finish(200).outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(((Admission.Rejected) tooBig).result().status()).isEqualTo(413);
     }
 }

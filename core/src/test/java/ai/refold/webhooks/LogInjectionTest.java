@@ -8,7 +8,7 @@ class LogInjectionTest {
 
     @Test
     void lineBreaksInLoggedValuesAreEscapedSoTheyCannotForgeALogLine() {
-        String forged = WebhookReceiver.printable("workflow-errored:-:abc\r\nSet-Cookie: a=b");
+        String forged = DeliveryLog.printable("workflow-errored:-:abc\r\nSet-Cookie: a=b");
 
         assertThat(forged).isEqualTo("workflow-errored:-:abc\\u000d\\u000aSet-Cookie: a=b").doesNotContain("\n", "\r");
     }
@@ -17,6 +17,6 @@ class LogInjectionTest {
     void printableValuesAreLoggedAsTheyAre() {
         String key = "connection-expired:test:12345:pipedrive:Tue, 07 Nov 2023 08:38:33 GMT";
 
-        assertThat(WebhookReceiver.printable(key)).isSameAs(key);
+        assertThat(DeliveryLog.printable(key)).isSameAs(key);
     }
 }

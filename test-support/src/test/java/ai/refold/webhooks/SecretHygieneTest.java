@@ -95,11 +95,13 @@ class SecretHygieneTest {
                     .build();
             record(fast.receive(DeliveryRequest.of("POST", signed, body)));
             WebhookReceiver forward = receiver().build();
-            Admission admission = forward.admit(DeliveryRequest.of("POST", signed, body));
+            Admission.Admitted admission =
+                    (Admission.Admitted) forward.admit(DeliveryRequest.of("POST", signed, body));
             texts.add(admission.toString());
             texts.add(admission.context().toString());
             record(admission.fail(new IllegalStateException("the application failed")));
-            Admission again = forward.admit(DeliveryRequest.of("POST", signed, body));
+            Admission.Admitted again =
+                    (Admission.Admitted) forward.admit(DeliveryRequest.of("POST", signed, body));
             record(again.finish(502));
             capture.events().forEach(event -> texts.add(event.rendered()));
             assertThat(capture.events()).hasSizeGreaterThanOrEqualTo(6);

@@ -25,11 +25,11 @@ public record ConnectionCreated(
 
     @Override
     public Optional<EventType> eventType() {
-        return Optional.of(EventType.CONNECTION_CREATED);
+        return EventType.CONNECTION_CREATED.optional();
     }
 
     @Override
     public Optional<String> eventName() {
-        return Optional.of(EventType.CONNECTION_CREATED.wireName());
+        return EventType.CONNECTION_CREATED.optionalWireName();
     }
 }

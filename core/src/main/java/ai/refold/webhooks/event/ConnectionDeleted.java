@@ -25,11 +25,11 @@ public record ConnectionDeleted(
 
     @Override
     public Optional<EventType> eventType() {
-        return Optional.of(EventType.CONNECTION_DELETED);
+        return EventType.CONNECTION_DELETED.optional();
     }
 
     @Override
     public Optional<String> eventName() {
-        return Optional.of(EventType.CONNECTION_DELETED.wireName());
+        return EventType.CONNECTION_DELETED.optionalWireName();
     }
 }

@@ -25,11 +25,11 @@ public record ConnectionExpired(
 
     @Override
     public Optional<EventType> eventType() {
-        return Optional.of(EventType.CONNECTION_EXPIRED);
+        return EventType.CONNECTION_EXPIRED.optional();
     }
 
     @Override
     public Optional<String> eventName() {
-        return Optional.of(EventType.CONNECTION_EXPIRED.wireName());
+        return EventType.CONNECTION_EXPIRED.optionalWireName();
     }
 }

@@ -17,10 +17,23 @@ public enum EventType {
 
     private final String wireName;
     private final Class<? extends WebhookEvent> eventClass;
+    // Handed out by every event's eventType() and eventName(), so that asking allocates nothing.
+    private final Optional<EventType> optional;
+    private final Optional<String> optionalWireName;
 
     EventType(String wireName, Class<? extends WebhookEvent> eventClass) {
         this.wireName = wireName;
         this.eventClass = eventClass;
+        this.optional = Optional.of(this);
+        this.optionalWireName = Optional.of(wireName);
+    }
+
+    Optional<EventType> optional() {
+        return optional;
+    }
+
+    Optional<String> optionalWireName() {
+        return optionalWireName;
     }
 
     /** Returns the name as it appears on the wire, for example {@code "Workflow Errored"}. */
@@ -50,7 +63,7 @@ public enum EventType {
     public static Optional<EventType> fromWireName(String wireName) {
         for (EventType type : VALUES) {
             if (type.wireName.equals(wireName)) {
-                return Optional.of(type);
+                return type.optional;
             }
         }
         return Optional.empty();

@@ -27,11 +27,11 @@ public record WorkflowCompleted(
 
     @Override
     public Optional<EventType> eventType() {
-        return Optional.of(EventType.WORKFLOW_COMPLETED);
+        return EventType.WORKFLOW_COMPLETED.optional();
     }
 
     @Override
     public Optional<String> eventName() {
-        return Optional.of(EventType.WORKFLOW_COMPLETED.wireName());
+        return EventType.WORKFLOW_COMPLETED.optionalWireName();
     }
 }

@@ -27,11 +27,11 @@ public record WorkflowErrored(
 
     @Override
     public Optional<EventType> eventType() {
-        return Optional.of(EventType.WORKFLOW_ERRORED);
+        return EventType.WORKFLOW_ERRORED.optional();
     }
 
     @Override
     public Optional<String> eventName() {
-        return Optional.of(EventType.WORKFLOW_ERRORED.wireName());
+        return EventType.WORKFLOW_ERRORED.optionalWireName();
     }
 }

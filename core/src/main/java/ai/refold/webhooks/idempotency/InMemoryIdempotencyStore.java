@@ -21,6 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
+    /** How many entries a store holds unless {@link Builder#maximumSize} says otherwise: 100,000. */
+    public static final int DEFAULT_MAXIMUM_SIZE = 100_000;
+
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
     private final Queue<Completion> completionOrder = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queueLength = new AtomicInteger();
@@ -175,7 +178,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     /** Configures an {@link InMemoryIdempotencyStore}. Not thread-safe. */
     public static final class Builder {
         private Clock clock = Clock.systemUTC();
-        private int maximumSize = 100_000;
+        private int maximumSize = DEFAULT_MAXIMUM_SIZE;
 
         private Builder() {
         }
@@ -191,7 +194,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         }
 
         /**
-         * Sets how many entries the store holds at most; 100,000 by default.
+         * Sets how many entries the store holds at most; {@link #DEFAULT_MAXIMUM_SIZE} by default.
          *
          * @throws IllegalArgumentException if {@code maximumSize} is less than 1
          */

@@ -141,10 +141,16 @@ public final class RefoldWebhookFilter implements Filter {
         }
         Admission admission = receiver.admit(request.getMethod(), headers, new RequestBody(request),
                 request.getContentLengthLong());
-        if (!admission.isAdmitted()) {
-            write(response, admission.rejection());
+        if (admission instanceof Admission.Rejected rejected) {
+            write(response, rejected.result());
             return;
         }
+        forward((Admission.Admitted) admission, request, response, chain);
+    }
+
+    private static void forward(Admission.Admitted admission, HttpServletRequest request,
+                                HttpServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
         ReplayableRequest replay = new ReplayableRequest(request, admission.event().payload());
         replay.setAttribute(EVENT_ATTRIBUTE, admission.event());
         replay.setAttribute(CONTEXT_ATTRIBUTE, admission.context());
@@ -241,11 +247,11 @@ public final class RefoldWebhookFilter implements Filter {
 
     /** Ends a forwarded delivery whose application went asynchronous, once, when its response is done. */
     private static final class AsyncCompletion implements AsyncListener {
-        private final Admission admission;
+        private final Admission.Admitted admission;
         private final HttpServletResponse response;
         private final AtomicBoolean ended = new AtomicBoolean();
 
-        AsyncCompletion(Admission admission, HttpServletResponse response) {
+        AsyncCompletion(Admission.Admitted admission, HttpServletResponse response) {
             this.admission = admission;
             this.response = response;
         }

@@ -1,10 +1,10 @@
 package ai.refold.webhooks.spring;
 
 import ai.refold.webhooks.DeliveryContext;
+import ai.refold.webhooks.EventFilter;
 import ai.refold.webhooks.EventHandler;
-import ai.refold.webhooks.event.EventType;
+import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.event.WebhookEvent;
-import ai.refold.webhooks.event.WorkflowEvent;
 
 import org.springframework.aop.framework.autoproxy.AutoProxyUtils;
 import org.springframework.aop.scope.ScopedProxyUtils;
@@ -12,7 +12,6 @@ import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
-import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.MethodIntrospector;
 import org.springframework.core.annotation.AnnotatedElementUtils;
@@ -22,51 +21,38 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Finds {@link RefoldWebhook} methods on every bean once the singletons exist, the way Spring finds
- * {@code @EventListener} methods, and dispatches each event to the methods whose signature and annotation accept
- * it, in discovery order. It is the receiver's single catch-all handler; the set of methods is fixed at startup.
+ * Collects the {@link RefoldWebhook} methods of the application's beans and registers each with a
+ * {@link WebhookReceiver.Builder} as a handler named {@code Bean.method}, with the {@link EventFilter} its
+ * parameter and annotation describe. Routing is the receiver's: this class only finds, validates and invokes.
  */
-public final class RefoldWebhookMethodProcessor
-        implements EventHandler<WebhookEvent>, SmartInitializingSingleton, BeanFactoryAware {
-
-    /** Observes each handler method invocation, for example to time it. */
-    @FunctionalInterface
-    public interface InvocationObserver {
-        /**
-         * Reports one invocation.
-         *
-         * @param method  the handler method, as {@code Bean.method}
-         * @param event   the event's wire name, or {@code "unknown"}
-         * @param nanos   how long the method ran
-         * @param failure what it threw, or null
-         */
-        void invoked(String method, String event, long nanos, Throwable failure);
-    }
+public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
 
     private ConfigurableListableBeanFactory beanFactory;
-    private volatile List<HandlerMethod> handlers = List.of();
-    private volatile InvocationObserver observer;
+    private volatile List<String> registered = List.of();
 
     @Override
     public void setBeanFactory(BeanFactory beanFactory) throws BeansException {
         this.beanFactory = (ConfigurableListableBeanFactory) beanFactory;
     }
 
-    /** Sets the observer told of every handler method invocation. */
-    public void setInvocationObserver(InvocationObserver observer) {
-        this.observer = observer;
-    }
-
-    @Override
-    public void afterSingletonsInstantiated() {
-        List<HandlerMethod> found = new ArrayList<>();
+    /**
+     * Registers every {@code @RefoldWebhook} method of the context's singleton beans with {@code builder}, ordered
+     * by bean name then method name, creating the beans that declare them if they do not exist yet.
+     *
+     * @return the methods registered, as {@code Bean.method(Parameter)}
+     * @throws IllegalStateException if a method's signature or annotation is invalid; the message names it
+     */
+    public List<String> registerHandlers(WebhookReceiver.Builder builder) {
+        List<String> names = new ArrayList<>();
+        Set<String> used = new HashSet<>();
         for (String beanName : beanFactory.getBeanNamesForType(Object.class, false, false)) {
             if (ScopedProxyUtils.isScopedTarget(beanName)) {
                 continue;
@@ -82,70 +68,56 @@ public final class RefoldWebhookMethodProcessor
                 continue;
             }
             Object bean = beanFactory.getBean(beanName);
-            annotated.entrySet().stream()
-                    .sorted((a, b) -> a.getKey().getName().compareTo(b.getKey().getName()))
-                    .forEach(entry -> found.add(HandlerMethod.of(bean, type, entry.getKey(), entry.getValue())));
+            for (Map.Entry<Method, RefoldWebhook> entry : annotated.entrySet().stream()
+                    .sorted(Comparator.comparing(e -> e.getKey().getName())).toList()) {
+                HandlerMethod handler = HandlerMethod.of(bean, type, entry.getKey(), entry.getValue());
+                String name = uniqueName(handler, beanName, used);
+                builder.on(name, handler.filter, handler);
+                names.add(handler.toString());
+            }
         }
-        handlers = List.copyOf(found);
+        registered = List.copyOf(names);
+        return registered;
     }
 
-    /** Returns the handler methods found, as {@code Bean.method(Parameter)}, in dispatch order. */
+    // Type.method names the handler in logs and metrics; two beans of one type, or overloads, need more.
+    private static String uniqueName(HandlerMethod handler, String beanName, Set<String> used) {
+        String method = handler.method.getName();
+        for (String name : List.of(handler.name, beanName + "." + method, beanName + "." + handler.signature())) {
+            if (used.add(name)) {
+                return name;
+            }
+        }
+        throw new IllegalStateException("two @RefoldWebhook methods are both " + beanName + "." + handler.signature());
+    }
+
+    /** Returns the methods registered so far, as {@code Bean.method(Parameter)}, in dispatch order. */
     public List<String> handlerMethods() {
-        return handlers.stream().map(HandlerMethod::toString).toList();
-    }
-
-    @Override
-    public void handle(WebhookEvent event, DeliveryContext context) throws Exception {
-        for (HandlerMethod handler : handlers) {
-            if (handler.accepts(event)) {
-                invoke(handler, event, context);
-            }
-        }
-    }
-
-    private void invoke(HandlerMethod handler, WebhookEvent event, DeliveryContext context) throws Exception {
-        InvocationObserver current = observer;
-        long start = System.nanoTime();
-        Throwable failure = null;
-        try {
-            handler.invoke(event, context);
-        } catch (Exception | Error e) {
-            failure = e;
-            throw e;
-        } finally {
-            if (current != null) {
-                current.invoked(handler.name, event.eventName().orElse("unknown"), System.nanoTime() - start,
-                        failure);
-            }
-        }
+        return registered;
     }
 
     @Override
     public String toString() {
-        return "RefoldWebhookMethodProcessor" + handlerMethods();
+        return "RefoldWebhookMethodProcessor" + registered;
     }
 
-    /** One validated {@code @RefoldWebhook} method bound to its bean. */
-    private static final class HandlerMethod {
+    /** One validated {@code @RefoldWebhook} method bound to its bean, invoked as a handler. */
+    private static final class HandlerMethod implements EventHandler<WebhookEvent> {
         final Object bean;
         final Method method;
-        final Class<?> eventType;
+        final EventFilter<?> filter;
         final boolean withContext;
-        final Set<EventType> types;
-        final Set<String> workflowIds;
         final String name;
 
-        private HandlerMethod(Object bean, Method method, Class<?> eventType, boolean withContext,
-                              Set<EventType> types, Set<String> workflowIds, String name) {
+        private HandlerMethod(Object bean, Method method, EventFilter<?> filter, boolean withContext, String name) {
             this.bean = bean;
             this.method = method;
-            this.eventType = eventType;
+            this.filter = filter;
             this.withContext = withContext;
-            this.types = types;
-            this.workflowIds = workflowIds;
             this.name = name;
         }
 
+        @SuppressWarnings("unchecked") // the parameter type was checked to be a WebhookEvent
         static HandlerMethod of(Object bean, Class<?> targetType, Method method, RefoldWebhook annotation) {
             String described = "@RefoldWebhook method " + targetType.getSimpleName() + "." + method.getName()
                     + Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName)
@@ -159,41 +131,21 @@ public final class RefoldWebhookMethodProcessor
             if (method.getReturnType() != void.class) {
                 throw new IllegalStateException(described + " must return void");
             }
-            Set<EventType> types = annotation.types().length == 0 ? Set.of()
-                    : EnumSet.copyOf(Arrays.asList(annotation.types()));
-            for (EventType type : types) {
-                if (!parameters[0].isAssignableFrom(type.eventClass())) {
-                    throw new IllegalStateException(described + " names type '" + type.wireName()
-                            + "', which its parameter " + parameters[0].getSimpleName() + " cannot receive");
-                }
-            }
-            Set<String> workflowIds = Set.of(annotation.workflowIds());
-            if (!workflowIds.isEmpty() && !parameters[0].isAssignableFrom(WorkflowEvent.class)
-                    && !WorkflowEvent.class.isAssignableFrom(parameters[0])) {
-                throw new IllegalStateException(described + " narrows by workflowIds, but its parameter "
-                        + parameters[0].getSimpleName() + " is never a workflow event");
+            EventFilter<?> filter;
+            try {
+                filter = EventFilter.of((Class<? extends WebhookEvent>) parameters[0])
+                        .withTypes(annotation.types()).withWorkflowIds(annotation.workflowIds());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(described + ": " + e.getMessage(), e);
             }
             Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
             ReflectionUtils.makeAccessible(invocable);
-            return new HandlerMethod(bean, invocable, parameters[0], parameters.length == 2, types, workflowIds,
+            return new HandlerMethod(bean, invocable, filter, parameters.length == 2,
                     targetType.getSimpleName() + "." + method.getName());
         }
 
-        boolean accepts(WebhookEvent event) {
-            if (!eventType.isInstance(event)) {
-                return false;
-            }
-            if (!types.isEmpty() && (event.eventType().isEmpty() || !types.contains(event.eventType().get()))) {
-                return false;
-            }
-            if (!workflowIds.isEmpty()) {
-                return event instanceof WorkflowEvent workflow
-                        && workflow.workflowId().map(workflowIds::contains).orElse(false);
-            }
-            return true;
-        }
-
-        void invoke(WebhookEvent event, DeliveryContext context) throws Exception {
+        @Override
+        public void handle(WebhookEvent event, DeliveryContext context) throws Exception {
             try {
                 if (withContext) {
                     method.invoke(bean, event, context);
@@ -212,9 +164,14 @@ public final class RefoldWebhookMethodProcessor
             }
         }
 
+        String signature() {
+            return method.getName() + "(" + filter.eventClass().getSimpleName()
+                    + (withContext ? ", DeliveryContext" : "") + ")";
+        }
+
         @Override
         public String toString() {
-            return name + "(" + eventType.getSimpleName() + (withContext ? ", DeliveryContext" : "") + ")";
+            return name.substring(0, name.lastIndexOf('.') + 1) + signature();
         }
     }
 }

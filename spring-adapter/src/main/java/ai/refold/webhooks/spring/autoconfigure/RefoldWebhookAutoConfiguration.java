@@ -121,8 +121,8 @@ public class RefoldWebhookAutoConfiguration {
         builder.idempotencyStore(store)
                 .maxBodyBytes((int) maxBody)
                 .lease(properties.getLease())
-                .retention(properties.getRetention())
-                .onAny(handlers);
+                .retention(properties.getRetention());
+        handlers.registerHandlers(builder);
         listeners.orderedStream().forEach(builder::listener);
         if (properties.isAcknowledgeFast()) {
             builder.acknowledgeFast(executor.getObject());
@@ -158,10 +158,8 @@ public class RefoldWebhookAutoConfiguration {
         @Bean
         @ConditionalOnBean(MeterRegistry.class)
         @ConditionalOnMissingBean
-        RefoldWebhookMetrics refoldWebhookMetrics(MeterRegistry registry, RefoldWebhookMethodProcessor handlers) {
-            RefoldWebhookMetrics metrics = new RefoldWebhookMetrics(registry);
-            handlers.setInvocationObserver(metrics);
-            return metrics;
+        RefoldWebhookMetrics refoldWebhookMetrics(MeterRegistry registry) {
+            return new RefoldWebhookMetrics(registry);
         }
     }
 }

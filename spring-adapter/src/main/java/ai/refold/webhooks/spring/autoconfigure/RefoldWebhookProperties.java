@@ -1,5 +1,8 @@
 package ai.refold.webhooks.spring.autoconfigure;
 
+import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
+import ai.refold.webhooks.idempotency.JdbcIdempotencyStore;
 import ai.refold.webhooks.servlet.RefoldWebhookFilter;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -36,17 +39,17 @@ public class RefoldWebhookProperties {
     /**
      * Largest body accepted; larger deliveries are answered 413.
      */
-    private DataSize maxBodySize = DataSize.ofMegabytes(1);
+    private DataSize maxBodySize = DataSize.ofBytes(WebhookReceiver.DEFAULT_MAX_BODY_BYTES);
 
     /**
      * How long a claimed event is reserved for the delivery processing it before another delivery may take it over.
      */
-    private Duration lease = Duration.ofSeconds(30);
+    private Duration lease = WebhookReceiver.DEFAULT_LEASE;
 
     /**
      * How long a processed event is remembered; copies arriving within it are acknowledged as duplicates.
      */
-    private Duration retention = Duration.ofDays(7);
+    private Duration retention = WebhookReceiver.DEFAULT_RETENTION;
 
     /**
      * Whether to answer 200 as soon as an event is claimed and run the handlers on an executor. A handler that then
@@ -157,7 +160,7 @@ public class RefoldWebhookProperties {
         /**
          * Most events the in-memory store remembers; the oldest processed ones are forgotten first.
          */
-        private int maximumSize = 100_000;
+        private int maximumSize = InMemoryIdempotencyStore.DEFAULT_MAXIMUM_SIZE;
 
         private final Jdbc jdbc = new Jdbc();
 
@@ -188,7 +191,7 @@ public class RefoldWebhookProperties {
         /**
          * Table holding one row per event.
          */
-        private String tableName = "refold_webhook_deliveries";
+        private String tableName = JdbcIdempotencyStore.DEFAULT_TABLE_NAME;
 
         /**
          * Whether to create the table on first use if it does not exist.

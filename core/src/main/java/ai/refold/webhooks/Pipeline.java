@@ -1,0 +1,172 @@
+package ai.refold.webhooks;
+
+import ai.refold.webhooks.event.EventParser;
+import ai.refold.webhooks.event.InvalidPayloadException;
+import ai.refold.webhooks.event.WebhookEvent;
+import ai.refold.webhooks.idempotency.ClaimResult;
+import ai.refold.webhooks.idempotency.IdempotencyKeyExtractor;
+import ai.refold.webhooks.signature.SignatureVerifier;
+import ai.refold.webhooks.signature.VerificationResult;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The first half of every delivery, cheapest check first: method, size, signature, parsing, idempotency key,
+ * claim. It ends in an {@link Admission}: admitted with its completion, or rejected with the answer to give.
+ */
+final class Pipeline {
+
+    /** The methods a Refold subscription can deliver with. */
+    static final List<String> METHODS = List.of("POST", "PUT", "PATCH");
+
+    private static final Map<String, String> ALLOW = Map.of("Allow", String.join(", ", METHODS));
+    // The unread rest of an oversized body is not worth draining: ask the client to close the connection.
+    private static final Map<String, String> CLOSE = Map.of("Connection", "close");
+
+    private final int maxBodyBytes;
+    private final SignatureVerifier verifier;
+    private final EventParser parser;
+    private final IdempotencyKeyExtractor keyExtractor;
+    private final Claims claims;
+    private final Clock clock;
+    private final DeliveryLog log;
+    private final Map<String, String> retryAfter;
+
+    Pipeline(int maxBodyBytes, SignatureVerifier verifier, EventParser parser, IdempotencyKeyExtractor keyExtractor,
+             Claims claims, Clock clock) {
+        this.maxBodyBytes = maxBodyBytes;
+        this.verifier = verifier;
+        this.parser = parser;
+        this.keyExtractor = keyExtractor;
+        this.claims = claims;
+        this.clock = clock;
+        this.log = claims.log();
+        long leaseSeconds = Math.max(1, (claims.lease().toMillis() + 999) / 1000);
+        this.retryAfter = Map.of("Retry-After", Long.toString(leaseSeconds));
+    }
+
+    String signatureHeader() {
+        return verifier.scheme().headerName();
+    }
+
+    /** Reads the body from a stream, refusing a wrong method or a declared length over the limit unread. */
+    Admission admit(String method, Headers headers, InputStream body, long contentLength, long start) {
+        if (!METHODS.contains(method)) {
+            return methodNotAllowed(method, start);
+        }
+        if (contentLength > maxBodyBytes) {
+            return tooLarge(start);
+        }
+        byte[] bytes;
+        try {
+            bytes = BodyReader.read(body, contentLength, maxBodyBytes);
+        } catch (IOException e) {
+            return reject(Outcome.BODY_UNREADABLE, "body could not be read", Map.of(), start);
+        }
+        if (bytes == null) {
+            return tooLarge(start);
+        }
+        return admit(new DeliveryRequest(method, headers, bytes), start);
+    }
+
+    Admission admit(DeliveryRequest request, long start) {
+        if (!METHODS.contains(request.method())) {
+            return methodNotAllowed(request.method(), start);
+        }
+        byte[] body = request.body();
+        if (body.length > maxBodyBytes) {
+            return tooLarge(start);
+        }
+        String header = verifier.scheme().headerName();
+        VerificationResult verification = verifier.verify(request.headers().all(header), body);
+        if (!verification.isValid()) {
+            return reject(signatureOutcome(verification.status()), signatureMessage(verification.status(), header),
+                    Map.of(), start);
+        }
+        Optional<String> keyLabel = verification.keyLabel();
+        WebhookEvent event;
+        try {
+            event = parser.parse(body);
+        } catch (InvalidPayloadException e) {
+            return reject(new DeliveryResult(Outcome.INVALID_PAYLOAD, 400, e.getMessage(), Optional.empty(),
+                    Optional.empty(), keyLabel, Map.of()), start, null);
+        }
+        String key;
+        try {
+            key = keyExtractor.keyFor(event);
+            if (key == null || key.isEmpty() || key.length() > IdempotencyKeyExtractor.MAX_LENGTH) {
+                throw new IllegalStateException("idempotency key must be 1 to "
+                        + IdempotencyKeyExtractor.MAX_LENGTH + " characters");
+            }
+        } catch (RuntimeException e) {
+            return reject(about(Outcome.HANDLER_FAILED, "idempotency key could not be computed", event, null,
+                    keyLabel, Map.of()), start, e);
+        }
+        String owner = claims.newOwner();
+        ClaimResult claim;
+        try {
+            claim = claims.claim(key, owner);
+        } catch (RuntimeException e) {
+            return reject(about(Outcome.STORE_UNAVAILABLE, "idempotency store is unavailable", event, key,
+                    keyLabel, Map.of()), start, e);
+        }
+        switch (claim) {
+            case CLAIMED:
+                DeliveryContext context = new DeliveryContext(key, keyLabel.get(), clock.instant(),
+                        request.headers());
+                return new Admission.Admitted(event, context, keyLabel, owner, start, claims);
+            case COMPLETED:
+                return reject(about(Outcome.DUPLICATE, "event was already processed", event, key, keyLabel,
+                        Map.of()), start, null);
+            default:
+                return reject(about(Outcome.IN_PROGRESS, "event is being processed by another delivery", event,
+                        key, keyLabel, retryAfter), start, null);
+        }
+    }
+
+    private Admission methodNotAllowed(String method, long start) {
+        return reject(Outcome.METHOD_NOT_ALLOWED, "method " + method + " is not allowed", ALLOW, start);
+    }
+
+    private Admission tooLarge(long start) {
+        return reject(Outcome.PAYLOAD_TOO_LARGE, "body is larger than " + maxBodyBytes + " bytes", CLOSE, start);
+    }
+
+    private Admission reject(Outcome outcome, String message, Map<String, String> headers, long start) {
+        return reject(new DeliveryResult(outcome, outcome.httpStatus(), message, Optional.empty(), Optional.empty(),
+                Optional.empty(), headers), start, null);
+    }
+
+    private Admission reject(DeliveryResult result, long start, Throwable cause) {
+        return new Admission.Rejected(log.log(result, start, cause));
+    }
+
+    private static DeliveryResult about(Outcome outcome, String message, WebhookEvent event, String key,
+                                        Optional<String> keyLabel, Map<String, String> headers) {
+        return new DeliveryResult(outcome, outcome.httpStatus(), message, Optional.of(event),
+                Optional.ofNullable(key), keyLabel, headers);
+    }
+
+    private static Outcome signatureOutcome(VerificationResult.Status status) {
+        switch (status) {
+            case MISSING: return Outcome.SIGNATURE_MISSING;
+            case MALFORMED: return Outcome.SIGNATURE_MALFORMED;
+            case AMBIGUOUS: return Outcome.SIGNATURE_AMBIGUOUS;
+            default: return Outcome.SIGNATURE_MISMATCH;
+        }
+    }
+
+    private static String signatureMessage(VerificationResult.Status status, String header) {
+        switch (status) {
+            case MISSING: return header + " header is missing";
+            case MALFORMED: return header + " header is not a hex HMAC-SHA256 signature";
+            case AMBIGUOUS: return header + " header was sent more than once with different values";
+            default: return "signature does not match";
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package ai.refold.webhooks;
+
+import ai.refold.webhooks.event.EventType;
+import ai.refold.webhooks.event.WebhookEvent;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Which handlers each event reaches. The kinds of event are derived from {@link EventType} plus one for
+ * {@code UnknownEvent}, so a new event type needs no entry here; everything but the workflow id is decided per kind
+ * when the table is built.
+ */
+final class RouteTable {
+
+    private static final EventType[] TYPES = EventType.values();
+    private static final int UNKNOWN = TYPES.length;
+
+    private final Route[][] byKind = new Route[TYPES.length + 1][];
+    private final List<Route> routes;
+
+    RouteTable(List<Route> routes) {
+        this.routes = List.copyOf(routes);
+        for (int kind = 0; kind <= UNKNOWN; kind++) {
+            EventType type = kind == UNKNOWN ? null : TYPES[kind];
+            byKind[kind] = this.routes.stream().filter(route -> route.filter().acceptsKind(type))
+                    .toArray(Route[]::new);
+        }
+    }
+
+    /** Returns the routes in registration order. */
+    List<Route> routes() {
+        return routes;
+    }
+
+    /** Returns the routes {@code event} passes, in registration order. */
+    List<Route> routesFor(WebhookEvent event) {
+        List<Route> matching = new ArrayList<>(2);
+        for (Route route : candidates(event)) {
+            if (route.filter().acceptsWorkflowOf(event)) {
+                matching.add(route);
+            }
+        }
+        return matching;
+    }
+
+    /**
+     * Runs every handler {@code event} reaches, in registration order, and returns what the first failing one threw
+     * (later handlers do not run), or null if all returned normally. Errors are returned too: an escaping
+     * {@code AssertionError} must still release the event, or its claim would answer 409 until the lease ran out.
+     */
+    Throwable run(WebhookEvent event, DeliveryContext context, DeliveryLog log) {
+        for (Route route : candidates(event)) {
+            if (route.filter().acceptsWorkflowOf(event)) {
+                Throwable failure = run(route, event, context, log);
+                if (failure != null) {
+                    return failure;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Throwable run(Route route, WebhookEvent event, DeliveryContext context, DeliveryLog log) {
+        long start = log.timesHandlers() ? System.nanoTime() : 0;
+        Throwable failure = null;
+        try {
+            route.handler().handle(event, context);
+        } catch (Throwable e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            failure = e;
+        }
+        if (start != 0) {
+            log.handlerRan(route.name(), event, System.nanoTime() - start, failure);
+        }
+        return failure;
+    }
+
+    /** Returns how many handlers each event type reaches (before narrowing by workflow), for the startup line. */
+    Map<String, Integer> handlerCounts() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (int kind = 0; kind <= UNKNOWN; kind++) {
+            counts.put(kind == UNKNOWN ? "unknown" : TYPES[kind].wireName(), byKind[kind].length);
+        }
+        return counts;
+    }
+
+    private Route[] candidates(WebhookEvent event) {
+        Optional<EventType> type = event.eventType();
+        return byKind[type.isPresent() ? type.get().ordinal() : UNKNOWN];
+    }
+
+    /**
+     * One registered handler.
+     *
+     * @param name    the handler's name, unique in its receiver
+     * @param filter  the events it takes
+     * @param handler the handler
+     */
+    record Route(String name, EventFilter<?> filter, EventHandler<WebhookEvent> handler) {
+        Route {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(filter, "filter");
+            Objects.requireNonNull(handler, "handler");
+        }
+    }
+}
