@@ -295,7 +295,7 @@ class RefoldWebhooksClientTest {
     void refusesASubscriptionWithoutEventsBeforeSendingAnything() {
         assertThatThrownBy(() -> client.createWebhook(
                 WebhookSubscription.builder().url("https://your-app.com/webhooks").build()))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessage("webhook_events needs at least one event");
         assertThat(api.received()).isEmpty();
     }
