@@ -75,7 +75,7 @@ public final class SenderCommand {
             out.println("HTTP " + response.status());
             out.println(response.body());
             return response.status() == 200 ? 0 : 1;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IllegalStateException e) { // a bad option, or a required one missing
             err.println("sender: " + e.getMessage());
             err.println(USAGE);
             return 2;

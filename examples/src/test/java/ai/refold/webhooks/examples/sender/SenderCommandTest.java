@@ -93,4 +93,13 @@ class SenderCommandTest {
         assertThat(status).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("Invoice Paid");
     }
+
+    @Test
+    void registerReportsAnEmptyEventListAsAUsageError() {
+        int status = run("register", "--key", "k", "--url", "https://your-app.com/hook", "--events", ",",
+                "--base-uri", "http://127.0.0.1:9");
+
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("webhook_events needs at least one event");
+    }
 }

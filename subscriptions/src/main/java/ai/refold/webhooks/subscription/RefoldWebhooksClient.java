@@ -1,5 +1,7 @@
 package ai.refold.webhooks.subscription;
 
+import ai.refold.webhooks.signature.SigningKey;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -189,24 +191,21 @@ public final class RefoldWebhooksClient {
 
         /**
          * Sets the API key (Settings, Credentials in Refold); it decides the environment webhooks are created in.
-         * Required.
+         * Required. The key must pass {@link SigningKey#requireValidApiKey}, the policy every entry point applies
+         * (no empty or blank key, no white space or control character, no unresolved {@code ${...}} placeholder).
+         * Because the key travels in the {@code x-api-key} HTTP header, it must also be ASCII.
          *
          * @throws NullPointerException     if {@code apiKey} is null
-         * @throws IllegalArgumentException if the key is blank, has surrounding white space (a common copy and
-         *                                  paste slip) or holds a control character; the message never shows it
+         * @throws IllegalArgumentException if the key breaks that policy or holds a character outside ASCII; the
+         *                                  message names the setting and never shows the key
          */
         public Builder apiKey(String apiKey) {
-            Objects.requireNonNull(apiKey, "apiKey");
-            if (apiKey.isBlank()) {
-                throw new IllegalArgumentException("API key must not be blank");
-            }
-            if (!apiKey.strip().equals(apiKey)) {
-                throw new IllegalArgumentException("API key must not start or end with white space");
-            }
+            SigningKey.requireValidApiKey(apiKey, "API key");
             for (int i = 0; i < apiKey.length(); i++) {
-                char c = apiKey.charAt(i);
-                if (Character.isISOControl(c) || c > 0x7e) {
-                    throw new IllegalArgumentException("API key must hold only printable ASCII characters");
+                // java.net.http sends U+0080..U+00FF as '?', and refuses the rest in a message that quotes it
+                if (apiKey.charAt(i) > 0x7f) {
+                    throw new IllegalArgumentException("API key contains a character outside ASCII, which the "
+                            + "x-api-key header cannot carry");
                 }
             }
             this.apiKey = apiKey;

@@ -134,9 +134,10 @@ public final class WebhookSubscription {
     }
 
     /**
-     * Builds a {@link WebhookSubscription}. Each setter checks its own argument at once; {@link #build()} checks
-     * the rules that span fields. Every failure is an {@link IllegalArgumentException} (or a
-     * {@link NullPointerException} for a null argument) whose message names the field and the rule.
+     * Builds a {@link WebhookSubscription}. Each setter checks its own argument at once and refuses a bad one with an
+     * {@link IllegalArgumentException} (a {@link NullPointerException} for a null argument); {@link #build()}
+     * refuses a missing URL or event with an {@link IllegalStateException} and checks the rules that span fields.
+     * Every message names the field and the rule.
      */
     public static final class Builder {
         private String url;
@@ -385,15 +386,15 @@ public final class WebhookSubscription {
         /**
          * Checks the rules that span fields and builds the request.
          *
-         * @throws IllegalArgumentException if no URL is set, no event is added, or a slug is set together with a
-         *                                  connection event
+         * @throws IllegalStateException    if no URL is set or no event is added
+         * @throws IllegalArgumentException if a slug is set together with a connection event
          */
         public WebhookSubscription build() {
             if (url == null) {
-                throw new IllegalArgumentException("webhook_url is required");
+                throw new IllegalStateException("webhook_url is required");
             }
             if (events.isEmpty()) {
-                throw new IllegalArgumentException("webhook_events needs at least one event");
+                throw new IllegalStateException("webhook_events needs at least one event");
             }
             if (slug != null) {
                 List<String> notWorkflow = events.stream().filter(event -> !event.isWorkflowEvent())

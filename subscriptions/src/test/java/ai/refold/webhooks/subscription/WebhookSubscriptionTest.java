@@ -65,8 +65,16 @@ class WebhookSubscriptionTest {
                 .hasMessage("webhook_url has no host after the scheme");
         assertThatThrownBy(() -> valid().url("https://your-app.com/a b")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("white space");
+    }
+
+    @Test
+    void refusesToBuildWithoutItsRequiredUrlOrEventAsIllegalState() {
         assertThatThrownBy(() -> WebhookSubscription.builder().event(EventType.WORKFLOW_ERRORED).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("webhook_url is required");
+                .isInstanceOf(IllegalStateException.class).hasMessage("webhook_url is required");
+        assertThatThrownBy(() -> WebhookSubscription.builder().url("https://your-app.com/webhooks").build())
+                .isInstanceOf(IllegalStateException.class).hasMessage("webhook_events needs at least one event");
+        assertThatThrownBy(() -> WebhookSubscription.builder().build())
+                .isInstanceOf(IllegalStateException.class).hasMessage("webhook_url is required");
     }
 
     @Test

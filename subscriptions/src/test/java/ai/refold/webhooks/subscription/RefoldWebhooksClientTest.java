@@ -1,6 +1,7 @@
 package ai.refold.webhooks.subscription;
 
 import ai.refold.webhooks.event.EventType;
+import ai.refold.webhooks.signature.SigningKey;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -293,7 +295,7 @@ class RefoldWebhooksClientTest {
     void refusesASubscriptionWithoutEventsBeforeSendingAnything() {
         assertThatThrownBy(() -> client.createWebhook(
                 WebhookSubscription.builder().url("https://your-app.com/webhooks").build()))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessage("webhook_events needs at least one event");
         assertThat(api.received()).isEmpty();
     }
@@ -315,16 +317,17 @@ class RefoldWebhooksClientTest {
             failures.add(catchThrowableOfType(RefoldApiException.class,
                     () -> client.createWebhook(documentedExample())));
         }
-        failures.add(catchThrowableOfType(IllegalArgumentException.class,
-                () -> RefoldWebhooksClient.builder().apiKey(API_KEY + "\n")));
-        failures.add(catchThrowableOfType(IllegalArgumentException.class,
-                () -> RefoldWebhooksClient.builder().apiKey(API_KEY + "\u00e9")));
+        for (String unusable : List.of(API_KEY + "\n", " " + API_KEY, API_KEY + "\u0000", API_KEY + "${SUFFIX}",
+                API_KEY + "\u00e9", API_KEY + "\u0101")) {
+            failures.add(catchThrowableOfType(IllegalArgumentException.class,
+                    () -> RefoldWebhooksClient.builder().apiKey(unusable)));
+        }
         URI closed = api.baseUri();
         api.close();
         failures.add(catchThrowableOfType(RefoldApiException.class,
                 () -> clientFor(closed, Duration.ofSeconds(10)).createWebhook(documentedExample())));
 
-        assertThat(failures).doesNotContainNull().hasSize(10);
+        assertThat(failures).doesNotContainNull().hasSize(14);
         assertThat(failures.get(0)).isInstanceOfSatisfying(RefoldApiException.class,
                 echoed -> assertThat(echoed.apiMessage()).hasValue("key **** is malformed"));
         for (Throwable failure : failures) {
@@ -339,6 +342,56 @@ class RefoldWebhooksClientTest {
         RefoldWebhooksClient.Builder builder = RefoldWebhooksClient.builder().apiKey(API_KEY);
         assertThat(builder.toString()).doesNotContain(API_KEY).contains("apiKey=****");
         assertThat(builder.build().toString()).doesNotContain(API_KEY).contains("apiKey=****");
+    }
+
+    static Stream<Arguments> keysTheSharedPolicyRefuses() {
+        return Stream.of(
+                Arguments.of("an empty key", "", "is empty"),
+                Arguments.of("a blank key", " \t", "is blank"),
+                Arguments.of("a key with a trailing newline", API_KEY + "\n", "white space"),
+                Arguments.of("a key with a leading space", " " + API_KEY, "white space"),
+                Arguments.of("a key with a space inside", "sk_test_Zq81 fakeKEYvalue7731", "white space"),
+                Arguments.of("a key with a no-break space", API_KEY + "\u00a0", "white space"),
+                Arguments.of("a key with a control character", API_KEY + "\u0000", "control character"),
+                Arguments.of("an unresolved placeholder", "${REFOLD_LIVE_API_KEY}", "unresolved ${...} placeholder"));
+    }
+
+    @ParameterizedTest(name = "{0} is refused with the shared key policy's message")
+    @MethodSource("keysTheSharedPolicyRefuses")
+    void refusesAKeyThatBreaksTheSharedKeyPolicyWithThePolicysMessage(String description, String key,
+            String problem) {
+        String policysMessage = catchThrowableOfType(IllegalArgumentException.class,
+                () -> SigningKey.requireValidApiKey(key, "API key")).getMessage();
+
+        assertThatThrownBy(() -> RefoldWebhooksClient.builder().apiKey(key))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(policysMessage)
+                .hasMessageStartingWith("API key ")
+                .hasMessageContaining(problem);
+    }
+
+    @Test
+    void refusesAKeyOutsideAsciiBecauseItTravelsInAHeader() {
+        // U+00E9 and U+00FC would be sent as '?', U+0101 and the emoji refused in a message quoting the key
+        for (String key : List.of(API_KEY + "\u00e9", "\u00fc" + API_KEY, API_KEY + "\u0101",
+                API_KEY + "\ud83d\udd11")) {
+            assertThatThrownBy(() -> RefoldWebhooksClient.builder().apiKey(key))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("API key contains a character outside ASCII, which the x-api-key header cannot carry");
+        }
+    }
+
+    @Test
+    void sendsAKeyOfEveryPrintableAsciiCharacterUnchanged() {
+        String printable = IntStream.rangeClosed('!', '~')
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        api.answering(200, DocumentedBodies.CREATED);
+
+        RefoldWebhooksClient.builder().apiKey(printable).baseUri(api.baseUri()).build()
+                .createWebhook(documentedExample());
+
+        assertThat(api.received()).singleElement()
+                .satisfies(request -> assertThat(request.header("x-api-key")).isEqualTo(printable));
     }
 
     @Test
@@ -356,7 +409,7 @@ class RefoldWebhooksClientTest {
         assertThatThrownBy(() -> RefoldWebhooksClient.builder().build())
                 .isInstanceOf(IllegalStateException.class).hasMessage("an API key is required");
         assertThatThrownBy(() -> RefoldWebhooksClient.builder().apiKey(" "))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("API key must not be blank");
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("API key is blank");
         assertThatThrownBy(() -> RefoldWebhooksClient.builder().baseUri(URI.create("app.refold.ai")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("absolute http or https");
         assertThatThrownBy(() -> RefoldWebhooksClient.builder().baseUri(URI.create("https://app.refold.ai/?a=b")))
