@@ -24,8 +24,9 @@ import javax.crypto.Mac;
  * bytes in constant time; keys are tried in the order they were added and the first match is reported by label.
  * Every outcome, including a missing or malformed header, is a {@link VerificationResult}, never an exception.
  *
- * <p>Instances are immutable and thread-safe. Each thread keeps its own initialised {@link Mac} per key, so a
- * check allocates almost nothing and never calls {@code Mac.getInstance}.
+ * <p>Instances are immutable and thread-safe. A few initialised {@link Mac}s per key are kept in a small pool
+ * shared by all threads, so a check allocates almost nothing, never calls {@code Mac.getInstance}, and no state
+ * outlives the verifier (virtual threads and redeployed web applications are safe).
  */
 public final class SignatureVerifier {
 
@@ -46,7 +47,7 @@ public final class SignatureVerifier {
     private final SignatureScheme scheme;
     private final SigningKey[] keys;
     private final VerificationResult[] validResults;
-    private final ThreadLocal<State> state;
+    private final MacPool macs;
 
     private SignatureVerifier(Builder builder) {
         this.scheme = builder.scheme;
@@ -55,10 +56,7 @@ public final class SignatureVerifier {
         for (int i = 0; i < keys.length; i++) {
             validResults[i] = new VerificationResult(VerificationResult.Status.VALID, Optional.of(keys[i].label()));
         }
-        for (SigningKey key : keys) {
-            Hmac.newMac(key.secret()); // a key the platform rejects fails the build, not the first delivery
-        }
-        this.state = ThreadLocal.withInitial(() -> new State(keys));
+        this.macs = new MacPool(keys);
     }
 
     /** Returns a new builder with Refold's scheme and no keys. */
@@ -134,8 +132,16 @@ public final class SignatureVerifier {
         if (end - start != Hmac.LENGTH * 2) {
             return VerificationResult.MALFORMED;
         }
-        State local = state.get();
-        byte[] provided = local.provided;
+        MacPool.Lease lease = macs.take();
+        try {
+            return verify(headerValue, start, body, lease);
+        } finally {
+            macs.give(lease);
+        }
+    }
+
+    private VerificationResult verify(String headerValue, int start, byte[] body, MacPool.Lease lease) {
+        byte[] provided = lease.provided;
         for (int i = 0; i < Hmac.LENGTH; i++) {
             int high = hexValue(headerValue.charAt(start + 2 * i));
             int low = hexValue(headerValue.charAt(start + 2 * i + 1));
@@ -144,9 +150,9 @@ public final class SignatureVerifier {
             }
             provided[i] = (byte) ((high << 4) | low);
         }
-        byte[] expected = local.expected;
+        byte[] expected = lease.expected;
         for (int k = 0; k < keys.length; k++) {
-            Mac mac = local.macs[k];
+            Mac mac = lease.macs[k];
             mac.update(body);
             try {
                 mac.doFinal(expected, 0);
@@ -171,20 +177,6 @@ public final class SignatureVerifier {
 
     private static int hexValue(char c) {
         return c < HEX_VALUES.length ? HEX_VALUES[c] : -1;
-    }
-
-    /** Per-thread working set: one initialised Mac per key and two digest buffers. */
-    private static final class State {
-        final Mac[] macs;
-        final byte[] provided = new byte[Hmac.LENGTH];
-        final byte[] expected = new byte[Hmac.LENGTH];
-
-        State(SigningKey[] keys) {
-            macs = new Mac[keys.length];
-            for (int i = 0; i < keys.length; i++) {
-                macs[i] = Hmac.newMac(keys[i].secret());
-            }
-        }
     }
 
     /** Collects the scheme and keys; validates as it goes. Not thread-safe. */

@@ -15,10 +15,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import javax.crypto.Mac;
@@ -323,9 +330,43 @@ class SignatureVerifierTest {
 
     @Test
     void refusesAVerificationResultWhoseLabelContradictsItsStatus() {
-        assertThatThrownBy(() -> new VerificationResult(Status.VALID, java.util.Optional.empty()))
+        assertThatThrownBy(() -> new VerificationResult(Status.VALID, Optional.empty()))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new VerificationResult(Status.MISMATCH, java.util.Optional.of("live")))
+        assertThatThrownBy(() -> new VerificationResult(Status.MISMATCH, Optional.of("live")))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void manyMoreThreadsThanPooledMacsEachGetTheRightAnswer() throws Exception {
+        SignatureVerifier twoKeys = SignatureVerifier.builder().key("old", "old-api-key").key("new", API_KEY).build();
+        int threads = 48;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CyclicBarrier start = new CyclicBarrier(threads);
+        try {
+            List<Future<Integer>> wrong = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int seed = t;
+                wrong.add(pool.submit(() -> {
+                    start.await();
+                    int mistakes = 0;
+                    for (int i = 0; i < 2_000; i++) {
+                        byte[] body = ("{\"n\":" + seed + "," + i + "}").getBytes(StandardCharsets.UTF_8);
+                        String key = i % 2 == 0 ? API_KEY : "old-api-key";
+                        VerificationResult valid = twoKeys.verify(WebhookSigner.of(key).sign(body), body);
+                        VerificationResult forged = twoKeys.verify(WebhookSigner.of("forger").sign(body), body);
+                        if (!valid.keyLabel().equals(Optional.of(i % 2 == 0 ? "new" : "old"))
+                                || forged.status() != Status.MISMATCH) {
+                            mistakes++;
+                        }
+                    }
+                    return mistakes;
+                }));
+            }
+            for (Future<Integer> future : wrong) {
+                assertThat(future.get(2, TimeUnit.MINUTES)).isZero();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }
