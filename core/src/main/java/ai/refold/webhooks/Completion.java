@@ -4,7 +4,7 @@ import ai.refold.webhooks.event.WebhookEvent;
 
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * The end of a claimed delivery, reached exactly once: a 2xx status completes the claim, anything else releases it
@@ -13,16 +13,16 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  */
 abstract class Completion {
 
-    private static final AtomicIntegerFieldUpdater<Completion> ENDED =
-            AtomicIntegerFieldUpdater.newUpdater(Completion.class, "ended");
+    // The owner token doubles as the "not yet ended" flag: ending takes it, exactly once.
+    private static final AtomicReferenceFieldUpdater<Completion, String> OWNER =
+            AtomicReferenceFieldUpdater.newUpdater(Completion.class, String.class, "owner");
 
     final WebhookEvent event;
     final DeliveryContext context;
     private final Optional<String> keyLabel;
-    private final String owner;
     private final long startNanos;
     private final Claims claims;
-    private volatile int ended;
+    private volatile String owner;
 
     Completion(WebhookEvent event, DeliveryContext context, Optional<String> keyLabel, String owner,
                long startNanos, Claims claims) {
@@ -40,7 +40,7 @@ abstract class Completion {
      * @throws IllegalStateException if it was already ended
      */
     final DeliveryResult end(int status, Throwable failure) {
-        markEnded();
+        String owner = takeOwner();
         String key = context.idempotencyKey();
         if (failure == null && status >= 200 && status < 300) {
             claims.complete(key, owner);
@@ -55,7 +55,7 @@ abstract class Completion {
 
     /** Gives the claim back without running anything, when the work could not even be started. */
     final DeliveryResult refuse(Outcome outcome, String message, Throwable cause) {
-        markEnded();
+        String owner = takeOwner();
         claims.release(context.idempotencyKey(), owner);
         return claims.log().log(result(outcome, outcome.httpStatus(), message), startNanos, cause);
     }
@@ -70,9 +70,11 @@ abstract class Completion {
         return startNanos;
     }
 
-    private void markEnded() {
-        if (!ENDED.compareAndSet(this, 0, 1)) {
+    private String takeOwner() {
+        String taken = OWNER.getAndSet(this, null);
+        if (taken == null) {
             throw new IllegalStateException("the delivery was already ended");
         }
+        return taken;
     }
 }

@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * Parses raw delivery bodies (UTF-8 JSON) into {@link WebhookEvent}s.
@@ -32,29 +31,6 @@ import java.util.Optional;
 public final class EventParser {
 
     private static final EventParser STANDARD = new EventParser(ReadLimits.defaults());
-
-    // Slots for the documented fields, in one array so a delivery allocates nothing per field it lacks.
-    private static final int EVENT = 0;
-    private static final int LINKED_ACCOUNT_ID = 1;
-    private static final int ORG_ID = 2;
-    private static final int ENVIRONMENT = 3;
-    private static final int TYPE = 4;
-    private static final int SLUG = 5;
-    private static final int CREATED_AT = 6;
-    private static final int INSTANCE_ID = 7;
-    private static final int WORKFLOW_ID = 8;
-    private static final int CONFIG_ID = 9;
-    private static final int WORKFLOW_NAME = 10;
-    private static final int STATUS = 11;
-    private static final int SLOTS = 12;
-    private static final String[] FIELD_NAMES = {
-        "event", "linked_account_id", "org_id", "environment", "type", "slug", "createdAt",
-        "instance_id", "workflow_id", "config_id", "workflow_name", "status"
-    };
-
-    // Identity-compared markers for a documented field that was present but not a string.
-    private static final String NULL_VALUE = new String("null");
-    private static final String NOT_A_STRING = new String("not a string");
 
     private final ReadLimits limits;
     private final JsonFactory factory;
@@ -112,7 +88,6 @@ public final class EventParser {
     public WebhookEvent parse(byte[] body) {
         Objects.requireNonNull(body, "body");
         requireUtf8(body);
-        String[] fields = new String[SLOTS];
         try (JsonParser parser = factory.createParser(body)) {
             JsonToken token = parser.nextToken();
             if (token == null) {
@@ -122,26 +97,9 @@ public final class EventParser {
                 throw new InvalidPayloadException(InvalidPayloadException.Reason.NOT_AN_OBJECT,
                         "top level of the body must be a JSON object, not " + describe(token));
             }
-            boolean[] repeated = null;
+            EventFields fields = new EventFields();
             while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
-                int slot = slotOf(parser.currentName());
-                token = parser.nextToken();
-                if (slot < 0) {
-                    parser.skipChildren();
-                    continue;
-                }
-                if (fields[slot] != null) {
-                    if (repeated == null) {
-                        repeated = new boolean[SLOTS];
-                    }
-                    repeated[slot] = true;
-                }
-                if (token == JsonToken.VALUE_STRING) {
-                    fields[slot] = parser.getText();
-                } else {
-                    fields[slot] = token == JsonToken.VALUE_NULL ? NULL_VALUE : NOT_A_STRING;
-                    parser.skipChildren();
-                }
+                fields.read(parser);
             }
             if (token != JsonToken.END_OBJECT) {
                 throw malformed("unexpected " + describe(token), null);
@@ -149,7 +107,7 @@ public final class EventParser {
             if (parser.nextToken() != null) {
                 throw malformed("content after the top-level object", null);
             }
-            return toEvent(fields, repeated, RawPayload.of(body, this));
+            return fields.toEvent(RawPayload.of(body, this));
         } catch (StreamConstraintsException e) {
             throw new InvalidPayloadException(InvalidPayloadException.Reason.LIMIT_EXCEEDED,
                     "body exceeds a read limit: " + firstLine(e.getOriginalMessage()), e);
@@ -184,97 +142,6 @@ public final class EventParser {
         }
     }
 
-    private static WebhookEvent toEvent(String[] fields, boolean[] repeated, RawPayload payload) {
-        if (repeated != null && repeated[EVENT]) {
-            throw new InvalidPayloadException(InvalidPayloadException.Reason.DUPLICATE_FIELD,
-                    "field 'event' appears more than once");
-        }
-        String name = fields[EVENT];
-        if (name == null || name == NULL_VALUE || name == NOT_A_STRING) {
-            return new UnknownEvent(Optional.empty(), payload);
-        }
-        Optional<EventType> type = EventType.fromWireName(name);
-        if (type.isEmpty()) {
-            return new UnknownEvent(Optional.of(name), payload);
-        }
-        for (int slot = 1; slot < SLOTS; slot++) {
-            if (fields[slot] == NOT_A_STRING) {
-                throw new InvalidPayloadException(InvalidPayloadException.Reason.WRONG_FIELD_TYPE,
-                        "field '" + FIELD_NAMES[slot] + "' must be a string");
-            }
-            if (repeated != null && repeated[slot]) {
-                throw new InvalidPayloadException(InvalidPayloadException.Reason.DUPLICATE_FIELD,
-                        "field '" + FIELD_NAMES[slot] + "' appears more than once");
-            }
-        }
-        EventType eventType = type.get();
-        if (eventType.isConnectionEvent()) {
-            String linkedAccountId = value(fields, LINKED_ACCOUNT_ID);
-            String slug = value(fields, SLUG);
-            if (linkedAccountId == null || slug == null) {
-                return new UnknownEvent(Optional.of(name), payload);
-            }
-            Optional<String> orgId = optional(fields, ORG_ID);
-            Optional<String> environment = optional(fields, ENVIRONMENT);
-            Optional<String> connectionType = optional(fields, TYPE);
-            Optional<String> createdAt = optional(fields, CREATED_AT);
-            switch (eventType) {
-                case CONNECTION_CREATED:
-                    return new ConnectionCreated(linkedAccountId, slug, orgId, environment, connectionType,
-                            createdAt, payload);
-                case CONNECTION_DELETED:
-                    return new ConnectionDeleted(linkedAccountId, slug, orgId, environment, connectionType,
-                            createdAt, payload);
-                default:
-                    return new ConnectionExpired(linkedAccountId, slug, orgId, environment, connectionType,
-                            createdAt, payload);
-            }
-        }
-        String instanceId = value(fields, INSTANCE_ID);
-        if (instanceId == null) {
-            return new UnknownEvent(Optional.of(name), payload);
-        }
-        Optional<String> linkedAccountId = optional(fields, LINKED_ACCOUNT_ID);
-        Optional<String> workflowId = optional(fields, WORKFLOW_ID);
-        Optional<String> configId = optional(fields, CONFIG_ID);
-        Optional<String> workflowName = optional(fields, WORKFLOW_NAME);
-        Optional<String> status = optional(fields, STATUS);
-        Optional<String> environment = optional(fields, ENVIRONMENT);
-        if (eventType == EventType.WORKFLOW_COMPLETED) {
-            return new WorkflowCompleted(instanceId, linkedAccountId, workflowId, configId, workflowName, status,
-                    environment, payload);
-        }
-        return new WorkflowErrored(instanceId, linkedAccountId, workflowId, configId, workflowName, status,
-                environment, payload);
-    }
-
-    private static String value(String[] fields, int slot) {
-        String value = fields[slot];
-        return value == NULL_VALUE ? null : value;
-    }
-
-    private static Optional<String> optional(String[] fields, int slot) {
-        return Optional.ofNullable(value(fields, slot));
-    }
-
-    private static int slotOf(String name) {
-        switch (name) {
-            case "event": return EVENT;
-            case "linked_account_id": return LINKED_ACCOUNT_ID;
-            case "org_id": return ORG_ID;
-            case "environment": return ENVIRONMENT;
-            case "type": return TYPE;
-            case "slug": return SLUG;
-            case "createdAt": return CREATED_AT;
-            case "instance_id": return INSTANCE_ID;
-            case "workflow_id": return WORKFLOW_ID;
-            case "config_id": return CONFIG_ID;
-            case "workflow_name": return WORKFLOW_NAME;
-            case "status": return STATUS;
-            default: return -1;
-        }
-    }
-
     private static String describe(JsonToken token) {
         if (token == null) {
             return "end of input";
@@ -301,7 +168,7 @@ public final class EventParser {
         }
     }
 
-    private static InvalidPayloadException malformed(String detail, Throwable cause) {
+    static InvalidPayloadException malformed(String detail, Throwable cause) {
         return new InvalidPayloadException(InvalidPayloadException.Reason.MALFORMED_JSON,
                 "body is not valid JSON: " + detail, cause);
     }

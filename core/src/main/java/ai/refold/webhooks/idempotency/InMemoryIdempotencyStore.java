@@ -25,7 +25,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     public static final int DEFAULT_MAXIMUM_SIZE = 100_000;
 
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
-    private final Queue<Completion> completionOrder = new ConcurrentLinkedQueue<>();
+    private final Queue<Entry> completionOrder = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queueLength = new AtomicInteger();
     private final Clock clock;
     private final int maximumSize;
@@ -54,16 +54,19 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         if (entries.size() >= maximumSize && !entries.containsKey(key)) {
             makeRoom(now);
         }
-        ClaimResult[] result = new ClaimResult[1];
-        entries.compute(key, (k, current) -> {
-            if (current == null || current.expiresAt <= now) {
-                result[0] = ClaimResult.CLAIMED;
-                return new Entry(owner, now + lease.toMillis());
+        Entry claimed = new Entry(key, owner, now + lease.toMillis());
+        while (true) {
+            Entry current = entries.putIfAbsent(key, claimed);
+            if (current == null) {
+                return ClaimResult.CLAIMED;
             }
-            result[0] = current.owner == null ? ClaimResult.COMPLETED : ClaimResult.IN_PROGRESS;
-            return current;
-        });
-        return result[0];
+            if (current.expiresAt > now) {
+                return current.owner == null ? ClaimResult.COMPLETED : ClaimResult.IN_PROGRESS;
+            }
+            if (entries.replace(key, current, claimed)) {
+                return ClaimResult.CLAIMED;
+            }
+        }
     }
 
     @Override
@@ -72,36 +75,27 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(retention, "retention");
         long now = clock.millis();
-        Entry[] done = new Entry[1];
-        entries.computeIfPresent(key, (k, current) -> {
-            if (!owner.equals(current.owner) || current.expiresAt <= now) {
-                return current;
-            }
-            done[0] = new Entry(null, now + retention.toMillis());
-            return done[0];
-        });
-        if (done[0] != null) {
-            completionOrder.add(new Completion(key, done[0]));
-            if (queueLength.incrementAndGet() > compactionThreshold()) {
-                compactQueue();
-            }
+        Entry current = entries.get(key);
+        if (current == null || !owner.equals(current.owner) || current.expiresAt <= now) {
+            return false;
         }
-        return done[0] != null;
+        Entry done = new Entry(key, null, now + retention.toMillis());
+        if (!entries.replace(key, current, done)) {
+            return false;
+        }
+        completionOrder.add(done);
+        if (queueLength.incrementAndGet() > compactionThreshold()) {
+            compactQueue();
+        }
+        return true;
     }
 
     @Override
     public boolean release(String key, String owner) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(owner, "owner");
-        boolean[] released = new boolean[1];
-        entries.computeIfPresent(key, (k, current) -> {
-            if (owner.equals(current.owner)) {
-                released[0] = true;
-                return null;
-            }
-            return current;
-        });
-        return released[0];
+        Entry current = entries.get(key);
+        return current != null && owner.equals(current.owner) && entries.remove(key, current);
     }
 
     /** Returns the number of entries held, live or expired but not yet reclaimed. */
@@ -114,7 +108,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     // of the entry's latest completion may evict it, so a key completed again keeps its new place in the order.
     private void makeRoom(long now) {
         while (entries.size() >= maximumSize) {
-            Completion oldest = completionOrder.poll();
+            Entry oldest = completionOrder.poll();
             if (oldest == null) {
                 if (!removeExpiredClaims(now)) {
                     throw new StoreUnavailableException("in-memory idempotency store is full of deliveries in "
@@ -123,7 +117,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
                 continue;
             }
             queueLength.decrementAndGet();
-            entries.computeIfPresent(oldest.key, (k, current) -> current == oldest.entry ? null : current);
+            entries.remove(oldest.key, oldest);
         }
     }
 
@@ -140,9 +134,9 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
             return;
         }
         int kept = 0;
-        for (Iterator<Completion> nodes = completionOrder.iterator(); nodes.hasNext(); ) {
-            Completion node = nodes.next();
-            if (entries.get(node.key) == node.entry) {
+        for (Iterator<Entry> nodes = completionOrder.iterator(); nodes.hasNext(); ) {
+            Entry node = nodes.next();
+            if (entries.get(node.key) == node) {
                 kept++;
             } else {
                 nodes.remove();
@@ -160,19 +154,21 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         return "InMemoryIdempotencyStore[size=" + entries.size() + ", maximumSize=" + maximumSize + "]";
     }
 
-    /** PROCESSING when owner is set, COMPLETED when it is null. */
+    /**
+     * PROCESSING when owner is set, COMPLETED when it is null. Entries are compared by identity, so a replace or
+     * remove succeeds only on the exact entry read; a completed entry is also its own place in the eviction
+     * order, stale once its key maps to another entry.
+     */
     private static final class Entry {
+        final String key;
         final String owner;
         final long expiresAt;
 
-        Entry(String owner, long expiresAt) {
+        Entry(String key, String owner, long expiresAt) {
+            this.key = key;
             this.owner = owner;
             this.expiresAt = expiresAt;
         }
-    }
-
-    /** A completed entry's place in the eviction order; stale once the key maps to another entry. */
-    private record Completion(String key, Entry entry) {
     }
 
     /** Configures an {@link InMemoryIdempotencyStore}. Not thread-safe. */
