@@ -6,9 +6,9 @@ import ai.refold.webhooks.Headers;
 import ai.refold.webhooks.Outcome;
 import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
 import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
 import ai.refold.webhooks.signature.WebhookSigner;
+import ai.refold.webhooks.test.SamplePayloads;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,9 +1,9 @@
 package ai.refold.webhooks.test.mockmvc;
 
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
 import ai.refold.webhooks.signature.SignatureScheme;
 import ai.refold.webhooks.signature.WebhookSigner;
+import ai.refold.webhooks.test.SamplePayloads;
 
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.test.web.servlet.RequestBuilder;
