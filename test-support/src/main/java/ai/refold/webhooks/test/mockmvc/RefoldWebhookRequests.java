@@ -2,8 +2,8 @@ package ai.refold.webhooks.test.mockmvc;
 
 import ai.refold.webhooks.event.EventType;
 import ai.refold.webhooks.signature.SignatureScheme;
-import ai.refold.webhooks.signature.WebhookSigner;
 import ai.refold.webhooks.test.SamplePayloads;
+import ai.refold.webhooks.test.TestDeliveries;
 
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.test.web.servlet.RequestBuilder;
@@ -52,7 +52,7 @@ public final class RefoldWebhookRequests {
     public static RequestBuilder signedDelivery(String path, String apiKey, byte[] body) {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(body, "body");
-        String signature = WebhookSigner.of(apiKey).sign(body);
+        String signature = TestDeliveries.withKey(apiKey).signature(body);
         byte[] content = body.clone();
         return servletContext -> {
             MockHttpServletRequest request = new MockHttpServletRequest(servletContext, "POST", path);
