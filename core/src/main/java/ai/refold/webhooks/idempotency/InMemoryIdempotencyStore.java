@@ -90,9 +90,11 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     public boolean release(String key, String owner) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(owner, "owner");
+        long now = clock.millis();
         boolean[] released = new boolean[1];
         entries.computeIfPresent(key, (k, current) -> {
-            if (owner.equals(current.owner)) {
+            // A claim whose lease ran out is no longer held, even by its owner, as complete() also says.
+            if (owner.equals(current.owner) && current.expiresAt > now) {
                 released[0] = true;
                 return null;
             }
