@@ -3,7 +3,7 @@ package ai.refold.webhooks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
+import ai.refold.webhooks.event.Samples;
 import ai.refold.webhooks.event.WorkflowErrored;
 import ai.refold.webhooks.signature.WebhookSigner;
 
@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 class AcknowledgeFastTest {
 
     private static final String API_KEY = "test-api-key-0123456789";
-    private static final byte[] BODY = SamplePayloads.of(EventType.WORKFLOW_ERRORED);
+    private static final byte[] BODY = Samples.of(EventType.WORKFLOW_ERRORED);
 
     private final ManualExecutor executor = new ManualExecutor();
     private final List<String> calls = new ArrayList<>();

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
+import ai.refold.webhooks.event.Samples;
 import ai.refold.webhooks.event.WorkflowErrored;
 import ai.refold.webhooks.signature.WebhookSigner;
 
@@ -17,7 +17,7 @@ import java.io.IOException;
 class AdmissionTest {
 
     private static final String API_KEY = "test-api-key-0123456789";
-    private static final byte[] BODY = SamplePayloads.of(EventType.WORKFLOW_ERRORED);
+    private static final byte[] BODY = Samples.of(EventType.WORKFLOW_ERRORED);
 
     private final MutableClock clock = MutableClock.at("2026-11-01T10:00:00Z");
     private final WebhookReceiver receiver = WebhookReceiver.builder().signingKey("test", API_KEY).clock(clock)

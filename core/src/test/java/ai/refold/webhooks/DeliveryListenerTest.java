@@ -1,7 +1,7 @@
 package ai.refold.webhooks;
 
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
+import ai.refold.webhooks.event.Samples;
 import ai.refold.webhooks.event.WorkflowErrored;
 import ai.refold.webhooks.signature.WebhookSigner;
 
@@ -34,7 +34,7 @@ class DeliveryListenerTest {
                     durations.add(elapsed);
                 })
                 .build();
-        byte[] body = SamplePayloads.of(EventType.WORKFLOW_ERRORED);
+        byte[] body = Samples.of(EventType.WORKFLOW_ERRORED);
 
         receiver.receive(signed(body));
         receiver.receive(signed(body));
@@ -57,7 +57,7 @@ class DeliveryListenerTest {
                 .listener((result, elapsed) -> seenBySecond.add(result.outcome()))
                 .build();
 
-        DeliveryResult result = receiver.receive(signed(SamplePayloads.of(EventType.CONNECTION_CREATED)));
+        DeliveryResult result = receiver.receive(signed(Samples.of(EventType.CONNECTION_CREATED)));
 
         assertThat(result.status()).isEqualTo(200);
         assertThat(seenBySecond).containsExactly(Outcome.PROCESSED);

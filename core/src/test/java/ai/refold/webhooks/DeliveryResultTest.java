@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
+import ai.refold.webhooks.event.Samples;
 import ai.refold.webhooks.signature.WebhookSigner;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -54,7 +54,7 @@ class DeliveryResultTest {
     @Test
     void answersValidJsonForEveryPipelineRejection() throws Exception {
         WebhookReceiver receiver = WebhookReceiver.builder().signingKey("test", "k").build();
-        byte[] body = SamplePayloads.of(EventType.WORKFLOW_ERRORED);
+        byte[] body = Samples.of(EventType.WORKFLOW_ERRORED);
         byte[] broken = "{\"event\":\"Workflow Errored\",\"instance_id\":".getBytes(StandardCharsets.UTF_8);
         String signature = WebhookSigner.of("k").sign(body);
 

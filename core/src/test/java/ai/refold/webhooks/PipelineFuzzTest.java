@@ -1,7 +1,7 @@
 package ai.refold.webhooks;
 
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
+import ai.refold.webhooks.event.Samples;
 import ai.refold.webhooks.signature.WebhookSigner;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -51,7 +51,7 @@ class PipelineFuzzTest {
         boolean signed = data.consumeBoolean();
         int framing = data.consumeInt(0, 2);
         byte[] body = data.consumeBoolean()
-                ? SamplePayloads.of(EventType.values()[data.consumeInt(0, EventType.values().length - 1)])
+                ? Samples.of(EventType.values()[data.consumeInt(0, EventType.values().length - 1)])
                 : data.consumeRemainingAsBytes();
         if (signed) {
             headers.add("x-cobalt-signature", SIGNER.sign(body));

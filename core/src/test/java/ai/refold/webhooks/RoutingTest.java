@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.refold.webhooks.event.ConnectionEvent;
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
+import ai.refold.webhooks.event.Samples;
 import ai.refold.webhooks.event.UnknownEvent;
 import ai.refold.webhooks.event.WebhookEvent;
 import ai.refold.webhooks.event.WorkflowCompleted;
@@ -56,7 +56,7 @@ class RoutingTest {
                 .onAny((event, context) -> calls.add("any"))
                 .build();
 
-        DeliveryResult result = receiver.receive(signed(SamplePayloads.of(type)));
+        DeliveryResult result = receiver.receive(signed(Samples.of(type)));
 
         assertThat(result.outcome()).isEqualTo(Outcome.PROCESSED);
         assertThat(calls).containsExactly("class", "family", "any");
@@ -110,7 +110,7 @@ class RoutingTest {
         WebhookReceiver receiver = builder().on(filter, (event, context) -> calls.add("export")).build();
 
         receiver.receive(signed(workflow("Workflow Completed", "run-1", EXPORT)));
-        receiver.receive(signed(SamplePayloads.of(EventType.CONNECTION_CREATED)));
+        receiver.receive(signed(Samples.of(EventType.CONNECTION_CREATED)));
         receiver.receive(signed("{\"custom\":true}".getBytes(StandardCharsets.UTF_8)));
 
         assertThat(calls).containsExactly("export");
@@ -138,7 +138,7 @@ class RoutingTest {
                 })
                 .build();
 
-        receiver.receive(signed(SamplePayloads.of(EventType.WORKFLOW_ERRORED)));
+        receiver.receive(signed(Samples.of(EventType.WORKFLOW_ERRORED)));
 
         assertThat(ran).containsExactly("#1 ok", "alerts ok", "#3 failed");
         assertThatThrownBy(() -> builder().on("alerts", EventFilter.of(WorkflowErrored.class), (e, c) -> { })

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.refold.webhooks.event.EventType;
 import ai.refold.webhooks.event.RawPayload;
-import ai.refold.webhooks.event.SamplePayloads;
+import ai.refold.webhooks.event.Samples;
 import ai.refold.webhooks.signature.SignatureVerifier;
 import ai.refold.webhooks.signature.SigningKey;
 import ai.refold.webhooks.signature.WebhookSigner;
@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
 class SecretFreeToStringTest {
 
     private static final String API_KEY = "sk_live_DO-NOT-PRINT-0123456789";
-    private static final byte[] BODY = SamplePayloads.of(EventType.WORKFLOW_ERRORED);
+    private static final byte[] BODY = Samples.of(EventType.WORKFLOW_ERRORED);
 
     @Test
     void signingKeyShowsItsLabelButNotItsSecret() {

@@ -3,7 +3,7 @@ package ai.refold.webhooks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
+import ai.refold.webhooks.event.Samples;
 import ai.refold.webhooks.event.WorkflowErrored;
 import ai.refold.webhooks.signature.WebhookSigner;
 
@@ -51,7 +51,7 @@ class WebhookReceiverConcurrencyTest {
                     assertThat(release.await(SAFETY_SECONDS, TimeUnit.SECONDS)).isTrue();
                 })
                 .build();
-        DeliveryRequest request = signed(SamplePayloads.of(EventType.WORKFLOW_ERRORED));
+        DeliveryRequest request = signed(Samples.of(EventType.WORKFLOW_ERRORED));
         CyclicBarrier start = new CyclicBarrier(threads);
         Queue results = new Queue();
         List<Thread> workers = new ArrayList<>();

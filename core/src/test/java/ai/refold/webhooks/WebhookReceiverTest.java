@@ -8,7 +8,7 @@ import ai.refold.webhooks.event.ConnectionDeleted;
 import ai.refold.webhooks.event.ConnectionEvent;
 import ai.refold.webhooks.event.ConnectionExpired;
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
+import ai.refold.webhooks.event.Samples;
 import ai.refold.webhooks.event.UnknownEvent;
 import ai.refold.webhooks.event.WebhookEvent;
 import ai.refold.webhooks.event.WorkflowCompleted;
@@ -40,7 +40,7 @@ class WebhookReceiverTest {
 
     private static final String API_KEY = "test-api-key-0123456789";
     private static final String HEADER = "x-cobalt-signature";
-    private static final byte[] ERRORED = SamplePayloads.of(EventType.WORKFLOW_ERRORED);
+    private static final byte[] ERRORED = Samples.of(EventType.WORKFLOW_ERRORED);
 
     private final MutableClock clock = MutableClock.at("2026-11-01T10:00:00Z");
     private final WebhookSigner signer = WebhookSigner.of(API_KEY);
@@ -593,7 +593,7 @@ class WebhookReceiverTest {
                 .build();
 
         for (EventType type : EventType.values()) {
-            receiver.receive(signed(SamplePayloads.of(type)));
+            receiver.receive(signed(Samples.of(type)));
         }
 
         assertThat(seen).containsExactly(ConnectionCreated.class, ConnectionDeleted.class, ConnectionExpired.class);
@@ -628,7 +628,7 @@ class WebhookReceiverTest {
                 .on(ConnectionExpired.class, (event, context) -> slugs.add(event.slug() + "/" + event.linkedAccountId()))
                 .build();
 
-        receiver.receive(signed(SamplePayloads.of(EventType.CONNECTION_EXPIRED)));
+        receiver.receive(signed(Samples.of(EventType.CONNECTION_EXPIRED)));
 
         assertThat(slugs).containsExactly("pipedrive/12345");
     }
@@ -636,11 +636,11 @@ class WebhookReceiverTest {
     @Test
     void seesEachEventOfADeletedAndRecreatedConnection() {
         WebhookReceiver receiver = counting();
-        byte[] createdAgain = utf8(new String(SamplePayloads.of(EventType.CONNECTION_CREATED), StandardCharsets.UTF_8)
+        byte[] createdAgain = utf8(new String(Samples.of(EventType.CONNECTION_CREATED), StandardCharsets.UTF_8)
                 .replace("08:03:27", "09:00:00"));
 
-        receiver.receive(signed(SamplePayloads.of(EventType.CONNECTION_CREATED)));
-        receiver.receive(signed(SamplePayloads.of(EventType.CONNECTION_DELETED)));
+        receiver.receive(signed(Samples.of(EventType.CONNECTION_CREATED)));
+        receiver.receive(signed(Samples.of(EventType.CONNECTION_DELETED)));
         receiver.receive(signed(createdAgain));
         receiver.receive(signed(createdAgain));
 

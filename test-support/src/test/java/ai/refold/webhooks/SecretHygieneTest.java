@@ -1,7 +1,7 @@
 package ai.refold.webhooks;
 
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
+import ai.refold.webhooks.test.SamplePayloads;
 import ai.refold.webhooks.test.hardening.CatalogueReceiver;
 import ai.refold.webhooks.test.hardening.HostileRequest;
 import ai.refold.webhooks.test.hardening.HostileRequest.Request;

@@ -95,7 +95,9 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(owner, "owner");
         Entry current = entries.get(key);
-        return current != null && owner.equals(current.owner) && entries.remove(key, current);
+        // A claim whose lease ran out is no longer held, even by its owner, as complete() also says.
+        return current != null && owner.equals(current.owner) && current.expiresAt > clock.millis()
+                && entries.remove(key, current);
     }
 
     /** Returns the number of entries held, live or expired but not yet reclaimed. */

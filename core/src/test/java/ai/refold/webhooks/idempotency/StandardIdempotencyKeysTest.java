@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.refold.webhooks.event.EventParser;
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
+import ai.refold.webhooks.event.Samples;
 import ai.refold.webhooks.event.WebhookEvent;
 
 import org.junit.jupiter.api.Test;
@@ -32,10 +32,10 @@ class StandardIdempotencyKeysTest {
     static Stream<Arguments> documentedShapes() {
         return Stream.of(
                 Arguments.of("Workflow Errored sample (no environment)",
-                        new String(SamplePayloads.of(EventType.WORKFLOW_ERRORED), StandardCharsets.UTF_8),
+                        new String(Samples.of(EventType.WORKFLOW_ERRORED), StandardCharsets.UTF_8),
                         "workflow-errored:-:656f308b9144bb8f183bfc7b"),
                 Arguments.of("Workflow Completed sample (no environment)",
-                        new String(SamplePayloads.of(EventType.WORKFLOW_COMPLETED), StandardCharsets.UTF_8),
+                        new String(Samples.of(EventType.WORKFLOW_COMPLETED), StandardCharsets.UTF_8),
                         "workflow-completed:-:656f30f69144bb8f183c0118"),
                 Arguments.of("Workflow Completed with environment",
                         "{\"event\":\"Workflow Completed\",\"instance_id\":\"67d22c4330d75f3a3fa29056\","
@@ -45,13 +45,13 @@ class StandardIdempotencyKeysTest {
                         "{\"event\":\"Workflow Errored\",\"instance_id\":\"i-9\",\"environment\":\"live\"}",
                         "workflow-errored:live:i-9"),
                 Arguments.of("Connection Created sample",
-                        new String(SamplePayloads.of(EventType.CONNECTION_CREATED), StandardCharsets.UTF_8),
+                        new String(Samples.of(EventType.CONNECTION_CREATED), StandardCharsets.UTF_8),
                         "connection-created:test:12345:hubspot:Tue, 07 Nov 2023 08:03:27 GMT"),
                 Arguments.of("Connection Deleted sample",
-                        new String(SamplePayloads.of(EventType.CONNECTION_DELETED), StandardCharsets.UTF_8),
+                        new String(Samples.of(EventType.CONNECTION_DELETED), StandardCharsets.UTF_8),
                         "connection-deleted:test:12345:hubspot:Tue, 07 Nov 2023 08:04:27 GMT"),
                 Arguments.of("Connection Expired sample",
-                        new String(SamplePayloads.of(EventType.CONNECTION_EXPIRED), StandardCharsets.UTF_8),
+                        new String(Samples.of(EventType.CONNECTION_EXPIRED), StandardCharsets.UTF_8),
                         "connection-expired:test:12345:pipedrive:Tue, 07 Nov 2023 08:38:33 GMT"),
                 Arguments.of("Connection Expired without environment",
                         "{\"event\":\"Connection Expired\",\"linked_account_id\":\"a\",\"slug\":\"s\","
@@ -87,8 +87,8 @@ class StandardIdempotencyKeysTest {
     @Test
     void givesARetryOfTheSameBytesTheSameKey() {
         for (EventType type : EventType.values()) {
-            assertThat(keys.keyFor(EventParser.standard().parse(SamplePayloads.of(type))))
-                    .isEqualTo(keys.keyFor(EventParser.standard().parse(SamplePayloads.of(type))));
+            assertThat(keys.keyFor(EventParser.standard().parse(Samples.of(type))))
+                    .isEqualTo(keys.keyFor(EventParser.standard().parse(Samples.of(type))));
         }
         String unknown = "{\"text\":\"hello\"}";
         assertThat(keys.keyFor(parse(unknown))).isEqualTo(keys.keyFor(parse(unknown)));

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
+import ai.refold.webhooks.event.Samples;
 import ai.refold.webhooks.signature.VerificationResult.Status;
 
 import org.junit.jupiter.api.Test;
@@ -34,7 +34,7 @@ import javax.crypto.spec.SecretKeySpec;
 class SignatureVerifierTest {
 
     private static final String API_KEY = "test-api-key-0123456789";
-    private static final byte[] BODY = SamplePayloads.of(EventType.WORKFLOW_ERRORED);
+    private static final byte[] BODY = Samples.of(EventType.WORKFLOW_ERRORED);
 
     private final SignatureVerifier verifier = SignatureVerifier.builder().key("test", API_KEY).build();
     private final WebhookSigner signer = WebhookSigner.of(API_KEY);
@@ -49,7 +49,7 @@ class SignatureVerifierTest {
     @ParameterizedTest
     @EnumSource(EventType.class)
     void verifiesWhatTheSignerSignedForEverySample(EventType type) {
-        byte[] body = SamplePayloads.of(type);
+        byte[] body = Samples.of(type);
 
         VerificationResult result = verifier.verify(signer.sign(body), body);
 

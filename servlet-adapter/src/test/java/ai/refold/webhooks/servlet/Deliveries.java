@@ -1,6 +1,7 @@
 package ai.refold.webhooks.servlet;
 
-import ai.refold.webhooks.signature.WebhookSigner;
+import ai.refold.webhooks.signature.SignatureScheme;
+import ai.refold.webhooks.test.TestDeliveries;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -11,7 +12,8 @@ final class Deliveries {
 
     // A test-only key, also the one every receiver in these tests trusts.
     static final String API_KEY = "test-api-key-for-servlet-adapter";
-    static final WebhookSigner SIGNER = WebhookSigner.of(API_KEY);
+    static final TestDeliveries SIGNED = TestDeliveries.withKey(API_KEY);
+    static final String SIGNATURE_HEADER = SignatureScheme.REFOLD_HEADER;
 
     private Deliveries() {
     }
@@ -26,14 +28,14 @@ final class Deliveries {
 
     /** Returns a POST of {@code body} to {@code uri} signed with {@link #API_KEY}. */
     static HttpRequest signedPost(URI uri, byte[] body) {
-        return post(uri, body, SIGNER.sign(body));
+        return post(uri, body, SIGNED.signature(body));
     }
 
     /** Returns a POST of {@code body} to {@code uri} with the given signature header. */
     static HttpRequest post(URI uri, byte[] body, String signature) {
         return HttpRequest.newBuilder(uri)
                 .header("Content-Type", "application/json")
-                .header(SIGNER.headerName(), signature)
+                .header(SIGNATURE_HEADER, signature)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
     }

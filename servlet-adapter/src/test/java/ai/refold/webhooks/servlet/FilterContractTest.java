@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static ai.refold.webhooks.servlet.Deliveries.API_KEY;
-import static ai.refold.webhooks.servlet.Deliveries.SIGNER;
+import static ai.refold.webhooks.servlet.Deliveries.SIGNATURE_HEADER;
+import static ai.refold.webhooks.servlet.Deliveries.SIGNED;
 import static ai.refold.webhooks.servlet.Deliveries.post;
 import static ai.refold.webhooks.servlet.Deliveries.signedPost;
 import static ai.refold.webhooks.servlet.Deliveries.workflowCompleted;
@@ -108,7 +109,7 @@ abstract class FilterContractTest {
         AtomicInteger runs = new AtomicInteger();
         startEndpoint(receiver().onAny((event, context) -> runs.incrementAndGet()), new AppServlet());
         byte[] body = workflowCompleted("inst-forged");
-        String forged = Deliveries.SIGNER.sign("something else".getBytes(StandardCharsets.UTF_8));
+        String forged = SIGNED.signature("something else".getBytes(StandardCharsets.UTF_8));
 
         HttpResponse<String> response = send(post(uri(PATH), body, forged));
 
@@ -186,7 +187,7 @@ abstract class FilterContractTest {
         startEndpoint(receiver().onAny((event, context) -> contexts.add(context)), new AppServlet());
         byte[] body = workflowCompleted("inst-chunked");
         HttpRequest request = HttpRequest.newBuilder(uri(PATH))
-                .header(SIGNER.headerName(), SIGNER.sign(body))
+                .header(SIGNATURE_HEADER, SIGNED.signature(body))
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
                 .build();
 
@@ -205,9 +206,9 @@ abstract class FilterContractTest {
         startEndpoint(receiver().onAny((event, context) -> runs.incrementAndGet()), new AppServlet());
         byte[] body = new byte[MAX_BODY + 1];
 
-        HttpResponse<String> declared = send(post(uri(PATH), body, SIGNER.sign(body)));
+        HttpResponse<String> declared = send(post(uri(PATH), body, SIGNED.signature(body)));
         HttpResponse<String> chunked = send(HttpRequest.newBuilder(uri(PATH))
-                .header(SIGNER.headerName(), SIGNER.sign(body))
+                .header(SIGNATURE_HEADER, SIGNED.signature(body))
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
                 .build());
 
@@ -224,7 +225,7 @@ abstract class FilterContractTest {
         // 64 MiB declared, not one byte sent, and the client asks to be told before it sends any.
         RawHttp.Response response = RawHttp.sendUnfinished(uri(PATH), "POST " + PATH + " HTTP/1.1\r\n"
                 + "Host: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " + (64 << 20) + "\r\n"
-                + "Expect: 100-continue\r\n" + SIGNER.headerName() + ": " + "0".repeat(64), new byte[0]);
+                + "Expect: 100-continue\r\n" + SIGNATURE_HEADER + ": " + "0".repeat(64), new byte[0]);
 
         assertThat(response.status()).isEqualTo(413);
         assertThat(response.headers()).containsEntry("connection", "close");
@@ -241,7 +242,7 @@ abstract class FilterContractTest {
         // One chunk past the limit and no last chunk: the upload still has more to come when the answer is read.
         RawHttp.Response response = RawHttp.sendUnfinished(uri(PATH), "POST " + PATH + " HTTP/1.1\r\n"
                 + "Host: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
-                + SIGNER.headerName() + ": " + "0".repeat(64), firstChunk);
+                + SIGNATURE_HEADER + ": " + "0".repeat(64), firstChunk);
 
         assertThat(response.status()).isEqualTo(413);
         assertThat(response.body()).contains("\"status\":\"payload_too_large\"");

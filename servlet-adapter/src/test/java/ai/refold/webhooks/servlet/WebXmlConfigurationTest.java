@@ -1,8 +1,6 @@
 package ai.refold.webhooks.servlet;
 
-import ai.refold.webhooks.DeliveryRequest;
 import ai.refold.webhooks.DeliveryResult;
-import ai.refold.webhooks.Headers;
 import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.event.WebhookEvent;
 
@@ -20,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import static ai.refold.webhooks.servlet.Deliveries.SIGNER;
+import static ai.refold.webhooks.servlet.Deliveries.SIGNED;
 import static ai.refold.webhooks.servlet.Deliveries.workflowCompleted;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -54,8 +52,7 @@ class WebXmlConfigurationTest {
                 "signing-keys", "live=REFOLD_LIVE_API_KEY, test=REFOLD_TEST_API_KEY")::get, ENVIRONMENT::get)
                 .receiver();
         byte[] body = workflowCompleted("inst-env");
-        DeliveryResult result = receiver.receive(DeliveryRequest.of("POST",
-                Headers.of(SIGNER.headerName(), SIGNER.sign(body)), body));
+        DeliveryResult result = receiver.receive(SIGNED.of(body));
         assertThat(result.status()).isEqualTo(200);
         assertThat(result.keyLabel()).hasValue("test");
     }
@@ -165,8 +162,7 @@ class WebXmlConfigurationTest {
                 "configurer", " " + RecordingConfigurer.class.getName() + " ")::get, ENVIRONMENT::get).receiver();
         byte[] body = workflowCompleted("inst-configurer");
 
-        DeliveryResult result = receiver.receive(DeliveryRequest.of("POST",
-                Headers.of(SIGNER.headerName(), SIGNER.sign(body)), body));
+        DeliveryResult result = receiver.receive(SIGNED.of(body));
 
         assertThat(result.status()).isEqualTo(200);
         assertThat(RecordingConfigurer.HANDLED).singleElement()

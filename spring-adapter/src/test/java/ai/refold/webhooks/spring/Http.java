@@ -1,6 +1,7 @@
 package ai.refold.webhooks.spring;
 
-import ai.refold.webhooks.signature.WebhookSigner;
+import ai.refold.webhooks.signature.SignatureScheme;
+import ai.refold.webhooks.test.TestDeliveries;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +21,7 @@ final class Http {
     }
 
     HttpResponse<String> deliver(byte[] body, String apiKey) {
-        return send("POST", "/webhooks/refold", body, WebhookSigner.of(apiKey).sign(body));
+        return send("POST", "/webhooks/refold", body, TestDeliveries.withKey(apiKey).signature(body));
     }
 
     HttpResponse<String> send(String method, String path, byte[] body, String signature) {
@@ -29,7 +30,7 @@ final class Http {
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
         if (signature != null) {
-            request.header("x-cobalt-signature", signature);
+            request.header(SignatureScheme.REFOLD_HEADER, signature);
         }
         try {
             return client.send(request.build(), HttpResponse.BodyHandlers.ofString());

@@ -4,11 +4,11 @@ import ai.refold.webhooks.event.ConnectionCreated;
 import ai.refold.webhooks.event.ConnectionDeleted;
 import ai.refold.webhooks.event.ConnectionExpired;
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
 import ai.refold.webhooks.event.UnknownEvent;
 import ai.refold.webhooks.event.WorkflowCompleted;
 import ai.refold.webhooks.event.WorkflowErrored;
 import ai.refold.webhooks.spring.autoconfigure.RefoldWebhookMetrics;
+import ai.refold.webhooks.test.SamplePayloads;
 
 import io.micrometer.core.instrument.MeterRegistry;
 

@@ -1,8 +1,8 @@
 package ai.refold.webhooks.spring;
 
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
-import ai.refold.webhooks.spring.test.RefoldWebhookRequests;
+import ai.refold.webhooks.test.SamplePayloads;
+import ai.refold.webhooks.test.mockmvc.RefoldWebhookRequests;
 
 import jakarta.servlet.Filter;
 

@@ -1,7 +1,7 @@
 package ai.refold.webhooks.spring;
 
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
+import ai.refold.webhooks.test.SamplePayloads;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Value;

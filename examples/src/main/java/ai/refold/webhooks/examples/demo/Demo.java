@@ -2,12 +2,12 @@ package ai.refold.webhooks.examples.demo;
 
 import ai.refold.webhooks.event.EventParser;
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
 import ai.refold.webhooks.examples.ExampleKeys;
 import ai.refold.webhooks.examples.sender.DeliverySender;
 import ai.refold.webhooks.idempotency.IdempotencyKeyExtractor;
 import ai.refold.webhooks.signature.SignatureScheme;
 import ai.refold.webhooks.signature.WebhookSigner;
+import ai.refold.webhooks.test.SamplePayloads;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,7 +1,6 @@
 package ai.refold.webhooks.examples.sender;
 
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
 import ai.refold.webhooks.signature.SignatureScheme;
 import ai.refold.webhooks.signature.SigningKey;
 import ai.refold.webhooks.signature.WebhookSigner;
@@ -9,6 +8,7 @@ import ai.refold.webhooks.subscription.CreatedWebhook;
 import ai.refold.webhooks.subscription.RefoldApiException;
 import ai.refold.webhooks.subscription.RefoldWebhooksClient;
 import ai.refold.webhooks.subscription.WebhookSubscription;
+import ai.refold.webhooks.test.SamplePayloads;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -3,11 +3,11 @@ package ai.refold.webhooks.test.hardening;
 import ai.refold.webhooks.DeliveryRequest;
 import ai.refold.webhooks.DeliveryResult;
 import ai.refold.webhooks.EventHandler;
-import ai.refold.webhooks.Headers;
 import ai.refold.webhooks.Outcome;
 import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.event.WorkflowCompleted;
 import ai.refold.webhooks.idempotency.IdempotencyStore;
+import ai.refold.webhooks.test.TestDeliveries;
 
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +45,7 @@ public abstract class DeliverySoak {
     public static final int RETRIES = 3;
 
     private static final String KEY = "rk_live_soak_5d1e9b3a7c2f4e8d";
+    private static final TestDeliveries SIGNED = TestDeliveries.withKey(KEY);
 
     /** Returns a fresh, empty store for one soak run. */
     protected abstract IdempotencyStore createStore(int events);
@@ -200,6 +201,6 @@ public abstract class DeliverySoak {
 
     private static DeliveryRequest delivery(int i) {
         byte[] body = HostileRequests.workflow("soak-" + i);
-        return DeliveryRequest.of("POST", Headers.of("x-cobalt-signature", HostileRequests.sign(KEY, body)), body);
+        return SIGNED.of(body);
     }
 }

@@ -1,10 +1,9 @@
-package ai.refold.webhooks.spring.test;
+package ai.refold.webhooks.test.mockmvc;
 
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
-import ai.refold.webhooks.servlet.RefoldWebhookFilter;
 import ai.refold.webhooks.signature.SignatureScheme;
-import ai.refold.webhooks.signature.WebhookSigner;
+import ai.refold.webhooks.test.SamplePayloads;
+import ai.refold.webhooks.test.TestDeliveries;
 
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.test.web.servlet.RequestBuilder;
@@ -21,23 +20,39 @@ import java.util.Objects;
  * }</pre>
  *
  * The MockMvc instance must include the Refold filter, as {@code @AutoConfigureMockMvc} does. The builders are
- * plain {@link RequestBuilder}s, which Spring Framework 6 and 7 share, so one helper serves Boot 3.5 and 4.
+ * plain {@link RequestBuilder}s, which Spring Framework 6 and 7 share, so one helper serves Boot 3.5 and 4. This
+ * class needs {@code org.springframework:spring-test} and the Jakarta Servlet API, which an application that uses
+ * MockMvc has; {@code refold-webhooks-test} does not bring them.
  */
 public final class RefoldWebhookRequests {
+
+    // RefoldWebhookFilter.DEFAULT_PATH, which this module cannot name: the servlet adapter's tests depend on it.
+    private static final String DEFAULT_PATH = "/webhooks/refold";
 
     private RefoldWebhookRequests() {
     }
 
-    /** Returns a POST of the documented sample of {@code type} to the default path, signed with {@code apiKey}. */
+    /**
+     * Returns a POST of the documented sample of {@code type} to the filter's default path, {@code /webhooks/refold},
+     * signed with {@code apiKey}.
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code apiKey} is not a valid API key
+     */
     public static RequestBuilder signedDelivery(String apiKey, EventType type) {
-        return signedDelivery(RefoldWebhookFilter.DEFAULT_PATH, apiKey, SamplePayloads.of(type));
+        return signedDelivery(DEFAULT_PATH, apiKey, SamplePayloads.of(type));
     }
 
-    /** Returns a POST of {@code body} to {@code path}, signed with {@code apiKey} as Refold signs. */
+    /**
+     * Returns a POST of {@code body} to {@code path}, signed with {@code apiKey} as Refold signs.
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code apiKey} is not a valid API key
+     */
     public static RequestBuilder signedDelivery(String path, String apiKey, byte[] body) {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(body, "body");
-        String signature = WebhookSigner.of(apiKey).sign(body);
+        String signature = TestDeliveries.withKey(apiKey).signature(body);
         byte[] content = body.clone();
         return servletContext -> {
             MockHttpServletRequest request = new MockHttpServletRequest(servletContext, "POST", path);

@@ -3,21 +3,21 @@ package ai.refold.webhooks.event;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.Objects;
+import java.util.Locale;
 
 /**
- * The sample payload of each event type exactly as Refold's documentation shows it, for tests, demos and tools.
+ * The documented sample bodies for core's own tests. Users and the other modules read them through
+ * {@code ai.refold.webhooks.test.SamplePayloads}, which core's tests cannot use: refold-webhooks-test depends on core.
  */
-public final class SamplePayloads {
+public final class Samples {
 
-    private SamplePayloads() {
+    private Samples() {
     }
 
     /** Returns a fresh copy of the documented sample body for {@code type}, byte for byte. */
     public static byte[] of(EventType type) {
-        Objects.requireNonNull(type, "type");
-        String resource = "samples/" + type.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + ".json";
-        try (InputStream in = SamplePayloads.class.getResourceAsStream(resource)) {
+        String resource = "samples/" + type.name().toLowerCase(Locale.ROOT).replace('_', '-') + ".json";
+        try (InputStream in = EventType.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("missing resource " + resource);
             }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.refold.webhooks.event.ConnectionExpired;
 import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.event.SamplePayloads;
 import ai.refold.webhooks.event.WorkflowErrored;
 import ai.refold.webhooks.signature.WebhookSigner;
+import ai.refold.webhooks.test.SamplePayloads;
 
 import org.junit.jupiter.api.Test;
 

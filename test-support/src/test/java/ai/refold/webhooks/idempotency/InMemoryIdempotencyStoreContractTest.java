@@ -1,0 +1,102 @@
+package ai.refold.webhooks.idempotency;
+
+import ai.refold.webhooks.test.IdempotencyStoreContract;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
+/**
+ * The store contract against the in-memory store. Both nodes are the one instance, as every receiver in one JVM would
+ * share it; time is the store's clock, moved by hand; and an outage is a wrapper that fails while "down", since a
+ * store in memory cannot be unreachable.
+ */
+class InMemoryIdempotencyStoreContractTest extends IdempotencyStoreContract {
+
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-11-01T10:00:00Z"));
+    private final InMemoryIdempotencyStore store = InMemoryIdempotencyStore.builder().clock(clock).build();
+    private volatile boolean down;
+
+    @Override
+    protected IdempotencyStore newNode() {
+        return new Switchable(store);
+    }
+
+    @Override
+    protected void advanceTime(Duration duration) {
+        clock.advance(duration);
+    }
+
+    @Override
+    protected void stopStore() {
+        down = true;
+    }
+
+    @Override
+    protected void startStore() {
+        down = false;
+    }
+
+    /** Answers from the store, or fails as an unreachable shared store would while the test says it is down. */
+    private final class Switchable implements IdempotencyStore {
+        private final IdempotencyStore delegate;
+
+        Switchable(IdempotencyStore delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public ClaimResult claim(String key, String owner, Duration lease) {
+            failIfDown();
+            return delegate.claim(key, owner, lease);
+        }
+
+        @Override
+        public boolean complete(String key, String owner, Duration retention) {
+            failIfDown();
+            return delegate.complete(key, owner, retention);
+        }
+
+        @Override
+        public boolean release(String key, String owner) {
+            failIfDown();
+            return delegate.release(key, owner);
+        }
+
+        private void failIfDown() {
+            if (down) {
+                throw new StoreUnavailableException("idempotency store is down (simulated outage)");
+            }
+        }
+    }
+
+    /** A clock the test moves by hand. Thread-safe. */
+    private static final class ManualClock extends Clock {
+        private volatile Instant now;
+
+        ManualClock(Instant start) {
+            this.now = start;
+        }
+
+        synchronized void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException("a manual test clock stays in UTC");
+        }
+    }
+}
