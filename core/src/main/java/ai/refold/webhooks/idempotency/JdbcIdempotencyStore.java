@@ -1,18 +1,11 @@
 package ai.refold.webhooks.idempotency;
 
 import javax.sql.DataSource;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -54,7 +47,6 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     // A claim whose row expires or is released between the claim and the read of its state is simply tried again.
     private static final int CLAIM_ATTEMPTS = 3;
-    private static final String UNIQUE_VIOLATION = "23505";
 
     /** The SQL dialects the store speaks. */
     public enum Dialect {
@@ -75,36 +67,13 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         public String schemaResource() {
             return "schema-" + schemaName + ".sql";
         }
-
-        static Dialect detect(String productName) {
-            String name = productName == null ? "" : productName.toLowerCase(Locale.ROOT);
-            if (name.contains("postgresql")) {
-                return POSTGRESQL;
-            }
-            if (name.contains("mysql") || name.contains("mariadb")) {
-                return MYSQL;
-            }
-            if (name.equals("h2")) {
-                return H2;
-            }
-            throw new IllegalStateException("database '" + productName + "' is not supported by "
-                    + "JdbcIdempotencyStore; supported are PostgreSQL, MySQL, MariaDB and H2");
-        }
     }
 
-    private final DataSource dataSource;
-    private final String tableName;
-    private final Dialect configuredDialect;
-    private final boolean createTableIfMissing;
-    private final int queryTimeoutSeconds;
-    private volatile JdbcStatements statements;
+    private final JdbcSession session;
 
     private JdbcIdempotencyStore(Builder builder) {
-        this.dataSource = builder.dataSource;
-        this.tableName = builder.tableName;
-        this.configuredDialect = builder.dialect;
-        this.createTableIfMissing = builder.createTableIfMissing;
-        this.queryTimeoutSeconds = builder.queryTimeoutSeconds;
+        this.session = new JdbcSession(builder.dataSource, builder.tableName, builder.dialect,
+                builder.createTableIfMissing, builder.queryTimeoutSeconds);
     }
 
     /** Returns a builder; a data source is required. */
@@ -123,17 +92,17 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      */
     @Override
     public ClaimResult claim(String key, String owner, Duration lease) {
-        checkKey(key);
-        checkOwner(owner);
+        JdbcSession.checkKey(key);
+        JdbcSession.checkOwner(owner);
         long leaseMillis = positiveMillis(lease, "lease");
-        return withConnection("claim a key", (connection, sql) -> {
+        return session.run("claim a key", (connection, sql) -> {
             for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-                int written = tryClaim(connection, sql, key, owner, leaseMillis);
+                int written = session.tryClaim(connection, sql, key, owner, leaseMillis);
                 if (written > 0 && sql.claimCountIsExact()) {
                     return ClaimResult.CLAIMED;
                 }
-                ClaimResult holder = readLiveState(connection, sql, key, owner);
-                commitIfManual(connection);
+                ClaimResult holder = session.readLiveState(connection, sql, key, owner);
+                JdbcSession.commitIfManual(connection);
                 if (holder != null) {
                     return holder;
                 }
@@ -155,8 +124,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(owner, "owner");
         long retentionMillis = positiveMillis(retention, "retention");
-        return withConnection("complete a key", (connection, sql) -> {
-            try (PreparedStatement statement = prepare(connection, sql.complete())) {
+        return session.run("complete a key", (connection, sql) -> {
+            try (PreparedStatement statement = session.prepare(connection, sql.complete())) {
                 statement.setLong(1, retentionMillis);
                 statement.setString(2, key);
                 statement.setString(3, owner);
@@ -176,8 +145,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     public boolean release(String key, String owner) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(owner, "owner");
-        return withConnection("release a key", (connection, sql) -> {
-            try (PreparedStatement statement = prepare(connection, sql.release())) {
+        return session.run("release a key", (connection, sql) -> {
+            try (PreparedStatement statement = session.prepare(connection, sql.release())) {
                 statement.setString(1, key);
                 statement.setString(2, owner);
                 return statement.executeUpdate() > 0;
@@ -198,8 +167,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1 but was " + batchSize);
         }
-        return withConnection("purge expired keys", (connection, sql) -> {
-            try (PreparedStatement statement = prepare(connection, sql.purge())) {
+        return session.run("purge expired keys", (connection, sql) -> {
+            try (PreparedStatement statement = session.prepare(connection, sql.purge())) {
                 statement.setInt(1, batchSize);
                 return statement.executeUpdate();
             }
@@ -208,167 +177,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     /** Returns the table this store keeps its rows in. */
     public String tableName() {
-        return tableName;
-    }
-
-    private int tryClaim(Connection connection, JdbcStatements sql, String key, String owner, long leaseMillis)
-            throws SQLException {
-        try (PreparedStatement statement = prepare(connection, sql.claim())) {
-            statement.setString(1, key);
-            statement.setString(2, owner);
-            statement.setLong(3, leaseMillis);
-            int written = statement.executeUpdate();
-            commitIfManual(connection);
-            return written;
-        } catch (SQLException e) {
-            // H2 reports an insert that lost the race to a concurrent one as a unique violation; being a statement
-            // of its own, it rolled back alone and leaves nothing aborted.
-            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                rollbackQuietly(connection, e);
-                return 0;
-            }
-            throw e;
-        }
-    }
-
-    // Returns what holds a live key, or null if it is absent or expired.
-    private ClaimResult readLiveState(Connection connection, JdbcStatements sql, String key, String owner)
-            throws SQLException {
-        try (PreparedStatement statement = prepare(connection, sql.liveState())) {
-            statement.setString(1, key);
-            try (ResultSet row = statement.executeQuery()) {
-                if (!row.next()) {
-                    return null;
-                }
-                String state = row.getString(1);
-                String holder = row.getString(2);
-                if (JdbcStatements.COMPLETED.equals(state)) {
-                    return ClaimResult.COMPLETED;
-                }
-                return owner.equals(holder) ? ClaimResult.CLAIMED : ClaimResult.IN_PROGRESS;
-            }
-        }
-    }
-
-    private PreparedStatement prepare(Connection connection, String sql) throws SQLException {
-        PreparedStatement statement = connection.prepareStatement(sql);
-        if (queryTimeoutSeconds > 0) {
-            statement.setQueryTimeout(queryTimeoutSeconds);
-        }
-        return statement;
-    }
-
-    private <T> T withConnection(String operation, SqlWork<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
-            try {
-                T result = work.run(connection, statements(connection));
-                commitIfManual(connection);
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(connection, e);
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new StoreUnavailableException("idempotency store could not " + operation + ": database error"
-                    + (e.getSQLState() != null ? " (SQL state " + e.getSQLState() + ")" : ""), e);
-        }
-    }
-
-    private JdbcStatements statements(Connection connection) throws SQLException {
-        JdbcStatements current = statements;
-        if (current != null) {
-            return current;
-        }
-        synchronized (this) {
-            if (statements == null) {
-                Dialect dialect = configuredDialect != null ? configuredDialect
-                        : Dialect.detect(connection.getMetaData().getDatabaseProductName());
-                if (createTableIfMissing) {
-                    createTable(connection, dialect);
-                }
-                statements = JdbcStatements.of(dialect, tableName);
-            }
-            return statements;
-        }
-    }
-
-    private void createTable(Connection connection, Dialect dialect) throws SQLException {
-        try (Statement statement = connection.createStatement()) {
-            for (String ddl : schema(dialect, tableName)) {
-                try {
-                    statement.execute(ddl);
-                } catch (SQLException raced) {
-                    // Another instance may be creating the same table at this moment (PostgreSQL then refuses one
-                    // of the two with a unique violation in its catalogue); IF NOT EXISTS sees it on a second try.
-                    if (!connection.getAutoCommit()) {
-                        connection.rollback();
-                    }
-                    statement.execute(ddl);
-                }
-                commitIfManual(connection);
-            }
-        }
-    }
-
-    /**
-     * Returns the DDL statements that create the table {@code tableName} and its index in {@code dialect}: the
-     * dialect's {@linkplain Dialect#schemaResource() schema resource} with the default table name replaced.
-     */
-    static List<String> schema(Dialect dialect, String tableName) {
-        String script;
-        try (InputStream in = JdbcIdempotencyStore.class.getResourceAsStream(dialect.schemaResource())) {
-            if (in == null) {
-                throw new IllegalStateException(dialect.schemaResource() + " is missing from the classpath");
-            }
-            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException(dialect.schemaResource() + " could not be read", e);
-        }
-        StringBuilder withoutComments = new StringBuilder();
-        for (String line : script.split("\n")) {
-            if (!line.strip().startsWith("--")) {
-                withoutComments.append(line).append('\n');
-            }
-        }
-        List<String> statements = new ArrayList<>();
-        for (String ddl : withoutComments.toString().split(";")) {
-            if (!ddl.isBlank()) {
-                statements.add(ddl.strip().replace(DEFAULT_TABLE_NAME, tableName));
-            }
-        }
-        return statements;
-    }
-
-    private static void commitIfManual(Connection connection) throws SQLException {
-        if (!connection.getAutoCommit()) {
-            connection.commit();
-        }
-    }
-
-    private static void rollbackQuietly(Connection connection, Exception failure) {
-        try {
-            if (!connection.getAutoCommit()) {
-                connection.rollback();
-            }
-        } catch (SQLException e) {
-            failure.addSuppressed(e);
-        }
-    }
-
-    private static void checkKey(String key) {
-        Objects.requireNonNull(key, "key");
-        if (key.isEmpty() || key.length() > IdempotencyKeyExtractor.MAX_LENGTH) {
-            throw new IllegalArgumentException("key must be 1 to " + IdempotencyKeyExtractor.MAX_LENGTH
-                    + " characters but had " + key.length());
-        }
-    }
-
-    private static void checkOwner(String owner) {
-        Objects.requireNonNull(owner, "owner");
-        if (owner.isEmpty() || owner.length() > MAX_OWNER_LENGTH) {
-            throw new IllegalArgumentException("owner must be 1 to " + MAX_OWNER_LENGTH + " characters but had "
-                    + owner.length());
-        }
+        return session.tableName();
     }
 
     private static long positiveMillis(Duration duration, String name) {
@@ -382,15 +191,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     @Override
     public String toString() {
-        JdbcStatements current = statements;
-        Dialect dialect = current != null ? current.dialect() : configuredDialect;
-        return "JdbcIdempotencyStore[table=" + tableName + ", dialect="
-                + (dialect != null ? dialect : "auto") + "]";
-    }
-
-    @FunctionalInterface
-    private interface SqlWork<T> {
-        T run(Connection connection, JdbcStatements sql) throws SQLException;
+        return "JdbcIdempotencyStore[table=" + session.tableName() + ", dialect=" + session.dialectName() + "]";
     }
 
     /** Configures a {@link JdbcIdempotencyStore}. Setters validate at once; not thread-safe. */

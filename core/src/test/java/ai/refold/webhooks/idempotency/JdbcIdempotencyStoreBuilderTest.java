@@ -117,11 +117,11 @@ class JdbcIdempotencyStoreBuilderTest {
 
     @Test
     void theDialectIsDetectedFromTheProductName() {
-        assertThat(Dialect.detect("PostgreSQL")).isEqualTo(Dialect.POSTGRESQL);
-        assertThat(Dialect.detect("MySQL")).isEqualTo(Dialect.MYSQL);
-        assertThat(Dialect.detect("MariaDB")).isEqualTo(Dialect.MYSQL);
-        assertThat(Dialect.detect("H2")).isEqualTo(Dialect.H2);
-        assertThatThrownBy(() -> Dialect.detect("Oracle"))
+        assertThat(JdbcSession.detect("PostgreSQL")).isEqualTo(Dialect.POSTGRESQL);
+        assertThat(JdbcSession.detect("MySQL")).isEqualTo(Dialect.MYSQL);
+        assertThat(JdbcSession.detect("MariaDB")).isEqualTo(Dialect.MYSQL);
+        assertThat(JdbcSession.detect("H2")).isEqualTo(Dialect.H2);
+        assertThatThrownBy(() -> JdbcSession.detect("Oracle"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("'Oracle' is not supported");
     }
@@ -129,7 +129,7 @@ class JdbcIdempotencyStoreBuilderTest {
     @ParameterizedTest
     @EnumSource(Dialect.class)
     void everyDialectShipsASchemaWithTheTableAndItsExpiryIndexUnderTheConfiguredName(Dialect dialect) {
-        String ddl = String.join(";\n", JdbcIdempotencyStore.schema(dialect, "my_deliveries"));
+        String ddl = String.join(";\n", JdbcSession.schema(dialect, "my_deliveries"));
 
         assertThat(ddl)
                 .contains("CREATE TABLE IF NOT EXISTS my_deliveries (")
