@@ -5,7 +5,7 @@ import ai.refold.webhooks.idempotency.IdempotencyStore;
 
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
+import java.util.Base64;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -29,7 +29,9 @@ final class Claims {
         this.log = log;
         byte[] nodeBytes = new byte[6];
         new SecureRandom().nextBytes(nodeBytes);
-        this.node = HexFormat.of().formatHex(nodeBytes) + '-';
+        // 48 random bits in 8 characters: tokens stay short (one small string per delivery) yet unique across
+        // instances; '.' is outside the base64url alphabet, so node and sequence cannot run together.
+        this.node = Base64.getUrlEncoder().withoutPadding().encodeToString(nodeBytes) + '.';
     }
 
     /** Returns a token for a new delivery attempt. */

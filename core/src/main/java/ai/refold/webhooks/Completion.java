@@ -62,8 +62,7 @@ abstract class Completion {
 
     /** Returns the result of this delivery with {@code outcome}, without ending it. */
     final DeliveryResult result(Outcome outcome, int status, String message) {
-        return new DeliveryResult(outcome, status, message, Optional.of(event),
-                Optional.of(context.idempotencyKey()), keyLabel, Map.of());
+        return new DeliveryResult(outcome, status, message, event, context.idempotencyKey(), keyLabel, Map.of());
     }
 
     final long startNanos() {

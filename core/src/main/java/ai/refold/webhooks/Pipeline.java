@@ -148,8 +148,7 @@ final class Pipeline {
 
     private static DeliveryResult about(Outcome outcome, String message, WebhookEvent event, String key,
                                         Optional<String> keyLabel, Map<String, String> headers) {
-        return new DeliveryResult(outcome, outcome.httpStatus(), message, Optional.of(event),
-                Optional.ofNullable(key), keyLabel, headers);
+        return new DeliveryResult(outcome, outcome.httpStatus(), message, event, key, keyLabel, headers);
     }
 
     private static Outcome signatureOutcome(VerificationResult.Status status) {

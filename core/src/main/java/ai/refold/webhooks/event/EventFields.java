@@ -4,10 +4,13 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.IOException;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * The documented fields of one body as {@link EventParser} reads them, and the event they make. Fields that are
+ * The documented fields of one body as {@link EventParser} reads them (slots in a plain array, so that a delivery
+ * allocates no holder), and the event they make. Fields that are
  * not documented are skipped without being copied. Values from a small documented vocabulary (event names,
  * statuses, environments, the connection type) are returned as shared constants rather than new strings.
  */
@@ -31,6 +34,7 @@ final class EventFields {
         "instance_id", "workflow_id", "config_id", "workflow_name", "status"
     };
     private static final String[][] VOCABULARY = new String[SLOTS][];
+    private static final Map<String, Optional<String>> SHARED = new IdentityHashMap<>();
 
     static {
         EventType[] types = EventType.values();
@@ -41,32 +45,46 @@ final class EventFields {
         VOCABULARY[ENVIRONMENT] = new String[] {"test", "live"};
         VOCABULARY[TYPE] = new String[] {"General"};
         VOCABULARY[STATUS] = new String[] {"COMPLETED", "ERRORED"};
+        for (String[] words : VOCABULARY) {
+            for (String word : words == null ? new String[0] : words) {
+                SHARED.put(word, Optional.of(word));
+            }
+        }
     }
 
     // Identity-compared markers for a documented field that was present but not a string.
     private static final String NULL_VALUE = new String("null");
     private static final String NOT_A_STRING = new String("not a string");
 
-    private final String[] values = new String[SLOTS];
-    private int repeated;
+    private EventFields() {
+    }
 
-    /** Reads the field whose name the parser is on, and its value. */
-    void read(JsonParser parser) throws IOException {
+    /** Returns the slots for one body's documented fields, all empty. */
+    static String[] newValues() {
+        return new String[SLOTS];
+    }
+
+    /**
+     * Reads the field whose name the parser is on, and its value, into {@code values}.
+     *
+     * @param repeated the slots seen more than once so far, one bit each
+     * @return {@code repeated}, with this field's bit set if it was already seen
+     */
+    static int read(JsonParser parser, String[] values, int repeated) throws IOException {
         int slot = slotOf(parser.currentName());
         JsonToken token = parser.nextToken();
         if (slot < 0) {
             parser.skipChildren();
-            return;
+            return repeated;
         }
-        if (values[slot] != null) {
-            repeated |= 1 << slot;
-        }
+        int seen = values[slot] != null ? repeated | 1 << slot : repeated;
         if (token == JsonToken.VALUE_STRING) {
             values[slot] = text(parser, VOCABULARY[slot]);
         } else {
             values[slot] = token == JsonToken.VALUE_NULL ? NULL_VALUE : NOT_A_STRING;
             parser.skipChildren();
         }
+        return seen;
     }
 
     /**
@@ -75,7 +93,7 @@ final class EventFields {
      *
      * @throws InvalidPayloadException if a documented field of a known event is not a string or is repeated
      */
-    WebhookEvent toEvent(RawPayload payload) {
+    static WebhookEvent toEvent(String[] values, int repeated, RawPayload payload) {
         if ((repeated & 1 << EVENT) != 0) {
             throw new InvalidPayloadException(InvalidPayloadException.Reason.DUPLICATE_FIELD,
                     "field 'event' appears more than once");
@@ -99,20 +117,20 @@ final class EventFields {
             }
         }
         EventType eventType = type.get();
-        return eventType.isConnectionEvent() ? connectionEvent(eventType, name, payload)
-                : workflowEvent(eventType, name, payload);
+        return eventType.isConnectionEvent() ? connectionEvent(values, eventType, name, payload)
+                : workflowEvent(values, eventType, name, payload);
     }
 
-    private WebhookEvent connectionEvent(EventType eventType, String name, RawPayload payload) {
-        String linkedAccountId = value(LINKED_ACCOUNT_ID);
-        String slug = value(SLUG);
+    private static WebhookEvent connectionEvent(String[] values, EventType eventType, String name, RawPayload payload) {
+        String linkedAccountId = value(values, LINKED_ACCOUNT_ID);
+        String slug = value(values, SLUG);
         if (linkedAccountId == null || slug == null) {
             return new UnknownEvent(Optional.of(name), payload);
         }
-        Optional<String> orgId = optional(ORG_ID);
-        Optional<String> environment = optional(ENVIRONMENT);
-        Optional<String> connectionType = optional(TYPE);
-        Optional<String> createdAt = optional(CREATED_AT);
+        Optional<String> orgId = optional(values, ORG_ID);
+        Optional<String> environment = optional(values, ENVIRONMENT);
+        Optional<String> connectionType = optional(values, TYPE);
+        Optional<String> createdAt = optional(values, CREATED_AT);
         switch (eventType) {
             case CONNECTION_CREATED:
                 return new ConnectionCreated(linkedAccountId, slug, orgId, environment, connectionType, createdAt,
@@ -126,17 +144,17 @@ final class EventFields {
         }
     }
 
-    private WebhookEvent workflowEvent(EventType eventType, String name, RawPayload payload) {
-        String instanceId = value(INSTANCE_ID);
+    private static WebhookEvent workflowEvent(String[] values, EventType eventType, String name, RawPayload payload) {
+        String instanceId = value(values, INSTANCE_ID);
         if (instanceId == null) {
             return new UnknownEvent(Optional.of(name), payload);
         }
-        Optional<String> linkedAccountId = optional(LINKED_ACCOUNT_ID);
-        Optional<String> workflowId = optional(WORKFLOW_ID);
-        Optional<String> configId = optional(CONFIG_ID);
-        Optional<String> workflowName = optional(WORKFLOW_NAME);
-        Optional<String> status = optional(STATUS);
-        Optional<String> environment = optional(ENVIRONMENT);
+        Optional<String> linkedAccountId = optional(values, LINKED_ACCOUNT_ID);
+        Optional<String> workflowId = optional(values, WORKFLOW_ID);
+        Optional<String> configId = optional(values, CONFIG_ID);
+        Optional<String> workflowName = optional(values, WORKFLOW_NAME);
+        Optional<String> status = optional(values, STATUS);
+        Optional<String> environment = optional(values, ENVIRONMENT);
         if (eventType == EventType.WORKFLOW_COMPLETED) {
             return new WorkflowCompleted(instanceId, linkedAccountId, workflowId, configId, workflowName, status,
                     environment, payload);
@@ -145,13 +163,15 @@ final class EventFields {
                 environment, payload);
     }
 
-    private String value(int slot) {
+    private static String value(String[] values, int slot) {
         String value = values[slot];
         return value == NULL_VALUE ? null : value;
     }
 
-    private Optional<String> optional(int slot) {
-        return Optional.ofNullable(value(slot));
+    private static Optional<String> optional(String[] values, int slot) {
+        String value = value(values, slot);
+        Optional<String> shared = value == null ? null : SHARED.get(value);
+        return shared != null ? shared : Optional.ofNullable(value);
     }
 
     // The string value the parser is on, as a shared constant when it is one of the slot's documented values.

@@ -97,9 +97,10 @@ public final class EventParser {
                 throw new InvalidPayloadException(InvalidPayloadException.Reason.NOT_AN_OBJECT,
                         "top level of the body must be a JSON object, not " + describe(token));
             }
-            EventFields fields = new EventFields();
+            String[] fields = EventFields.newValues();
+            int repeated = 0;
             while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
-                fields.read(parser);
+                repeated = EventFields.read(parser, fields, repeated);
             }
             if (token != JsonToken.END_OBJECT) {
                 throw malformed("unexpected " + describe(token), null);
@@ -107,7 +108,7 @@ public final class EventParser {
             if (parser.nextToken() != null) {
                 throw malformed("content after the top-level object", null);
             }
-            return fields.toEvent(RawPayload.of(body, this));
+            return EventFields.toEvent(fields, repeated, RawPayload.of(body, this));
         } catch (StreamConstraintsException e) {
             throw new InvalidPayloadException(InvalidPayloadException.Reason.LIMIT_EXCEEDED,
                     "body exceeds a read limit: " + firstLine(e.getOriginalMessage()), e);

@@ -60,11 +60,13 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
             if (current == null) {
                 return ClaimResult.CLAIMED;
             }
-            if (current.expiresAt > now) {
-                return current.owner == null ? ClaimResult.COMPLETED : ClaimResult.IN_PROGRESS;
-            }
-            if (entries.replace(key, current, claimed)) {
-                return ClaimResult.CLAIMED;
+            synchronized (current) {
+                if (current.expiresAt > now) {
+                    return current.owner == null ? ClaimResult.COMPLETED : ClaimResult.IN_PROGRESS;
+                }
+                if (entries.replace(key, current, claimed)) {
+                    return ClaimResult.CLAIMED;
+                }
             }
         }
     }
@@ -76,14 +78,17 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         Objects.requireNonNull(retention, "retention");
         long now = clock.millis();
         Entry current = entries.get(key);
-        if (current == null || !owner.equals(current.owner) || current.expiresAt <= now) {
+        if (current == null) {
             return false;
         }
-        Entry done = new Entry(key, null, now + retention.toMillis());
-        if (!entries.replace(key, current, done)) {
-            return false;
+        synchronized (current) {
+            if (!owner.equals(current.owner) || current.expiresAt <= now || entries.get(key) != current) {
+                return false;
+            }
+            current.owner = null;
+            current.expiresAt = now + retention.toMillis();
         }
-        completionOrder.add(done);
+        completionOrder.add(current);
         if (queueLength.incrementAndGet() > compactionThreshold()) {
             compactQueue();
         }
@@ -95,9 +100,14 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(owner, "owner");
         Entry current = entries.get(key);
-        // A claim whose lease ran out is no longer held, even by its owner, as complete() also says.
-        return current != null && owner.equals(current.owner) && current.expiresAt > clock.millis()
-                && entries.remove(key, current);
+        if (current == null) {
+            return false;
+        }
+        synchronized (current) {
+            // A claim whose lease ran out is no longer held, even by its owner, as complete() also says.
+            return owner.equals(current.owner) && current.expiresAt > clock.millis()
+                    && entries.remove(key, current);
+        }
     }
 
     /** Returns the number of entries held, live or expired but not yet reclaimed. */
@@ -157,14 +167,15 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     }
 
     /**
-     * PROCESSING when owner is set, COMPLETED when it is null. Entries are compared by identity, so a replace or
-     * remove succeeds only on the exact entry read; a completed entry is also its own place in the eviction
-     * order, stale once its key maps to another entry.
+     * PROCESSING when owner is set, COMPLETED when it is null. An entry changes (completes) only under its own
+     * lock and only while it is still the key's entry; the map replaces or removes it by identity, so a take-over
+     * or release acts only on the exact entry read. A completed entry is also its own place in the eviction order,
+     * stale once its key maps to another entry.
      */
     private static final class Entry {
         final String key;
-        final String owner;
-        final long expiresAt;
+        volatile String owner;
+        volatile long expiresAt;
 
         Entry(String key, String owner, long expiresAt) {
             this.key = key;
