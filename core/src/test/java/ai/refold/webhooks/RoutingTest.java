@@ -148,4 +148,28 @@ class RoutingTest {
         assertThatThrownBy(() -> builder().on("#7", EventFilter.of(WorkflowErrored.class), (e, c) -> { }))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void theReadmeRoutingSnippetRoutesByClassWorkflowAndType() {
+        String apiKey = API_KEY;
+        List<String> alerts = new ArrayList<>();
+        List<String> exports = new ArrayList<>();
+        List<String> reconnects = new ArrayList<>();
+
+        WebhookReceiver receiver = WebhookReceiver.builder()
+                .signingKey("live", apiKey)
+                .on(WorkflowErrored.class, (event, context) -> alerts.add(event.instanceId()))
+                .on(EventFilter.of(WorkflowEvent.class).withWorkflowIds("6495792b9b6ca6d77a17e513"),
+                        (event, context) -> exports.add(event.instanceId()))
+                .on("reconnect-prompts", EventFilter.of(ConnectionEvent.class).withTypes(EventType.CONNECTION_EXPIRED),
+                        (event, context) -> reconnects.add(event.linkedAccountId()))
+                .build();
+
+        for (EventType type : EventType.values()) {
+            receiver.receive(signed(Samples.of(type)));
+        }
+        assertThat(alerts).containsExactly("656f308b9144bb8f183bfc7b");
+        assertThat(exports).containsExactly("656f30f69144bb8f183c0118", "656f308b9144bb8f183bfc7b");
+        assertThat(reconnects).containsExactly("12345");
+    }
 }
