@@ -4,8 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.IOException;
-import java.util.IdentityHashMap;
-import java.util.Map;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -34,7 +33,7 @@ final class EventFields {
         "instance_id", "workflow_id", "config_id", "workflow_name", "status"
     };
     private static final String[][] VOCABULARY = new String[SLOTS][];
-    private static final Map<String, Optional<String>> SHARED = new IdentityHashMap<>();
+    private static final Optional<?>[][] SHARED = new Optional<?>[SLOTS][];
 
     static {
         EventType[] types = EventType.values();
@@ -45,9 +44,9 @@ final class EventFields {
         VOCABULARY[ENVIRONMENT] = new String[] {"test", "live"};
         VOCABULARY[TYPE] = new String[] {"General"};
         VOCABULARY[STATUS] = new String[] {"COMPLETED", "ERRORED"};
-        for (String[] words : VOCABULARY) {
-            for (String word : words == null ? new String[0] : words) {
-                SHARED.put(word, Optional.of(word));
+        for (int slot = 0; slot < SLOTS; slot++) {
+            if (VOCABULARY[slot] != null) {
+                SHARED[slot] = Arrays.stream(VOCABULARY[slot]).map(Optional::of).toArray(Optional<?>[]::new);
             }
         }
     }
@@ -168,10 +167,18 @@ final class EventFields {
         return value == NULL_VALUE ? null : value;
     }
 
+    @SuppressWarnings("unchecked") // SHARED holds Optional<String> only
     private static Optional<String> optional(String[] values, int slot) {
         String value = value(values, slot);
-        Optional<String> shared = value == null ? null : SHARED.get(value);
-        return shared != null ? shared : Optional.ofNullable(value);
+        String[] vocabulary = VOCABULARY[slot];
+        if (value != null && vocabulary != null) {
+            for (int i = 0; i < vocabulary.length; i++) {
+                if (vocabulary[i] == value) {
+                    return (Optional<String>) SHARED[slot][i];
+                }
+            }
+        }
+        return Optional.ofNullable(value);
     }
 
     // The string value the parser is on, as a shared constant when it is one of the slot's documented values.

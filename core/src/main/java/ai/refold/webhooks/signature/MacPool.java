@@ -28,7 +28,7 @@ final class MacPool {
 
     /** Takes a working set for the calling thread; give it back with {@link #give}. */
     Lease take() {
-        int start = System.identityHashCode(Thread.currentThread());
+        int start = stripe();
         for (int i = 0; i <= mask; i++) {
             int slot = (start + i) & mask;
             Lease lease = slots.get(slot);
@@ -41,13 +41,20 @@ final class MacPool {
 
     /** Returns a working set taken with {@link #take}; its Macs are reset, since every check ends in doFinal. */
     void give(Lease lease) {
-        int start = System.identityHashCode(Thread.currentThread());
+        int start = stripe();
         for (int i = 0; i <= mask; i++) {
             int slot = (start + i) & mask;
             if (slots.get(slot) == null && slots.compareAndSet(slot, null, lease)) {
                 return;
             }
         }
+    }
+
+    // Where a thread starts looking, so that threads mostly use slots of their own; a plain field read, unlike an
+    // identity hash. (Thread.getId is deprecated from Java 19 for threadId, which Java 17 lacks.)
+    @SuppressWarnings("deprecation")
+    private static int stripe() {
+        return (int) Thread.currentThread().getId();
     }
 
     /** One initialised Mac per key and the buffers a check needs. */
