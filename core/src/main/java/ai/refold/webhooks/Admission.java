@@ -3,7 +3,7 @@ package ai.refold.webhooks;
 import ai.refold.webhooks.event.WebhookEvent;
 
 import java.util.Objects;
-import java.util.Optional;
+import java.util.Set;
 
 /**
  * The first half of a delivery, for adapters that hand the event to the application's own code instead of to
@@ -54,9 +54,9 @@ public sealed interface Admission permits Admission.Admitted, Admission.Rejected
     /** A verified, parsed and claimed delivery, which its caller must end exactly once. */
     final class Admitted extends Completion implements Admission {
 
-        Admitted(WebhookEvent event, DeliveryContext context, Optional<String> keyLabel, String owner,
-                 long startNanos, Claims claims) {
-            super(event, context, keyLabel, owner, startNanos, claims);
+        Admitted(WebhookEvent event, DeliveryContext context, Set<String> done, String owner, long startNanos,
+                 Claims claims) {
+            super(event, context, done, owner, startNanos, claims);
         }
 
         @Override
@@ -86,7 +86,7 @@ public sealed interface Admission permits Admission.Admitted, Admission.Rejected
             if (status < 100 || status > 599) {
                 throw new IllegalArgumentException("not an HTTP status: " + status);
             }
-            return end(status, null);
+            return end(status, null, done);
         }
 
         /**
@@ -98,7 +98,7 @@ public sealed interface Admission permits Admission.Admitted, Admission.Rejected
          */
         public DeliveryResult fail(Throwable failure) {
             Objects.requireNonNull(failure, "failure");
-            return end(500, failure);
+            return end(500, failure, done);
         }
 
         @Override

@@ -3,50 +3,64 @@ package ai.refold.webhooks;
 import ai.refold.webhooks.event.WebhookEvent;
 
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
- * The end of a claimed delivery, reached exactly once: a 2xx status completes the claim, anything else releases it
- * so that Refold's retry processes the event again; either way the result is logged. It knows the store and the
- * log, never the receiver that made it.
+ * A claimed delivery from its claim to its end, reached exactly once: a 2xx status completes the claim, anything
+ * else releases it (remembering the handlers that succeeded) so that Refold's retry processes the event again;
+ * either way the result is logged. While it lasts, its claim is renewed by the heartbeats. It knows the store and
+ * the log, never the receiver that made it.
  */
 abstract class Completion {
 
     // The owner token doubles as the "not yet ended" flag: ending takes it, exactly once.
     private static final AtomicReferenceFieldUpdater<Completion, String> OWNER =
             AtomicReferenceFieldUpdater.newUpdater(Completion.class, String.class, "owner");
+    private static final AtomicIntegerFieldUpdater<Completion> PHASE =
+            AtomicIntegerFieldUpdater.newUpdater(Completion.class, "phase");
+    private static final int ADMITTED = 0;
+    private static final int RUNNING = 1;
+    private static final int CANCELLED = 2;
+    // Set when a heartbeat found the claim taken over; kept beside the phase so the object stays small.
+    private static final int LOST = 4;
 
     final WebhookEvent event;
     final DeliveryContext context;
-    private final Optional<String> keyLabel;
+    final Set<String> done;
     private final long startNanos;
     private final Claims claims;
+    private final int slot;
     private volatile String owner;
+    private volatile int phase;
 
-    Completion(WebhookEvent event, DeliveryContext context, Optional<String> keyLabel, String owner,
-               long startNanos, Claims claims) {
+    Completion(WebhookEvent event, DeliveryContext context, Set<String> done, String owner, long startNanos,
+               Claims claims) {
         this.event = event;
         this.context = context;
-        this.keyLabel = keyLabel;
+        this.done = done;
         this.owner = owner;
         this.startNanos = startNanos;
         this.claims = claims;
+        this.slot = claims.heartbeats().register(this);
     }
 
     /**
      * Ends the delivery with the status the handlers or the application reached, or with what they threw.
      *
+     * @param succeeded every handler of the event that has succeeded, this attempt's and earlier ones'; used when
+     *                  the delivery fails, so that the retry runs only the others
      * @throws IllegalStateException if it was already ended
      */
-    final DeliveryResult end(int status, Throwable failure) {
-        String owner = takeOwner();
+    final DeliveryResult end(int status, Throwable failure, Set<String> succeeded) {
+        String taken = takeOwner();
         String key = context.idempotencyKey();
         if (failure == null && status >= 200 && status < 300) {
-            claims.complete(key, owner);
+            claims.complete(key, taken, (phase & LOST) != 0);
             return claims.log().log(result(Outcome.PROCESSED, status, "event processed"), startNanos, null);
         }
-        claims.release(key, owner);
+        claims.release(key, taken, succeeded);
         String message = failure != null ? "handler failed; the event will be retried"
                 : "application answered " + status + "; the event will be retried";
         int answered = failure != null || status < 400 ? 500 : status;
@@ -55,18 +69,65 @@ abstract class Completion {
 
     /** Gives the claim back without running anything, when the work could not even be started. */
     final DeliveryResult refuse(Outcome outcome, String message, Throwable cause) {
-        String owner = takeOwner();
-        claims.release(context.idempotencyKey(), owner);
+        claims.release(context.idempotencyKey(), takeOwner(), done);
         return claims.log().log(result(outcome, outcome.httpStatus(), message), startNanos, cause);
     }
 
     /** Returns the result of this delivery with {@code outcome}, without ending it. */
     final DeliveryResult result(Outcome outcome, int status, String message) {
-        return new DeliveryResult(outcome, status, message, event, context.idempotencyKey(), keyLabel, Map.of());
+        return new DeliveryResult(outcome, status, message, event, context.idempotencyKey(), context.keyLabel(),
+                Map.of());
+    }
+
+    /** Marks the handlers as started; false if the delivery was cancelled first (at shutdown). */
+    final boolean start() {
+        return PHASE.compareAndSet(this, ADMITTED, RUNNING);
+    }
+
+    /**
+     * Cancels a delivery whose handlers have not started: releases its claim and logs its key, since its sender
+     * may already have been told it was accepted. Returns false if the handlers started or it already ended.
+     */
+    final boolean cancel() {
+        if (!PHASE.compareAndSet(this, ADMITTED, CANCELLED)) {
+            return false;
+        }
+        String taken = OWNER.getAndSet(this, null);
+        if (taken == null) {
+            return false;
+        }
+        claims.heartbeats().unregister(this, slot);
+        claims.release(context.idempotencyKey(), taken, done);
+        claims.log().warn("refold delivery key={} was accepted but not yet handled at shutdown; its claim is"
+                + " released and {}", context.idempotencyKey(), "it runs again only if the event is delivered again");
+        return true;
+    }
+
+    /** Renews the claim, as a heartbeat; a claim found taken over is logged once. */
+    final void renew() {
+        String current = owner;
+        if (current == null || (phase & LOST) != 0) {
+            return;
+        }
+        try {
+            if (!claims.renew(context.idempotencyKey(), current) && owner != null) {
+                PHASE.getAndUpdate(this, value -> value | LOST);
+                claims.heartbeats().unregister(this, slot);
+                claims.log().warn("refold delivery key={} lost its claim while its handlers ran: {}",
+                        context.idempotencyKey(), "another delivery took it over, and may run them too");
+            }
+        } catch (RuntimeException e) {
+            claims.log().warn("refold delivery key={} could not renew its claim: {}", context.idempotencyKey(),
+                    e.toString());
+        }
     }
 
     final long startNanos() {
         return startNanos;
+    }
+
+    final boolean isEnded() {
+        return owner == null;
     }
 
     private String takeOwner() {
@@ -74,6 +135,7 @@ abstract class Completion {
         if (taken == null) {
             throw new IllegalStateException("the delivery was already ended");
         }
+        claims.heartbeats().unregister(this, slot);
         return taken;
     }
 }

@@ -17,6 +17,7 @@ final class DeliveryLog {
     static final String LOGGER = "ai.refold.webhooks.delivery";
 
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
+    private static final Logger CONFIGURATION = LoggerFactory.getLogger("ai.refold.webhooks.receiver");
 
     private final DeliveryListener[] listeners;
 
@@ -77,6 +78,11 @@ final class DeliveryLog {
     /** Logs a problem with an event's bookkeeping that does not change its answer. */
     void warn(String message, String key, Object detail) {
         LOG.warn(message, printable(key), detail);
+    }
+
+    /** Warns, once when a receiver is built, about settings that weaken its guarantees. */
+    void config(String message, Object... arguments) {
+        CONFIGURATION.warn(message, arguments);
     }
 
     /** Returns {@code value} with control characters escaped, so that it cannot forge a log line. */

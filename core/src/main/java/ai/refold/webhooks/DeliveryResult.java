@@ -23,7 +23,7 @@ public final class DeliveryResult {
     private final String message;
     private final WebhookEvent event;
     private final String idempotencyKey;
-    private final Optional<String> keyLabel;
+    private final String keyLabel;
     private final Map<String, String> responseHeaders;
 
     /**
@@ -43,14 +43,15 @@ public final class DeliveryResult {
                           Optional<String> idempotencyKey, Optional<String> keyLabel,
                           Map<String, String> responseHeaders) {
         this(outcome, status, message, Objects.requireNonNull(event, "event").orElse(null),
-                Objects.requireNonNull(idempotencyKey, "idempotencyKey").orElse(null), keyLabel, responseHeaders);
+                Objects.requireNonNull(idempotencyKey, "idempotencyKey").orElse(null),
+                Objects.requireNonNull(keyLabel, "keyLabel").orElse(null), responseHeaders);
     }
 
     DeliveryResult(Outcome outcome, int status, String message, WebhookEvent event, String idempotencyKey,
-                   Optional<String> keyLabel, Map<String, String> responseHeaders) {
+                   String keyLabel, Map<String, String> responseHeaders) {
         this.outcome = Objects.requireNonNull(outcome, "outcome");
         this.message = Objects.requireNonNull(message, "message");
-        this.keyLabel = Objects.requireNonNull(keyLabel, "keyLabel");
+        this.keyLabel = keyLabel;
         this.responseHeaders = Map.copyOf(responseHeaders);
         if (status < 100 || status > 599) {
             throw new IllegalArgumentException("not an HTTP status: " + status);
@@ -58,6 +59,13 @@ public final class DeliveryResult {
         this.status = status;
         this.event = event;
         this.idempotencyKey = idempotencyKey;
+    }
+
+    // A result decided before an event existed: a rejected request, or a body that did not parse.
+    static DeliveryResult beforeParsing(Outcome outcome, String message, String keyLabel,
+                                        Map<String, String> headers) {
+        return new DeliveryResult(outcome, outcome.httpStatus(), message, (WebhookEvent) null, null, keyLabel,
+                headers);
     }
 
     /** Returns what happened. */
@@ -87,7 +95,7 @@ public final class DeliveryResult {
 
     /** Returns the label of the key that verified the signature, when one did. */
     public Optional<String> keyLabel() {
-        return keyLabel;
+        return Optional.ofNullable(keyLabel);
     }
 
     /** Returns headers to add to the response, such as {@code Allow} or {@code Retry-After}. */
@@ -121,7 +129,7 @@ public final class DeliveryResult {
     public boolean equals(Object other) {
         return other instanceof DeliveryResult that && outcome == that.outcome && status == that.status
                 && message.equals(that.message) && Objects.equals(event, that.event)
-                && Objects.equals(idempotencyKey, that.idempotencyKey) && keyLabel.equals(that.keyLabel)
+                && Objects.equals(idempotencyKey, that.idempotencyKey) && Objects.equals(keyLabel, that.keyLabel)
                 && responseHeaders.equals(that.responseHeaders);
     }
 
@@ -133,7 +141,7 @@ public final class DeliveryResult {
     @Override
     public String toString() {
         return "DeliveryResult[outcome=" + outcome + ", status=" + status + ", message=" + message + ", event="
-                + event() + ", idempotencyKey=" + idempotencyKey() + ", keyLabel=" + keyLabel
+                + event() + ", idempotencyKey=" + idempotencyKey() + ", keyLabel=" + keyLabel()
                 + ", responseHeaders=" + responseHeaders + "]";
     }
 }

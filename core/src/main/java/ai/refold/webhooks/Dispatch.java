@@ -1,33 +1,49 @@
 package ai.refold.webhooks;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The second half of a delivery: runs the handlers an admitted event reaches and ends it, on the caller's thread
- * or, in acknowledge-fast mode, on an executor after answering 200.
+ * or, in acknowledge-fast mode, on an executor after answering 200. A queued delivery keeps its claim renewed, so
+ * time spent waiting in the executor's queue never lets a copy take it over; a graceful {@link #close} lets queued
+ * work finish and releases, with a log line naming each key, what it could not start in time.
  */
 final class Dispatch {
 
     private final RouteTable routes;
     private final Executor acknowledgeFast;
     private final DeliveryLog log;
+    private final Heartbeats heartbeats;
+    private volatile boolean closing;
 
-    Dispatch(RouteTable routes, Executor acknowledgeFast, DeliveryLog log) {
+    Dispatch(RouteTable routes, Executor acknowledgeFast, DeliveryLog log, Heartbeats heartbeats) {
         this.routes = routes;
         this.acknowledgeFast = acknowledgeFast;
         this.log = log;
+        this.heartbeats = heartbeats;
     }
 
     DeliveryResult dispatch(Admission admission) {
         if (!(admission instanceof Admission.Admitted admitted)) {
             return ((Admission.Rejected) admission).result();
         }
+        if (closing) {
+            return admitted.refuse(Outcome.OVERLOADED, "receiver is shutting down; retry later", null);
+        }
         if (acknowledgeFast == null) {
+            admitted.start();
             return run(admitted);
         }
         try {
-            acknowledgeFast.execute(() -> run(admitted));
+            acknowledgeFast.execute(() -> {
+                if (admitted.start()) {
+                    run(admitted);
+                }
+            });
         } catch (RejectedExecutionException e) {
             return admitted.refuse(Outcome.OVERLOADED, "receiver is overloaded; retry later", e);
         }
@@ -39,8 +55,52 @@ final class Dispatch {
         return acknowledgeFast != null;
     }
 
+    /**
+     * Stops taking deliveries (they are answered 503), waits up to {@code timeout} for those in flight, then
+     * cancels those whose handlers have not started: their claims are released and their keys logged.
+     *
+     * @return how many deliveries were cancelled
+     */
+    int close(Duration timeout) throws InterruptedException {
+        closing = true;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (hasUnended() && System.nanoTime() - deadline < 0) {
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+        int cancelled = 0;
+        for (Completion completion : heartbeats.inFlight()) {
+            if (completion.cancel()) {
+                cancelled++;
+            } else if (!completion.isEnded()) {
+                log.warn("refold delivery key={} was still running its handlers at shutdown: {}",
+                        completion.context.idempotencyKey(), "if the process stops now, its claim expires and a"
+                                + " later copy runs it again as a rerun");
+            }
+        }
+        return cancelled;
+    }
+
+    /** Cancels, without waiting, every delivery whose handlers have not started. */
+    void cancelAll() {
+        closing = true;
+        for (Completion completion : heartbeats.inFlight()) {
+            completion.cancel();
+        }
+    }
+
+    private boolean hasUnended() {
+        List<Completion> inFlight = heartbeats.inFlight();
+        for (Completion completion : inFlight) {
+            if (!completion.isEnded()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private DeliveryResult run(Admission.Admitted admitted) {
-        Throwable failure = routes.run(admitted.event, admitted.context, log);
-        return admitted.end(failure == null ? 200 : 500, failure);
+        RouteTable.Failure failure = routes.run(admitted.event, admitted.context, log, admitted.done);
+        return failure == null ? admitted.end(200, null, admitted.done)
+                : admitted.end(500, failure.cause(), failure.succeeded());
     }
 }

@@ -11,9 +11,10 @@ import ai.refold.webhooks.signature.VerificationResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
 
 /**
  * The first half of every delivery, cheapest check first: method, size, signature, parsing, idempotency key,
@@ -35,7 +36,6 @@ final class Pipeline {
     private final Claims claims;
     private final Clock clock;
     private final DeliveryLog log;
-    private final Map<String, String> retryAfter;
 
     Pipeline(int maxBodyBytes, SignatureVerifier verifier, EventParser parser, IdempotencyKeyExtractor keyExtractor,
              Claims claims, Clock clock) {
@@ -46,8 +46,6 @@ final class Pipeline {
         this.claims = claims;
         this.clock = clock;
         this.log = claims.log();
-        long leaseSeconds = Math.max(1, (claims.lease().toMillis() + 999) / 1000);
-        this.retryAfter = Map.of("Retry-After", Long.toString(leaseSeconds));
     }
 
     String signatureHeader() {
@@ -88,20 +86,19 @@ final class Pipeline {
             return reject(signatureOutcome(verification.status()), signatureMessage(verification.status(), header),
                     Map.of(), start);
         }
-        Optional<String> keyLabel = verification.keyLabel();
+        String keyLabel = verification.keyLabel().orElseThrow();
         WebhookEvent event;
         try {
             event = parser.parse(body);
         } catch (InvalidPayloadException e) {
-            return reject(new DeliveryResult(Outcome.INVALID_PAYLOAD, 400, e.getMessage(), Optional.empty(),
-                    Optional.empty(), keyLabel, Map.of()), start, null);
+            return reject(DeliveryResult.beforeParsing(Outcome.INVALID_PAYLOAD, e.getMessage(), keyLabel, Map.of()),
+                    start, null);
         }
         String key;
         try {
             key = keyExtractor.keyFor(event);
-            if (key == null || key.isEmpty() || key.length() > IdempotencyKeyExtractor.MAX_LENGTH) {
-                throw new IllegalStateException("idempotency key must be 1 to "
-                        + IdempotencyKeyExtractor.MAX_LENGTH + " characters");
+            if (key == null || key.isEmpty()) {
+                throw new IllegalStateException("idempotency key must not be empty");
             }
         } catch (RuntimeException e) {
             return reject(about(Outcome.HANDLER_FAILED, "idempotency key could not be computed", event, null,
@@ -109,24 +106,48 @@ final class Pipeline {
         }
         String owner = claims.newOwner();
         ClaimResult claim;
+        Set<String> done = Set.of();
         try {
             claim = claims.claim(key, owner);
         } catch (RuntimeException e) {
             return reject(about(Outcome.STORE_UNAVAILABLE, "idempotency store is unavailable", event, key,
                     keyLabel, Map.of()), start, e);
         }
+        if (claim == ClaimResult.RECLAIMED || claim == ClaimResult.RESUMED) {
+            try {
+                done = claims.doneHandlers(key);
+            } catch (RuntimeException e) {
+                claims.release(key, owner, Set.of());
+                return reject(about(Outcome.STORE_UNAVAILABLE, "idempotency store is unavailable", event, key,
+                        keyLabel, Map.of()), start, e);
+            }
+        }
         switch (claim) {
             case CLAIMED:
-                DeliveryContext context = new DeliveryContext(key, keyLabel.get(), clock.instant(),
-                        request.headers());
-                return new Admission.Admitted(event, context, keyLabel, owner, start, claims);
+            case RECLAIMED:
+            case RESUMED:
+                if (claim == ClaimResult.RECLAIMED) {
+                    log.warn("refold delivery key={} took over a claim whose lease ran out: {}", key,
+                            "an earlier attempt may have run its handlers, which now see a rerun");
+                }
+                DeliveryContext context = new DeliveryContext(key, keyLabel, clock.instant(), request.headers(),
+                        claim == ClaimResult.RECLAIMED ? DeliveryContext.Attempt.RERUN : DeliveryContext.Attempt.FIRST);
+                return new Admission.Admitted(event, context, done, owner, start, claims);
             case COMPLETED:
                 return reject(about(Outcome.DUPLICATE, "event was already processed", event, key, keyLabel,
                         Map.of()), start, null);
             default:
                 return reject(about(Outcome.IN_PROGRESS, "event is being processed by another delivery", event,
-                        key, keyLabel, retryAfter), start, null);
+                        key, keyLabel, retryAfter(key)), start, null);
         }
+    }
+
+    // The other delivery's claim holds for what is left of its lease (renewed while its handlers run), or for a
+    // whole lease if the store cannot say.
+    private Map<String, String> retryAfter(String key) {
+        Duration remaining = claims.leaseRemaining(key).orElse(claims.lease());
+        long seconds = Math.max(1, (remaining.toMillis() + 999) / 1000);
+        return Map.of("Retry-After", Long.toString(seconds));
     }
 
     private Admission methodNotAllowed(String method, long start) {
@@ -138,8 +159,7 @@ final class Pipeline {
     }
 
     private Admission reject(Outcome outcome, String message, Map<String, String> headers, long start) {
-        return reject(new DeliveryResult(outcome, outcome.httpStatus(), message, Optional.empty(), Optional.empty(),
-                Optional.empty(), headers), start, null);
+        return reject(DeliveryResult.beforeParsing(outcome, message, null, headers), start, null);
     }
 
     private Admission reject(DeliveryResult result, long start, Throwable cause) {
@@ -147,7 +167,7 @@ final class Pipeline {
     }
 
     private static DeliveryResult about(Outcome outcome, String message, WebhookEvent event, String key,
-                                        Optional<String> keyLabel, Map<String, String> headers) {
+                                        String keyLabel, Map<String, String> headers) {
         return new DeliveryResult(outcome, outcome.httpStatus(), message, event, key, keyLabel, headers);
     }
 

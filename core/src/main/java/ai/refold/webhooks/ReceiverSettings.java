@@ -4,6 +4,9 @@ import ai.refold.webhooks.event.ReadLimits;
 import ai.refold.webhooks.idempotency.IdempotencyKeyExtractor;
 import ai.refold.webhooks.idempotency.IdempotencyStore;
 import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
+import ai.refold.webhooks.signature.SignatureScheme;
+import ai.refold.webhooks.signature.SignatureVerifier;
+import ai.refold.webhooks.signature.SigningKey;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -18,17 +21,58 @@ import java.util.concurrent.Executor;
  */
 abstract class ReceiverSettings {
 
+    final SignatureVerifier.Builder verifier = SignatureVerifier.builder();
+    int keyCount;
     final List<DeliveryListener> listeners = new ArrayList<>();
     IdempotencyStore store;
     IdempotencyKeyExtractor keyExtractor = IdempotencyKeyExtractor.standard();
     int maxBodyBytes = WebhookReceiver.DEFAULT_MAX_BODY_BYTES;
     Duration lease = WebhookReceiver.DEFAULT_LEASE;
     Duration retention = WebhookReceiver.DEFAULT_RETENTION;
+    Duration contentKeyRetention = WebhookReceiver.DEFAULT_CONTENT_KEY_RETENTION;
+    Duration retryWindow = WebhookReceiver.DEFAULT_RETRY_WINDOW;
+    Claims.Pause pause = duration -> Thread.sleep(duration.toMillis());
     Clock clock = Clock.systemUTC();
     ReadLimits readLimits;
     Executor acknowledgeFast;
 
+    private static final Duration MAX_RETENTION = Duration.ofDays(3650);
+
     ReceiverSettings() {
+    }
+
+    /**
+     * Adds a Refold API key under a label, for example {@code "test"} or {@code "live"}. A delivery is valid if
+     * any key verifies it; keys are tried in the order added. Add the old and the new key while rotating.
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if the label is blank or already used, or the key breaks the policy of
+     *                                  {@link SigningKey#requireValidApiKey}
+     */
+    public final WebhookReceiver.Builder signingKey(String label, String apiKey) {
+        return signingKey(SigningKey.of(label, apiKey));
+    }
+
+    /**
+     * Adds a key; see {@link #signingKey(String, String)}.
+     *
+     * @throws NullPointerException     if {@code key} is null
+     * @throws IllegalArgumentException if a key with the same label was already added
+     */
+    public final WebhookReceiver.Builder signingKey(SigningKey key) {
+        verifier.key(key);
+        keyCount++;
+        return self();
+    }
+
+    /**
+     * Sets where the signature is read; {@link SignatureScheme#refold()} by default.
+     *
+     * @throws NullPointerException if {@code scheme} is null
+     */
+    public final WebhookReceiver.Builder signatureScheme(SignatureScheme scheme) {
+        verifier.scheme(scheme);
+        return self();
     }
 
     /**
@@ -77,13 +121,15 @@ abstract class ReceiverSettings {
     }
 
     /**
-     * Sets how long a claim holds before another delivery of the same event may take it over, which bounds how
-     * long a crashed receiver delays the retry; {@link WebhookReceiver#DEFAULT_LEASE} by default.
+     * Sets how long a claim holds, unless renewed, before another delivery of the same event may take it over;
+     * {@link WebhookReceiver#DEFAULT_LEASE} by default. Claims are renewed every third of the lease while handlers
+     * run (or wait in the acknowledge-fast queue), so handlers may take longer; the lease bounds how long a crashed
+     * instance's claim delays a retry, and should be well inside the {@linkplain #retryWindow retry window}.
      *
-     * @throws IllegalArgumentException if {@code lease} is not positive
+     * @throws IllegalArgumentException if {@code lease} is not positive, or longer than a day
      */
     public final WebhookReceiver.Builder lease(Duration lease) {
-        this.lease = requirePositive(lease, "lease");
+        this.lease = requireBetween(lease, "lease", Duration.ofDays(1));
         return self();
     }
 
@@ -95,8 +141,51 @@ abstract class ReceiverSettings {
      * @throws IllegalArgumentException if {@code retention} is not positive
      */
     public final WebhookReceiver.Builder retention(Duration retention) {
-        this.retention = requirePositive(retention, "retention");
+        this.retention = requireBetween(retention, "retention", MAX_RETENTION);
         return self();
+    }
+
+    /**
+     * Sets how long keys that fingerprint a body ({@code sha256:...}, for bodies without a natural key) are
+     * remembered; {@link WebhookReceiver#DEFAULT_CONTENT_KEY_RETENTION} by default. Two equal bodies may be two
+     * events, so this should cover Refold's retries of one delivery and little more.
+     *
+     * @throws IllegalArgumentException if {@code retention} is not positive, or longer than 10 years
+     */
+    public final WebhookReceiver.Builder contentKeyRetention(Duration retention) {
+        this.contentKeyRetention = requireBetween(retention, "contentKeyRetention", MAX_RETENTION);
+        return self();
+    }
+
+    /**
+     * Sets the span within which Refold's retries of one delivery are expected, to check the other durations
+     * against; {@link WebhookReceiver#DEFAULT_RETRY_WINDOW} by default. Building warns when the lease is not well
+     * inside it (a crashed instance's claim would outlast the retries) or a retention is shorter (a retry would run
+     * the event again).
+     *
+     * @throws IllegalArgumentException if {@code window} is not positive, or longer than 10 years
+     */
+    public final WebhookReceiver.Builder retryWindow(Duration window) {
+        this.retryWindow = requireBetween(window, "retryWindow", MAX_RETENTION);
+        return self();
+    }
+
+    // For tests: how the receiver waits between retries of a completion the store failed.
+    final WebhookReceiver.Builder pause(Claims.Pause pause) {
+        this.pause = Objects.requireNonNull(pause, "pause");
+        return self();
+    }
+
+    // Logged once per receiver when its durations cannot cover Refold's retries, naming the settings.
+    final void warnAboutRetries(DeliveryLog log) {
+        if (lease.multipliedBy(2).compareTo(retryWindow) > 0) {
+            log.config("refold receiver lease {} is not well inside the retry window {}: a crashed instance's claim"
+                    + " may answer 409 to every retry", lease, retryWindow);
+        }
+        if (retention.compareTo(retryWindow) < 0 || contentKeyRetention.compareTo(retryWindow) < 0) {
+            log.config("refold receiver retention {} or content-key retention {} is shorter than the retry window {}:"
+                    + " a late retry runs the event again", retention, contentKeyRetention, retryWindow);
+        }
     }
 
     /**
@@ -136,10 +225,12 @@ abstract class ReceiverSettings {
     return (WebhookReceiver.Builder) this;
     }
 
-    private static Duration requirePositive(Duration value, String name) {
+    // Durations are refused, never overflowed: a store adds them to its clock.
+    private static Duration requireBetween(Duration value, String name, Duration maximum) {
         Objects.requireNonNull(value, name);
-        if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive but was " + value);
+        if (value.isNegative() || value.isZero() || value.compareTo(maximum) > 0) {
+            throw new IllegalArgumentException(name + " must be positive and at most " + maximum + " but was "
+                    + value);
         }
         return value;
     }

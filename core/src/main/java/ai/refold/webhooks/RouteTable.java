@@ -4,11 +4,13 @@ import ai.refold.webhooks.event.EventType;
 import ai.refold.webhooks.event.WebhookEvent;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Which handlers each event reaches. The kinds of event are derived from {@link EventType} plus one for
@@ -37,32 +39,36 @@ final class RouteTable {
         return routes;
     }
 
-    /** Returns the routes {@code event} passes, in registration order. */
-    List<Route> routesFor(WebhookEvent event) {
-        List<Route> matching = new ArrayList<>(2);
-        for (Route route : candidates(event)) {
-            if (route.filter().acceptsWorkflowOf(event)) {
-                matching.add(route);
-            }
-        }
-        return matching;
-    }
-
     /**
-     * Runs every handler {@code event} reaches, in registration order, and returns what the first failing one threw
-     * (later handlers do not run), or null if all returned normally. Errors are returned too: an escaping
-     * {@code AssertionError} must still release the event, or its claim would answer 409 until the lease ran out.
+     * Runs every handler {@code event} reaches, in registration order, except those an earlier attempt recorded as
+     * {@code done}, and returns null if all returned normally. The first that throws stops the run (later handlers do
+     * not run) and is returned with every handler that has succeeded, so that a retry runs only the others. Errors
+     * are caught too: an escaping {@code AssertionError} must still release the event, or its claim would answer 409
+     * until the lease ran out.
      */
-    Throwable run(WebhookEvent event, DeliveryContext context, DeliveryLog log) {
-        for (Route route : candidates(event)) {
-            if (route.filter().acceptsWorkflowOf(event)) {
+    Failure run(WebhookEvent event, DeliveryContext context, DeliveryLog log, Set<String> done) {
+        Route[] routes = candidates(event);
+        for (int i = 0; i < routes.length; i++) {
+            Route route = routes[i];
+            if (route.filter().acceptsWorkflowOf(event) && !done.contains(route.name())) {
                 Throwable failure = run(route, event, context, log);
                 if (failure != null) {
-                    return failure;
+                    return new Failure(failure, succeeded(routes, i, event, done));
                 }
             }
         }
         return null;
+    }
+
+    // The handlers before the failing one that ran now, and those recorded before.
+    private static Set<String> succeeded(Route[] routes, int failed, WebhookEvent event, Set<String> done) {
+        Set<String> succeeded = new HashSet<>(done);
+        for (int i = 0; i < failed; i++) {
+            if (routes[i].filter().acceptsWorkflowOf(event)) {
+                succeeded.add(routes[i].name());
+            }
+        }
+        return succeeded;
     }
 
     private static Throwable run(Route route, WebhookEvent event, DeliveryContext context, DeliveryLog log) {
@@ -94,6 +100,15 @@ final class RouteTable {
     private Route[] candidates(WebhookEvent event) {
         Optional<EventType> type = event.eventType();
         return byKind[type.isPresent() ? type.get().ordinal() : UNKNOWN];
+    }
+
+    /**
+     * A run that a handler ended by throwing.
+     *
+     * @param cause     what it threw
+     * @param succeeded every handler of the event that has succeeded, in this attempt or an earlier one
+     */
+    record Failure(Throwable cause, Set<String> succeeded) {
     }
 
     /**

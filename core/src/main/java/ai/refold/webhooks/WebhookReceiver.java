@@ -6,9 +6,7 @@ import ai.refold.webhooks.event.UnknownEvent;
 import ai.refold.webhooks.event.WebhookEvent;
 import ai.refold.webhooks.idempotency.IdempotencyStore;
 import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
-import ai.refold.webhooks.signature.SignatureScheme;
 import ai.refold.webhooks.signature.SignatureVerifier;
-import ai.refold.webhooks.signature.SigningKey;
 
 import java.io.InputStream;
 import java.time.Duration;
@@ -38,7 +36,7 @@ import java.util.Objects;
  * <p>A receiver is immutable and thread-safe; handlers are fixed when it is built. It logs one line per delivery
  * to the {@code ai.refold.webhooks.delivery} logger, never with the body, a key or a signature.
  */
-public final class WebhookReceiver {
+public final class WebhookReceiver implements AutoCloseable {
 
     /** The methods a Refold subscription can deliver with. */
     public static final List<String> METHODS = Pipeline.METHODS;
@@ -46,14 +44,34 @@ public final class WebhookReceiver {
     /** The largest body accepted unless {@link Builder#maxBodyBytes} says otherwise: 1 MiB. */
     public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
-    /** How long a claim holds unless {@link Builder#lease} says otherwise: 30 seconds. */
-    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+    /**
+     * How long a claim holds unless {@link Builder#lease} says otherwise: 10 seconds. It is renewed every third of
+     * that while handlers run, so it bounds only how long a crashed instance's claim delays a retry.
+     */
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
 
     /** How long a processed event is remembered unless {@link Builder#retention} says otherwise: 7 days. */
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
 
+    /**
+     * How long fingerprint keys (of bodies without a natural key) are remembered unless
+     * {@link Builder#contentKeyRetention} says otherwise: 10 minutes, well past Refold's retries of one delivery.
+     */
+    public static final Duration DEFAULT_CONTENT_KEY_RETENTION = Duration.ofMinutes(10);
+
+    /**
+     * The span within which Refold's retries of one delivery are assumed to arrive, unless
+     * {@link Builder#retryWindow} says otherwise: 1 minute. Refold retries a failed delivery up to 3 times with
+     * exponential backoff but publishes no delays; a backoff starting at one second ends within 15 seconds.
+     */
+    public static final Duration DEFAULT_RETRY_WINDOW = Duration.ofMinutes(1);
+
+    /** How long {@link #close()} waits for deliveries in flight: 30 seconds. */
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
     private final Pipeline pipeline;
     private final Dispatch dispatch;
+    private final Heartbeats heartbeats;
     private final int maxBodyBytes;
     private final String description;
 
@@ -67,13 +85,17 @@ public final class WebhookReceiver {
         ReadLimits limits = builder.readLimits != null ? builder.readLimits
                 : new ReadLimits(defaults.maxNestingDepth(), Math.min(defaults.maxStringLength(), maxBodyBytes),
                         defaults.maxNumberLength(), defaults.maxNameLength(), maxBodyBytes);
+        Claims claims = new Claims(store, builder.lease, builder.retention, builder.contentKeyRetention, log,
+                builder.pause);
+        this.heartbeats = claims.heartbeats();
         this.pipeline = new Pipeline(maxBodyBytes, verifier, EventParser.withLimits(limits), builder.keyExtractor,
-                new Claims(store, builder.lease, builder.retention, log), builder.clock);
-        this.dispatch = new Dispatch(new RouteTable(builder.routes), builder.acknowledgeFast, log);
+                claims, builder.clock);
+        this.dispatch = new Dispatch(new RouteTable(builder.routes), builder.acknowledgeFast, log, heartbeats);
         this.description = "WebhookReceiver[header=" + verifier.scheme().headerName() + ", keys="
                 + verifier.keyLabels() + ", store=" + store.getClass().getSimpleName() + ", maxBodyBytes="
                 + maxBodyBytes + ", lease=" + builder.lease + ", retention=" + builder.retention
                 + (dispatch.acknowledgesFast() ? ", acknowledgeFast" : "") + "]";
+        builder.warnAboutRetries(log);
     }
 
     /** Returns a builder with the defaults described on each setter. */
@@ -97,7 +119,7 @@ public final class WebhookReceiver {
      * @throws NullPointerException if {@code request} is null
      */
     public DeliveryResult receive(DeliveryRequest request) {
-        return dispatch.dispatch(admit(request));
+        return dispatch.dispatch(pipeline.admit(Objects.requireNonNull(request, "request"), System.nanoTime()));
     }
 
     /**
@@ -108,16 +130,17 @@ public final class WebhookReceiver {
      * @throws NullPointerException if an argument is null
      */
     public DeliveryResult receive(String method, Headers headers, InputStream body, long contentLength) {
-        return dispatch.dispatch(admit(method, headers, body, contentLength));
+        return dispatch.dispatch(streamed(method, headers, body, contentLength));
     }
 
     /**
-     * Verifies, parses and claims a delivery without running handlers; see {@link Admission}.
+     * Verifies, parses and claims a delivery without running handlers; see {@link Admission}. The claim is renewed
+     * until the caller ends the admission.
      *
      * @throws NullPointerException if {@code request} is null
      */
     public Admission admit(DeliveryRequest request) {
-        return pipeline.admit(Objects.requireNonNull(request, "request"), System.nanoTime());
+        return started(pipeline.admit(Objects.requireNonNull(request, "request"), System.nanoTime()));
     }
 
     /**
@@ -127,10 +150,50 @@ public final class WebhookReceiver {
      * @throws NullPointerException if an argument is null
      */
     public Admission admit(String method, Headers headers, InputStream body, long contentLength) {
+        return started(streamed(method, headers, body, contentLength));
+    }
+
+    /**
+     * Shuts down gracefully within {@link #DEFAULT_SHUTDOWN_TIMEOUT}; see {@link #close(Duration)}.
+     */
+    @Override
+    public void close() {
+        close(DEFAULT_SHUTDOWN_TIMEOUT);
+    }
+
+    /**
+     * Shuts down gracefully: new deliveries are answered 503 (Refold retries them, on another instance or after the
+     * restart), deliveries in flight get up to {@code timeout} to finish, and then those whose handlers have not
+     * started (queued in acknowledge-fast mode) are released, each with a WARN line naming its key; claims stop
+     * being renewed. Idempotent.
+     *
+     * @throws NullPointerException if {@code timeout} is null
+     */
+    public void close(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        try {
+            dispatch.close(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            dispatch.cancelAll();
+        } finally {
+            heartbeats.close();
+        }
+    }
+
+    private Admission streamed(String method, Headers headers, InputStream body, long contentLength) {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(headers, "headers");
         Objects.requireNonNull(body, "body");
         return pipeline.admit(method, headers, body, contentLength, System.nanoTime());
+    }
+
+    // The caller now runs the application's code itself: the delivery is no longer cancellable at shutdown.
+    private static Admission started(Admission admission) {
+        if (admission instanceof Admission.Admitted admitted) {
+            admitted.start();
+        }
+        return admission;
     }
 
     @Override
@@ -139,50 +202,14 @@ public final class WebhookReceiver {
     }
 
     /**
-     * Configures a {@link WebhookReceiver}: its keys and handlers here, the rest of its settings (store, limits,
-     * lease, retention, clock, acknowledge-fast mode, listeners) inherited. Setters validate at once and throw as
+     * Configures a {@link WebhookReceiver}: its handlers here, the rest of its settings (keys, store, limits, lease,
+     * retention, retry window, acknowledge-fast mode, listeners) inherited. Setters validate at once and throw as
      * documented; the builder is not thread-safe, and each {@link #build()} makes an independent receiver.
      */
     public static final class Builder extends ReceiverSettings {
-        private final SignatureVerifier.Builder verifier = SignatureVerifier.builder();
-        private int keyCount;
         private final List<RouteTable.Route> routes = new ArrayList<>();
 
         private Builder() {
-        }
-
-        /**
-         * Adds a Refold API key under a label, for example {@code "test"} or {@code "live"}. A delivery is valid if
-         * any key verifies it; keys are tried in the order added. Add the old and the new key while rotating.
-         *
-         * @throws NullPointerException     if an argument is null
-         * @throws IllegalArgumentException if the label is blank or already used, or the key breaks the policy of
-         *                                  {@link SigningKey#requireValidApiKey}
-         */
-        public Builder signingKey(String label, String apiKey) {
-            return signingKey(SigningKey.of(label, apiKey));
-        }
-
-        /**
-         * Adds a key; see {@link #signingKey(String, String)}.
-         *
-         * @throws NullPointerException     if {@code key} is null
-         * @throws IllegalArgumentException if a key with the same label was already added
-         */
-        public Builder signingKey(SigningKey key) {
-            verifier.key(key);
-            keyCount++;
-            return this;
-        }
-
-        /**
-         * Sets where the signature is read; {@link SignatureScheme#refold()} by default.
-         *
-         * @throws NullPointerException if {@code scheme} is null
-         */
-        public Builder signatureScheme(SignatureScheme scheme) {
-            verifier.scheme(scheme);
-            return this;
         }
 
         /**
@@ -212,14 +239,17 @@ public final class WebhookReceiver {
          * {@link #on(EventFilter, EventHandler)}. Names appear in logs and metrics.
          *
          * @throws NullPointerException     if an argument is null
-         * @throws IllegalArgumentException if the name is blank, starts with {@code #} or is already used
+         * @throws IllegalArgumentException if the name is blank, starts with {@code #}, holds a control character or
+         *                                  is already used
          */
         @SuppressWarnings("unchecked") // the route table hands a handler only the events its filter accepts
         public <E extends WebhookEvent> Builder on(String name, EventFilter<E> filter,
                                                    EventHandler<? super E> handler) {
             Objects.requireNonNull(name, "name");
-            if (name.isBlank() || name.startsWith("#") && !name.equals("#" + (routes.size() + 1))) {
-                throw new IllegalArgumentException("a handler name must not be blank or start with #");
+            if (name.isBlank() || name.startsWith("#") && !name.equals("#" + (routes.size() + 1))
+                    || name.chars().anyMatch(Character::isISOControl)) {
+                throw new IllegalArgumentException("a handler name must not be blank, start with # or hold control"
+                        + " characters");
             }
             for (RouteTable.Route route : routes) {
                 if (route.name().equals(name)) {

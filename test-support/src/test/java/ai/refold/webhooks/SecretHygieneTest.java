@@ -72,13 +72,13 @@ class SecretHygieneTest {
         Headers signed = Headers.of("x-cobalt-signature", WebhookSigner.of(KEYS.get(0)).sign(body));
 
         try (LogCapture capture = LogCapture.open()) {
-            WebhookReceiver failingStore = receiver().idempotencyStore(new StoreFailingAfterClaim())
+            WebhookReceiver failingStore = receiver().idempotencyStore(new StoreFailingAfterClaim()).pause(pause -> { })
                     .onAny((event, context) -> {
                         throw new IllegalStateException("handler failed for " + context.idempotencyKey());
                     })
                     .build();
             record(failingStore.receive(DeliveryRequest.of("POST", signed, body)));
-            WebhookReceiver completingFails = receiver().idempotencyStore(new StoreFailingAfterClaim())
+            WebhookReceiver completingFails = receiver().idempotencyStore(new StoreFailingAfterClaim()).pause(pause -> { })
                     .onAny((event, context) -> { })
                     .build();
             record(completingFails.receive(DeliveryRequest.of("POST", signed, body)));
@@ -197,6 +197,11 @@ class SecretHygieneTest {
         @Override
         public ClaimResult claim(String key, String owner, Duration lease) {
             return ClaimResult.CLAIMED;
+        }
+
+        @Override
+        public boolean renew(String key, String owner, Duration lease) {
+            throw new StoreUnavailableException("connection lost while renewing");
         }
 
         @Override

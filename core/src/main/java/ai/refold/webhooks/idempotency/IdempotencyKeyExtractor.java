@@ -17,19 +17,36 @@ import ai.refold.webhooks.event.WebhookEvent;
  *   <tr><td>a connection event without {@code createdAt}, or any other event</td>
  *       <td>{@code sha256:<hex SHA-256 of the raw body>}</td></tr>
  * </table>
- * A missing environment is written {@code -}. The event type is part of every natural key, so Connection Created,
- * Deleted and Created again for one account are three events; {@code createdAt} tells two creations apart. A key
- * longer than {@value #MAX_LENGTH} characters is replaced by {@code sha256:} and its own SHA-256, so that every
- * key fits the stores' columns.
+ * A missing environment is written {@code -}. In each part but the last, {@code %} is written {@code %25} and
+ * {@code :} is written {@code %3A}, so that parts cannot run into each other ({@code org:1} and {@code x} never make
+ * the same key as {@code org} and {@code 1:x}). A key longer than {@value #MAX_LENGTH} characters is replaced by
+ * {@value #HASHED_KEY_PREFIX} and the SHA-256 of its UTF-16 characters. The event type is part of every natural key, so Connection Created, Deleted and
+ * Created again for one account are three events; {@code createdAt} (one-second resolution, as Refold sends it)
+ * tells two creations apart.
+ *
+ * <p>A key starting with {@value #CONTENT_KEY_PREFIX} is a fingerprint of the body, not an identity: two equal
+ * bodies may be two events (a custom template without a unique field, an expiry repeated a week later). The
+ * receiver keeps such keys only for its {@code contentKeyRetention}, long enough for Refold's retries of one
+ * delivery, so template authors should include a unique field such as {@code {{event.instance_id}}}.
+ *
+ * <p>Any non-empty key is accepted. The JDBC store keeps a key its table cannot hold byte for byte (longer than
+ * {@value #MAX_LENGTH} characters, or holding a NUL or an unpaired surrogate) as {@value #HASHED_KEY_PREFIX} and the
+ * SHA-256 of its UTF-16 characters, which keeps distinct keys distinct instead of mangling them.
  */
 @FunctionalInterface
 public interface IdempotencyKeyExtractor {
 
-    /** Longest key the standard extractor returns, and the longest the stores must accept. */
+    /** Longest key the standard extractor returns and the JDBC store keeps as it is; longer ones are hashed. */
     int MAX_LENGTH = 200;
 
+    /** The prefix of keys that fingerprint a body rather than name an event. */
+    String CONTENT_KEY_PREFIX = "sha256:";
+
+    /** The prefix of keys hashed because they were too long, or because a store could not hold them as they were. */
+    String HASHED_KEY_PREFIX = "key-sha256:";
+
     /**
-     * Returns the idempotency key of {@code event}: non-empty, at most {@value #MAX_LENGTH} characters.
+     * Returns the idempotency key of {@code event}: not empty.
      */
     String keyFor(WebhookEvent event);
 

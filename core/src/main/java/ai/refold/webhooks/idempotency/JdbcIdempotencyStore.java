@@ -1,31 +1,30 @@
 package ai.refold.webhooks.idempotency;
 
 import javax.sql.DataSource;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * An {@link IdempotencyStore} in a relational database, shared by every instance of a receiver: right when the
  * receiver runs on several instances (Refold's retries land on any of them) or must remember deliveries across
- * restarts. PostgreSQL, MySQL 8 / MariaDB 10.5+ and H2 are supported.
+ * restarts. PostgreSQL and H2 are supported.
  *
  * <pre>{@code
  * IdempotencyStore store = JdbcIdempotencyStore.builder().dataSource(dataSource).build();
  * }</pre>
  *
- * <p>Each key is one row of the table {@value #DEFAULT_TABLE_NAME} (see {@code schema-postgresql.sql},
- * {@code schema-mysql.sql} and {@code schema-h2.sql} beside this class). Every operation is one short statement in
- * its own transaction; a claim is a single atomic insert-or-take-over-expired, so two instances racing on one key
- * cannot both win, and a claim that lost is followed by one short read to tell COMPLETED from IN_PROGRESS. Leases
- * and retention are measured with the database's clock, never the instances' clocks, so clock skew between
- * instances does not matter.
+ * <p>Each key is one row of the table {@value #DEFAULT_TABLE_NAME} (see {@code schema-postgresql.sql} and
+ * {@code schema-h2.sql} beside this class). Every operation is one short statement in its own transaction; a claim
+ * is a single atomic insert-or-take-over, so two instances racing on one key cannot both win, and a claim that lost
+ * is followed by one short read to tell COMPLETED from IN_PROGRESS. Leases and retention are measured with the
+ * database's clock, never the instances' clocks, so clock skew between instances does not matter.
  *
- * <p>Expired rows count as absent and are reused by the next claim of their key; others stay until
+ * <p>Rows whose lease or retention ran out are taken over by the next claim of their key; others stay until
  * {@link #purgeExpired(int)} deletes them, which the application should call now and then.
  *
  * <p>Any {@link SQLException} becomes a {@link StoreUnavailableException} (the receiver then answers 503, runs no
@@ -34,8 +33,8 @@ import java.util.regex.Pattern;
  * auto-commit mode is committed after each statement.
  *
  * <p>Instances are thread-safe. The dialect, unless set, is detected from the database on first use, and the table
- * is created then if {@link Builder#createTableIfMissing(boolean) asked for}; a database that is down at that moment
- * makes that operation fail, and the next one tries again.
+ * is created (or given the columns this version added) then if {@link Builder#createTableIfMissing(boolean) asked
+ * for}; a database that is down at that moment makes that operation fail, and the next one tries again.
  */
 public final class JdbcIdempotencyStore implements IdempotencyStore {
 
@@ -50,10 +49,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
 
     /** The SQL dialects the store speaks. */
     public enum Dialect {
-        /** PostgreSQL 9.5 or later. */
+        /** PostgreSQL 9.6 or later. */
         POSTGRESQL("postgresql"),
-        /** MySQL 8 or MariaDB 10.5 or later, InnoDB. */
-        MYSQL("mysql"),
         /** H2 2.x. */
         H2("h2");
 
@@ -84,27 +81,23 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     /**
      * Claims {@code key} for {@code owner}; see {@link IdempotencyStore#claim}.
      *
-     * @throws NullPointerException      if an argument is null
-     * @throws IllegalArgumentException  if {@code key} is empty or longer than
-     *                                   {@value IdempotencyKeyExtractor#MAX_LENGTH} characters, {@code owner} is empty
-     *                                   or longer than {@value #MAX_OWNER_LENGTH}, or {@code lease} is not positive
+     * <p>A key longer than {@value IdempotencyKeyExtractor#MAX_LENGTH} characters, or holding a NUL or an unpaired
+     * surrogate, is stored as {@value IdempotencyKeyExtractor#HASHED_KEY_PREFIX} and the SHA-256 of its characters.
+     *
+     * @throws IllegalArgumentException  if {@code key} is empty, {@code owner} is empty or longer than
+     *                                   {@value #MAX_OWNER_LENGTH}, or {@code lease} is not positive
      * @throws StoreUnavailableException if the database cannot answer
      */
     @Override
-    public ClaimResult claim(String key, String owner, Duration lease) {
-        JdbcSession.checkKey(key);
+    public ClaimResult claim(String storeKey, String owner, Duration lease) {
+        String key = JdbcSession.checkKey(storeKey);
         JdbcSession.checkOwner(owner);
-        long leaseMillis = positiveMillis(lease, "lease");
+        long leaseMillis = Durations.millis(Objects.requireNonNull(lease, "lease"));
         return session.run("claim a key", (connection, sql) -> {
             for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-                int written = session.tryClaim(connection, sql, key, owner, leaseMillis);
-                if (written > 0 && sql.claimCountIsExact()) {
-                    return ClaimResult.CLAIMED;
-                }
-                ClaimResult holder = session.readLiveState(connection, sql, key, owner);
-                JdbcSession.commitIfManual(connection);
-                if (holder != null) {
-                    return holder;
+                ClaimResult result = session.tryClaim(connection, sql, key, owner, leaseMillis);
+                if (result != null) {
+                    return result;
                 }
             }
             throw new StoreUnavailableException("idempotency store could not claim a key: its row kept changing "
@@ -112,53 +105,69 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         });
     }
 
-    /**
-     * Marks {@code key} COMPLETED for {@code retention}; see {@link IdempotencyStore#complete}.
-     *
-     * @throws NullPointerException      if an argument is null
-     * @throws IllegalArgumentException  if {@code retention} is not positive
-     * @throws StoreUnavailableException if the database cannot answer
-     */
+    @Override
+    public boolean renew(String key, String owner, Duration lease) {
+        requireHeld(key, owner);
+        long leaseMillis = Durations.millis(Objects.requireNonNull(lease, "lease"));
+        return session.update("renew a claim", JdbcStatements::renew, statement -> {
+            statement.setLong(1, leaseMillis);
+            bindHeld(statement, 2, key, owner);
+        }) > 0;
+    }
+
     @Override
     public boolean complete(String key, String owner, Duration retention) {
-        Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(owner, "owner");
-        long retentionMillis = positiveMillis(retention, "retention");
-        return session.run("complete a key", (connection, sql) -> {
-            try (PreparedStatement statement = session.prepare(connection, sql.complete())) {
-                statement.setLong(1, retentionMillis);
-                statement.setString(2, key);
-                statement.setString(3, owner);
-                return statement.executeUpdate() > 0;
-            }
-        });
+        requireHeld(key, owner);
+        long retentionMillis = Durations.millis(Objects.requireNonNull(retention, "retention"));
+        return session.update("complete a key", JdbcStatements::complete, statement -> {
+            statement.setLong(1, retentionMillis);
+            bindHeld(statement, 2, key, owner);
+        }) > 0;
     }
 
-    /**
-     * Removes the claim on {@code key}; see {@link IdempotencyStore#release}. A claim whose lease already ran out is
-     * lost and is not released.
-     *
-     * @throws NullPointerException      if an argument is null
-     * @throws StoreUnavailableException if the database cannot answer
-     */
     @Override
     public boolean release(String key, String owner) {
+        requireHeld(key, owner);
+        return session.update("release a key", JdbcStatements::release,
+                statement -> bindHeld(statement, 1, key, owner)) > 0;
+    }
+
+    @Override
+    public boolean release(String key, String owner, Set<String> doneHandlers, Duration retention) {
+        requireHeld(key, owner);
+        if (doneHandlers.isEmpty()) {
+            return release(key, owner);
+        }
+        String done = JdbcSession.encodeHandlers(doneHandlers);
+        long retentionMillis = Durations.millis(Objects.requireNonNull(retention, "retention"));
+        return session.update("release a key with progress", JdbcStatements::releaseWithProgress, statement -> {
+            statement.setString(1, done);
+            statement.setLong(2, retentionMillis);
+            bindHeld(statement, 3, key, owner);
+        }) > 0;
+    }
+
+    @Override
+    public Set<String> doneHandlers(String key) {
         Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(owner, "owner");
-        return session.run("release a key", (connection, sql) -> {
-            try (PreparedStatement statement = session.prepare(connection, sql.release())) {
-                statement.setString(1, key);
-                statement.setString(2, owner);
-                return statement.executeUpdate() > 0;
-            }
-        });
+        return JdbcSession.decodeHandlers(session.queryString("read a key's done handlers",
+                JdbcStatements::doneHandlers, JdbcSession.storedKey(key)));
+    }
+
+    @Override
+    public Optional<Duration> leaseRemaining(String key) {
+        Objects.requireNonNull(key, "key");
+        String millis = session.queryString("read a key's lease", JdbcStatements::leaseRemaining,
+                JdbcSession.storedKey(key));
+        return millis == null ? Optional.empty() : Optional.of(Duration.ofMillis(Math.max(0, Long.parseLong(millis))));
     }
 
     /**
-     * Deletes at most {@code batchSize} expired rows, oldest first, in one short statement, and returns how many it
-     * deleted. Expired rows already count as absent, so purging only reclaims space; call it periodically, repeating
-     * while it returns {@code batchSize}. A row claimed again meanwhile is not deleted, and instances may purge
-     * concurrently.
+     * Deletes at most {@code batchSize} rows that can go, oldest first, in one short statement, and returns how many
+     * it deleted: completed and released rows whose retention ran out, and claims whose lease ran out more than a
+     * day ago (kept that long so that a late copy is still told an earlier attempt may have run). Such rows already
+     * count as absent or takeable, so purging only reclaims space; call it periodically, repeating while it returns
+     * {@code batchSize}. A row claimed again meanwhile is not deleted, and instances may purge concurrently.
      *
      * @throws IllegalArgumentException  if {@code batchSize} is less than 1
      * @throws StoreUnavailableException if the database cannot answer
@@ -167,12 +176,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1 but was " + batchSize);
         }
-        return session.run("purge expired keys", (connection, sql) -> {
-            try (PreparedStatement statement = session.prepare(connection, sql.purge())) {
-                statement.setInt(1, batchSize);
-                return statement.executeUpdate();
-            }
-        });
+        return session.update("purge expired keys", JdbcStatements::purge, statement -> statement.setInt(1, batchSize));
     }
 
     /** Returns the table this store keeps its rows in. */
@@ -180,13 +184,15 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         return session.tableName();
     }
 
-    private static long positiveMillis(Duration duration, String name) {
-        Objects.requireNonNull(duration, name);
-        if (duration.isNegative() || duration.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive but was " + duration);
-        }
-        // At least one millisecond, so that a sub-millisecond lease is not stored as already expired.
-        return Math.max(1, duration.toMillis());
+    private static void requireHeld(String key, String owner) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(owner, "owner");
+    }
+
+    private static void bindHeld(PreparedStatement statement, int first, String key, String owner)
+            throws SQLException {
+        statement.setString(first, JdbcSession.storedKey(key));
+        statement.setString(first + 1, owner);
     }
 
     @Override
@@ -265,7 +271,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
          * @throws IllegalArgumentException if {@code timeout} is not positive
          */
         public Builder queryTimeout(Duration timeout) {
-            long millis = positiveMillis(timeout, "queryTimeout");
+            long millis = Durations.millis(Objects.requireNonNull(timeout, "queryTimeout"));
             this.queryTimeoutSeconds = (int) Math.min(Integer.MAX_VALUE, (millis + 999) / 1000);
             return this;
         }

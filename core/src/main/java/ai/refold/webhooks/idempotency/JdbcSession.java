@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * How {@link JdbcIdempotencyStore} talks to its database: a connection per operation, committed or rolled back
@@ -46,30 +48,36 @@ final class JdbcSession {
         return tableName;
     }
 
-    /** Runs the claim statement; returns the update count, or 0 if the insert lost a race (H2). */
-    int tryClaim(Connection connection, JdbcStatements sql, String key, String owner, long leaseMillis)
+    /**
+     * Tries to claim {@code key} once: returns what holds it, or null if its row changed under the attempt (expired
+     * or released between the claim and the read) and the claim should be tried again.
+     */
+    ClaimResult tryClaim(Connection connection, JdbcStatements sql, String key, String owner, long leaseMillis)
             throws SQLException {
         try (PreparedStatement statement = prepare(connection, sql.claim())) {
             statement.setString(1, key);
             statement.setString(2, owner);
             statement.setLong(3, leaseMillis);
-            int written = statement.executeUpdate();
-            JdbcSession.commitIfManual(connection);
-            return written;
+            if (sql.claimReturnsState()) {
+                try (ResultSet row = statement.executeQuery()) {
+                    if (row.next()) {
+                        ClaimResult won = claimedFrom(row.getString(1));
+                        commitIfManual(connection);
+                        return won;
+                    }
+                }
+            } else {
+                statement.executeUpdate();
+            }
+            commitIfManual(connection);
         } catch (SQLException e) {
             // H2 reports an insert that lost the race to a concurrent one as a unique violation; being a statement
             // of its own, it rolled back alone and leaves nothing aborted.
-            if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                JdbcSession.rollbackQuietly(connection, e);
-                return 0;
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw e;
             }
-            throw e;
+            rollbackQuietly(connection, e);
         }
-    }
-
-    // Returns what holds a live key, or null if it is absent or expired.
-    ClaimResult readLiveState(Connection connection, JdbcStatements sql, String key, String owner)
-            throws SQLException {
         try (PreparedStatement statement = prepare(connection, sql.liveState())) {
             statement.setString(1, key);
             try (ResultSet row = statement.executeQuery()) {
@@ -77,13 +85,56 @@ final class JdbcSession {
                     return null;
                 }
                 String state = row.getString(1);
-                String holder = row.getString(2);
-                if (JdbcStatements.COMPLETED.equals(state)) {
-                    return ClaimResult.COMPLETED;
+                if (JdbcStatements.PROCESSING.equals(state)) {
+                    return owner.equals(row.getString(2)) ? claimedFrom(row.getString(3)) : ClaimResult.IN_PROGRESS;
                 }
-                return owner.equals(holder) ? ClaimResult.CLAIMED : ClaimResult.IN_PROGRESS;
+                return JdbcStatements.COMPLETED.equals(state) ? ClaimResult.COMPLETED : null;
             }
         }
+    }
+
+    private static ClaimResult claimedFrom(String previousState) {
+        if (JdbcStatements.PROCESSING.equals(previousState)) {
+            return ClaimResult.RECLAIMED;
+        }
+        return JdbcStatements.RELEASED.equals(previousState) ? ClaimResult.RESUMED : ClaimResult.CLAIMED;
+    }
+
+    // Handler names are free of control characters (the receiver's builder refuses them), so a newline separates.
+    static String encodeHandlers(Set<String> handlers) {
+        return String.join("\n", new TreeSet<>(handlers));
+    }
+
+    static Set<String> decodeHandlers(String encoded) {
+        return encoded == null || encoded.isEmpty() ? Set.of() : Set.of(encoded.split("\n"));
+    }
+
+    /** Runs one statement of {@code sql} that changes rows and returns how many it changed. */
+    int update(String operation, SqlPick pick, Binder binder) {
+        return run(operation, (connection, sql) -> {
+            try (PreparedStatement statement = prepare(connection, pick.of(sql))) {
+                binder.bind(statement);
+                return statement.executeUpdate();
+            }
+        });
+    }
+
+    /** Runs one query of {@code sql} and returns its first row's first column as a string, or null. */
+    String queryString(String operation, SqlPick pick, String key) {
+        return run(operation, (connection, sql) -> {
+            try (PreparedStatement statement = prepare(connection, pick.of(sql))) {
+                statement.setString(1, key);
+                try (ResultSet row = statement.executeQuery()) {
+                    return row.next() ? row.getString(1) : null;
+                }
+            }
+        });
+    }
+
+    // The key as the table keeps it: hashed if PostgreSQL could not hold it byte for byte (it refuses a NUL in text,
+    // and a lone surrogate would be stored as a replacement character), or if it is over the column's width.
+    static String storedKey(String key) {
+        return StandardIdempotencyKeys.storable(key);
     }
 
     // The dialect of a database, from the product name its driver reports.
@@ -92,22 +143,19 @@ final class JdbcSession {
         if (name.contains("postgresql")) {
             return Dialect.POSTGRESQL;
         }
-        if (name.contains("mysql") || name.contains("mariadb")) {
-            return Dialect.MYSQL;
-        }
         if (name.equals("h2")) {
             return Dialect.H2;
         }
         throw new IllegalStateException("database '" + productName + "' is not supported by "
-                + "JdbcIdempotencyStore; supported are PostgreSQL, MySQL, MariaDB and H2");
+                + "JdbcIdempotencyStore; supported are PostgreSQL and H2");
     }
 
-    static void checkKey(String key) {
+    static String checkKey(String key) {
         Objects.requireNonNull(key, "key");
-        if (key.isEmpty() || key.length() > IdempotencyKeyExtractor.MAX_LENGTH) {
-            throw new IllegalArgumentException("key must be 1 to " + IdempotencyKeyExtractor.MAX_LENGTH
-                    + " characters but had " + key.length());
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("key must not be empty");
         }
+        return storedKey(key);
     }
 
     static void checkOwner(String owner) {
@@ -233,5 +281,17 @@ final class JdbcSession {
     @FunctionalInterface
     interface SqlWork<T> {
         T run(Connection connection, JdbcStatements sql) throws SQLException;
+    }
+
+    /** Picks one statement of the dialect's {@link JdbcStatements}. */
+    @FunctionalInterface
+    interface SqlPick {
+        String of(JdbcStatements sql);
+    }
+
+    /** Sets a statement's parameters. */
+    @FunctionalInterface
+    interface Binder {
+        void bind(PreparedStatement statement) throws SQLException;
     }
 }

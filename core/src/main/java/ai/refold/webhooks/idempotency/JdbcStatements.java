@@ -6,94 +6,100 @@ import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
  * The SQL of {@link JdbcIdempotencyStore} in one dialect. Every time is the database's: {@code now} is its current
  * timestamp, and a lease or retention is added to it there, in milliseconds.
  *
- * <p>Parameters: claim (key, owner, lease millis); liveState (key) returning (state, owner); complete (retention
- * millis, key, owner); release (key, owner); purge (batch size).
+ * <p>Parameters: claim (key, owner, lease millis); liveState (key) returning (state, owner, previous state); renew
+ * (lease millis, key, owner); complete (retention millis, key, owner); release (key, owner); releaseWithProgress
+ * (done handlers, retention millis, key, owner); doneHandlers (key); leaseRemaining (key) returning milliseconds;
+ * purge (batch size).
  *
- * @param claimCountIsExact whether an update count above zero from {@code claim} proves the claim was won; MySQL
- *                          may count a duplicate left unchanged as one row, so there the row is read back
+ * <p>A claim that takes a row over records what the row held in {@code previous_state}: {@code PROCESSING} (an
+ * expired claim: RECLAIMED), {@code RELEASED} (a release with progress: RESUMED), or null (absent, or a settled row
+ * whose retention ran out: CLAIMED). Done handlers survive a take-over and a resumption, and are cleared otherwise.
+ *
+ * @param claimReturnsState whether the claim statement returns the new row's previous state (PostgreSQL's
+ *                          {@code RETURNING}); otherwise the row is read back
  */
-record JdbcStatements(Dialect dialect, String claim, String liveState, String complete, String release,
-                      String purge, boolean claimCountIsExact) {
+record JdbcStatements(Dialect dialect, String claim, boolean claimReturnsState, String liveState, String renew,
+                      String complete, String release, String releaseWithProgress, String doneHandlers,
+                      String leaseRemaining, String purge) {
 
     static final String PROCESSING = "PROCESSING";
     static final String COMPLETED = "COMPLETED";
+    static final String RELEASED = "RELEASED";
+
+    // The columns a claim sets when it takes an existing row r over.
+    private static final String TAKE_OVER = " previous_state = CASE WHEN r.state = '" + PROCESSING + "' THEN '"
+            + PROCESSING + "' WHEN r.state = '" + RELEASED + "' AND r.expires_at > %1$s THEN '" + RELEASED
+            + "' END, done_handlers = CASE WHEN r.state = '" + PROCESSING + "' OR r.state = '" + RELEASED
+            + "' AND r.expires_at > %1$s THEN r.done_handlers END";
+    // A row a claim may take: a lease or retention that ran out, or a release with progress.
+    private static final String TAKEABLE = "(r.expires_at <= %1$s OR r.state = '" + RELEASED + "')";
 
     static JdbcStatements of(Dialect dialect, String table) {
-        switch (dialect) {
-            case POSTGRESQL:
-                return postgresql(table);
-            case MYSQL:
-                return mysql(table);
-            default:
-                return h2(table);
-        }
+        return dialect == Dialect.POSTGRESQL ? postgresql(table) : h2(table);
     }
 
     // INSERT ... ON CONFLICT DO UPDATE ... WHERE is atomic in PostgreSQL: it inserts, or locks the existing row and
-    // takes it over only if expired, and never raises a unique violation that would abort the transaction.
+    // takes it over only if takeable, and never raises a unique violation that would abort the transaction.
     private static JdbcStatements postgresql(String table) {
         String now = "CURRENT_TIMESTAMP";
         String later = "CURRENT_TIMESTAMP + CAST(? AS BIGINT) * INTERVAL '1 millisecond'";
         String claim = "INSERT INTO " + table + " AS r (idempotency_key, owner_token, state, expires_at)"
                 + " VALUES (?, ?, '" + PROCESSING + "', " + later + ")"
                 + " ON CONFLICT (idempotency_key) DO UPDATE SET owner_token = EXCLUDED.owner_token,"
-                + " state = EXCLUDED.state, expires_at = EXCLUDED.expires_at"
-                + " WHERE r.expires_at <= " + now;
+                + " state = EXCLUDED.state, expires_at = EXCLUDED.expires_at," + String.format(TAKE_OVER, now)
+                + " WHERE " + String.format(TAKEABLE, now) + " RETURNING previous_state";
         // The CTE runs once, so LIMIT bounds the batch (a LIMIT subquery under IN may be re-run per row); the
         // outer condition keeps a row claimed anew meanwhile, and SKIP LOCKED lets instances purge side by side.
-        String purge = "WITH batch AS (SELECT idempotency_key FROM " + table + " WHERE expires_at <= " + now
-                + " ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED)"
+        String purge = "WITH batch AS (SELECT idempotency_key FROM " + table + " r WHERE " + purgeable(now,
+                "INTERVAL '1 day'") + " ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED)"
                 + " DELETE FROM " + table + " r USING batch WHERE r.idempotency_key = batch.idempotency_key"
-                + " AND r.expires_at <= " + now;
-        return common(Dialect.POSTGRESQL, table, now, later, claim, purge, true);
+                + " AND " + purgeable(now, "INTERVAL '1 day'");
+        String remaining = "SELECT CAST(EXTRACT(EPOCH FROM (expires_at - " + now + ")) * 1000 AS BIGINT)";
+        return common(Dialect.POSTGRESQL, table, now, later, claim, true, remaining, purge);
     }
 
     // A single MERGE; an insert that loses to a concurrent one fails with a unique violation, which the store
-    // treats as a lost claim.
+    // treats as a lost claim. The new row is read back for its previous state.
     private static JdbcStatements h2(String table) {
         String now = "CURRENT_TIMESTAMP";
         String later = "DATEADD(MILLISECOND, s.lease_ms, CURRENT_TIMESTAMP)";
         String claim = "MERGE INTO " + table + " AS r USING (VALUES (CAST(? AS VARCHAR(200)),"
                 + " CAST(? AS VARCHAR(200)), CAST(? AS BIGINT))) AS s(k, o, lease_ms)"
                 + " ON r.idempotency_key = s.k"
-                + " WHEN MATCHED AND r.expires_at <= " + now + " THEN UPDATE SET owner_token = s.o,"
-                + " state = '" + PROCESSING + "', expires_at = " + later
+                + " WHEN MATCHED AND " + String.format(TAKEABLE, now) + " THEN UPDATE SET owner_token = s.o,"
+                + " state = '" + PROCESSING + "', expires_at = " + later + "," + String.format(TAKE_OVER, now)
                 + " WHEN NOT MATCHED THEN INSERT (idempotency_key, owner_token, state, expires_at)"
                 + " VALUES (s.k, s.o, '" + PROCESSING + "', " + later + ")";
-        String purge = "DELETE FROM " + table + " WHERE idempotency_key IN (SELECT idempotency_key FROM " + table
-                + " WHERE expires_at <= " + now + " ORDER BY expires_at FETCH FIRST ? ROWS ONLY)"
-                + " AND expires_at <= " + now;
+        String purge = "DELETE FROM " + table + " r WHERE idempotency_key IN (SELECT idempotency_key FROM " + table
+                + " r WHERE " + purgeable(now, "INTERVAL '1' DAY") + " ORDER BY expires_at FETCH FIRST ? ROWS ONLY)"
+                + " AND " + purgeable(now, "INTERVAL '1' DAY");
+        String remaining = "SELECT DATEDIFF(MILLISECOND, " + now + ", expires_at)";
         return common(Dialect.H2, table, now, "DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP)",
-                claim, purge, true);
+                claim, false, remaining, purge);
     }
 
-    // MySQL assigns left to right and later IF()s see earlier assignments, so expires_at, which they test, is
-    // assigned last. Times are UTC so that a change of the session's time zone cannot move them.
-    private static JdbcStatements mysql(String table) {
-        String now = "UTC_TIMESTAMP(6)";
-        String later = "TIMESTAMPADD(MICROSECOND, ? * 1000, UTC_TIMESTAMP(6))";
-        String expired = "expires_at <= " + now;
-        String claim = "INSERT INTO " + table + " (idempotency_key, owner_token, state, expires_at)"
-                + " VALUES (?, ?, '" + PROCESSING + "', " + later + ")"
-                + " ON DUPLICATE KEY UPDATE"
-                + " owner_token = IF(" + expired + ", VALUES(owner_token), owner_token),"
-                + " state = IF(" + expired + ", VALUES(state), state),"
-                + " expires_at = IF(" + expired + ", VALUES(expires_at), expires_at)";
-        String purge = "DELETE FROM " + table + " WHERE expires_at <= " + now + " ORDER BY expires_at LIMIT ?";
-        return common(Dialect.MYSQL, table, now, later, claim, purge, false);
+    // Settled rows whose retention ran out; claims whose lease ran out a day ago, kept that long so that a late
+    // copy is still told that an earlier attempt may have run (RECLAIMED) and which handlers it recorded.
+    private static String purgeable(String now, String day) {
+        return "r.expires_at <= " + now + " AND (r.state <> '" + PROCESSING + "' OR r.expires_at <= " + now + " - "
+                + day + ")";
     }
 
     private static JdbcStatements common(Dialect dialect, String table, String now, String later, String claim,
-                                         String purge, boolean claimCountIsExact) {
-        String liveState = "SELECT state, owner_token FROM " + table
+                                         boolean claimReturnsState, String remaining, String purge) {
+        String held = " WHERE idempotency_key = ? AND owner_token = ? AND state = '" + PROCESSING + "'";
+        String liveState = "SELECT state, owner_token, previous_state FROM " + table
                 + " WHERE idempotency_key = ? AND expires_at > " + now;
+        String renew = "UPDATE " + table + " SET expires_at = " + later + held;
         String complete = "UPDATE " + table + " SET state = '" + COMPLETED + "', owner_token = NULL,"
-                + " expires_at = " + later
-                + " WHERE idempotency_key = ? AND owner_token = ? AND state = '" + PROCESSING + "'"
-                + " AND expires_at > " + now;
-        String release = "DELETE FROM " + table
-                + " WHERE idempotency_key = ? AND owner_token = ? AND state = '" + PROCESSING + "'"
-                + " AND expires_at > " + now;
-        return new JdbcStatements(dialect, claim, liveState, complete, release, purge, claimCountIsExact);
+                + " previous_state = NULL, done_handlers = NULL, expires_at = " + later + held;
+        String release = "DELETE FROM " + table + held;
+        String releaseWithProgress = "UPDATE " + table + " SET state = '" + RELEASED + "', owner_token = NULL,"
+                + " previous_state = NULL, done_handlers = ?, expires_at = " + later + held;
+        String doneHandlers = "SELECT done_handlers FROM " + table + " WHERE idempotency_key = ?";
+        String leaseRemaining = remaining + " FROM " + table + " WHERE idempotency_key = ? AND state = '"
+                + PROCESSING + "'";
+        return new JdbcStatements(dialect, claim, claimReturnsState, liveState, renew, complete, release,
+                releaseWithProgress, doneHandlers, leaseRemaining, purge);
     }
 }

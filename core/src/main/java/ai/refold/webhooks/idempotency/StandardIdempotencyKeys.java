@@ -5,7 +5,6 @@ import ai.refold.webhooks.event.EventType;
 import ai.refold.webhooks.event.WebhookEvent;
 import ai.refold.webhooks.event.WorkflowEvent;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -32,24 +31,71 @@ final class StandardIdempotencyKeys implements IdempotencyKeyExtractor {
     public String keyFor(WebhookEvent event) {
         String key;
         if (event instanceof WorkflowEvent workflow) {
-            key = prefix(workflow) + workflow.environment().orElse("-") + ':' + workflow.instanceId();
+            key = prefix(workflow) + part(workflow.environment().orElse("-")) + ':' + workflow.instanceId();
         } else if (event instanceof ConnectionEvent connection && connection.createdAt().isPresent()) {
-            key = prefix(connection) + connection.environment().orElse("-") + ':'
-                    + connection.linkedAccountId() + ':' + connection.slug() + ':' + connection.createdAt().get();
+            key = prefix(connection) + part(connection.environment().orElse("-")) + ':'
+                    + part(connection.linkedAccountId()) + ':' + part(connection.slug()) + ':'
+                    + connection.createdAt().get();
         } else {
-            return "sha256:" + event.payload().sha256Hex();
+            return CONTENT_KEY_PREFIX + event.payload().sha256Hex();
         }
-        return key.length() <= MAX_LENGTH ? key : "sha256:" + sha256(key);
+        return storable(key);
     }
 
     private static String prefix(WebhookEvent event) {
         return PREFIXES[event.eventType().orElseThrow().ordinal()];
     }
 
-    private static String sha256(String value) {
+    // Escapes the separator (and the escape character) in every part but the last, so that parts cannot run into
+    // each other and the key still reads back into its parts. Returns the part itself, allocating nothing, when it
+    // holds neither.
+    static String part(String value) {
+        if (value.indexOf(':') < 0 && value.indexOf('%') < 0) {
+            return value;
+        }
+        return value.replace("%", "%25").replace(":", "%3A");
+    }
+
+    /**
+     * Returns {@code key} if it is at most {@value #MAX_LENGTH} characters and holds no NUL and no unpaired
+     * surrogate, otherwise {@value #HASHED_KEY_PREFIX} and the SHA-256 of its UTF-16 characters (so that keys
+     * differing only in what a store would mangle stay apart).
+     */
+    static String storable(String key) {
+        if (key.length() <= MAX_LENGTH && !needsHashing(key)) {
+            return key;
+        }
+        MessageDigest digest = sha256();
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            digest.update((byte) (c >> 8));
+            digest.update((byte) c);
+        }
+        return HASHED_KEY_PREFIX + HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static boolean needsHashing(String key) {
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c == 0) {
+                return true;
+            }
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return true;
+                }
+            } else if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static MessageDigest sha256() {
         try {
-            return HexFormat.of().formatHex(
-                    MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required on every Java platform", e);
         }

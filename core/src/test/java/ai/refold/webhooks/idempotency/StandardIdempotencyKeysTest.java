@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.stream.Stream;
@@ -141,8 +142,35 @@ class StandardIdempotencyKeysTest {
         String key = keys.keyFor(parse("{\"event\":\"Workflow Errored\",\"instance_id\":\"" + instanceId
                 + "\",\"environment\":\"test\"}"));
 
-        assertThat(key).isEqualTo("sha256:" + sha256(natural.getBytes(StandardCharsets.UTF_8)));
-        assertThat(key).hasSizeLessThanOrEqualTo(IdempotencyKeyExtractor.MAX_LENGTH);
+        assertThat(key).isEqualTo(IdempotencyKeyExtractor.HASHED_KEY_PREFIX
+                + sha256(natural.getBytes(StandardCharsets.UTF_16BE)));
+        assertThat(key).hasSizeLessThanOrEqualTo(IdempotencyKeyExtractor.MAX_LENGTH)
+                .doesNotStartWith(IdempotencyKeyExtractor.CONTENT_KEY_PREFIX);
+    }
+
+    @Test
+    void keyPartsCannotRunIntoEachOtherCase6() {
+        String orgColonOne = keys.keyFor(parse("{\"event\":\"Connection Expired\",\"linked_account_id\":\"org:1\","
+                + "\"slug\":\"x\",\"createdAt\":\"Tue, 07 Nov 2023 08:38:33 GMT\"}"));
+        String org = keys.keyFor(parse("{\"event\":\"Connection Expired\",\"linked_account_id\":\"org\","
+                + "\"slug\":\"1:x\",\"createdAt\":\"Tue, 07 Nov 2023 08:38:33 GMT\"}"));
+
+        assertThat(orgColonOne).isEqualTo("connection-expired:-:org%3A1:x:Tue, 07 Nov 2023 08:38:33 GMT");
+        assertThat(org).isEqualTo("connection-expired:-:org:1%3Ax:Tue, 07 Nov 2023 08:38:33 GMT");
+        assertThat(keys.keyFor(parse("{\"event\":\"Workflow Errored\",\"instance_id\":\"a:b%c\","
+                + "\"environment\":\"te:st\"}"))).isEqualTo("workflow-errored:te%3Ast:a:b%c");
+    }
+
+    @Test
+    void keysThatAStoreWouldMangleAreHashedApartCase7() {
+        String nul = StandardIdempotencyKeys.storable("workflow-errored:-:a\u0000");
+        String loneHigh = StandardIdempotencyKeys.storable("workflow-errored:-:a\ud800");
+        String loneLow = StandardIdempotencyKeys.storable("workflow-errored:-:a\udc00");
+        String pair = "workflow-errored:-:a\ud83d\udd11";
+
+        assertThat(List.of(nul, loneHigh, loneLow)).allMatch(key -> key.matches("key-sha256:[0-9a-f]{64}"))
+                .doesNotHaveDuplicates();
+        assertThat(StandardIdempotencyKeys.storable(pair)).isSameAs(pair);
     }
 
     @Test
@@ -161,6 +189,6 @@ class StandardIdempotencyKeysTest {
         String key = keys.keyFor(parse("{\"event\":\"Connection Expired\",\"linked_account_id\":\""
                 + "a".repeat(300) + "\",\"slug\":\"hubspot\",\"createdAt\":\"Tue, 07 Nov 2023 08:38:33 GMT\"}"));
 
-        assertThat(key).matches("sha256:[0-9a-f]{64}");
+        assertThat(key).matches("key-sha256:[0-9a-f]{64}");
     }
 }

@@ -77,6 +77,11 @@ class CatalogueApplication {
         }
 
         @Override
+        public boolean renew(String key, String owner, Duration lease) {
+            return fixture.store().renew(key, owner, lease);
+        }
+
+        @Override
         public boolean complete(String key, String owner, Duration retention) {
             return fixture.store().complete(key, owner, retention);
         }

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -167,38 +168,137 @@ public abstract class IdempotencyStoreContract {
     }
 
     @Test
-    void aClaimHoldsUntilItsLeaseRunsOut() {
+    void aClaimHoldsUntilItsLeaseRunsOutAndIsThenReclaimed() {
         nodeA.claim(key("k"), "owner-1", LEASE);
 
         advanceTime(LEASE.minus(MARGIN));
         assertThat(nodeB.claim(key("k"), "owner-2", LEASE)).isEqualTo(ClaimResult.IN_PROGRESS);
 
         advanceTime(MARGIN.multipliedBy(2));
-        assertThat(nodeB.claim(key("k"), "owner-2", LEASE)).isEqualTo(ClaimResult.CLAIMED);
+        assertThat(nodeB.claim(key("k"), "owner-2", LEASE)).isEqualTo(ClaimResult.RECLAIMED);
     }
 
     @Test
-    void anExpiredClaimIsTakenOverAndItsOldOwnerCanNeitherCompleteNorRelease() {
+    void anExpiredClaimIsTakenOverAndItsOldOwnerCanNeitherCompleteNorReleaseNorRenewIt() {
         nodeA.claim(key("k"), "slow-owner", LEASE);
         advanceTime(LEASE.plus(MARGIN));
 
-        assertThat(nodeB.claim(key("k"), "new-owner", LEASE)).isEqualTo(ClaimResult.CLAIMED);
+        assertThat(nodeB.claim(key("k"), "new-owner", LEASE)).isEqualTo(ClaimResult.RECLAIMED);
 
         assertThat(nodeA.complete(key("k"), "slow-owner", RETENTION)).isFalse();
         assertThat(nodeA.release(key("k"), "slow-owner")).isFalse();
+        assertThat(nodeA.renew(key("k"), "slow-owner", LEASE)).isFalse();
         assertThat(nodeA.claim(key("k"), "third-owner", LEASE)).isEqualTo(ClaimResult.IN_PROGRESS);
         assertThat(nodeB.complete(key("k"), "new-owner", RETENTION)).isTrue();
         assertThat(nodeA.claim(key("k"), "third-owner", LEASE)).isEqualTo(ClaimResult.COMPLETED);
     }
 
     @Test
-    void aClaimWhoseLeaseRanOutCanNoLongerBeCompletedOrReleasedEvenIfNobodyTookItOver() {
+    void ownershipNotTheClockDecidesTheOwnerCompletesAClaimWhoseLeaseRanOutIfNobodyTookItOver() {
         nodeA.claim(key("k"), "owner-1", LEASE);
         advanceTime(LEASE.plus(MARGIN));
 
-        assertThat(nodeA.complete(key("k"), "owner-1", RETENTION)).isFalse();
-        assertThat(nodeA.release(key("k"), "owner-1")).isFalse();
+        assertThat(nodeA.complete(key("k"), "owner-1", RETENTION)).isTrue();
+        assertThat(nodeB.claim(key("k"), "owner-2", LEASE)).isEqualTo(ClaimResult.COMPLETED);
+    }
+
+    @Test
+    void theOwnerReleasesAClaimWhoseLeaseRanOutIfNobodyTookItOver() {
+        nodeA.claim(key("k"), "owner-1", LEASE);
+        advanceTime(LEASE.plus(MARGIN));
+
+        assertThat(nodeA.release(key("k"), "owner-1")).isTrue();
         assertThat(nodeB.claim(key("k"), "owner-2", LEASE)).isEqualTo(ClaimResult.CLAIMED);
+    }
+
+    @Test
+    void aRenewedClaimHoldsForAnotherLeaseFromTheRenewal() {
+        nodeA.claim(key("k"), "owner-1", LEASE);
+        advanceTime(LEASE.minus(MARGIN));
+
+        assertThat(nodeA.renew(key("k"), "owner-1", LEASE)).isTrue();
+        advanceTime(LEASE.minus(MARGIN));
+        assertThat(nodeB.claim(key("k"), "owner-2", LEASE)).isEqualTo(ClaimResult.IN_PROGRESS);
+        assertThat(nodeB.renew(key("k"), "owner-2", LEASE)).isFalse();
+
+        advanceTime(MARGIN.multipliedBy(2));
+        assertThat(nodeB.claim(key("k"), "owner-2", LEASE)).isEqualTo(ClaimResult.RECLAIMED);
+    }
+
+    @Test
+    void aCompletedOrReleasedClaimCannotBeRenewed() {
+        nodeA.claim(key("done"), "owner-1", LEASE);
+        nodeA.complete(key("done"), "owner-1", RETENTION);
+        nodeA.claim(key("gone"), "owner-1", LEASE);
+        nodeA.release(key("gone"), "owner-1");
+
+        assertThat(nodeA.renew(key("done"), "owner-1", LEASE)).isFalse();
+        assertThat(nodeA.renew(key("gone"), "owner-1", LEASE)).isFalse();
+        assertThat(nodeA.renew(key("never"), "owner-1", LEASE)).isFalse();
+    }
+
+    @Test
+    void aReleaseWithProgressIsResumedWithTheHandlersThatSucceeded() {
+        nodeA.claim(key("k"), "owner-1", LEASE);
+
+        assertThat(nodeA.release(key("k"), "owner-1", Set.of("alerts", "Audit.record"), RETENTION)).isTrue();
+
+        assertThat(nodeB.claim(key("k"), "owner-2", LEASE)).isEqualTo(ClaimResult.RESUMED);
+        assertThat(nodeB.doneHandlers(key("k"))).containsExactlyInAnyOrder("alerts", "Audit.record");
+        assertThat(nodeA.claim(key("k"), "owner-3", LEASE)).isEqualTo(ClaimResult.IN_PROGRESS);
+        assertThat(nodeB.complete(key("k"), "owner-2", RETENTION)).isTrue();
+        assertThat(nodeA.claim(key("k"), "owner-3", LEASE)).isEqualTo(ClaimResult.COMPLETED);
+        assertThat(nodeA.doneHandlers(key("k"))).isEmpty();
+    }
+
+    @Test
+    void theProgressOfAResumedClaimSurvivesItsTakeOverAfterACrash() {
+        nodeA.claim(key("k"), "owner-1", LEASE);
+        nodeA.release(key("k"), "owner-1", Set.of("alerts"), RETENTION);
+        nodeB.claim(key("k"), "crashes", LEASE);
+        advanceTime(LEASE.plus(MARGIN));
+
+        assertThat(nodeA.claim(key("k"), "owner-3", LEASE)).isEqualTo(ClaimResult.RECLAIMED);
+        assertThat(nodeA.doneHandlers(key("k"))).containsExactly("alerts");
+    }
+
+    @Test
+    void theProgressOfAReleaseIsForgottenAfterItsRetention() {
+        Duration retention = MARGIN.multipliedBy(4);
+        nodeA.claim(key("k"), "owner-1", LEASE);
+        nodeA.release(key("k"), "owner-1", Set.of("alerts"), retention);
+
+        advanceTime(retention.plus(MARGIN));
+
+        assertThat(nodeB.claim(key("k"), "owner-2", LEASE)).isEqualTo(ClaimResult.CLAIMED);
+        assertThat(nodeB.doneHandlers(key("k"))).isEmpty();
+    }
+
+    @Test
+    void theLeaseRemainingOfAClaimIsKnownOrUnknownButNeverLongerThanTheLease() {
+        nodeA.claim(key("k"), "owner-1", LEASE);
+        advanceTime(MARGIN);
+
+        Optional<Duration> remaining = nodeB.leaseRemaining(key("k"));
+        remaining.ifPresent(left -> assertThat(left).isLessThanOrEqualTo(LEASE.minus(MARGIN))
+                .isGreaterThan(LEASE.minus(MARGIN.multipliedBy(2))));
+        nodeA.complete(key("k"), "owner-1", RETENTION);
+        assertThat(nodeB.leaseRemaining(key("k"))).isEmpty();
+        assertThat(nodeB.leaseRemaining(key("never"))).isEmpty();
+    }
+
+    @Test
+    void keysThatDifferOnlyInANulOrALoneSurrogateAreKeptApart() {
+        String base = key("odd");
+        List<String> keys = List.of(base + "\u0000", base, base + "\ud800", base + "\udc00", base + "\ufffd");
+
+        for (String key : keys) {
+            assertThat(nodeA.claim(key, "owner-1", LEASE)).as("%s", key.chars().boxed().toList())
+                    .isEqualTo(ClaimResult.CLAIMED);
+        }
+        assertThat(nodeA.complete(keys.get(0), "owner-1", RETENTION)).isTrue();
+        assertThat(nodeB.claim(keys.get(0), "owner-2", LEASE)).isEqualTo(ClaimResult.COMPLETED);
+        assertThat(nodeB.claim(keys.get(2), "owner-2", LEASE)).isEqualTo(ClaimResult.IN_PROGRESS);
     }
 
     @Test
@@ -262,8 +362,8 @@ public abstract class IdempotencyStoreContract {
                 });
                 List<ClaimResult> results = List.of(a.get(30, TimeUnit.SECONDS), b.get(30, TimeUnit.SECONDS));
 
-                assertThat(results).as("round %d", round)
-                        .containsExactlyInAnyOrder(ClaimResult.CLAIMED, ClaimResult.IN_PROGRESS);
+                assertThat(results).as("round %d", round).containsExactlyInAnyOrder(
+                        round % 2 == 1 ? ClaimResult.RECLAIMED : ClaimResult.CLAIMED, ClaimResult.IN_PROGRESS);
             }
         } finally {
             pool.shutdownNow();

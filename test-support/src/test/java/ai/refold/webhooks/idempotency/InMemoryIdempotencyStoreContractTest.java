@@ -5,6 +5,8 @@ import ai.refold.webhooks.test.IdempotencyStoreContract;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
@@ -54,6 +56,12 @@ class InMemoryIdempotencyStoreContractTest extends IdempotencyStoreContract {
         }
 
         @Override
+        public boolean renew(String key, String owner, Duration lease) {
+            failIfDown();
+            return delegate.renew(key, owner, lease);
+        }
+
+        @Override
         public boolean complete(String key, String owner, Duration retention) {
             failIfDown();
             return delegate.complete(key, owner, retention);
@@ -63,6 +71,24 @@ class InMemoryIdempotencyStoreContractTest extends IdempotencyStoreContract {
         public boolean release(String key, String owner) {
             failIfDown();
             return delegate.release(key, owner);
+        }
+
+        @Override
+        public boolean release(String key, String owner, Set<String> doneHandlers, Duration retention) {
+            failIfDown();
+            return delegate.release(key, owner, doneHandlers, retention);
+        }
+
+        @Override
+        public Set<String> doneHandlers(String key) {
+            failIfDown();
+            return delegate.doneHandlers(key);
+        }
+
+        @Override
+        public Optional<Duration> leaseRemaining(String key) {
+            failIfDown();
+            return delegate.leaseRemaining(key);
         }
 
         private void failIfDown() {

@@ -87,6 +87,12 @@ public final class CatalogueReceiver {
         }
 
         @Override
+        public boolean renew(String key, String owner, Duration lease) {
+            failIfDown(key);
+            return delegate.renew(key, owner, lease);
+        }
+
+        @Override
         public boolean complete(String key, String owner, Duration retention) {
             failIfDown(key);
             return delegate.complete(key, owner, retention);

@@ -1,0 +1,115 @@
+package ai.refold.webhooks;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * Renews the claim of every delivery in flight (running its handlers, or queued for them) while it lasts, so that
+ * the lease can be short: a crashed instance stops renewing, and its claims free within one lease, inside Refold's
+ * retry window. One daemon thread per receiver, started with the first claim, sweeps every third of the lease and
+ * renews the claims older than that. Registering is a compare-and-set in a fixed table, so a delivery allocates
+ * nothing for it; past the table's capacity deliveries go to an overflow set.
+ */
+final class Heartbeats {
+
+    private static final int CAPACITY = 4096;
+
+    private final AtomicReferenceArray<Completion> slots = new AtomicReferenceArray<>(CAPACITY);
+    private final Set<Completion> overflow = ConcurrentHashMap.newKeySet();
+    private final long periodNanos;
+    private final DeliveryLog log;
+    private volatile ScheduledExecutorService timer;
+    private volatile boolean closed;
+
+    Heartbeats(Duration lease, DeliveryLog log) {
+        this.log = log;
+        this.periodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), lease.toNanos() / 3);
+    }
+
+    /** Starts renewing {@code completion}'s claim; returns its slot for {@link #unregister}. */
+    int register(Completion completion) {
+        if (timer == null) {
+            startTimer();
+        }
+        int start = (int) (completion.startNanos() & (CAPACITY - 1));
+        for (int i = 0; i < CAPACITY; i++) {
+            int slot = (start + i) & (CAPACITY - 1);
+            if (slots.get(slot) == null && slots.compareAndSet(slot, null, completion)) {
+                return slot;
+            }
+        }
+        overflow.add(completion);
+        return -1;
+    }
+
+    /** Stops renewing {@code completion}'s claim. */
+    void unregister(Completion completion, int slot) {
+        if (slot < 0) {
+            overflow.remove(completion);
+        } else {
+            slots.compareAndSet(slot, completion, null);
+        }
+    }
+
+    /** Returns the deliveries in flight now. */
+    List<Completion> inFlight() {
+        List<Completion> all = new ArrayList<>(overflow);
+        for (int slot = 0; slot < CAPACITY; slot++) {
+            Completion completion = slots.get(slot);
+            if (completion != null) {
+                all.add(completion);
+            }
+        }
+        return all;
+    }
+
+    /** Stops the sweeps; claims still in flight are no longer renewed. */
+    void close() {
+        closed = true;
+        ScheduledExecutorService current = timer;
+        if (current != null) {
+            current.shutdownNow();
+        }
+    }
+
+    // Renews every claim older than one period (so, after its first renewal, at every sweep); a claim admitted just
+    // now waits for the next sweep.
+    void sweep() {
+        long now = System.nanoTime();
+        for (Completion completion : inFlight()) {
+            if (now - completion.startNanos() >= periodNanos) {
+                completion.renew();
+            }
+        }
+    }
+
+    private synchronized void startTimer() {
+        if (timer != null || closed) {
+            return;
+        }
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "refold-webhook-heartbeat");
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        executor.scheduleAtFixedRate(this::sweepQuietly, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+        timer = executor;
+    }
+
+    // A sweep that threw would cancel the schedule; each renewal handles its own failures, so this is a last guard.
+    private void sweepQuietly() {
+        try {
+            sweep();
+        } catch (RuntimeException e) {
+            log.warn("refold heartbeat sweep failed{}: {}", "", e.toString());
+        }
+    }
+}
