@@ -44,14 +44,14 @@ final class Claims {
     private final AtomicLong sequence = new AtomicLong();
 
     Claims(IdempotencyStore store, Duration lease, Duration retention, Duration contentKeyRetention,
-           DeliveryLog log, Pause pause) {
+           DeliveryLog log, Pause pause, boolean scheduledHeartbeats) {
         this.store = store;
         this.lease = lease;
         this.retention = retention;
         this.contentKeyRetention = contentKeyRetention;
         this.log = log;
         this.pause = pause;
-        this.heartbeats = new Heartbeats(lease, log);
+        this.heartbeats = new Heartbeats(lease, log, scheduledHeartbeats);
         byte[] nodeBytes = new byte[6];
         new SecureRandom().nextBytes(nodeBytes);
         // 48 random bits in 8 characters: tokens stay short (one small string per delivery) yet unique across

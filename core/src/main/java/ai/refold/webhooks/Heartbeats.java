@@ -25,17 +25,23 @@ final class Heartbeats {
     private final Set<Completion> overflow = ConcurrentHashMap.newKeySet();
     private final long periodNanos;
     private final DeliveryLog log;
+    private final boolean scheduled;
     private volatile ScheduledExecutorService timer;
     private volatile boolean closed;
 
-    Heartbeats(Duration lease, DeliveryLog log) {
+    /**
+     * @param scheduled whether a daemon thread sweeps by itself; tests that move time by hand call {@link #renewAll}
+     *                  instead
+     */
+    Heartbeats(Duration lease, DeliveryLog log, boolean scheduled) {
+        this.scheduled = scheduled;
         this.log = log;
         this.periodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), lease.toNanos() / 3);
     }
 
     /** Starts renewing {@code completion}'s claim; returns its slot for {@link #unregister}. */
     int register(Completion completion) {
-        if (timer == null) {
+        if (timer == null && scheduled) {
             startTimer();
         }
         int start = (int) (completion.startNanos() & (CAPACITY - 1));
@@ -87,6 +93,13 @@ final class Heartbeats {
             if (now - completion.startNanos() >= periodNanos) {
                 completion.renew();
             }
+        }
+    }
+
+    /** Renews every claim in flight now, whatever its age. */
+    void renewAll() {
+        for (Completion completion : inFlight()) {
+            completion.renew();
         }
     }
 

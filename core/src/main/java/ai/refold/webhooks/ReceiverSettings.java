@@ -32,6 +32,7 @@ abstract class ReceiverSettings {
     Duration contentKeyRetention = WebhookReceiver.DEFAULT_CONTENT_KEY_RETENTION;
     Duration retryWindow = WebhookReceiver.DEFAULT_RETRY_WINDOW;
     Claims.Pause pause = duration -> Thread.sleep(duration.toMillis());
+    boolean scheduledHeartbeats = true;
     Clock clock = Clock.systemUTC();
     ReadLimits readLimits;
     Executor acknowledgeFast;
@@ -173,6 +174,12 @@ abstract class ReceiverSettings {
     // For tests: how the receiver waits between retries of a completion the store failed.
     final WebhookReceiver.Builder pause(Claims.Pause pause) {
         this.pause = Objects.requireNonNull(pause, "pause");
+        return self();
+    }
+
+    // For tests that move time by hand: no heartbeat thread; the test renews claims through the heartbeats.
+    final WebhookReceiver.Builder manualHeartbeats() {
+        this.scheduledHeartbeats = false;
         return self();
     }
 

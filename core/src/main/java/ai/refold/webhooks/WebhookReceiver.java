@@ -86,7 +86,7 @@ public final class WebhookReceiver implements AutoCloseable {
                 : new ReadLimits(defaults.maxNestingDepth(), Math.min(defaults.maxStringLength(), maxBodyBytes),
                         defaults.maxNumberLength(), defaults.maxNameLength(), maxBodyBytes);
         Claims claims = new Claims(store, builder.lease, builder.retention, builder.contentKeyRetention, log,
-                builder.pause);
+                builder.pause, builder.scheduledHeartbeats);
         this.heartbeats = claims.heartbeats();
         this.pipeline = new Pipeline(maxBodyBytes, verifier, EventParser.withLimits(limits), builder.keyExtractor,
                 claims, builder.clock);
@@ -179,6 +179,11 @@ public final class WebhookReceiver implements AutoCloseable {
         } finally {
             heartbeats.close();
         }
+    }
+
+    // For tests that move time by hand and renew claims themselves.
+    Heartbeats heartbeats() {
+        return heartbeats;
     }
 
     private Admission streamed(String method, Headers headers, InputStream body, long contentLength) {
