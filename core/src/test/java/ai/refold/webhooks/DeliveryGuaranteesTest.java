@@ -1,0 +1,259 @@
+package ai.refold.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.refold.webhooks.DeliveryContext.Attempt;
+import ai.refold.webhooks.event.EventType;
+import ai.refold.webhooks.event.Samples;
+import ai.refold.webhooks.event.WorkflowErrored;
+import ai.refold.webhooks.idempotency.ClaimResult;
+import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
+import ai.refold.webhooks.signature.WebhookSigner;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The delivery guarantees under the faults that used to break them, one test per reproduced case, with time moved by
+ * hand: two receivers ("instances") share one in-memory store on one clock, and heartbeats are swept by the test
+ * where the daemon thread would sweep. Each test counts the handler's runs per event. The same cases run over
+ * PostgreSQL with real time in test-support.
+ */
+class DeliveryGuaranteesTest {
+
+    private static final String API_KEY = "guarantees-api-key-0123";
+    private static final Duration LEASE = WebhookReceiver.DEFAULT_LEASE;
+    private static final byte[] ERRORED = Samples.of(EventType.WORKFLOW_ERRORED);
+
+    private final MutableClock clock = MutableClock.at("2026-11-30T10:00:00Z");
+    private final InMemoryIdempotencyStore memory = InMemoryIdempotencyStore.builder().clock(clock).build();
+    private final FaultyStore store = new FaultyStore(memory);
+    private final ConcurrentHashMap<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+    private final List<Attempt> attempts = new ArrayList<>();
+
+    private WebhookReceiver.Builder instance() {
+        return WebhookReceiver.builder().signingKey("live", API_KEY).idempotencyStore(store).clock(clock)
+                .pause(clock::advance).manualHeartbeats();
+    }
+
+    private WebhookReceiver counting(EventHandler<WorkflowErrored> handler) {
+        return instance().on(WorkflowErrored.class, (event, context) -> {
+            runs.computeIfAbsent(event.instanceId(), id -> new AtomicInteger()).incrementAndGet();
+            attempts.add(context.attempt());
+            handler.handle(event, context);
+        }).build();
+    }
+
+    private static DeliveryRequest signed(byte[] body) {
+        return DeliveryRequest.of("POST", Headers.of("x-cobalt-signature", WebhookSigner.of(API_KEY).sign(body)),
+                body);
+    }
+
+    private int runsOf(String instanceId) {
+        AtomicInteger count = runs.get(instanceId);
+        return count == null ? 0 : count.get();
+    }
+
+    // ---- case 1: a handler slower than the lease ----
+
+    @Test
+    void case1AHandlerSlowerThanTheLeaseKeepsItsClaimSoACopyAfterTheLeaseIsInProgressAndALaterOneADuplicate() {
+        List<DeliveryResult> copies = new ArrayList<>();
+        WebhookReceiver[] instances = new WebhookReceiver[2];
+        instances[0] = counting((event, context) -> {
+            for (int step = 0; step < 3; step++) {
+                clock.advance(LEASE.dividedBy(2));
+                instances[0].heartbeats().renewAll();
+            }
+            copies.add(instances[1].receive(signed(ERRORED)));
+        });
+        instances[1] = counting((event, context) -> { });
+
+        DeliveryResult result = instances[0].receive(signed(ERRORED));
+
+        assertThat(result.outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(copies).extracting(DeliveryResult::outcome).containsExactly(Outcome.IN_PROGRESS);
+        assertThat(copies.get(0).responseHeaders()).containsEntry("Retry-After", "10");
+        assertThat(instances[1].receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(runsOf("656f308b9144bb8f183bfc7b")).isEqualTo(1);
+    }
+
+    @Test
+    void case1WithoutRenewalsTheSameCopyWouldTakeTheClaimOverSoTheRenewalsAreWhatHoldIt() {
+        List<DeliveryResult> copies = new ArrayList<>();
+        WebhookReceiver[] other = new WebhookReceiver[1];
+        WebhookReceiver unrenewed = counting((event, context) -> {
+            clock.advance(LEASE.multipliedBy(3).dividedBy(2));
+            copies.add(other[0].receive(signed(ERRORED)));
+        });
+        other[0] = counting((event, context) -> { });
+
+        unrenewed.receive(signed(ERRORED));
+
+        assertThat(copies).extracting(DeliveryResult::outcome).containsExactly(Outcome.PROCESSED);
+        assertThat(runsOf("656f308b9144bb8f183bfc7b")).isEqualTo(2);
+        assertThat(attempts).containsExactly(Attempt.FIRST, Attempt.RERUN);
+    }
+
+    // ---- case 2: the store is unavailable at completion ----
+
+    @Test
+    void case2AStoreBlipAtCompletionShorterThanTheRetriesStillRecordsTheEventSoItRunsOnce() {
+        WebhookReceiver receiver = counting((event, context) -> store.failNext(FaultyStore.Operation.COMPLETE, 2));
+
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+
+        clock.advance(LEASE.multipliedBy(2));
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(runsOf("656f308b9144bb8f183bfc7b")).isEqualTo(1);
+        assertThat(store.calls(FaultyStore.Operation.COMPLETE)).isEqualTo(3);
+    }
+
+    @Test
+    void case2AStoreDownPastTheRetriesAtCompletionAnswers200AndALaterCopyRunsTheEventOnceMoreAsARerun() {
+        WebhookReceiver receiver = counting((event, context) -> {
+            if (context.attempt() == Attempt.FIRST) {
+                store.failAlways(FaultyStore.Operation.COMPLETE);
+            }
+        });
+
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+        store.heal(FaultyStore.Operation.COMPLETE);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.IN_PROGRESS);
+        clock.advance(LEASE.plusSeconds(1));
+
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(runsOf("656f308b9144bb8f183bfc7b")).isEqualTo(2);
+        assertThat(attempts).containsExactly(Attempt.FIRST, Attempt.RERUN);
+    }
+
+    // ---- case 3: an instance dies mid-handler ----
+
+    @Test
+    void case3AClaimOfACrashedInstanceFreesWithinOneLeaseSoTheThirdRetryToAnotherInstanceProcessesTheEvent() {
+        WebhookReceiver crashed = counting((event, context) -> { });
+        WebhookReceiver survivor = counting((event, context) -> { });
+        Admission admission = crashed.admit(signed(ERRORED));
+        assertThat(admission).isInstanceOf(Admission.Admitted.class);
+        crashed.heartbeats().close(); // the instance dies: nothing ends the admission, nothing renews it
+
+        List<DeliveryResult> retries = new ArrayList<>();
+        for (int delay : new int[] {1, 3, 7}) {
+            clock.advance(Duration.ofSeconds(delay));
+            retries.add(survivor.receive(signed(ERRORED)));
+        }
+
+        assertThat(retries).extracting(DeliveryResult::outcome)
+                .containsExactly(Outcome.IN_PROGRESS, Outcome.IN_PROGRESS, Outcome.PROCESSED);
+        assertThat(retries.get(0).responseHeaders()).containsEntry("Retry-After", "9");
+        assertThat(retries.get(1).responseHeaders()).containsEntry("Retry-After", "6");
+        assertThat(attempts).containsExactly(Attempt.RERUN);
+    }
+
+    // ---- case 4: acknowledge-fast ----
+
+    @Test
+    void case4TimeInTheAcknowledgeFastQueueDoesNotLetACopyTakeTheEventOver() {
+        List<Runnable> queue = new ArrayList<>();
+        Executor executor = queue::add;
+        WebhookReceiver receiver = instance().acknowledgeFast(executor)
+                .on(WorkflowErrored.class, (event, context) -> runs.computeIfAbsent(event.instanceId(),
+                        id -> new AtomicInteger()).incrementAndGet())
+                .build();
+
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.ACCEPTED);
+        for (int step = 0; step < 4; step++) {
+            clock.advance(LEASE.dividedBy(2));
+            receiver.heartbeats().renewAll();
+        }
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.IN_PROGRESS);
+        queue.forEach(Runnable::run);
+
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(runsOf("656f308b9144bb8f183bfc7b")).isEqualTo(1);
+        assertThat(queue).hasSize(1);
+    }
+
+    // ---- case 5: several handlers for one event ----
+
+    @Test
+    void case5WhenTheSecondOfTwoHandlersFailsOnceTheRetryRunsOnlyTheSecond() {
+        AtomicInteger firstRuns = new AtomicInteger();
+        AtomicInteger secondRuns = new AtomicInteger();
+        WebhookReceiver receiver = instance()
+                .on("audit", EventFilter.of(WorkflowErrored.class), (event, context) -> firstRuns.incrementAndGet())
+                .on("alert", EventFilter.of(WorkflowErrored.class), (event, context) -> {
+                    if (secondRuns.incrementAndGet() == 1) {
+                        throw new IllegalStateException("pager is down");
+                    }
+                })
+                .build();
+
+        assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(500);
+        assertThat(store.doneHandlers(StandardKeys.ERRORED)).containsExactly("audit");
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+
+        assertThat(firstRuns).hasValue(1);
+        assertThat(secondRuns).hasValue(2);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+    }
+
+    // ---- case 6: the key table merged distinct events ----
+
+    @Test
+    void case6IdenticalBodiesWithoutANaturalKeyAreOneEventOnlyForTheContentKeyRetention() {
+        byte[] template = "{\"alert\":\"disk full\"}".getBytes(StandardCharsets.UTF_8);
+        AtomicInteger handled = new AtomicInteger();
+        WebhookReceiver receiver = instance().onAny((event, context) -> handled.incrementAndGet()).build();
+
+        assertThat(receiver.receive(signed(template)).outcome()).isEqualTo(Outcome.PROCESSED);
+        clock.advance(WebhookReceiver.DEFAULT_CONTENT_KEY_RETENTION.minusSeconds(1));
+        assertThat(receiver.receive(signed(template)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(receiver.receive(signed(template)).outcome()).isEqualTo(Outcome.PROCESSED);
+
+        assertThat(handled).hasValue(2);
+        assertThat(WebhookReceiver.DEFAULT_CONTENT_KEY_RETENTION).isGreaterThan(WebhookReceiver.DEFAULT_RETRY_WINDOW);
+    }
+
+    @Test
+    void case6AConnectionEventsNaturalKeyStillLastsTheFullRetention() {
+        byte[] created = Samples.of(EventType.CONNECTION_CREATED);
+        WebhookReceiver receiver = instance().onAny((event, context) -> { }).build();
+
+        receiver.receive(signed(created));
+        clock.advance(WebhookReceiver.DEFAULT_RETENTION.minusSeconds(1));
+
+        assertThat(receiver.receive(signed(created)).outcome()).isEqualTo(Outcome.DUPLICATE);
+    }
+
+    // ---- case 7: durations that overflow, keys a store cannot hold ----
+
+    @Test
+    void case7DurationsThatWouldOverflowAreRefusedByTheBuilderAndSaturateInTheStore() {
+        assertThatThrownBy(() -> instance().retention(Duration.ofMillis(Long.MAX_VALUE)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("retention must be positive");
+        assertThatThrownBy(() -> instance().lease(Duration.ofDays(2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("lease must be positive");
+
+        assertThat(memory.claim("k", "owner", Duration.ofSeconds(Long.MAX_VALUE))).isEqualTo(ClaimResult.CLAIMED);
+        clock.advance(Duration.ofDays(365 * 100));
+        assertThat(memory.claim("k", "other", Duration.ofSeconds(1))).isEqualTo(ClaimResult.IN_PROGRESS);
+        assertThat(memory.complete("k", "owner", Duration.ofSeconds(Long.MAX_VALUE))).isTrue();
+        assertThat(memory.claim("k", "other", Duration.ofSeconds(1))).isEqualTo(ClaimResult.COMPLETED);
+    }
+
+    /** The standard key of the documented Workflow Errored sample. */
+    private static final class StandardKeys {
+        static final String ERRORED = "workflow-errored:-:656f308b9144bb8f183bfc7b";
+    }
+}
