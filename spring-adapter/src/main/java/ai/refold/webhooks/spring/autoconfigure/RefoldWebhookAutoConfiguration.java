@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import jakarta.servlet.DispatcherType;
 
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -121,7 +122,9 @@ public class RefoldWebhookAutoConfiguration {
         builder.idempotencyStore(store)
                 .maxBodyBytes((int) maxBody)
                 .lease(properties.getLease())
-                .retention(properties.getRetention());
+                .retention(properties.getRetention())
+                .contentKeyRetention(properties.getContentKeyRetention())
+                .retryWindow(properties.getRetryWindow());
         handlers.registerHandlers(builder);
         listeners.orderedStream().forEach(builder::listener);
         if (properties.isAcknowledgeFast()) {
@@ -129,6 +132,13 @@ public class RefoldWebhookAutoConfiguration {
         }
         customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
         return builder.build();
+    }
+
+    // Closes the receiver within the configured timeout before the context destroys it (and the executor it uses):
+    // in-flight deliveries finish, and acknowledge-fast work that never started is released with its key logged.
+    @Bean
+    DisposableBean refoldWebhookShutdown(WebhookReceiver receiver, RefoldWebhookProperties properties) {
+        return () -> receiver.close(properties.getShutdownTimeout());
     }
 
     @Bean

@@ -42,7 +42,8 @@ public class RefoldWebhookProperties {
     private DataSize maxBodySize = DataSize.ofBytes(WebhookReceiver.DEFAULT_MAX_BODY_BYTES);
 
     /**
-     * How long a claimed event is reserved for the delivery processing it before another delivery may take it over.
+     * How long a claim holds, unless renewed, before another delivery of the same event may take it over. Claims are
+     * renewed every third of it while handlers run, so it bounds how long a crashed instance delays a retry.
      */
     private Duration lease = WebhookReceiver.DEFAULT_LEASE;
 
@@ -50,6 +51,24 @@ public class RefoldWebhookProperties {
      * How long a processed event is remembered; copies arriving within it are acknowledged as duplicates.
      */
     private Duration retention = WebhookReceiver.DEFAULT_RETENTION;
+
+    /**
+     * How long fingerprint keys of bodies without a natural key (custom templates) are remembered; two equal bodies
+     * may be two events, so it should cover Refold's retries of one delivery and little more.
+     */
+    private Duration contentKeyRetention = WebhookReceiver.DEFAULT_CONTENT_KEY_RETENTION;
+
+    /**
+     * Span within which Refold's retries of one delivery are expected; startup warns when the lease or a retention
+     * cannot cover it.
+     */
+    private Duration retryWindow = WebhookReceiver.DEFAULT_RETRY_WINDOW;
+
+    /**
+     * How long shutdown waits for deliveries in flight before releasing, with a warning naming each key, those
+     * whose handlers have not started.
+     */
+    private Duration shutdownTimeout = WebhookReceiver.DEFAULT_SHUTDOWN_TIMEOUT;
 
     /**
      * Whether to answer 200 as soon as an event is claimed and run the handlers on an executor. A handler that then
@@ -111,6 +130,30 @@ public class RefoldWebhookProperties {
 
     public void setRetention(Duration retention) {
         this.retention = retention;
+    }
+
+    public Duration getContentKeyRetention() {
+        return contentKeyRetention;
+    }
+
+    public void setContentKeyRetention(Duration contentKeyRetention) {
+        this.contentKeyRetention = contentKeyRetention;
+    }
+
+    public Duration getRetryWindow() {
+        return retryWindow;
+    }
+
+    public void setRetryWindow(Duration retryWindow) {
+        this.retryWindow = retryWindow;
+    }
+
+    public Duration getShutdownTimeout() {
+        return shutdownTimeout;
+    }
+
+    public void setShutdownTimeout(Duration shutdownTimeout) {
+        this.shutdownTimeout = shutdownTimeout;
     }
 
     public boolean isAcknowledgeFast() {
