@@ -9,13 +9,14 @@ import java.util.Set;
  * The first half of a delivery, for adapters that hand the event to the application's own code instead of to
  * registered handlers (the servlet filter's forward mode). {@link WebhookReceiver#admit} verifies, parses and
  * claims; the delivery is then either {@link Admitted}, and the caller must end it exactly once with
- * {@link Admitted#finish(int)} or {@link Admitted#fail(Throwable)}, or {@link Rejected}, and
- * {@link Rejected#result()} is the answer to give (which includes a duplicate's 200).
+ * {@link Admitted#finish(int)} or {@link Admitted#fail(Throwable)}, or {@link Answered} by the receiver itself, and
+ * {@link Answered#result()} is the answer to give: a refusal, a duplicate's 200, or, in inbox mode, the 200 of a
+ * delivery stored for the inbox's workers (an inbox-mode receiver admits nothing for the caller to process).
  *
  * <pre>{@code
  * Admission admission = receiver.admit(request);
- * if (admission instanceof Admission.Rejected rejected) {
- *     return rejected.result();
+ * if (admission instanceof Admission.Answered answered) {
+ *     return answered.result();
  * }
  * Admission.Admitted admitted = (Admission.Admitted) admission;
  * try {
@@ -26,22 +27,22 @@ import java.util.Set;
  * }
  * }</pre>
  */
-public sealed interface Admission permits Admission.Admitted, Admission.Rejected {
+public sealed interface Admission permits Admission.Admitted, Admission.Answered {
 
     /** Returns whether the event was claimed and must now be processed and ended by the caller. */
     boolean isAdmitted();
 
     /**
-     * A delivery that was not admitted, and the answer to give for it.
+     * A delivery the receiver answered itself, not admitted for the caller to process, and the answer to give.
      *
      * @param result the answer
      */
-    record Rejected(DeliveryResult result) implements Admission {
+    record Answered(DeliveryResult result) implements Admission {
 
         /**
          * @throws NullPointerException if {@code result} is null
          */
-        public Rejected {
+        public Answered {
             Objects.requireNonNull(result, "result");
         }
 

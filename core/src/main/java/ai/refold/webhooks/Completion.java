@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  * either way the result is logged. While it lasts, its claim is renewed by the heartbeats. It knows the store and
  * the log, never the receiver that made it.
  */
-abstract class Completion {
+abstract class Completion implements Leased {
 
     // The owner token doubles as the "not yet ended" flag: ending takes it, exactly once.
     private static final AtomicReferenceFieldUpdater<Completion, String> OWNER =
@@ -104,7 +104,8 @@ abstract class Completion {
     }
 
     /** Renews the claim, as a heartbeat; a claim found taken over is logged once. */
-    final void renew() {
+    @Override
+    public final void renew() {
         String current = owner;
         if (current == null || (phase & LOST) != 0) {
             return;
@@ -122,11 +123,13 @@ abstract class Completion {
         }
     }
 
-    final long startNanos() {
+    @Override
+    public final long startNanos() {
         return startNanos;
     }
 
-    final boolean isEnded() {
+    @Override
+    public final boolean isEnded() {
         return owner == null;
     }
 

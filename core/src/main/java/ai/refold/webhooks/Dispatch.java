@@ -29,7 +29,7 @@ final class Dispatch {
 
     DeliveryResult dispatch(Admission admission) {
         if (!(admission instanceof Admission.Admitted admitted)) {
-            return ((Admission.Rejected) admission).result();
+            return ((Admission.Answered) admission).result();
         }
         if (closing) {
             return admitted.refuse(Outcome.OVERLOADED, "receiver is shutting down; retry later", null);
@@ -68,7 +68,10 @@ final class Dispatch {
             TimeUnit.MILLISECONDS.sleep(10);
         }
         int cancelled = 0;
-        for (Completion completion : heartbeats.inFlight()) {
+        for (Leased leased : heartbeats.inFlight()) {
+            if (!(leased instanceof Completion completion)) {
+                continue;
+            }
             if (completion.cancel()) {
                 cancelled++;
             } else if (!completion.isEnded()) {
@@ -83,15 +86,17 @@ final class Dispatch {
     /** Cancels, without waiting, every delivery whose handlers have not started. */
     void cancelAll() {
         closing = true;
-        for (Completion completion : heartbeats.inFlight()) {
-            completion.cancel();
+        for (Leased leased : heartbeats.inFlight()) {
+            if (leased instanceof Completion completion) {
+                completion.cancel();
+            }
         }
     }
 
     private boolean hasUnended() {
-        List<Completion> inFlight = heartbeats.inFlight();
-        for (Completion completion : inFlight) {
-            if (!completion.isEnded()) {
+        List<Leased> inFlight = heartbeats.inFlight();
+        for (Leased completion : inFlight) {
+            if (completion instanceof Completion && !completion.isEnded()) {
                 return true;
             }
         }

@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * Renews the claim of every delivery in flight (running its handlers, or queued for them) while it lasts, so that
- * the lease can be short: a crashed instance stops renewing, and its claims free within one lease, inside Refold's
+ * Renews the lease of everything in flight (a claimed delivery running its handlers or queued for them, an inbox entry
+ * a worker runs) while it lasts, so that the lease can be short: a crashed instance stops renewing, and its claims free within one lease, inside Refold's
  * retry window. One daemon thread per receiver, started with the first claim, sweeps every third of the lease and
  * renews the claims older than that. Registering is a compare-and-set in a fixed table, so a delivery allocates
  * nothing for it; past the table's capacity deliveries go to an overflow set.
@@ -21,8 +21,8 @@ final class Heartbeats {
 
     private static final int CAPACITY = 4096;
 
-    private final AtomicReferenceArray<Completion> slots = new AtomicReferenceArray<>(CAPACITY);
-    private final Set<Completion> overflow = ConcurrentHashMap.newKeySet();
+    private final AtomicReferenceArray<Leased> slots = new AtomicReferenceArray<>(CAPACITY);
+    private final Set<Leased> overflow = ConcurrentHashMap.newKeySet();
     private final long periodNanos;
     private final DeliveryLog log;
     private final boolean scheduled;
@@ -40,7 +40,7 @@ final class Heartbeats {
     }
 
     /** Starts renewing {@code completion}'s claim; returns its slot for {@link #unregister}. */
-    int register(Completion completion) {
+    int register(Leased completion) {
         if (timer == null && scheduled) {
             startTimer();
         }
@@ -56,7 +56,7 @@ final class Heartbeats {
     }
 
     /** Stops renewing {@code completion}'s claim. */
-    void unregister(Completion completion, int slot) {
+    void unregister(Leased completion, int slot) {
         if (slot < 0) {
             overflow.remove(completion);
         } else {
@@ -65,10 +65,10 @@ final class Heartbeats {
     }
 
     /** Returns the deliveries in flight now. */
-    List<Completion> inFlight() {
-        List<Completion> all = new ArrayList<>(overflow);
+    List<Leased> inFlight() {
+        List<Leased> all = new ArrayList<>(overflow);
         for (int slot = 0; slot < CAPACITY; slot++) {
-            Completion completion = slots.get(slot);
+            Leased completion = slots.get(slot);
             if (completion != null) {
                 all.add(completion);
             }
@@ -89,7 +89,7 @@ final class Heartbeats {
     // now waits for the next sweep.
     void sweep() {
         long now = System.nanoTime();
-        for (Completion completion : inFlight()) {
+        for (Leased completion : inFlight()) {
             if (now - completion.startNanos() >= periodNanos) {
                 completion.renew();
             }
@@ -98,7 +98,7 @@ final class Heartbeats {
 
     /** Renews every claim in flight now, whatever its age. */
     void renewAll() {
-        for (Completion completion : inFlight()) {
+        for (Leased completion : inFlight()) {
             completion.renew();
         }
     }

@@ -163,7 +163,7 @@ final class Pipeline {
     }
 
     private Admission reject(DeliveryResult result, long start, Throwable cause) {
-        return new Admission.Rejected(log.log(result, start, cause));
+        return new Admission.Answered(log.log(result, start, cause));
     }
 
     private static DeliveryResult about(Outcome outcome, String message, WebhookEvent event, String key,

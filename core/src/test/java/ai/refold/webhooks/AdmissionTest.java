@@ -31,8 +31,8 @@ class AdmissionTest {
 
     private DeliveryResult rejection(DeliveryRequest request) {
         Admission admission = receiver.admit(request);
-        assertThat(admission).isInstanceOf(Admission.Rejected.class);
-        return ((Admission.Rejected) admission).result();
+        assertThat(admission).isInstanceOf(Admission.Answered.class);
+        return ((Admission.Answered) admission).result();
     }
 
     private static DeliveryRequest signed(byte[] body) {
@@ -137,8 +137,8 @@ class AdmissionTest {
         Admission admission = receiver.admit(unsigned);
 
         assertThat(admission.isAdmitted()).isFalse();
-        assertThat(admission).isEqualTo(new Admission.Rejected(receiver.receive(unsigned)));
-        assertThat(((Admission.Rejected) admission).result().status()).isEqualTo(401);
+        assertThat(admission).isEqualTo(new Admission.Answered(receiver.receive(unsigned)));
+        assertThat(((Admission.Answered) admission).result().status()).isEqualTo(401);
         assertThat(admission.toString()).contains("SIGNATURE_MISSING");
     }
 
@@ -159,6 +159,6 @@ class AdmissionTest {
 
         assertThat(admission.isAdmitted()).isTrue();
         assertThat(((Admission.Admitted) admission).finish(200).outcome()).isEqualTo(Outcome.PROCESSED);
-        assertThat(((Admission.Rejected) tooBig).result().status()).isEqualTo(413);
+        assertThat(((Admission.Answered) tooBig).result().status()).isEqualTo(413);
     }
 }

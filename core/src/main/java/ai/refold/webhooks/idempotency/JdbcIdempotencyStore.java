@@ -1,13 +1,11 @@
 package ai.refold.webhooks.idempotency;
 
-import javax.sql.DataSource;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * An {@link IdempotencyStore} in a relational database, shared by every instance of a receiver: right when the
@@ -66,10 +64,13 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         }
     }
 
-    private final JdbcSession session;
+    static final JdbcSession.Kind<JdbcStatements> KIND = new JdbcSession.Kind<>("idempotency store",
+            DEFAULT_TABLE_NAME, "schema-", JdbcStatements::of);
+
+    private final JdbcSession<JdbcStatements> session;
 
     private JdbcIdempotencyStore(Builder builder) {
-        this.session = new JdbcSession(builder.dataSource, builder.tableName, builder.dialect,
+        this.session = new JdbcSession<>(KIND, builder.dataSource, builder.tableName, builder.dialect,
                 builder.createTableIfMissing, builder.queryTimeoutSeconds);
     }
 
@@ -95,7 +96,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         long leaseMillis = Durations.millis(Objects.requireNonNull(lease, "lease"));
         return session.run("claim a key", (connection, sql) -> {
             for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-                ClaimResult result = session.tryClaim(connection, sql, key, owner, leaseMillis);
+                ClaimResult result = JdbcClaim.tryClaim(session, connection, sql, key, owner, leaseMillis);
                 if (result != null) {
                     return result;
                 }
@@ -201,79 +202,10 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     }
 
     /** Configures a {@link JdbcIdempotencyStore}. Setters validate at once; not thread-safe. */
-    public static final class Builder {
-        // Unquoted, so that every supported database folds and matches it the same way; short enough that the
-        // index name derived from it stays within PostgreSQL's 63 characters.
-        private static final Pattern PLAIN_IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,46}");
-
-        private DataSource dataSource;
-        private String tableName = DEFAULT_TABLE_NAME;
-        private Dialect dialect;
-        private boolean createTableIfMissing;
-        private int queryTimeoutSeconds = 10;
+    public static final class Builder extends JdbcStoreSettings<Builder> {
 
         private Builder() {
-        }
-
-        /**
-         * Sets where the rows live; required. Connections are taken for each operation and closed right after, so a
-         * pooled data source is best.
-         *
-         * @throws NullPointerException if {@code dataSource} is null
-         */
-        public Builder dataSource(DataSource dataSource) {
-            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-            return this;
-        }
-
-        /**
-         * Sets the table; {@value JdbcIdempotencyStore#DEFAULT_TABLE_NAME} by default. Its index is named after it
-         * with {@code _expires_at_idx} appended.
-         *
-         * @throws NullPointerException     if {@code tableName} is null
-         * @throws IllegalArgumentException if {@code tableName} is not a plain SQL identifier of at most 47
-         *                                  characters: a letter or underscore, then letters, digits and underscores
-         */
-        public Builder tableName(String tableName) {
-            Objects.requireNonNull(tableName, "tableName");
-            if (!PLAIN_IDENTIFIER.matcher(tableName).matches()) {
-                throw new IllegalArgumentException("tableName must be a plain SQL identifier of at most 47 "
-                        + "characters (letters, digits, underscores, not starting with a digit)");
-            }
-            this.tableName = tableName;
-            return this;
-        }
-
-        /**
-         * Sets the SQL dialect; by default it is detected from the database's product name on first use.
-         *
-         * @throws NullPointerException if {@code dialect} is null
-         */
-        public Builder dialect(Dialect dialect) {
-            this.dialect = Objects.requireNonNull(dialect, "dialect");
-            return this;
-        }
-
-        /**
-         * Sets whether the table and its index are created on first use if missing, from the dialect's schema
-         * resource; false by default, for schemas managed by migrations.
-         */
-        public Builder createTableIfMissing(boolean createTableIfMissing) {
-            this.createTableIfMissing = createTableIfMissing;
-            return this;
-        }
-
-        /**
-         * Sets how long one statement may run before the driver cancels it and the operation fails as unavailable;
-         * 10 seconds by default, rounded up to whole seconds.
-         *
-         * @throws NullPointerException     if {@code timeout} is null
-         * @throws IllegalArgumentException if {@code timeout} is not positive
-         */
-        public Builder queryTimeout(Duration timeout) {
-            long millis = Durations.millis(Objects.requireNonNull(timeout, "queryTimeout"));
-            this.queryTimeoutSeconds = (int) Math.min(Integer.MAX_VALUE, (millis + 999) / 1000);
-            return this;
+            super(DEFAULT_TABLE_NAME);
         }
 
         /**
@@ -282,9 +214,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
          * @throws IllegalStateException if no data source was set
          */
         public JdbcIdempotencyStore build() {
-            if (dataSource == null) {
-                throw new IllegalStateException("a dataSource is required");
-            }
+            requireDataSource();
             return new JdbcIdempotencyStore(this);
         }
     }

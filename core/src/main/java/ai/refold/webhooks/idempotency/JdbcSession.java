@@ -15,28 +15,35 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.BiFunction;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * How {@link JdbcIdempotencyStore} talks to its database: a connection per operation, committed or rolled back
+ * How a JDBC store ({@link JdbcIdempotencyStore}, {@link JdbcInboxStore}) talks to its database: a connection per operation, committed or rolled back
  * before it is closed; the dialect detected on first use and the table created then if asked for; every
  * {@link SQLException} turned into a {@link StoreUnavailableException} that names the operation and the SQL state
  * only.
  */
-final class JdbcSession {
+final class JdbcSession<S> {
 
-    private static final String UNIQUE_VIOLATION = "23505";
+    /** What a store brings to a session: its name for messages, its table, and its SQL in each dialect. */
+    record Kind<S>(String storeName, String defaultTable, String schemaPrefix,
+                   BiFunction<Dialect, String, S> statements) {
+    }
 
+    private final Kind<S> kind;
     private final DataSource dataSource;
     private final String tableName;
     private final Dialect configuredDialect;
     private final boolean createTableIfMissing;
     private final int queryTimeoutSeconds;
-    private volatile JdbcStatements statements;
+    private volatile S statements;
+    private volatile Dialect dialect;
 
-    JdbcSession(DataSource dataSource, String tableName, Dialect configuredDialect, boolean createTableIfMissing,
-                int queryTimeoutSeconds) {
+    JdbcSession(Kind<S> kind, DataSource dataSource, String tableName, Dialect configuredDialect,
+                boolean createTableIfMissing, int queryTimeoutSeconds) {
+        this.kind = kind;
         this.dataSource = dataSource;
         this.tableName = tableName;
         this.configuredDialect = configuredDialect;
@@ -46,58 +53,6 @@ final class JdbcSession {
 
     String tableName() {
         return tableName;
-    }
-
-    /**
-     * Tries to claim {@code key} once: returns what holds it, or null if its row changed under the attempt (expired
-     * or released between the claim and the read) and the claim should be tried again.
-     */
-    ClaimResult tryClaim(Connection connection, JdbcStatements sql, String key, String owner, long leaseMillis)
-            throws SQLException {
-        try (PreparedStatement statement = prepare(connection, sql.claim())) {
-            statement.setString(1, key);
-            statement.setString(2, owner);
-            statement.setLong(3, leaseMillis);
-            if (sql.claimReturnsState()) {
-                try (ResultSet row = statement.executeQuery()) {
-                    if (row.next()) {
-                        ClaimResult won = claimedFrom(row.getString(1));
-                        commitIfManual(connection);
-                        return won;
-                    }
-                }
-            } else {
-                statement.executeUpdate();
-            }
-            commitIfManual(connection);
-        } catch (SQLException e) {
-            // H2 reports an insert that lost the race to a concurrent one as a unique violation; being a statement
-            // of its own, it rolled back alone and leaves nothing aborted.
-            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                throw e;
-            }
-            rollbackQuietly(connection, e);
-        }
-        try (PreparedStatement statement = prepare(connection, sql.liveState())) {
-            statement.setString(1, key);
-            try (ResultSet row = statement.executeQuery()) {
-                if (!row.next()) {
-                    return null;
-                }
-                String state = row.getString(1);
-                if (JdbcStatements.PROCESSING.equals(state)) {
-                    return owner.equals(row.getString(2)) ? claimedFrom(row.getString(3)) : ClaimResult.IN_PROGRESS;
-                }
-                return JdbcStatements.COMPLETED.equals(state) ? ClaimResult.COMPLETED : null;
-            }
-        }
-    }
-
-    private static ClaimResult claimedFrom(String previousState) {
-        if (JdbcStatements.PROCESSING.equals(previousState)) {
-            return ClaimResult.RECLAIMED;
-        }
-        return JdbcStatements.RELEASED.equals(previousState) ? ClaimResult.RESUMED : ClaimResult.CLAIMED;
     }
 
     // Handler names are free of control characters (the receiver's builder refuses them), so a newline separates.
@@ -110,7 +65,7 @@ final class JdbcSession {
     }
 
     /** Runs one statement of {@code sql} that changes rows and returns how many it changed. */
-    int update(String operation, SqlPick pick, Binder binder) {
+    int update(String operation, SqlPick<S> pick, Binder binder) {
         return run(operation, (connection, sql) -> {
             try (PreparedStatement statement = prepare(connection, pick.of(sql))) {
                 binder.bind(statement);
@@ -120,7 +75,7 @@ final class JdbcSession {
     }
 
     /** Runs one query of {@code sql} and returns its first row's first column as a string, or null. */
-    String queryString(String operation, SqlPick pick, String key) {
+    String queryString(String operation, SqlPick<S> pick, String key) {
         return run(operation, (connection, sql) -> {
             try (PreparedStatement statement = prepare(connection, pick.of(sql))) {
                 statement.setString(1, key);
@@ -146,8 +101,8 @@ final class JdbcSession {
         if (name.equals("h2")) {
             return Dialect.H2;
         }
-        throw new IllegalStateException("database '" + productName + "' is not supported by "
-                + "JdbcIdempotencyStore; supported are PostgreSQL and H2");
+        throw new IllegalStateException("database '" + productName + "' is not supported by the JDBC stores;"
+                + " supported are PostgreSQL and H2");
     }
 
     static String checkKey(String key) {
@@ -168,12 +123,11 @@ final class JdbcSession {
 
     /** Returns the dialect in use, or {@code auto} before the first operation detected it. */
     String dialectName() {
-        JdbcStatements current = statements;
-        Dialect dialect = current != null ? current.dialect() : configuredDialect;
-        return dialect != null ? dialect.toString() : "auto";
+        Dialect current = dialect != null ? dialect : configuredDialect;
+        return current != null ? current.toString() : "auto";
     }
 
-    <T> T run(String operation, SqlWork<T> work) {
+    <T> T run(String operation, SqlWork<S, T> work) {
         try (Connection connection = dataSource.getConnection()) {
             try {
                 T result = work.run(connection, statements(connection));
@@ -184,7 +138,7 @@ final class JdbcSession {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new StoreUnavailableException("idempotency store could not " + operation + ": database error"
+            throw new StoreUnavailableException(kind.storeName() + " could not " + operation + ": database error"
                     + (e.getSQLState() != null ? " (SQL state " + e.getSQLState() + ")" : ""), e);
         }
     }
@@ -197,19 +151,20 @@ final class JdbcSession {
         return statement;
     }
 
-    private JdbcStatements statements(Connection connection) throws SQLException {
-        JdbcStatements current = statements;
+    private S statements(Connection connection) throws SQLException {
+        S current = statements;
         if (current != null) {
             return current;
         }
         synchronized (this) {
             if (statements == null) {
-                Dialect dialect = configuredDialect != null ? configuredDialect
+                Dialect detected = configuredDialect != null ? configuredDialect
                         : detect(connection.getMetaData().getDatabaseProductName());
                 if (createTableIfMissing) {
-                    createTable(connection, dialect);
+                    createTable(connection, detected);
                 }
-                statements = JdbcStatements.of(dialect, tableName);
+                statements = kind.statements().apply(detected, tableName);
+                dialect = detected;
             }
             return statements;
         }
@@ -217,7 +172,7 @@ final class JdbcSession {
 
     private void createTable(Connection connection, Dialect dialect) throws SQLException {
         try (Statement statement = connection.createStatement()) {
-            for (String ddl : schema(dialect, tableName)) {
+            for (String ddl : schema(kind, dialect, tableName)) {
                 try {
                     statement.execute(ddl);
                 } catch (SQLException raced) {
@@ -234,18 +189,20 @@ final class JdbcSession {
     }
 
     /**
-     * Returns the DDL statements that create the table {@code tableName} and its index in {@code dialect}: the
-     * dialect's {@linkplain Dialect#schemaResource() schema resource} with the default table name replaced.
+     * Returns the DDL statements that create a store's table {@code tableName} and its index in {@code dialect}: the
+     * store's schema resource for the dialect (for example {@code schema-postgresql.sql}) with the default table
+     * name replaced.
      */
-    static List<String> schema(Dialect dialect, String tableName) {
+    static List<String> schema(Kind<?> kind, Dialect dialect, String tableName) {
+        String resource = kind.schemaPrefix() + dialect.schemaResource().substring("schema-".length());
         String script;
-        try (InputStream in = JdbcIdempotencyStore.class.getResourceAsStream(dialect.schemaResource())) {
+        try (InputStream in = JdbcSession.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException(dialect.schemaResource() + " is missing from the classpath");
+                throw new IllegalStateException(resource + " is missing from the classpath");
             }
             script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalStateException(dialect.schemaResource() + " could not be read", e);
+            throw new IllegalStateException(resource + " could not be read", e);
         }
         StringBuilder withoutComments = new StringBuilder();
         for (String line : script.split("\n")) {
@@ -256,7 +213,7 @@ final class JdbcSession {
         List<String> statements = new ArrayList<>();
         for (String ddl : withoutComments.toString().split(";")) {
             if (!ddl.isBlank()) {
-                statements.add(ddl.strip().replace(JdbcIdempotencyStore.DEFAULT_TABLE_NAME, tableName));
+                statements.add(ddl.strip().replace(kind.defaultTable(), tableName));
             }
         }
         return statements;
@@ -279,14 +236,14 @@ final class JdbcSession {
     }
 
     @FunctionalInterface
-    interface SqlWork<T> {
-        T run(Connection connection, JdbcStatements sql) throws SQLException;
+    interface SqlWork<S, T> {
+        T run(Connection connection, S sql) throws SQLException;
     }
 
-    /** Picks one statement of the dialect's {@link JdbcStatements}. */
+    /** Picks one statement of the store's SQL in the dialect in use. */
     @FunctionalInterface
-    interface SqlPick {
-        String of(JdbcStatements sql);
+    interface SqlPick<S> {
+        String of(S sql);
     }
 
     /** Sets a statement's parameters. */

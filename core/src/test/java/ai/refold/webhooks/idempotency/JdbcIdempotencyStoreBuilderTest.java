@@ -130,7 +130,7 @@ class JdbcIdempotencyStoreBuilderTest {
     @ParameterizedTest
     @EnumSource(Dialect.class)
     void everyDialectShipsASchemaWithTheTableAndItsExpiryIndexUnderTheConfiguredName(Dialect dialect) {
-        String ddl = String.join(";\n", JdbcSession.schema(dialect, "my_deliveries"));
+        String ddl = String.join(";\n", JdbcSession.schema(JdbcIdempotencyStore.KIND, dialect, "my_deliveries"));
 
         assertThat(ddl)
                 .contains("CREATE TABLE IF NOT EXISTS my_deliveries (")

@@ -141,8 +141,8 @@ public final class RefoldWebhookFilter implements Filter {
         }
         Admission admission = receiver.admit(request.getMethod(), headers, new RequestBody(request),
                 request.getContentLengthLong());
-        if (admission instanceof Admission.Rejected rejected) {
-            write(response, rejected.result());
+        if (admission instanceof Admission.Answered answered) {
+            write(response, answered.result());
             return;
         }
         forward((Admission.Admitted) admission, request, response, chain);

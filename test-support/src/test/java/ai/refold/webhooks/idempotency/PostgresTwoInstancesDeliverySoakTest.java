@@ -30,7 +30,7 @@ class PostgresTwoInstancesDeliverySoakTest extends DeliverySoak {
         server = EmbeddedPostgresServer.start();
         try (Connection connection = server.dataSource().getConnection();
              Statement statement = connection.createStatement()) {
-            for (String ddl : JdbcSession.schema(Dialect.POSTGRESQL,
+            for (String ddl : JdbcSession.schema(JdbcIdempotencyStore.KIND, Dialect.POSTGRESQL,
                     JdbcIdempotencyStore.DEFAULT_TABLE_NAME)) {
                 statement.execute(ddl);
             }

@@ -1,0 +1,282 @@
+package ai.refold.webhooks.idempotency;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * An {@link InboxStore} in this JVM's memory, for a receiver that runs as a single instance, and for tests. It is
+ * bounded by {@link Builder#maximumSize}: when full it forgets the done entries that expire first, and past that a
+ * new delivery is refused (503, so Refold retries). <strong>A crash or restart loses every entry</strong>, pending
+ * ones included, although their senders were answered 200; a graceful shutdown drains it. Use a
+ * {@link JdbcInboxStore} when deliveries must survive the process.
+ *
+ * <p>Every operation takes one lock; none is held while handlers run.
+ */
+public final class InMemoryInboxStore implements InboxStore {
+
+    /** How many entries a store holds unless {@link Builder#maximumSize} says otherwise: 10,000. */
+    public static final int DEFAULT_MAXIMUM_SIZE = 10_000;
+
+    private final Map<String, InboxEntry> entries = new HashMap<>();
+    private final Map<String, String> owners = new HashMap<>();
+    // PENDING and PROCESSING entries by the time they are due (or their lease runs out), then key.
+    private final TreeSet<InboxEntry> due = new TreeSet<>(
+            Comparator.comparing(InboxEntry::nextAttemptAt).thenComparing(InboxEntry::key));
+    private final Clock clock;
+    private final int maximumSize;
+
+    private InMemoryInboxStore(Builder builder) {
+        this.clock = builder.clock;
+        this.maximumSize = builder.maximumSize;
+    }
+
+    /** Returns a store with the defaults: 10,000 entries, the system clock. */
+    public static InMemoryInboxStore create() {
+        return builder().build();
+    }
+
+    /** Returns a builder with the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public synchronized boolean offer(InboxEntry entry) {
+        Objects.requireNonNull(entry, "entry");
+        if (entries.containsKey(entry.key())) {
+            return false;
+        }
+        if (entries.size() >= maximumSize && !evictOneDone()) {
+            throw new StoreUnavailableException("in-memory inbox is full (maximum " + maximumSize + " entries)");
+        }
+        put(new InboxEntry(entry.key(), entry.eventType(), entry.keyLabel(), entry.headers(), entry.body(),
+                entry.receivedAt(), InboxState.PENDING, 0, clock.instant(), Set.of(), Optional.empty(), false));
+        return true;
+    }
+
+    @Override
+    public synchronized List<InboxEntry> take(String owner, int max, Duration lease) {
+        Objects.requireNonNull(owner, "owner");
+        Instant now = clock.instant();
+        List<InboxEntry> taken = new ArrayList<>();
+        while (taken.size() < max && !due.isEmpty() && !due.first().nextAttemptAt().isAfter(now)) {
+            InboxEntry entry = due.first();
+            InboxEntry held = with(entry, InboxState.PROCESSING, entry.attempts(), plus(now, lease),
+                    entry.doneHandlers(), entry.lastError(), entry.state() == InboxState.PROCESSING);
+            put(held);
+            owners.put(held.key(), owner);
+            taken.add(held);
+        }
+        return taken;
+    }
+
+    @Override
+    public synchronized boolean renew(String key, String owner, Duration lease) {
+        InboxEntry entry = held(key, owner);
+        if (entry == null) {
+            return false;
+        }
+        put(with(entry, InboxState.PROCESSING, entry.attempts(), plus(clock.instant(), lease), entry.doneHandlers(),
+                entry.lastError(), entry.rerun()));
+        return true;
+    }
+
+    @Override
+    public synchronized boolean done(String key, String owner, Duration retention) {
+        return end(key, owner, InboxState.DONE, 0, retention, Set.of(), null);
+    }
+
+    @Override
+    public synchronized boolean retry(String key, String owner, Duration delay, Set<String> doneHandlers,
+                                      String error) {
+        return end(key, owner, InboxState.PENDING, 1, delay, doneHandlers, error);
+    }
+
+    @Override
+    public synchronized boolean dead(String key, String owner, Set<String> doneHandlers, String error) {
+        return end(key, owner, InboxState.DEAD, 1, Duration.ZERO, doneHandlers, error);
+    }
+
+    @Override
+    public synchronized boolean release(String key, String owner) {
+        InboxEntry entry = held(key, owner);
+        if (entry == null) {
+            return false;
+        }
+        put(with(entry, InboxState.PENDING, entry.attempts(), clock.instant(), entry.doneHandlers(),
+                entry.lastError(), false));
+        return true;
+    }
+
+    @Override
+    public synchronized Optional<InboxEntry> find(String key) {
+        return Optional.ofNullable(entries.get(Objects.requireNonNull(key, "key")));
+    }
+
+    @Override
+    public synchronized List<InboxEntry> list(InboxQuery query) {
+        return entries.values().stream().filter(query::matches)
+                .sorted(Comparator.comparing(InboxEntry::receivedAt).thenComparing(InboxEntry::key))
+                .limit(query.limit()).toList();
+    }
+
+    @Override
+    public synchronized int replay(InboxQuery query) {
+        List<InboxEntry> dead = list(deadOnly(query));
+        for (InboxEntry entry : dead) {
+            put(with(entry, InboxState.PENDING, 0, clock.instant(), Set.of(), entry.lastError(), false));
+        }
+        return dead.size();
+    }
+
+    @Override
+    public synchronized int discard(InboxQuery query) {
+        List<InboxEntry> dead = list(deadOnly(query));
+        dead.forEach(entry -> remove(entry.key()));
+        return dead.size();
+    }
+
+    @Override
+    public synchronized int purge(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be at least 1 but was " + batchSize);
+        }
+        Instant now = clock.instant();
+        List<String> expired = entries.values().stream()
+                .filter(entry -> entry.state() == InboxState.DONE && !entry.nextAttemptAt().isAfter(now))
+                .sorted(Comparator.comparing(InboxEntry::nextAttemptAt)).limit(batchSize).map(InboxEntry::key)
+                .toList();
+        expired.forEach(this::remove);
+        return expired.size();
+    }
+
+    @Override
+    public synchronized InboxStats stats() {
+        Map<InboxState, Long> counts = new EnumMap<>(InboxState.class);
+        entries.values().forEach(entry -> counts.merge(entry.state(), 1L, Long::sum));
+        Instant now = clock.instant();
+        Optional<Instant> oldest = due.isEmpty() || due.first().nextAttemptAt().isAfter(now) ? Optional.empty()
+                : Optional.of(due.first().nextAttemptAt());
+        return new InboxStats(counts, oldest);
+    }
+
+    /** Returns the number of entries held, in any state. */
+    public synchronized int size() {
+        return entries.size();
+    }
+
+    private boolean end(String key, String owner, InboxState state, int failed, Duration wait,
+                        Set<String> doneHandlers, String error) {
+        InboxEntry entry = held(key, owner);
+        if (entry == null) {
+            return false;
+        }
+        Instant now = clock.instant();
+        put(with(entry, state, entry.attempts() + failed, wait.isZero() ? now : plus(now, wait), doneHandlers,
+                error == null ? entry.lastError() : Optional.of(error), false));
+        owners.remove(key);
+        return true;
+    }
+
+    private InboxEntry held(String key, String owner) {
+        InboxEntry entry = entries.get(Objects.requireNonNull(key, "key"));
+        return entry != null && entry.state() == InboxState.PROCESSING
+                && Objects.requireNonNull(owner, "owner").equals(owners.get(key)) ? entry : null;
+    }
+
+    private void put(InboxEntry entry) {
+        InboxEntry previous = entries.put(entry.key(), entry);
+        if (previous != null) {
+            due.remove(previous);
+        }
+        if (entry.state() == InboxState.PENDING || entry.state() == InboxState.PROCESSING) {
+            due.add(entry);
+        }
+    }
+
+    private void remove(String key) {
+        InboxEntry removed = entries.remove(key);
+        owners.remove(key);
+        if (removed != null) {
+            due.remove(removed);
+        }
+    }
+
+    // Full: forget the done entry whose retention ends first, if there is one.
+    private boolean evictOneDone() {
+        return entries.values().stream().filter(entry -> entry.state() == InboxState.DONE)
+                .min(Comparator.comparing(InboxEntry::nextAttemptAt))
+                .map(entry -> {
+                    remove(entry.key());
+                    return true;
+                }).orElse(false);
+    }
+
+    private static InboxQuery deadOnly(InboxQuery query) {
+        return new InboxQuery(Set.of(InboxState.DEAD), query.eventType(), query.receivedFrom(),
+                query.receivedUntil(), query.limit());
+    }
+
+    private static Instant plus(Instant now, Duration duration) {
+        return Instant.ofEpochMilli(Durations.after(now.toEpochMilli(), duration));
+    }
+
+    private static InboxEntry with(InboxEntry entry, InboxState state, int attempts, Instant next,
+                                   Set<String> doneHandlers, Optional<String> lastError, boolean rerun) {
+        return new InboxEntry(entry.key(), entry.eventType(), entry.keyLabel(), entry.headers(), entry.body(),
+                entry.receivedAt(), state, attempts, next, doneHandlers, lastError, rerun);
+    }
+
+    @Override
+    public synchronized String toString() {
+        return "InMemoryInboxStore[size=" + entries.size() + ", maximumSize=" + maximumSize + "]";
+    }
+
+    /** Configures an {@link InMemoryInboxStore}. Not thread-safe. */
+    public static final class Builder {
+        private Clock clock = Clock.systemUTC();
+        private int maximumSize = DEFAULT_MAXIMUM_SIZE;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the clock that due times, leases and retention are measured with; tests pass a controllable one.
+         *
+         * @throws NullPointerException if {@code clock} is null
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Sets how many entries the store holds at most; {@link #DEFAULT_MAXIMUM_SIZE} by default.
+         *
+         * @throws IllegalArgumentException if {@code maximumSize} is less than 1
+         */
+        public Builder maximumSize(int maximumSize) {
+            if (maximumSize < 1) {
+                throw new IllegalArgumentException("maximumSize must be at least 1 but was " + maximumSize);
+            }
+            this.maximumSize = maximumSize;
+            return this;
+        }
+
+        /** Builds the store. */
+        public InMemoryInboxStore build() {
+            return new InMemoryInboxStore(this);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package ai.refold.webhooks.idempotency;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One delivery in an {@link InboxStore}: what was received (the raw body exactly as signed, the headers handlers may
+ * read, the label of the key that verified it) and where it stands. {@link #toString()} shows the key, the state
+ * and the sizes, never the body or header values.
+ *
+ * @param key           the event's idempotency key, unique in the inbox
+ * @param eventType     the wire name of a documented event type, if the body named one
+ * @param keyLabel      the label of the signing key that verified the delivery
+ * @param headers       the request headers kept for handlers (names as received; never the signature)
+ * @param body          the raw body
+ * @param receivedAt    when it was received, by the receiving instance's clock
+ * @param state         where it stands
+ * @param attempts      how many attempts have failed so far
+ * @param nextAttemptAt when a pending entry is due, or a taken entry's lease runs out (by the store's clock)
+ * @param doneHandlers  the handlers that succeeded in earlier attempts; a retry runs only the others
+ * @param lastError     the last attempt's failure, as class and sanitized message, never a key or a body
+ * @param rerun         whether this attempt took over an attempt that ended without a record (a crashed worker)
+ */
+public record InboxEntry(String key, Optional<String> eventType, String keyLabel, Map<String, List<String>> headers,
+                         byte[] body, Instant receivedAt, InboxState state, int attempts, Instant nextAttemptAt,
+                         Set<String> doneHandlers, Optional<String> lastError, boolean rerun) {
+
+    /**
+     * @throws NullPointerException if an argument is null
+     */
+    public InboxEntry {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(eventType, "eventType");
+        Objects.requireNonNull(keyLabel, "keyLabel");
+        headers = Map.copyOf(headers);
+        Objects.requireNonNull(body, "body");
+        Objects.requireNonNull(receivedAt, "receivedAt");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
+        doneHandlers = Set.copyOf(doneHandlers);
+        Objects.requireNonNull(lastError, "lastError");
+    }
+
+    /** Returns a delivery just received: pending, due at once, no attempt made. */
+    public static InboxEntry received(String key, Optional<String> eventType, String keyLabel,
+                                      Map<String, List<String>> headers, byte[] body, Instant receivedAt) {
+        return new InboxEntry(key, eventType, keyLabel, headers, body, receivedAt, InboxState.PENDING, 0, receivedAt,
+                Set.of(), Optional.empty(), false);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof InboxEntry that && key.equals(that.key) && eventType.equals(that.eventType)
+                && keyLabel.equals(that.keyLabel) && headers.equals(that.headers)
+                && java.util.Arrays.equals(body, that.body) && receivedAt.equals(that.receivedAt)
+                && state == that.state && attempts == that.attempts && nextAttemptAt.equals(that.nextAttemptAt)
+                && doneHandlers.equals(that.doneHandlers) && lastError.equals(that.lastError) && rerun == that.rerun;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(key, state, attempts, nextAttemptAt);
+    }
+
+    @Override
+    public String toString() {
+        return "InboxEntry[key=" + key + ", eventType=" + eventType.orElse("-") + ", state=" + state + ", attempts="
+                + attempts + ", nextAttemptAt=" + nextAttemptAt + ", body=" + body.length + " bytes, headers="
+                + headers.keySet() + ", doneHandlers=" + doneHandlers + "]";
+    }
+}

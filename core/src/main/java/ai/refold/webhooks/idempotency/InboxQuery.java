@@ -1,0 +1,78 @@
+package ai.refold.webhooks.idempotency;
+
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Which entries of an {@link InboxStore} to list, replay or discard: by state, event type and time received.
+ *
+ * <pre>{@code
+ * List<InboxEntry> dead = store.list(InboxQuery.deadLetters().withEventType("Workflow Errored").withLimit(50));
+ * }</pre>
+ *
+ * @param states        the states to match; never empty
+ * @param eventType     the wire name to match, if any; {@code "unknown"} matches entries with none
+ * @param receivedFrom  the earliest receive time to match, inclusive, if any
+ * @param receivedUntil the latest receive time to match, exclusive, if any
+ * @param limit         the most entries to return or act on, oldest received first
+ */
+public record InboxQuery(Set<InboxState> states, Optional<String> eventType, Optional<Instant> receivedFrom,
+                         Optional<Instant> receivedUntil, int limit) {
+
+    /** The most entries one query matches unless {@link #withLimit} says otherwise. */
+    public static final int DEFAULT_LIMIT = 100;
+
+    /**
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if no state is given or the limit is not positive
+     */
+    public InboxQuery {
+        states = Set.copyOf(states);
+        if (states.isEmpty()) {
+            throw new IllegalArgumentException("an inbox query needs at least one state");
+        }
+        Objects.requireNonNull(eventType, "eventType");
+        Objects.requireNonNull(receivedFrom, "receivedFrom");
+        Objects.requireNonNull(receivedUntil, "receivedUntil");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be positive but was " + limit);
+        }
+    }
+
+    /** Returns a query for every dead letter, up to {@value #DEFAULT_LIMIT}. */
+    public static InboxQuery deadLetters() {
+        return in(InboxState.DEAD);
+    }
+
+    /** Returns a query for the entries in {@code states}, up to {@value #DEFAULT_LIMIT}. */
+    public static InboxQuery in(InboxState first, InboxState... more) {
+        return new InboxQuery(EnumSet.of(first, more), Optional.empty(), Optional.empty(), Optional.empty(),
+                DEFAULT_LIMIT);
+    }
+
+    /** Returns a copy matching only entries of the event type with this wire name. */
+    public InboxQuery withEventType(String wireName) {
+        return new InboxQuery(states, Optional.of(wireName), receivedFrom, receivedUntil, limit);
+    }
+
+    /** Returns a copy matching only entries received at or after {@code from} and before {@code until}. */
+    public InboxQuery withReceivedBetween(Instant from, Instant until) {
+        return new InboxQuery(states, eventType, Optional.of(from), Optional.of(until), limit);
+    }
+
+    /** Returns a copy matching at most {@code limit} entries. */
+    public InboxQuery withLimit(int limit) {
+        return new InboxQuery(states, eventType, receivedFrom, receivedUntil, limit);
+    }
+
+    /** Returns whether {@code entry} matches, ignoring the limit. */
+    public boolean matches(InboxEntry entry) {
+        return states.contains(entry.state())
+                && eventType.map(type -> type.equals(entry.eventType().orElse("unknown"))).orElse(true)
+                && receivedFrom.map(from -> !entry.receivedAt().isBefore(from)).orElse(true)
+                && receivedUntil.map(until -> entry.receivedAt().isBefore(until)).orElse(true);
+    }
+}

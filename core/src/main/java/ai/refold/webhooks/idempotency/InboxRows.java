@@ -1,0 +1,150 @@
+package ai.refold.webhooks.idempotency;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Rows of {@link JdbcInboxStore}'s table to entries and back, and its take in each dialect. */
+final class InboxRows {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<Map<String, List<String>>> HEADERS = new TypeReference<>() { };
+    private static final int MAX_ERROR_LENGTH = 1000;
+
+    private InboxRows() {
+    }
+
+    static void bindReceived(PreparedStatement statement, String key, InboxEntry entry) throws SQLException {
+        statement.setString(1, key);
+        statement.setString(2, entry.eventType().orElse(null));
+        statement.setString(3, entry.keyLabel());
+        try {
+            statement.setString(4, JSON.writeValueAsString(entry.headers()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("headers could not be written as JSON", e);
+        }
+        statement.setBytes(5, entry.body());
+        statement.setObject(6, OffsetDateTime.ofInstant(entry.receivedAt(), ZoneOffset.UTC));
+    }
+
+    // H2 refuses a second row with the same key with a unique violation, which is a duplicate here.
+    static boolean isDuplicate(SQLException e) {
+        return "23505".equals(e.getSQLState());
+    }
+
+    static List<InboxEntry> takeReturning(JdbcSession<InboxStatements> session, Connection connection,
+                                          InboxStatements sql, String owner, int max, long leaseMillis)
+            throws SQLException {
+        try (PreparedStatement statement = session.prepare(connection, sql.take())) {
+            statement.setInt(1, max);
+            statement.setString(2, owner);
+            statement.setLong(3, leaseMillis);
+            return read(statement);
+        }
+    }
+
+    // Without RETURNING: select the due keys under lock, take each, and read them back, in one transaction.
+    static List<InboxEntry> takeInTransaction(JdbcSession<InboxStatements> session, Connection connection,
+                                              InboxStatements sql, String owner, int max, long leaseMillis)
+            throws SQLException {
+        boolean autoCommit = connection.getAutoCommit();
+        connection.setAutoCommit(false);
+        try {
+            List<String> keys = new ArrayList<>();
+            try (PreparedStatement statement = session.prepare(connection, sql.take())) {
+                statement.setInt(1, max);
+                try (ResultSet rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                        keys.add(rows.getString(1));
+                    }
+                }
+            }
+            List<InboxEntry> taken = new ArrayList<>();
+            for (String key : keys) {
+                try (PreparedStatement statement = session.prepare(connection, sql.takeOne())) {
+                    statement.setString(1, owner);
+                    statement.setLong(2, leaseMillis);
+                    statement.setString(3, key);
+                    if (statement.executeUpdate() == 0) {
+                        continue;
+                    }
+                }
+                try (PreparedStatement statement = session.prepare(connection, sql.find())) {
+                    statement.setString(1, key);
+                    taken.addAll(read(statement));
+                }
+            }
+            connection.commit();
+            return taken;
+        } catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(autoCommit);
+        }
+    }
+
+    /** Binds a query's states, event type and time range, from {@code first}, then its limit. */
+    static int bindQuery(PreparedStatement statement, int first, InboxQuery query) throws SQLException {
+        int index = first;
+        for (InboxState state : query.states()) {
+            statement.setString(index++, state.name());
+        }
+        if (query.eventType().isPresent() && !query.eventType().get().equals("unknown")) {
+            statement.setString(index++, query.eventType().get());
+        }
+        if (query.receivedFrom().isPresent()) {
+            statement.setObject(index++, OffsetDateTime.ofInstant(query.receivedFrom().get(), ZoneOffset.UTC));
+        }
+        if (query.receivedUntil().isPresent()) {
+            statement.setObject(index++, OffsetDateTime.ofInstant(query.receivedUntil().get(), ZoneOffset.UTC));
+        }
+        statement.setInt(index++, query.limit());
+        return index;
+    }
+
+    /** Reads every row of a statement selecting {@link InboxStatements#COLUMNS}. */
+    static List<InboxEntry> read(PreparedStatement statement) throws SQLException {
+        List<InboxEntry> entries = new ArrayList<>();
+        try (ResultSet row = statement.executeQuery()) {
+            while (row.next()) {
+                Map<String, List<String>> headers;
+                try {
+                    headers = JSON.readValue(row.getString(4), HEADERS);
+                } catch (JsonProcessingException e) {
+                    throw new SQLException("headers of an inbox row are not JSON", "22000", e);
+                }
+                entries.add(new InboxEntry(row.getString(1), Optional.ofNullable(row.getString(2)), row.getString(3),
+                        headers, row.getBytes(5), instant(row, 6), InboxState.valueOf(row.getString(7)),
+                        row.getInt(8), instant(row, 9), JdbcSession.decodeHandlers(row.getString(11)),
+                        Optional.ofNullable(row.getString(12)), row.getBoolean(10)));
+            }
+        }
+        return entries;
+    }
+
+    static Instant instant(ResultSet row, int column) throws SQLException {
+        OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    /** Returns the error as stored: at most {@value #MAX_ERROR_LENGTH} characters. */
+    static String error(String error) {
+        if (error == null) {
+            return null;
+        }
+        return error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH - 3) + "...";
+    }
+}

@@ -1,0 +1,83 @@
+package ai.refold.webhooks.idempotency;
+
+import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
+
+/**
+ * The SQL of {@link JdbcInboxStore} in one dialect. Due times, leases and retention are the database's: a delay is
+ * added to its current timestamp there, in milliseconds. Statements that end a taken entry match it only while its
+ * worker holds it ({@code held}: key, owner, PROCESSING), whether or not the lease ran out.
+ *
+ * @param takeReturnsRows whether {@code take} takes and returns the rows in one statement (PostgreSQL's
+ *                        {@code RETURNING}); otherwise the store selects, updates and reads back in a transaction
+ */
+record InboxStatements(Dialect dialect, String table, String offer, boolean offerIgnoresDuplicates, String take,
+                       boolean takeReturnsRows, String takeOne, String renew, String done, String retry, String dead,
+                       String release, String find, String purge, String counts, String oldestDue) {
+
+    static final String COLUMNS = "idempotency_key, event_type, key_label, headers, body, received_at, state,"
+            + " attempts, next_attempt_at, rerun, done_handlers, last_error";
+    private static final String HELD = " WHERE idempotency_key = ? AND owner_token = ? AND state = 'PROCESSING'";
+    private static final String DUE = "state IN ('PENDING', 'PROCESSING') AND next_attempt_at <= CURRENT_TIMESTAMP";
+
+    static InboxStatements of(Dialect dialect, String table) {
+        String later = dialect == Dialect.POSTGRESQL ? "CURRENT_TIMESTAMP + CAST(? AS BIGINT) * INTERVAL '1 millisecond'"
+                : "DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP)";
+        String insert = "INSERT INTO " + table + " (idempotency_key, event_type, key_label, headers, body,"
+                + " received_at, state, attempts, next_attempt_at, rerun)"
+                + " VALUES (?, ?, ?, ?, ?, ?, 'PENDING', 0, CURRENT_TIMESTAMP, FALSE)";
+        boolean postgres = dialect == Dialect.POSTGRESQL;
+        String offer = postgres ? insert + " ON CONFLICT (idempotency_key) DO NOTHING" : insert;
+        // Parameters: owner, lease millis, max. The lock makes instances taking side by side skip each other's rows;
+        // rerun records that a taken row's previous worker never ended it.
+        String take = postgres
+                ? "WITH due AS (SELECT idempotency_key FROM " + table + " WHERE " + DUE
+                        + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED)"
+                        + " UPDATE " + table + " r SET owner_token = ?, rerun = (r.state = 'PROCESSING'),"
+                        + " state = 'PROCESSING', next_attempt_at = " + later
+                        + " FROM due WHERE r.idempotency_key = due.idempotency_key RETURNING "
+                        + qualified("r")
+                : "SELECT idempotency_key FROM " + table + " WHERE " + DUE
+                        + " ORDER BY next_attempt_at FETCH FIRST ? ROWS ONLY FOR UPDATE";
+        String takeOne = "UPDATE " + table + " SET owner_token = ?, rerun = (state = 'PROCESSING'),"
+                + " state = 'PROCESSING', next_attempt_at = " + later + " WHERE idempotency_key = ? AND " + DUE;
+        String renew = "UPDATE " + table + " SET next_attempt_at = " + later + HELD;
+        String done = "UPDATE " + table + " SET state = 'DONE', owner_token = NULL, rerun = FALSE,"
+                + " done_handlers = NULL, next_attempt_at = " + later + HELD;
+        String retry = "UPDATE " + table + " SET state = 'PENDING', owner_token = NULL, rerun = FALSE,"
+                + " attempts = attempts + 1, done_handlers = ?, last_error = ?, next_attempt_at = " + later + HELD;
+        String dead = "UPDATE " + table + " SET state = 'DEAD', owner_token = NULL, rerun = FALSE,"
+                + " attempts = attempts + 1, done_handlers = ?, last_error = ?, next_attempt_at = CURRENT_TIMESTAMP"
+                + HELD;
+        String release = "UPDATE " + table + " SET state = 'PENDING', owner_token = NULL, rerun = FALSE,"
+                + " next_attempt_at = CURRENT_TIMESTAMP" + HELD;
+        String find = "SELECT " + COLUMNS + " FROM " + table + " WHERE idempotency_key = ?";
+        String purge = "DELETE FROM " + table + " WHERE idempotency_key IN (SELECT idempotency_key FROM " + table
+                + " WHERE state = 'DONE' AND next_attempt_at <= CURRENT_TIMESTAMP ORDER BY next_attempt_at"
+                + (postgres ? " LIMIT ?" : " FETCH FIRST ? ROWS ONLY") + ")";
+        String counts = "SELECT state, COUNT(*) FROM " + table + " GROUP BY state";
+        String oldestDue = "SELECT MIN(next_attempt_at) FROM " + table
+                + " WHERE state = 'PENDING' AND next_attempt_at <= CURRENT_TIMESTAMP";
+        return new InboxStatements(dialect, table, offer, postgres, take, postgres, takeOne, renew, done, retry,
+                dead, release, find, purge, counts, oldestDue);
+    }
+
+    /** Returns the SELECT that lists (or, as a subquery of keys, replays and discards) what a query matches. */
+    String select(String columns, InboxQuery query) {
+        StringBuilder sql = new StringBuilder("SELECT ").append(columns).append(" FROM ").append(table)
+                .append(" WHERE state IN (");
+        for (int i = 0; i < query.states().size(); i++) {
+            sql.append(i == 0 ? "?" : ", ?");
+        }
+        sql.append(')');
+        query.eventType().ifPresent(type -> sql.append(type.equals("unknown") ? " AND event_type IS NULL"
+                : " AND event_type = ?"));
+        query.receivedFrom().ifPresent(from -> sql.append(" AND received_at >= ?"));
+        query.receivedUntil().ifPresent(until -> sql.append(" AND received_at < ?"));
+        sql.append(" ORDER BY received_at, idempotency_key");
+        return sql.append(dialect == Dialect.POSTGRESQL ? " LIMIT ?" : " FETCH FIRST ? ROWS ONLY").toString();
+    }
+
+    private static String qualified(String alias) {
+        return alias + "." + COLUMNS.replace(", ", ", " + alias + ".");
+    }
+}

@@ -1,0 +1,33 @@
+package ai.refold.webhooks.idempotency;
+
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A snapshot of an {@link InboxStore}, for health checks and gauges.
+ *
+ * @param counts    how many entries are in each state
+ * @param oldestDue when the oldest pending entry that is due became due, if any is due
+ */
+public record InboxStats(Map<InboxState, Long> counts, Optional<Instant> oldestDue) {
+
+    /**
+     * @throws NullPointerException if an argument is null
+     */
+    public InboxStats {
+        EnumMap<InboxState, Long> all = new EnumMap<>(InboxState.class);
+        for (InboxState state : InboxState.values()) {
+            all.put(state, counts.getOrDefault(state, 0L));
+        }
+        counts = Map.copyOf(all);
+        Objects.requireNonNull(oldestDue, "oldestDue");
+    }
+
+    /** Returns how many entries are in {@code state}. */
+    public long count(InboxState state) {
+        return counts.get(state);
+    }
+}

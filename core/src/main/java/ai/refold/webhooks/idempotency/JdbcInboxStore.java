@@ -1,0 +1,249 @@
+package ai.refold.webhooks.idempotency;
+
+import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * An {@link InboxStore} in a relational database (PostgreSQL 9.6+ or H2), shared by every instance of a receiver:
+ * a delivery is stored by one short insert before it is acknowledged, so it survives crashes, deploys and outages of
+ * the handlers' own dependencies, and any instance's workers run it. PostgreSQL takes due rows with
+ * {@code FOR UPDATE SKIP LOCKED}, so instances never take the same row. Due times, leases and retention use the
+ * database's clock.
+ *
+ * <pre>{@code
+ * InboxStore inbox = JdbcInboxStore.builder().dataSource(dataSource).createTableIfMissing(true).build();
+ * }</pre>
+ *
+ * <p>One row per event in {@value #DEFAULT_TABLE_NAME} ({@code inbox-schema-postgresql.sql} and
+ * {@code inbox-schema-h2.sql} beside this class). Any {@link SQLException} becomes a
+ * {@link StoreUnavailableException} naming the operation and the SQL state only. Instances are thread-safe.
+ */
+public final class JdbcInboxStore implements InboxStore {
+
+    /** Table used unless {@link Builder#tableName(String)} names another. */
+    public static final String DEFAULT_TABLE_NAME = "refold_webhook_inbox";
+
+    static final JdbcSession.Kind<InboxStatements> KIND = new JdbcSession.Kind<>("inbox", DEFAULT_TABLE_NAME,
+            "inbox-schema-", InboxStatements::of);
+
+    private final JdbcSession<InboxStatements> session;
+
+    private JdbcInboxStore(Builder builder) {
+        this.session = new JdbcSession<>(KIND, builder.dataSource, builder.tableName, builder.dialect,
+                builder.createTableIfMissing, builder.queryTimeoutSeconds);
+    }
+
+    /** Returns a builder; a data source is required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public boolean offer(InboxEntry entry) {
+        Objects.requireNonNull(entry, "entry");
+        String key = JdbcSession.checkKey(entry.key());
+        return session.run("store a delivery", (connection, sql) -> {
+            try (PreparedStatement statement = session.prepare(connection, sql.offer())) {
+                InboxRows.bindReceived(statement, key, entry);
+                return statement.executeUpdate() > 0;
+            } catch (SQLException e) {
+                if (sql.offerIgnoresDuplicates() || !InboxRows.isDuplicate(e)) {
+                    throw e;
+                }
+                JdbcSession.rollbackQuietly(connection, e);
+                return false;
+            }
+        });
+    }
+
+    @Override
+    public List<InboxEntry> take(String owner, int max, Duration lease) {
+        JdbcSession.checkOwner(owner);
+        long leaseMillis = Durations.millis(Objects.requireNonNull(lease, "lease"));
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be positive but was " + max);
+        }
+        return session.run("take due deliveries", (connection, sql) -> sql.takeReturnsRows()
+                ? InboxRows.takeReturning(session, connection, sql, owner, max, leaseMillis)
+                : InboxRows.takeInTransaction(session, connection, sql, owner, max, leaseMillis));
+    }
+
+    @Override
+    public boolean renew(String key, String owner, Duration lease) {
+        long millis = Durations.millis(Objects.requireNonNull(lease, "lease"));
+        return held("renew a delivery", InboxStatements::renew, key, owner, statement -> statement.setLong(1, millis));
+    }
+
+    @Override
+    public boolean done(String key, String owner, Duration retention) {
+        long millis = Durations.millis(Objects.requireNonNull(retention, "retention"));
+        return held("mark a delivery done", InboxStatements::done, key, owner,
+                statement -> statement.setLong(1, millis));
+    }
+
+    @Override
+    public boolean retry(String key, String owner, Duration delay, Set<String> doneHandlers, String error) {
+        long millis = Durations.millis(Objects.requireNonNull(delay, "delay").isZero() ? Duration.ofMillis(1) : delay);
+        String done = JdbcSession.encodeHandlers(doneHandlers);
+        return held("schedule a delivery's retry", InboxStatements::retry, key, owner, statement -> {
+            statement.setString(1, done.isEmpty() ? null : done);
+            statement.setString(2, InboxRows.error(error));
+            statement.setLong(3, millis);
+        });
+    }
+
+    @Override
+    public boolean dead(String key, String owner, Set<String> doneHandlers, String error) {
+        String done = JdbcSession.encodeHandlers(doneHandlers);
+        return held("mark a delivery dead", InboxStatements::dead, key, owner, statement -> {
+            statement.setString(1, done.isEmpty() ? null : done);
+            statement.setString(2, InboxRows.error(error));
+        });
+    }
+
+    @Override
+    public boolean release(String key, String owner) {
+        return held("release a delivery", InboxStatements::release, key, owner, statement -> { });
+    }
+
+    @Override
+    public Optional<InboxEntry> find(String key) {
+        String stored = JdbcSession.checkKey(key);
+        return session.run("read a delivery", (connection, sql) -> {
+            try (PreparedStatement statement = session.prepare(connection, sql.find())) {
+                statement.setString(1, stored);
+                List<InboxEntry> rows = InboxRows.read(statement);
+                return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+            }
+        });
+    }
+
+    @Override
+    public List<InboxEntry> list(InboxQuery query) {
+        Objects.requireNonNull(query, "query");
+        return session.run("list deliveries", (connection, sql) -> {
+            try (PreparedStatement statement = session.prepare(connection, sql.select(InboxStatements.COLUMNS,
+                    query))) {
+                InboxRows.bindQuery(statement, 1, query);
+                return InboxRows.read(statement);
+            }
+        });
+    }
+
+    @Override
+    public int replay(InboxQuery query) {
+        InboxQuery dead = deadOnly(query);
+        return session.run("replay dead deliveries", (connection, sql) -> {
+            try (PreparedStatement statement = session.prepare(connection, "UPDATE " + sql.table()
+                    + " SET state = 'PENDING', attempts = 0, done_handlers = NULL, rerun = FALSE,"
+                    + " next_attempt_at = CURRENT_TIMESTAMP WHERE idempotency_key IN ("
+                    + sql.select("idempotency_key", dead) + ") AND state = 'DEAD'")) {
+                InboxRows.bindQuery(statement, 1, dead);
+                return statement.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public int discard(InboxQuery query) {
+        InboxQuery dead = deadOnly(query);
+        return session.run("discard dead deliveries", (connection, sql) -> {
+            try (PreparedStatement statement = session.prepare(connection, "DELETE FROM " + sql.table()
+                    + " WHERE idempotency_key IN (" + sql.select("idempotency_key", dead) + ") AND state = 'DEAD'")) {
+                InboxRows.bindQuery(statement, 1, dead);
+                return statement.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public int purge(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be at least 1 but was " + batchSize);
+        }
+        return session.update("purge done deliveries", InboxStatements::purge,
+                statement -> statement.setInt(1, batchSize));
+    }
+
+    @Override
+    public InboxStats stats() {
+        return session.run("count deliveries", (connection, sql) -> {
+            Map<InboxState, Long> counts = new EnumMap<>(InboxState.class);
+            try (PreparedStatement statement = session.prepare(connection, sql.counts());
+                 ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    counts.put(InboxState.valueOf(rows.getString(1)), rows.getLong(2));
+                }
+            }
+            try (PreparedStatement statement = session.prepare(connection, sql.oldestDue());
+                 ResultSet row = statement.executeQuery()) {
+                Instant oldest = row.next() ? InboxRows.instant(row, 1) : null;
+                return new InboxStats(counts, Optional.ofNullable(oldest));
+            }
+        });
+    }
+
+    /** Returns the table this store keeps its rows in. */
+    public String tableName() {
+        return session.tableName();
+    }
+
+    private boolean held(String operation, JdbcSession.SqlPick<InboxStatements> pick, String key, String owner,
+                         JdbcSession.Binder first) {
+        String stored = JdbcSession.checkKey(key);
+        Objects.requireNonNull(owner, "owner");
+        return session.run(operation, (connection, sql) -> {
+            String text = pick.of(sql);
+            try (PreparedStatement statement = session.prepare(connection, text)) {
+                first.bind(statement);
+                int keyIndex = (int) text.chars().filter(c -> c == '?').count() - 1;
+                statement.setString(keyIndex, stored);
+                statement.setString(keyIndex + 1, owner);
+                return statement.executeUpdate() > 0;
+            }
+        });
+    }
+
+    private static InboxQuery deadOnly(InboxQuery query) {
+        Objects.requireNonNull(query, "query");
+        return new InboxQuery(Set.of(InboxState.DEAD), query.eventType(), query.receivedFrom(),
+                query.receivedUntil(), query.limit());
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcInboxStore[table=" + session.tableName() + ", dialect=" + session.dialectName() + "]";
+    }
+
+    /** Configures a {@link JdbcInboxStore}. Setters validate at once; not thread-safe. */
+    public static final class Builder extends JdbcStoreSettings<Builder> {
+
+        private Builder() {
+            super(DEFAULT_TABLE_NAME);
+        }
+
+        /**
+         * Builds the store. Nothing is read from the database until the first operation.
+         *
+         * @throws IllegalStateException if no data source was set
+         */
+        public JdbcInboxStore build() {
+            requireDataSource();
+            return new JdbcInboxStore(this);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+-- The inbox of the Refold webhook receiver (JdbcInboxStore), PostgreSQL 9.6 or later: one row per event, holding
+-- the delivery as received until its handlers have run. state is PENDING (due at next_attempt_at), PROCESSING (taken
+-- by owner_token, whose lease runs until next_attempt_at), DONE (kept until next_attempt_at as a duplicate guard) or
+-- DEAD (kept until replayed or discarded). done_handlers lists the handlers that already succeeded.
+CREATE TABLE IF NOT EXISTS refold_webhook_inbox (
+    idempotency_key VARCHAR(200)             NOT NULL PRIMARY KEY,
+    event_type      VARCHAR(100),
+    key_label       VARCHAR(200)             NOT NULL,
+    headers         VARCHAR                  NOT NULL,
+    body            BYTEA                    NOT NULL,
+    received_at     TIMESTAMP WITH TIME ZONE NOT NULL,
+    state           VARCHAR(16)              NOT NULL,
+    attempts        INTEGER                  NOT NULL,
+    next_attempt_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    owner_token     VARCHAR(200),
+    rerun           BOOLEAN                  NOT NULL,
+    done_handlers   VARCHAR,
+    last_error      VARCHAR(1000)
+);
+CREATE INDEX IF NOT EXISTS refold_webhook_inbox_due_idx ON refold_webhook_inbox (state, next_attempt_at);
+CREATE INDEX IF NOT EXISTS refold_webhook_inbox_received_idx ON refold_webhook_inbox (received_at);
