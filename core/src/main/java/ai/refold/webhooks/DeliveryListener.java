@@ -1,6 +1,7 @@
 package ai.refold.webhooks;
 
 import ai.refold.webhooks.event.WebhookEvent;
+import ai.refold.webhooks.idempotency.InboxState;
 
 import java.time.Duration;
 
@@ -29,5 +30,16 @@ public interface DeliveryListener {
      * @param failure what it threw, or null if it returned normally
      */
     default void onHandler(String handler, WebhookEvent event, Duration elapsed, Throwable failure) {
+    }
+
+    /**
+     * Reports one attempt of an inbox worker at a stored delivery; does nothing unless overridden.
+     *
+     * @param key     the delivery's idempotency key
+     * @param attempt the attempt's number, from 1
+     * @param outcome {@code DONE}, {@code PENDING} (to be tried again) or {@code DEAD}
+     * @param elapsed how long the attempt took
+     */
+    default void onInboxAttempt(String key, int attempt, InboxState outcome, Duration elapsed) {
     }
 }

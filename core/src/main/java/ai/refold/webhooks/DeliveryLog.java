@@ -1,6 +1,7 @@
 package ai.refold.webhooks;
 
 import ai.refold.webhooks.event.WebhookEvent;
+import ai.refold.webhooks.idempotency.InboxState;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +73,27 @@ final class DeliveryLog {
             } catch (RuntimeException e) {
                 LOG.warn("delivery listener {} failed: {}", listener.getClass().getName(), e.toString());
             }
+        }
+    }
+
+    /** Logs and reports one inbox attempt: INFO when done, WARN when it failed, ERROR when it is dead. */
+    void inboxAttempt(String key, int attempt, InboxState outcome, Duration delay, String failure, long nanos) {
+        Duration elapsed = Duration.ofNanos(nanos);
+        for (DeliveryListener listener : listeners) {
+            try {
+                listener.onInboxAttempt(key, attempt, outcome, elapsed);
+            } catch (RuntimeException e) {
+                LOG.warn("delivery listener {} failed: {}", listener.getClass().getName(), e.toString());
+            }
+        }
+        if (outcome == InboxState.DONE) {
+            LOG.info("refold inbox key={} attempt={} outcome=done took={}ms", printable(key), attempt,
+                    elapsed.toMillis());
+        } else if (outcome == InboxState.PENDING) {
+            LOG.warn("refold inbox key={} attempt={} outcome=retry in={}s failure={}", printable(key), attempt,
+                    delay.toSeconds(), failure);
+        } else {
+            LOG.error("refold inbox key={} attempt={} outcome=dead failure={}", printable(key), attempt, failure);
         }
     }
 

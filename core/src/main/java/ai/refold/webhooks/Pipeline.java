@@ -36,9 +36,10 @@ final class Pipeline {
     private final Claims claims;
     private final Clock clock;
     private final DeliveryLog log;
+    private final Inbox inbox;
 
     Pipeline(int maxBodyBytes, SignatureVerifier verifier, EventParser parser, IdempotencyKeyExtractor keyExtractor,
-             Claims claims, Clock clock) {
+             Claims claims, Clock clock, Inbox inbox) {
         this.maxBodyBytes = maxBodyBytes;
         this.verifier = verifier;
         this.parser = parser;
@@ -46,6 +47,7 @@ final class Pipeline {
         this.claims = claims;
         this.clock = clock;
         this.log = claims.log();
+        this.inbox = inbox;
     }
 
     String signatureHeader() {
@@ -103,6 +105,10 @@ final class Pipeline {
         } catch (RuntimeException e) {
             return reject(about(Outcome.HANDLER_FAILED, "idempotency key could not be computed", event, null,
                     keyLabel, Map.of()), start, e);
+        }
+        if (inbox != null) {
+            return new Admission.Answered(inbox.intake(event, key, keyLabel, request.headers(), body,
+                    clock.instant(), start));
         }
         String owner = claims.newOwner();
         ClaimResult claim;

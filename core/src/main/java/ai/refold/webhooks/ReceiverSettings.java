@@ -3,6 +3,7 @@ package ai.refold.webhooks;
 import ai.refold.webhooks.event.ReadLimits;
 import ai.refold.webhooks.idempotency.IdempotencyKeyExtractor;
 import ai.refold.webhooks.idempotency.IdempotencyStore;
+import ai.refold.webhooks.idempotency.InboxStore;
 import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
 import ai.refold.webhooks.signature.SignatureScheme;
 import ai.refold.webhooks.signature.SignatureVerifier;
@@ -31,8 +32,12 @@ abstract class ReceiverSettings {
     Duration retention = WebhookReceiver.DEFAULT_RETENTION;
     Duration contentKeyRetention = WebhookReceiver.DEFAULT_CONTENT_KEY_RETENTION;
     Duration retryWindow = WebhookReceiver.DEFAULT_RETRY_WINDOW;
-    Claims.Pause pause = duration -> Thread.sleep(duration.toMillis());
+    StoreRetries.Pause pause = duration -> Thread.sleep(duration.toMillis());
     boolean scheduledHeartbeats = true;
+    InboxStore inbox;
+    InboxOptions inboxOptions = InboxOptions.defaults();
+    // The API keys given as text, kept only to mask them in the failures an inbox stores; never shown.
+    final List<String> secrets = new ArrayList<>();
     Clock clock = Clock.systemUTC();
     ReadLimits readLimits;
     Executor acknowledgeFast;
@@ -51,7 +56,9 @@ abstract class ReceiverSettings {
      *                                  {@link SigningKey#requireValidApiKey}
      */
     public final WebhookReceiver.Builder signingKey(String label, String apiKey) {
-        return signingKey(SigningKey.of(label, apiKey));
+        signingKey(SigningKey.of(label, apiKey));
+        secrets.add(apiKey);
+        return self();
     }
 
     /**
@@ -172,7 +179,7 @@ abstract class ReceiverSettings {
     }
 
     // For tests: how the receiver waits between retries of a completion the store failed.
-    final WebhookReceiver.Builder pause(Claims.Pause pause) {
+    final WebhookReceiver.Builder pause(StoreRetries.Pause pause) {
         this.pause = Objects.requireNonNull(pause, "pause");
         return self();
     }
@@ -212,6 +219,29 @@ abstract class ReceiverSettings {
      */
     public final WebhookReceiver.Builder readLimits(ReadLimits limits) {
         this.readLimits = Objects.requireNonNull(limits, "limits");
+        return self();
+    }
+
+    /**
+     * Turns on inbox mode with {@link InboxOptions#defaults()}; see {@link #inbox(InboxStore, InboxOptions)}.
+     *
+     * @throws NullPointerException if {@code store} is null
+     */
+    public final WebhookReceiver.Builder inbox(InboxStore store) {
+        return inbox(store, InboxOptions.defaults());
+    }
+
+    /**
+     * Turns on inbox mode: persist, then acknowledge. Each verified delivery is stored in {@code store} (which also
+     * deduplicates, in place of an idempotency store) and answered 200 once stored; workers on every instance run
+     * the handlers, retry failures per {@code options} beyond Refold's own retries, and keep what never succeeds as
+     * a dead letter to replay. Building the receiver starts its workers; {@link WebhookReceiver#close} stops them.
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    public final WebhookReceiver.Builder inbox(InboxStore store, InboxOptions options) {
+        this.inbox = Objects.requireNonNull(store, "store");
+        this.inboxOptions = Objects.requireNonNull(options, "options");
         return self();
     }
 

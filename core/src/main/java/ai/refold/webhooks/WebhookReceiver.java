@@ -1,12 +1,7 @@
 package ai.refold.webhooks;
 
-import ai.refold.webhooks.event.EventParser;
-import ai.refold.webhooks.event.ReadLimits;
 import ai.refold.webhooks.event.UnknownEvent;
 import ai.refold.webhooks.event.WebhookEvent;
-import ai.refold.webhooks.idempotency.IdempotencyStore;
-import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
-import ai.refold.webhooks.signature.SignatureVerifier;
 
 import java.io.InputStream;
 import java.time.Duration;
@@ -72,30 +67,21 @@ public final class WebhookReceiver implements AutoCloseable {
     private final Pipeline pipeline;
     private final Dispatch dispatch;
     private final Heartbeats heartbeats;
+    private final Inbox inbox;
     private final int maxBodyBytes;
     private final String description;
 
     private WebhookReceiver(Builder builder) {
-        SignatureVerifier verifier = builder.verifier.build();
+        Assembly parts = new Assembly(builder, new RouteTable(builder.routes));
+        this.pipeline = parts.pipeline;
+        this.dispatch = parts.dispatch;
+        this.heartbeats = parts.heartbeats;
+        this.inbox = parts.inbox;
         this.maxBodyBytes = builder.maxBodyBytes;
-        DeliveryLog log = new DeliveryLog(builder.listeners);
-        IdempotencyStore store = builder.store != null ? builder.store
-                : InMemoryIdempotencyStore.builder().clock(builder.clock).build();
-        ReadLimits defaults = ReadLimits.defaults();
-        ReadLimits limits = builder.readLimits != null ? builder.readLimits
-                : new ReadLimits(defaults.maxNestingDepth(), Math.min(defaults.maxStringLength(), maxBodyBytes),
-                        defaults.maxNumberLength(), defaults.maxNameLength(), maxBodyBytes);
-        Claims claims = new Claims(store, builder.lease, builder.retention, builder.contentKeyRetention, log,
-                builder.pause, builder.scheduledHeartbeats);
-        this.heartbeats = claims.heartbeats();
-        this.pipeline = new Pipeline(maxBodyBytes, verifier, EventParser.withLimits(limits), builder.keyExtractor,
-                claims, builder.clock);
-        this.dispatch = new Dispatch(new RouteTable(builder.routes), builder.acknowledgeFast, log, heartbeats);
-        this.description = "WebhookReceiver[header=" + verifier.scheme().headerName() + ", keys="
-                + verifier.keyLabels() + ", store=" + store.getClass().getSimpleName() + ", maxBodyBytes="
-                + maxBodyBytes + ", lease=" + builder.lease + ", retention=" + builder.retention
-                + (dispatch.acknowledgesFast() ? ", acknowledgeFast" : "") + "]";
-        builder.warnAboutRetries(log);
+        this.description = parts.description;
+        if (inbox != null) {
+            inbox.start();
+        }
     }
 
     /** Returns a builder with the defaults described on each setter. */
@@ -173,6 +159,9 @@ public final class WebhookReceiver implements AutoCloseable {
         Objects.requireNonNull(timeout, "timeout");
         try {
             dispatch.close(timeout);
+            if (inbox != null) {
+                inbox.close(timeout);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             dispatch.cancelAll();

@@ -512,7 +512,7 @@ class WebhookReceiverTest {
 
         assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
         assertThat(calls).containsExactly("ran");
-        assertThat(flaky.calls(FaultyStore.Operation.COMPLETE)).isEqualTo(1 + Claims.COMPLETION_PAUSES.length);
+        assertThat(flaky.calls(FaultyStore.Operation.COMPLETE)).isEqualTo(1 + StoreRetries.PAUSES.length);
     }
 
     // ---- routing ----

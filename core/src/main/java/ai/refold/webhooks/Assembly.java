@@ -1,0 +1,53 @@
+package ai.refold.webhooks;
+
+import ai.refold.webhooks.event.EventParser;
+import ai.refold.webhooks.event.ReadLimits;
+import ai.refold.webhooks.idempotency.IdempotencyStore;
+import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
+import ai.refold.webhooks.signature.SignatureVerifier;
+
+/**
+ * The pieces of one receiver, put together from its builder's settings: the pipeline, the dispatch, the heartbeats
+ * and, in inbox mode, the inbox and its workers. Settings that exclude each other are refused here.
+ */
+final class Assembly {
+
+    final Pipeline pipeline;
+    final Dispatch dispatch;
+    final Heartbeats heartbeats;
+    final Inbox inbox;
+    final String description;
+
+    Assembly(ReceiverSettings settings, RouteTable routes) {
+        if (settings.inbox != null && (settings.acknowledgeFast != null || settings.store != null)) {
+            throw new IllegalStateException("inbox mode stores every delivery before answering and deduplicates by"
+                    + " itself: it cannot be combined with acknowledgeFast or idempotencyStore");
+        }
+        SignatureVerifier verifier = settings.verifier.build();
+        int maxBodyBytes = settings.maxBodyBytes;
+        DeliveryLog log = new DeliveryLog(settings.listeners);
+        IdempotencyStore store = settings.store != null ? settings.store
+                : InMemoryIdempotencyStore.builder().clock(settings.clock).build();
+        ReadLimits defaults = ReadLimits.defaults();
+        ReadLimits limits = settings.readLimits != null ? settings.readLimits
+                : new ReadLimits(defaults.maxNestingDepth(), Math.min(defaults.maxStringLength(), maxBodyBytes),
+                        defaults.maxNumberLength(), defaults.maxNameLength(), maxBodyBytes);
+        EventParser parser = EventParser.withLimits(limits);
+        Claims claims = new Claims(store, settings.lease, settings.retention, settings.contentKeyRetention, log,
+                settings.pause, settings.scheduledHeartbeats);
+        this.heartbeats = claims.heartbeats();
+        ErrorText errors = new ErrorText(settings.secrets);
+        this.inbox = settings.inbox == null ? null : new Inbox(settings.inbox, settings.inboxOptions,
+                verifier.scheme().headerName(), log,
+                owner -> new InboxWorker(owner, routes, parser, log, claims, settings.pause, errors));
+        this.pipeline = new Pipeline(maxBodyBytes, verifier, parser, settings.keyExtractor, claims, settings.clock,
+                inbox);
+        this.dispatch = new Dispatch(routes, settings.acknowledgeFast, log, heartbeats);
+        this.description = "WebhookReceiver[header=" + verifier.scheme().headerName() + ", keys="
+                + verifier.keyLabels() + ", store=" + (inbox != null ? settings.inbox : store).getClass()
+                .getSimpleName() + ", maxBodyBytes=" + maxBodyBytes + ", lease=" + settings.lease + ", retention="
+                + settings.retention + (dispatch.acknowledgesFast() ? ", acknowledgeFast" : "")
+                + (inbox != null ? ", inbox" : "") + "]";
+        settings.warnAboutRetries(log);
+    }
+}

@@ -1,0 +1,61 @@
+package ai.refold.webhooks;
+
+import ai.refold.webhooks.idempotency.InboxStore;
+
+import java.time.Duration;
+
+/** An inbox entry a worker is running: the heartbeats renew its lease until it ends. */
+final class InboxRun implements Leased {
+
+    private final InboxStore store;
+    private final String key;
+    private final String owner;
+    private final Duration lease;
+    private final long startNanos;
+    private final DeliveryLog log;
+    private volatile boolean ended;
+    private volatile boolean lost;
+
+    InboxRun(InboxStore store, String key, String owner, Duration lease, long startNanos, DeliveryLog log) {
+        this.store = store;
+        this.key = key;
+        this.owner = owner;
+        this.lease = lease;
+        this.startNanos = startNanos;
+        this.log = log;
+    }
+
+    @Override
+    public long startNanos() {
+        return startNanos;
+    }
+
+    @Override
+    public void renew() {
+        if (ended || lost) {
+            return;
+        }
+        try {
+            if (!store.renew(key, owner, lease) && !ended) {
+                lost = true;
+                log.warn("refold inbox key={} lost its lease while its handlers ran: {}", key,
+                        "another worker took it over, and may run them too");
+            }
+        } catch (RuntimeException e) {
+            log.warn("refold inbox key={} could not renew its lease: {}", key, e.toString());
+        }
+    }
+
+    @Override
+    public boolean isEnded() {
+        return ended;
+    }
+
+    boolean isLost() {
+        return lost;
+    }
+
+    void end() {
+        ended = true;
+    }
+}

@@ -1,0 +1,150 @@
+package ai.refold.webhooks;
+
+import ai.refold.webhooks.event.EventParser;
+import ai.refold.webhooks.event.InvalidPayloadException;
+import ai.refold.webhooks.event.WebhookEvent;
+import ai.refold.webhooks.idempotency.InboxEntry;
+import ai.refold.webhooks.idempotency.InboxState;
+import ai.refold.webhooks.idempotency.InboxStore;
+import ai.refold.webhooks.idempotency.RetryPolicy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+
+/**
+ * One inbox worker: takes a due entry with a lease (renewed by the heartbeats while its handlers run), runs the
+ * handlers that have not yet succeeded for it, and records the outcome: done, due again after a backoff with full
+ * jitter, or dead once the retry policy is spent. A failure of the store while recording is retried briefly, then
+ * left to the lease: another worker takes the entry again and runs it as a rerun.
+ */
+final class InboxWorker {
+
+    /** Makes the workers of an inbox. */
+    @FunctionalInterface
+    interface Factory {
+        InboxWorker create(Inbox inbox);
+    }
+
+    private final Inbox inbox;
+    private final RouteTable routes;
+    private final EventParser parser;
+    private final DeliveryLog log;
+    private final Heartbeats heartbeats;
+    private final OwnerTokens owners;
+    private final Duration lease;
+    private final Claims retentions;
+    private final StoreRetries.Pause pause;
+    private final ErrorText errors;
+    private final RandomGenerator random = RandomGenerator.getDefault();
+    private volatile String current;
+
+    InboxWorker(Inbox inbox, RouteTable routes, EventParser parser, DeliveryLog log, Claims claims,
+                StoreRetries.Pause pause, ErrorText errors) {
+        this.inbox = inbox;
+        this.routes = routes;
+        this.parser = parser;
+        this.log = log;
+        this.heartbeats = claims.heartbeats();
+        this.owners = new OwnerTokens();
+        this.lease = claims.lease();
+        this.retentions = claims;
+        this.pause = pause;
+        this.errors = errors;
+    }
+
+    /** Takes and runs due entries until the inbox closes. */
+    void loop() {
+        InboxStore store = inbox.store();
+        while (!inbox.isClosing()) {
+            String owner = owners.next();
+            List<InboxEntry> taken;
+            try {
+                taken = store.take(owner, 1, lease);
+            } catch (RuntimeException e) {
+                log.warn("refold inbox could not take due deliveries{}: {}", "", e.toString());
+                taken = List.of();
+            }
+            if (taken.isEmpty()) {
+                if (!inbox.awaitWork()) {
+                    return;
+                }
+                continue;
+            }
+            run(taken.get(0), owner);
+        }
+    }
+
+    /** Returns the key of the entry this worker is running, if any. */
+    Optional<String> current() {
+        return Optional.ofNullable(current);
+    }
+
+    private void run(InboxEntry entry, String owner) {
+        long start = System.nanoTime();
+        InboxRun run = new InboxRun(inbox.store(), entry.key(), owner, lease, start, log);
+        int slot = heartbeats.register(run);
+        current = entry.key();
+        try {
+            WebhookEvent event;
+            try {
+                event = parser.parse(entry.body());
+            } catch (InvalidPayloadException e) {
+                // Stored after it parsed; only changed read limits can refuse it now, and no retry will change that.
+                record(entry, owner, run, InboxState.DEAD, entry.doneHandlers(), e, start);
+                return;
+            }
+            DeliveryContext context = new DeliveryContext(entry.key(), entry.keyLabel(), entry.receivedAt(),
+                    headers(entry.headers()), entry.rerun() ? DeliveryContext.Attempt.RERUN
+                    : DeliveryContext.Attempt.FIRST);
+            RouteTable.Failure failure = routes.run(event, context, log, entry.doneHandlers());
+            if (failure == null) {
+                record(entry, owner, run, InboxState.DONE, Set.of(), null, start);
+            } else {
+                boolean exhausted = inbox.options().retries().isExhausted(entry.attempts() + 1);
+                record(entry, owner, run, exhausted ? InboxState.DEAD : InboxState.PENDING, failure.succeeded(),
+                        failure.cause(), start);
+            }
+        } finally {
+            current = null;
+            run.end();
+            heartbeats.unregister(run, slot);
+        }
+    }
+
+    private void record(InboxEntry entry, String owner, InboxRun run, InboxState outcome, Set<String> done,
+                        Throwable failure, long start) {
+        InboxStore store = inbox.store();
+        String key = entry.key();
+        int attempt = entry.attempts() + 1;
+        RetryPolicy retries = inbox.options().retries();
+        Duration delay = outcome == InboxState.PENDING ? retries.delayAfter(attempt, random) : Duration.ZERO;
+        String error = failure == null ? null : errors.describe(failure);
+        boolean held;
+        try {
+            held = StoreRetries.call(pause, () -> switch (outcome) {
+                case DONE -> store.done(key, owner, retentions.retentionOf(key));
+                case DEAD -> store.dead(key, owner, done, error);
+                default -> store.retry(key, owner, delay, done, error);
+            });
+        } catch (RuntimeException e) {
+            log.warn("refold inbox key={} ran but its outcome could not be recorded; its lease runs out and it runs"
+                    + " again as a rerun: {}", key, e.toString());
+            return;
+        }
+        if (!held && !run.isLost()) {
+            log.warn("refold inbox key={} finished after another worker took it over: {}", key,
+                    "that worker may run the handlers again");
+        }
+        log.inboxAttempt(key, attempt, outcome, delay, error, System.nanoTime() - start);
+    }
+
+    private static Headers headers(Map<String, List<String>> stored) {
+        Headers.Builder headers = Headers.builder();
+        stored.forEach((name, values) -> values.forEach(value -> headers.add(name, value)));
+        return headers.build();
+    }
+}
