@@ -1,0 +1,215 @@
+package ai.refold.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.refold.webhooks.DeliveryContext.Attempt;
+import ai.refold.webhooks.event.EventType;
+import ai.refold.webhooks.event.Samples;
+import ai.refold.webhooks.event.WorkflowErrored;
+import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
+import ai.refold.webhooks.idempotency.InMemoryInboxStore;
+import ai.refold.webhooks.idempotency.InboxEntry;
+import ai.refold.webhooks.idempotency.InboxQuery;
+import ai.refold.webhooks.idempotency.InboxState;
+import ai.refold.webhooks.idempotency.RetryPolicy;
+import ai.refold.webhooks.idempotency.StoreUnavailableException;
+import ai.refold.webhooks.signature.WebhookSigner;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Inbox mode on the in-memory inbox: a delivery is answered once stored, its handlers run on the workers, failures are
+ * retried with backoff beyond Refold's own retries, and what never succeeds is a dead letter to replay. The store's
+ * clock is moved by hand; workers are real threads, woken at once by a stored delivery, so the tests wait for what a
+ * worker does with a generous bound rather than for a fixed time.
+ */
+class InboxModeTest {
+
+    private static final String API_KEY = "inbox-api-key-0123456789";
+    private static final byte[] ERRORED = Samples.of(EventType.WORKFLOW_ERRORED);
+    private static final String KEY = "workflow-errored:-:656f308b9144bb8f183bfc7b";
+    private static final RetryPolicy THREE_QUICK_ATTEMPTS = new RetryPolicy(3, Duration.ofSeconds(1),
+            Duration.ofSeconds(4));
+
+    private final MutableClock clock = MutableClock.at("2026-11-30T10:00:00Z");
+    private final InMemoryInboxStore inbox = InMemoryInboxStore.builder().clock(clock).build();
+    private final List<Attempt> attempts = new CopyOnWriteArrayList<>();
+    private final AtomicInteger failuresLeft = new AtomicInteger();
+    private WebhookReceiver receiver;
+
+    @AfterEach
+    void closeReceiver() {
+        if (receiver != null) {
+            receiver.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private WebhookReceiver receiver(RetryPolicy retries) {
+        receiver = WebhookReceiver.builder().signingKey("live", API_KEY).clock(clock).manualHeartbeats()
+                .pause(clock::advance)
+                .inbox(inbox, InboxOptions.defaults().withRetries(retries).withPollInterval(Duration.ofMillis(20)))
+                .on(WorkflowErrored.class, (event, context) -> {
+                    attempts.add(context.attempt());
+                    if (failuresLeft.getAndDecrement() > 0) {
+                        throw new IllegalStateException("downstream is down, key " + API_KEY);
+                    }
+                })
+                .build();
+        return receiver;
+    }
+
+    private static DeliveryRequest signed(byte[] body) {
+        return DeliveryRequest.of("POST", Headers.builder()
+                .add("x-cobalt-signature", WebhookSigner.of(API_KEY).sign(body))
+                .add("x-refold-subscription", "export-runs")
+                .add("Authorization", "Bearer not-for-storage").build(), body);
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() - deadline).as("waited 20 s for the inbox's workers").isNegative();
+            Thread.sleep(5);
+        }
+    }
+
+    private InboxState state() {
+        return inbox.find(KEY).map(InboxEntry::state).orElse(null);
+    }
+
+    @Test
+    void aDeliveryIsAnswered200OnceStoredAndItsHandlersRunOnAWorker() throws Exception {
+        DeliveryResult result = receiver(RetryPolicy.defaults()).receive(signed(ERRORED));
+
+        assertThat(result.outcome()).isEqualTo(Outcome.ACCEPTED);
+        assertThat(result.status()).isEqualTo(200);
+        await(() -> state() == InboxState.DONE);
+        assertThat(attempts).containsExactly(Attempt.FIRST);
+        InboxEntry stored = inbox.find(KEY).orElseThrow();
+        assertThat(stored.body()).isEqualTo(ERRORED);
+        assertThat(stored.keyLabel()).isEqualTo("live");
+        assertThat(stored.eventType()).contains("Workflow Errored");
+        assertThat(stored.headers()).containsKey("x-refold-subscription")
+                .doesNotContainKeys("x-cobalt-signature", "authorization");
+    }
+
+    @Test
+    void aCopyOfAStoredDeliveryIsADuplicateAndItsHandlersRunOnce() throws Exception {
+        WebhookReceiver receiver = receiver(RetryPolicy.defaults());
+        receiver.receive(signed(ERRORED));
+        await(() -> state() == InboxState.DONE);
+
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        Thread.sleep(100);
+        assertThat(attempts).hasSize(1);
+    }
+
+    @Test
+    void aHandlerThatFailsTwiceIsTriedAgainAfterItsBackoffAndSucceedsOnTheThirdAttempt() throws Exception {
+        failuresLeft.set(2);
+        receiver(THREE_QUICK_ATTEMPTS).receive(signed(ERRORED));
+
+        await(() -> inbox.find(KEY).orElseThrow().attempts() == 1 && state() == InboxState.PENDING);
+        assertThat(inbox.find(KEY).orElseThrow().lastError()).hasValueSatisfying(error -> assertThat(error)
+                .startsWith("java.lang.IllegalStateException: downstream is down").doesNotContain(API_KEY));
+        clock.advance(THREE_QUICK_ATTEMPTS.ceilingAfter(1));
+        await(() -> inbox.find(KEY).orElseThrow().attempts() == 2);
+        clock.advance(THREE_QUICK_ATTEMPTS.ceilingAfter(2));
+        await(() -> state() == InboxState.DONE);
+
+        assertThat(attempts).hasSize(3);
+    }
+
+    @Test
+    void aDeliveryThatFailsEveryAttemptIsADeadLetterThatIsListedAndRunsOnceMoreWhenReplayed() throws Exception {
+        failuresLeft.set(3);
+        receiver(THREE_QUICK_ATTEMPTS).receive(signed(ERRORED));
+        for (int failed = 1; failed < 3; failed++) {
+            int attempt = failed;
+            await(() -> inbox.find(KEY).orElseThrow().attempts() == attempt);
+            clock.advance(THREE_QUICK_ATTEMPTS.ceilingAfter(failed));
+        }
+        await(() -> state() == InboxState.DEAD);
+
+        assertThat(inbox.list(InboxQuery.deadLetters())).extracting(InboxEntry::key).containsExactly(KEY);
+        assertThat(attempts).hasSize(3);
+        assertThat(inbox.replay(InboxQuery.deadLetters().withEventType("Workflow Errored"))).isEqualTo(1);
+        await(() -> state() == InboxState.DONE);
+        assertThat(attempts).hasSize(4);
+        assertThat(inbox.list(InboxQuery.deadLetters())).isEmpty();
+    }
+
+    @Test
+    void anEntryWhoseWorkerStoppedWithoutARecordIsTakenAgainAsARerunOnceItsLeaseRunsOut() throws Exception {
+        inbox.offer(InboxEntry.received(KEY, java.util.Optional.of("Workflow Errored"), "live", java.util.Map.of(),
+                ERRORED, clock.instant()));
+        assertThat(inbox.take("a-crashed-worker", 1, WebhookReceiver.DEFAULT_LEASE)).hasSize(1);
+        receiver(RetryPolicy.defaults());
+
+        Thread.sleep(100);
+        assertThat(attempts).isEmpty();
+        clock.advance(WebhookReceiver.DEFAULT_LEASE.plusSeconds(1));
+        await(() -> state() == InboxState.DONE);
+        assertThat(attempts).containsExactly(Attempt.RERUN);
+    }
+
+    @Test
+    void aBodyThatIsForgedOrNotJsonIsRefusedAsUsualAndNothingIsStored() {
+        WebhookReceiver receiver = receiver(RetryPolicy.defaults());
+        byte[] notJson = "not json".getBytes(StandardCharsets.UTF_8);
+
+        assertThat(receiver.receive(DeliveryRequest.of("POST", Headers.of("x-cobalt-signature",
+                WebhookSigner.of("forger").sign(ERRORED)), ERRORED)).status()).isEqualTo(401);
+        assertThat(receiver.receive(signed(notJson)).status()).isEqualTo(400);
+        assertThat(inbox.size()).isZero();
+    }
+
+    @Test
+    void inboxModeCannotBeCombinedWithAcknowledgeFastOrAnIdempotencyStore() {
+        assertThatThrownBy(() -> WebhookReceiver.builder().signingKey("live", API_KEY).inbox(inbox)
+                .acknowledgeFast(Runnable::run).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("acknowledgeFast");
+        assertThatThrownBy(() -> WebhookReceiver.builder().signingKey("live", API_KEY).inbox(inbox)
+                .idempotencyStore(InMemoryIdempotencyStore.create()).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("idempotencyStore");
+    }
+
+    @Test
+    void aStoreThatFailsWhileStoringIsAnswered503() {
+        receiver = WebhookReceiver.builder().signingKey("live", API_KEY).inbox(new InMemoryInboxStoreDown())
+                .on(WorkflowErrored.class, (event, context) -> attempts.add(context.attempt())).build();
+
+        DeliveryResult result = receiver.receive(signed(ERRORED));
+
+        assertThat(result.outcome()).isEqualTo(Outcome.STORE_UNAVAILABLE);
+        assertThat(result.status()).isEqualTo(503);
+        assertThat(attempts).isEmpty();
+    }
+
+    /** An inbox whose database is down: nothing can be stored or taken. */
+    private static final class InMemoryInboxStoreDown extends ForwardingInboxStore {
+        InMemoryInboxStoreDown() {
+            super(InMemoryInboxStore.create());
+        }
+
+        @Override
+        public boolean offer(InboxEntry entry) {
+            throw new StoreUnavailableException("inbox is down");
+        }
+
+        @Override
+        public List<InboxEntry> take(String owner, int max, Duration lease) {
+            throw new StoreUnavailableException("inbox is down");
+        }
+    }
+}
