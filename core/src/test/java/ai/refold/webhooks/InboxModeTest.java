@@ -12,6 +12,7 @@ import ai.refold.webhooks.idempotency.InMemoryInboxStore;
 import ai.refold.webhooks.idempotency.InboxEntry;
 import ai.refold.webhooks.idempotency.InboxQuery;
 import ai.refold.webhooks.idempotency.InboxState;
+import ai.refold.webhooks.idempotency.JdbcInboxStore;
 import ai.refold.webhooks.idempotency.RetryPolicy;
 import ai.refold.webhooks.idempotency.StoreUnavailableException;
 import ai.refold.webhooks.signature.WebhookSigner;
@@ -211,5 +212,35 @@ class InboxModeTest {
         public List<InboxEntry> take(String owner, int max, Duration lease) {
             throw new StoreUnavailableException("inbox is down");
         }
+    }
+
+    @Test
+    void theReadmeInboxSnippetStoresADeliveryInTheDatabaseAndAWorkerRunsIt() throws Exception {
+        org.h2.jdbcx.JdbcDataSource h2 = new org.h2.jdbcx.JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:readme-inbox;DB_CLOSE_DELAY=-1");
+        javax.sql.DataSource dataSource = h2;
+        String apiKey = API_KEY;
+        List<String> alerts = new CopyOnWriteArrayList<>();
+
+        // README:begin
+        JdbcInboxStore inbox = JdbcInboxStore.builder()
+                .dataSource(dataSource)            // your pooled DataSource
+                .createTableIfMissing(true)        // or run inbox-schema-postgresql.sql in a migration
+                .build();
+
+        WebhookReceiver receiver = WebhookReceiver.builder()
+                .signingKey("live", apiKey)
+                .inbox(inbox, InboxOptions.defaults()
+                        .withWorkers(4)
+                        .withRetries(new RetryPolicy(20, Duration.ofSeconds(30), Duration.ofHours(12))))
+                .on(WorkflowErrored.class, (event, context) -> alerts.add(event.instanceId()))
+                .build();                          // starts the workers; receiver.close() stops them
+        // README:end
+        this.receiver = receiver;
+
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.ACCEPTED);
+        await(() -> inbox.find(KEY).map(InboxEntry::state).orElse(null) == InboxState.DONE);
+        assertThat(alerts).containsExactly("656f308b9144bb8f183bfc7b");
+        assertThat(inbox.toString()).isEqualTo("JdbcInboxStore[table=refold_webhook_inbox, dialect=H2]");
     }
 }
