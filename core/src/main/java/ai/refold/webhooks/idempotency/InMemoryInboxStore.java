@@ -68,6 +68,9 @@ public final class InMemoryInboxStore implements InboxStore {
     @Override
     public synchronized List<InboxEntry> take(String owner, int max, Duration lease) {
         Objects.requireNonNull(owner, "owner");
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be positive but was " + max);
+        }
         Instant now = clock.instant();
         List<InboxEntry> taken = new ArrayList<>();
         while (taken.size() < max && !due.isEmpty() && !due.first().nextAttemptAt().isAfter(now)) {
