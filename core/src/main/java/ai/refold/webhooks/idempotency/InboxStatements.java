@@ -55,8 +55,8 @@ record InboxStatements(Dialect dialect, String table, String offer, boolean offe
                 + " WHERE state = 'DONE' AND next_attempt_at <= CURRENT_TIMESTAMP ORDER BY next_attempt_at"
                 + (postgres ? " LIMIT ?" : " FETCH FIRST ? ROWS ONLY") + ")";
         String counts = "SELECT state, COUNT(*) FROM " + table + " GROUP BY state";
-        String oldestDue = "SELECT MIN(next_attempt_at) FROM " + table
-                + " WHERE state = 'PENDING' AND next_attempt_at <= CURRENT_TIMESTAMP";
+        // Due as take sees it: a taken row whose lease ran out (its worker crashed) waits as much as a pending one.
+        String oldestDue = "SELECT MIN(next_attempt_at) FROM " + table + " WHERE " + DUE;
         return new InboxStatements(dialect, table, offer, postgres, take, postgres, takeOne, renew, done, retry,
                 dead, release, find, purge, counts, oldestDue);
     }
