@@ -60,7 +60,7 @@ public final class InMemoryInboxStore implements InboxStore {
         if (entries.size() >= maximumSize && !evictOneDone()) {
             throw new StoreUnavailableException("in-memory inbox is full (maximum " + maximumSize + " entries)");
         }
-        put(new InboxEntry(entry.key(), entry.eventType(), entry.keyLabel(), entry.headers(), entry.body(),
+        put(new InboxEntry(entry.key(), entry.eventType(), entry.keyLabel(), entry.headers(), entry.body().clone(),
                 entry.receivedAt(), InboxState.PENDING, 0, clock.instant(), Set.of(), Optional.empty(), false));
         return true;
     }
@@ -68,6 +68,9 @@ public final class InMemoryInboxStore implements InboxStore {
     @Override
     public synchronized List<InboxEntry> take(String owner, int max, Duration lease) {
         Objects.requireNonNull(owner, "owner");
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be positive but was " + max);
+        }
         Instant now = clock.instant();
         List<InboxEntry> taken = new ArrayList<>();
         while (taken.size() < max && !due.isEmpty() && !due.first().nextAttemptAt().isAfter(now)) {
@@ -76,7 +79,7 @@ public final class InMemoryInboxStore implements InboxStore {
                     entry.doneHandlers(), entry.lastError(), entry.state() == InboxState.PROCESSING);
             put(held);
             owners.put(held.key(), owner);
-            taken.add(held);
+            taken.add(copied(held));
         }
         return taken;
     }
@@ -121,19 +124,17 @@ public final class InMemoryInboxStore implements InboxStore {
 
     @Override
     public synchronized Optional<InboxEntry> find(String key) {
-        return Optional.ofNullable(entries.get(Objects.requireNonNull(key, "key")));
+        return Optional.ofNullable(entries.get(Objects.requireNonNull(key, "key"))).map(InMemoryInboxStore::copied);
     }
 
     @Override
     public synchronized List<InboxEntry> list(InboxQuery query) {
-        return entries.values().stream().filter(query::matches)
-                .sorted(Comparator.comparing(InboxEntry::receivedAt).thenComparing(InboxEntry::key))
-                .limit(query.limit()).toList();
+        return matching(query).stream().map(InMemoryInboxStore::copied).toList();
     }
 
     @Override
     public synchronized int replay(InboxQuery query) {
-        List<InboxEntry> dead = list(deadOnly(query));
+        List<InboxEntry> dead = matching(deadOnly(query));
         for (InboxEntry entry : dead) {
             put(with(entry, InboxState.PENDING, 0, clock.instant(), Set.of(), entry.lastError(), false));
         }
@@ -142,7 +143,7 @@ public final class InMemoryInboxStore implements InboxStore {
 
     @Override
     public synchronized int discard(InboxQuery query) {
-        List<InboxEntry> dead = list(deadOnly(query));
+        List<InboxEntry> dead = matching(deadOnly(query));
         dead.forEach(entry -> remove(entry.key()));
         return dead.size();
     }
@@ -189,6 +190,12 @@ public final class InMemoryInboxStore implements InboxStore {
         return true;
     }
 
+    private List<InboxEntry> matching(InboxQuery query) {
+        return entries.values().stream().filter(query::matches)
+                .sorted(Comparator.comparing(InboxEntry::receivedAt).thenComparing(InboxEntry::key))
+                .limit(query.limit()).toList();
+    }
+
     private InboxEntry held(String key, String owner) {
         InboxEntry entry = entries.get(Objects.requireNonNull(key, "key"));
         return entry != null && entry.state() == InboxState.PROCESSING
@@ -230,6 +237,12 @@ public final class InMemoryInboxStore implements InboxStore {
 
     private static Instant plus(Instant now, Duration duration) {
         return Instant.ofEpochMilli(Durations.after(now.toEpochMilli(), duration));
+    }
+
+    // A body array is mutable: the store keeps its own copy and hands each caller another, as a database would.
+    private static InboxEntry copied(InboxEntry e) {
+        return new InboxEntry(e.key(), e.eventType(), e.keyLabel(), e.headers(), e.body().clone(), e.receivedAt(),
+                e.state(), e.attempts(), e.nextAttemptAt(), e.doneHandlers(), e.lastError(), e.rerun());
     }
 
     private static InboxEntry with(InboxEntry entry, InboxState state, int attempts, Instant next,

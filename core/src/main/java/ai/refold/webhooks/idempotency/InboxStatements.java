@@ -27,15 +27,17 @@ record InboxStatements(Dialect dialect, String table, String offer, boolean offe
                 + " VALUES (?, ?, ?, ?, ?, ?, 'PENDING', 0, CURRENT_TIMESTAMP, FALSE)";
         boolean postgres = dialect == Dialect.POSTGRESQL;
         String offer = postgres ? insert + " ON CONFLICT (idempotency_key) DO NOTHING" : insert;
-        // Parameters: owner, lease millis, max. The lock makes instances taking side by side skip each other's rows;
-        // rerun records that a taken row's previous worker never ended it.
+        // Parameters: max, owner, lease millis. The lock makes instances taking side by side skip each other's rows;
+        // rerun records that a taken row's previous worker never ended it. RETURNING yields rows in whatever order
+        // the join back to the table produced (a hash join: table order), so the rows are sorted once taken.
         String take = postgres
-                ? "WITH due AS (SELECT idempotency_key FROM " + table + " WHERE " + DUE
-                        + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED)"
-                        + " UPDATE " + table + " r SET owner_token = ?, rerun = (r.state = 'PROCESSING'),"
+                ? "WITH due AS (SELECT idempotency_key, next_attempt_at FROM " + table + " WHERE " + DUE
+                        + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED),"
+                        + " taken AS (UPDATE " + table + " r SET owner_token = ?, rerun = (r.state = 'PROCESSING'),"
                         + " state = 'PROCESSING', next_attempt_at = " + later
-                        + " FROM due WHERE r.idempotency_key = due.idempotency_key RETURNING "
-                        + qualified("r")
+                        + " FROM due WHERE r.idempotency_key = due.idempotency_key RETURNING " + qualified("r")
+                        + ", due.next_attempt_at AS was_due)"
+                        + " SELECT " + COLUMNS + " FROM taken ORDER BY was_due, idempotency_key"
                 : "SELECT idempotency_key FROM " + table + " WHERE " + DUE
                         + " ORDER BY next_attempt_at FETCH FIRST ? ROWS ONLY FOR UPDATE";
         String takeOne = "UPDATE " + table + " SET owner_token = ?, rerun = (state = 'PROCESSING'),"
@@ -55,8 +57,8 @@ record InboxStatements(Dialect dialect, String table, String offer, boolean offe
                 + " WHERE state = 'DONE' AND next_attempt_at <= CURRENT_TIMESTAMP ORDER BY next_attempt_at"
                 + (postgres ? " LIMIT ?" : " FETCH FIRST ? ROWS ONLY") + ")";
         String counts = "SELECT state, COUNT(*) FROM " + table + " GROUP BY state";
-        String oldestDue = "SELECT MIN(next_attempt_at) FROM " + table
-                + " WHERE state = 'PENDING' AND next_attempt_at <= CURRENT_TIMESTAMP";
+        // Due as take sees it: a taken row whose lease ran out (its worker crashed) waits as much as a pending one.
+        String oldestDue = "SELECT MIN(next_attempt_at) FROM " + table + " WHERE " + DUE;
         return new InboxStatements(dialect, table, offer, postgres, take, postgres, takeOne, renew, done, retry,
                 dead, release, find, purge, counts, oldestDue);
     }

@@ -10,7 +10,8 @@ import java.util.Optional;
  * A snapshot of an {@link InboxStore}, for health checks and gauges.
  *
  * @param counts    how many entries are in each state
- * @param oldestDue when the oldest pending entry that is due became due, if any is due
+ * @param oldestDue when the oldest entry that is due became due, if any is due: a pending entry, or a taken one whose
+ *                  lease ran out (its worker stopped renewing it), as {@link InboxStore#take} sees them
  */
 public record InboxStats(Map<InboxState, Long> counts, Optional<Instant> oldestDue) {
 

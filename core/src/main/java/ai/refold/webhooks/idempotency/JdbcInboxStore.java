@@ -97,7 +97,8 @@ public final class JdbcInboxStore implements InboxStore {
 
     @Override
     public boolean retry(String key, String owner, Duration delay, Set<String> doneHandlers, String error) {
-        long millis = Durations.millis(Objects.requireNonNull(delay, "delay").isZero() ? Duration.ofMillis(1) : delay);
+        // Full jitter draws zero now and then: due at once, as in memory, not a millisecond later.
+        long millis = Objects.requireNonNull(delay, "delay").isZero() ? 0 : Durations.millis(delay);
         String done = JdbcSession.encodeHandlers(doneHandlers);
         return held("schedule a delivery's retry", InboxStatements::retry, key, owner, statement -> {
             statement.setString(1, done.isEmpty() ? null : done);
