@@ -9,8 +9,8 @@ import java.util.Set;
 
 /**
  * One delivery in an {@link InboxStore}: what was received (the raw body exactly as signed, the headers handlers may
- * read, the label of the key that verified it) and where it stands. {@link #toString()} shows the key, the state
- * and the sizes, never the body or header values.
+ * read, the label of the key that verified it) and where it stands. The body is copied in and out, so an entry never
+ * changes. {@link #toString()} shows the key, the state and the sizes, never the body or header values.
  *
  * @param key           the event's idempotency key, unique in the inbox
  * @param eventType     the wire name of a documented event type, if the body named one
@@ -37,12 +37,18 @@ public record InboxEntry(String key, Optional<String> eventType, String keyLabel
         Objects.requireNonNull(eventType, "eventType");
         Objects.requireNonNull(keyLabel, "keyLabel");
         headers = Map.copyOf(headers);
-        Objects.requireNonNull(body, "body");
+        body = body.clone();
         Objects.requireNonNull(receivedAt, "receivedAt");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
         doneHandlers = Set.copyOf(doneHandlers);
         Objects.requireNonNull(lastError, "lastError");
+    }
+
+    /** Returns a copy of the raw body. */
+    @Override
+    public byte[] body() {
+        return body.clone();
     }
 
     /** Returns a delivery just received: pending, due at once, no attempt made. */
