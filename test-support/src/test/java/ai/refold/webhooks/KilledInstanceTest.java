@@ -35,7 +35,7 @@ class KilledInstanceTest {
 
     private static final String API_KEY = "rk_live_killed_3e7a90c5d1f8";
     private static final String EVENT = "killed-mid-handler";
-    // When Refold's retries reach the other instance, after the first attempt: 1 s, then 2 s and 4 s later.
+    // When Refold's retries reach the other instance, after the first attempt failed: 1 s, then 2 s and 4 s later.
     private static final List<Duration> RETRIES = List.of(Duration.ofSeconds(1), Duration.ofSeconds(4),
             Duration.ofSeconds(11));
     // Generous against a loaded machine: a JVM starts and claims in a few seconds.
@@ -57,14 +57,14 @@ class KilledInstanceTest {
             try {
                 BlockingQueue<String> lines = lines(child);
                 String report = lines.poll(PATIENCE_SECONDS, TimeUnit.SECONDS);
-                // Retries are timed from here: the child claimed before it reported, so its claim's lease (10 s,
-                // not yet renewed: the first heartbeat comes a third of the lease after the claim) runs out before
-                // the third retry, at 11 s.
-                long firstAttempt = System.nanoTime();
                 assertThat(report).as("the child's report; its errors: %s", Files.readString(errors))
                         .isEqualTo(ReceiverProcess.HANDLER_STARTED + " FIRST");
                 child.destroyForcibly();
                 assertThat(child.waitFor(PATIENCE_SECONDS, TimeUnit.SECONDS)).as("the child died").isTrue();
+                // Refold's first attempt failed as the child died (its connection reset): retries are timed from
+                // here. The claim's lease, 10 s from the claim or its last renewal, both before the death, has run
+                // out by the third retry at 11 s; the child died moments after claiming, so it holds at 4 s.
+                long firstAttempt = System.nanoTime();
 
                 List<DeliveryResult> answers = new ArrayList<>();
                 for (Duration retry : RETRIES) {
