@@ -5,7 +5,6 @@ import ai.refold.webhooks.event.WebhookEvent;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * A claimed delivery from its claim to its end, reached exactly once: a 2xx status completes the claim, anything
@@ -15,16 +14,15 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  */
 abstract class Completion implements Leased {
 
-    // The owner token doubles as the "not yet ended" flag: ending takes it, exactly once.
-    private static final AtomicReferenceFieldUpdater<Completion, String> OWNER =
-            AtomicReferenceFieldUpdater.newUpdater(Completion.class, String.class, "owner");
     private static final AtomicIntegerFieldUpdater<Completion> PHASE =
             AtomicIntegerFieldUpdater.newUpdater(Completion.class, "phase");
-    private static final int ADMITTED = 0;
+    // Phase bits: none set while admitted (queued); RUNNING once handlers start; CANCELLED at shutdown.
     private static final int RUNNING = 1;
     private static final int CANCELLED = 2;
-    // Set when a heartbeat found the claim taken over; kept beside the phase so the object stays small.
+    // Flags kept beside the phase so the object stays small: a heartbeat found the claim taken over; the delivery
+    // was ended (by end, refuse or cancel), exactly once.
     private static final int LOST = 4;
+    private static final int ENDED = 8;
 
     final WebhookEvent event;
     final DeliveryContext context;
@@ -32,7 +30,7 @@ abstract class Completion implements Leased {
     private final long startNanos;
     private final Claims claims;
     private final int slot;
-    private volatile String owner;
+    private final String owner;
     private volatile int phase;
 
     Completion(WebhookEvent event, DeliveryContext context, Set<String> done, String owner, long startNanos,
@@ -54,13 +52,19 @@ abstract class Completion implements Leased {
      * @throws IllegalStateException if it was already ended
      */
     final DeliveryResult end(int status, Throwable failure, Set<String> succeeded) {
-        String taken = takeOwner();
+        markEnded();
         String key = context.idempotencyKey();
-        if (failure == null && status >= 200 && status < 300) {
-            claims.complete(key, taken, (phase & LOST) != 0);
-            return claims.log().log(result(Outcome.PROCESSED, status, "event processed"), startNanos, null);
+        // The claim stays renewed until the store has the outcome: completion's retries may outlast what is left
+        // of the lease, and a copy must not take over a delivery whose handlers already ran.
+        try {
+            if (failure == null && status >= 200 && status < 300) {
+                claims.complete(key, owner, (phase & LOST) != 0);
+                return claims.log().log(result(Outcome.PROCESSED, status, "event processed"), startNanos, null);
+            }
+            claims.release(key, owner, succeeded);
+        } finally {
+            claims.heartbeats().unregister(this, slot);
         }
-        claims.release(key, taken, succeeded);
         String message = failure != null ? "handler failed; the event will be retried"
                 : "application answered " + status + "; the event will be retried";
         int answered = failure != null || status < 400 ? 500 : status;
@@ -69,7 +73,9 @@ abstract class Completion implements Leased {
 
     /** Gives the claim back without running anything, when the work could not even be started. */
     final DeliveryResult refuse(Outcome outcome, String message, Throwable cause) {
-        claims.release(context.idempotencyKey(), takeOwner(), done);
+        markEnded();
+        claims.heartbeats().unregister(this, slot);
+        claims.release(context.idempotencyKey(), owner, done);
         return claims.log().log(result(outcome, outcome.httpStatus(), message), startNanos, cause);
     }
 
@@ -81,7 +87,8 @@ abstract class Completion implements Leased {
 
     /** Marks the handlers as started; false if the delivery was cancelled first (at shutdown). */
     final boolean start() {
-        return PHASE.compareAndSet(this, ADMITTED, RUNNING);
+        int before = PHASE.getAndUpdate(this, value -> (value & (CANCELLED | ENDED)) == 0 ? value | RUNNING : value);
+        return (before & (CANCELLED | ENDED)) == 0;
     }
 
     /**
@@ -89,15 +96,13 @@ abstract class Completion implements Leased {
      * may already have been told it was accepted. Returns false if the handlers started or it already ended.
      */
     final boolean cancel() {
-        if (!PHASE.compareAndSet(this, ADMITTED, CANCELLED)) {
-            return false;
-        }
-        String taken = OWNER.getAndSet(this, null);
-        if (taken == null) {
+        int before = PHASE.getAndUpdate(this,
+                value -> (value & (RUNNING | CANCELLED | ENDED)) == 0 ? value | CANCELLED | ENDED : value);
+        if ((before & (RUNNING | CANCELLED | ENDED)) != 0) {
             return false;
         }
         claims.heartbeats().unregister(this, slot);
-        claims.release(context.idempotencyKey(), taken, done);
+        claims.release(context.idempotencyKey(), owner, done);
         claims.log().warn("refold delivery key={} was accepted but not yet handled at shutdown; its claim is"
                 + " released and {}", context.idempotencyKey(), "it runs again only if the event is delivered again");
         return true;
@@ -106,12 +111,11 @@ abstract class Completion implements Leased {
     /** Renews the claim, as a heartbeat; a claim found taken over is logged once. */
     @Override
     public final void renew() {
-        String current = owner;
-        if (current == null || (phase & LOST) != 0) {
+        if ((phase & LOST) != 0) {
             return;
         }
         try {
-            if (!claims.renew(context.idempotencyKey(), current) && owner != null) {
+            if (!claims.renew(context.idempotencyKey(), owner) && (phase & ENDED) == 0) {
                 PHASE.getAndUpdate(this, value -> value | LOST);
                 claims.heartbeats().unregister(this, slot);
                 claims.log().warn("refold delivery key={} lost its claim while its handlers ran: {}",
@@ -130,15 +134,12 @@ abstract class Completion implements Leased {
 
     @Override
     public final boolean isEnded() {
-        return owner == null;
+        return (phase & ENDED) != 0;
     }
 
-    private String takeOwner() {
-        String taken = OWNER.getAndSet(this, null);
-        if (taken == null) {
+    private void markEnded() {
+        if ((PHASE.getAndUpdate(this, value -> value | ENDED) & ENDED) != 0) {
             throw new IllegalStateException("the delivery was already ended");
         }
-        claims.heartbeats().unregister(this, slot);
-        return taken;
     }
 }

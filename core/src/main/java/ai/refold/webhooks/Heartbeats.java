@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * Renews the lease of everything in flight (a claimed delivery running its handlers or queued for them, an inbox entry
  * a worker runs) while it lasts, so that the lease can be short: a crashed instance stops renewing, and its claims free within one lease, inside Refold's
  * retry window. One daemon thread per receiver, started with the first claim, sweeps every third of the lease and
- * renews the claims older than that. Registering is a compare-and-set in a fixed table, so a delivery allocates
+ * renews every claim in flight, so that none goes longer than that unrenewed. Registering is a compare-and-set in a fixed table, so a delivery allocates
  * nothing for it; past the table's capacity deliveries go to an overflow set.
  */
 final class Heartbeats {
@@ -85,22 +85,19 @@ final class Heartbeats {
         }
     }
 
-    // Renews every claim older than one period (so, after its first renewal, at every sweep); a claim admitted just
-    // now waits for the next sweep.
+    // Renews every claim in flight, however young: skipping those younger than a period would leave a claim admitted
+    // just after a sweep unrenewed for up to two periods, two thirds of its lease, and a stalled heartbeat thread only
+    // a third of the lease before a copy may take a running claim over. A delivery that ends within a period costs an
+    // extra renewal only if a sweep falls inside it.
     void sweep() {
-        long now = System.nanoTime();
-        for (Leased completion : inFlight()) {
-            if (now - completion.startNanos() >= periodNanos) {
-                completion.renew();
-            }
-        }
-    }
-
-    /** Renews every claim in flight now, whatever its age. */
-    void renewAll() {
         for (Leased completion : inFlight()) {
             completion.renew();
         }
+    }
+
+    /** Renews every claim in flight now, as a sweep does; for tests that drive the heartbeats by hand. */
+    void renewAll() {
+        sweep();
     }
 
     private synchronized void startTimer() {

@@ -136,6 +136,32 @@ class DeliveryGuaranteesTest {
         assertThat(attempts).containsExactly(Attempt.FIRST, Attempt.RERUN);
     }
 
+    @Test
+    void case2TheClaimStaysRenewedWhileCompletionIsRetriedSoACopyCannotRerunAnEventWhoseHandlersRan() {
+        List<DeliveryResult> copies = new ArrayList<>();
+        WebhookReceiver[] instances = new WebhookReceiver[2];
+        instances[0] = WebhookReceiver.builder().signingKey("live", API_KEY).idempotencyStore(store).clock(clock)
+                .manualHeartbeats().lease(Duration.ofSeconds(1))
+                .pause(pause -> {
+                    clock.advance(pause);
+                    instances[0].heartbeats().renewAll();
+                    copies.add(instances[1].receive(signed(ERRORED)));
+                })
+                .on(WorkflowErrored.class, (event, context) -> {
+                    runs.computeIfAbsent(event.instanceId(), id -> new AtomicInteger()).incrementAndGet();
+                    store.failNext(FaultyStore.Operation.COMPLETE, StoreRetries.PAUSES.length);
+                })
+                .build();
+        instances[1] = counting((event, context) -> { });
+
+        assertThat(instances[0].receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+
+        assertThat(copies).extracting(DeliveryResult::outcome)
+                .containsExactly(Outcome.IN_PROGRESS, Outcome.IN_PROGRESS, Outcome.IN_PROGRESS);
+        assertThat(instances[1].receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(runsOf("656f308b9144bb8f183bfc7b")).isEqualTo(1);
+    }
+
     // ---- case 3: an instance dies mid-handler ----
 
     @Test

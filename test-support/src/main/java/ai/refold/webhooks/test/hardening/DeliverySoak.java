@@ -7,7 +7,6 @@ import ai.refold.webhooks.Outcome;
 import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.event.WorkflowCompleted;
 import ai.refold.webhooks.idempotency.IdempotencyStore;
-import ai.refold.webhooks.test.TestDeliveries;
 
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -29,9 +27,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A bounded soak of a receiver under Refold's delivery pattern: every event is sent, a share of them two or three
- * times (some copies at the same moment), a share fails in the handler on its first attempt, and each copy is retried
- * on any answer but 200, up to three times, as Refold does. It asserts that every event's handler completed exactly
+ * A bounded soak of a receiver under Refold's delivery pattern, as a {@link DeliveryPlan} draws it: every event is
+ * sent, a share of them two or three times (some copies at the same moment), a share fails in the handler on its
+ * first attempt, and each copy is retried on any answer but 200, up to three times, as Refold does. It asserts that every event's handler completed exactly
  * once. Subclasses supply the store, or one store per receiver instance when several instances of an application
  * share a database: attempts then take turns over the instances, so the copies and retries of one event land on
  * different instances, some at the same moment. The size comes from system properties:
@@ -43,9 +41,6 @@ public abstract class DeliverySoak {
 
     /** Refold's retries after a first attempt that is not answered 200. */
     public static final int RETRIES = 3;
-
-    private static final String KEY = "rk_live_soak_5d1e9b3a7c2f4e8d";
-    private static final TestDeliveries SIGNED = TestDeliveries.withKey(KEY);
 
     /** Returns a fresh, empty store for one soak run. */
     protected abstract IdempotencyStore createStore(int events);
@@ -72,21 +67,13 @@ public abstract class DeliverySoak {
     void everyEventIsHandledExactlyOnceThroughDuplicatesConcurrentCopiesAndRetries() throws Exception {
         int events = Integer.getInteger("refold.soak.events", defaultEvents());
         int threads = Integer.getInteger("refold.soak.threads", 8);
-        Random random = new Random(Long.getLong("refold.soak.seed", 20_261_101L));
+        DeliveryPlan plan = DeliveryPlan.draw(events, new Random(Long.getLong("refold.soak.seed", 20_261_101L)), 0);
         AtomicIntegerArray completions = new AtomicIntegerArray(events);
         AtomicIntegerArray attempts = new AtomicIntegerArray(events);
-        boolean[] failsFirst = new boolean[events];
-        int[] copies = new int[events];
-        boolean[] concurrentCopies = new boolean[events];
-        for (int i = 0; i < events; i++) {
-            failsFirst[i] = random.nextInt(100) < 5;
-            copies[i] = random.nextInt(100) < 30 ? 2 + random.nextInt(2) : 1;
-            concurrentCopies[i] = copies[i] > 1 && random.nextBoolean();
-        }
         // The instances share the handler's counters, as they would share the application's downstream effects.
         EventHandler<WorkflowCompleted> handler = (event, context) -> {
-            int i = Integer.parseInt(event.instanceId().substring("soak-".length()));
-            if (attempts.incrementAndGet(i) == 1 && failsFirst[i]) {
+            int i = DeliveryPlan.eventOf(event);
+            if (attempts.incrementAndGet(i) == 1 && plan.failsFirst(i)) {
                 throw new IllegalStateException("first attempt of event " + i + " fails");
             }
             completions.incrementAndGet(i);
@@ -94,7 +81,7 @@ public abstract class DeliverySoak {
         List<WebhookReceiver> receivers = new ArrayList<>();
         for (IdempotencyStore store : createStores(events)) {
             receivers.add(WebhookReceiver.builder()
-                    .signingKey("live", KEY)
+                    .signingKey("live", DeliveryPlan.API_KEY)
                     .idempotencyStore(store)
                     .on(WorkflowCompleted.class, handler)
                     .build());
@@ -108,34 +95,10 @@ public abstract class DeliverySoak {
 
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-            List<Callable<Void>> senders = new ArrayList<>();
-            for (int i = 0; i < events; i++) {
-                DeliveryRequest delivery = delivery(i);
-                int first = i;
-                if (concurrentCopies[i]) {
-                    CountDownLatch start = new CountDownLatch(copies[i]);
-                    for (int copy = 0; copy < copies[i]; copy++) {
-                        int turn = first + copy;
-                        senders.add(() -> {
-                            start.countDown();
-                            start.await(); // copies leave together, so they race for the claim
-                            send(receivers, turn, delivery, answers, processedBy, gaveUp);
-                            return null;
-                        });
-                    }
-                } else {
-                    int count = copies[i];
-                    senders.add(() -> {
-                        for (int copy = 0; copy < count; copy++) {
-                            send(receivers, first + copy, delivery, answers, processedBy, gaveUp);
-                        }
-                        return null;
-                    });
-                }
-            }
-            // Copies of a group are queued side by side and the pool takes work in order, so at most one group
-            // is partly started at a time: with three threads or more, waiting copies cannot stall the pool.
-            assertThat(threads).isGreaterThanOrEqualTo(3);
+            List<Callable<Void>> senders = plan.senders((event, copy) ->
+                    send(receivers, event + copy, plan.delivery(event), answers, processedBy, gaveUp));
+            assertThat(threads).as("threads, so that copies sent together cannot stall the pool")
+                    .isGreaterThanOrEqualTo(3);
             long timeout = Long.getLong("refold.soak.timeout.minutes", 10);
             for (Future<Void> sender : pool.invokeAll(senders, timeout, TimeUnit.MINUTES)) {
                 assertThat(sender.isCancelled()).as("a sender stopped by the %d-minute bound", timeout).isFalse();
@@ -164,11 +127,7 @@ public abstract class DeliverySoak {
         assertThat(lost).as("events lost").isZero();
         assertThat(handledTwice).as("events handled more than once").isZero();
         assertThat(answers.get(Outcome.PROCESSED).get()).isEqualTo(events);
-        int failing = 0;
-        for (boolean fails : failsFirst) {
-            failing += fails ? 1 : 0;
-        }
-        assertThat(retriedFailures).as("first attempts failed in the handler").isEqualTo(failing);
+        assertThat(retriedFailures).as("first attempts failed in the handler").isEqualTo(plan.failing());
         assertThat(absorbed).as("duplicates absorbed").isPositive();
         assertThat(answers.get(Outcome.DUPLICATE).get()).isPositive();
         // Whether two concurrent copies overlap (and one sees IN_PROGRESS) depends on scheduling, so it is allowed
@@ -199,8 +158,4 @@ public abstract class DeliverySoak {
         gaveUp.incrementAndGet();
     }
 
-    private static DeliveryRequest delivery(int i) {
-        byte[] body = HostileRequests.workflow("soak-" + i);
-        return SIGNED.of(body);
-    }
 }

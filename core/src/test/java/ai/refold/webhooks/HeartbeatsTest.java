@@ -1,0 +1,55 @@
+package ai.refold.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.refold.webhooks.event.EventType;
+import ai.refold.webhooks.event.Samples;
+import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
+import ai.refold.webhooks.signature.WebhookSigner;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The heartbeats' schedule, swept by hand: no claim in flight goes longer than one sweep period (a third of the
+ * lease) without a renewal, its first included, so that a stalled heartbeat thread has two thirds of the lease
+ * before a copy can take a running claim over.
+ */
+class HeartbeatsTest {
+
+    private static final String API_KEY = "test-api-key-0123456789";
+    private static final byte[] BODY = Samples.of(EventType.WORKFLOW_ERRORED);
+
+    private final FaultyStore store = new FaultyStore(InMemoryIdempotencyStore.builder().build());
+    private final List<Runnable> queued = new ArrayList<>();
+    private final WebhookReceiver receiver = WebhookReceiver.builder().signingKey("test", API_KEY)
+            .idempotencyStore(store).manualHeartbeats().acknowledgeFast(queued::add).build();
+
+    @Test
+    void theFirstSweepAfterAClaimRenewsItHoweverYoungItIs() {
+        assertThat(receiver.receive(signed()).outcome()).isEqualTo(Outcome.ACCEPTED); // claimed, queued, in flight
+
+        receiver.heartbeats().sweep();
+
+        assertThat(store.calls(FaultyStore.Operation.RENEW)).isEqualTo(1);
+    }
+
+    @Test
+    void aClaimIsRenewedAtEverySweepUntilItsDeliveryEnds() {
+        receiver.receive(signed());
+
+        receiver.heartbeats().sweep();
+        receiver.heartbeats().sweep();
+        queued.forEach(Runnable::run);
+        receiver.heartbeats().sweep();
+
+        assertThat(store.calls(FaultyStore.Operation.RENEW)).isEqualTo(2);
+    }
+
+    private static DeliveryRequest signed() {
+        return DeliveryRequest.of("POST", Headers.of("x-cobalt-signature", WebhookSigner.of(API_KEY).sign(BODY)),
+                BODY);
+    }
+}

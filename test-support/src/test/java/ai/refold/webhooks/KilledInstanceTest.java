@@ -1,0 +1,134 @@
+package ai.refold.webhooks;
+
+import ai.refold.webhooks.event.WorkflowCompleted;
+import ai.refold.webhooks.idempotency.InstanceConnections;
+import ai.refold.webhooks.idempotency.SharedPostgres;
+import ai.refold.webhooks.test.TestDeliveries;
+import ai.refold.webhooks.test.hardening.HostileRequests;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static ai.refold.webhooks.DeliveryContext.Attempt.RERUN;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * An instance killed in the middle of a handler, for real: a receiver in a child JVM on the shared PostgreSQL
+ * database claims the event and is killed with SIGKILL while its handler runs, so that nothing of it (no release,
+ * no completion, no heartbeat) reaches the database again. Refold then retries on the other instance, in this JVM,
+ * with its backoff; the dead instance's claim holds for the rest of its lease and is then taken over as a rerun.
+ */
+class KilledInstanceTest {
+
+    private static final String API_KEY = "rk_live_killed_3e7a90c5d1f8";
+    private static final String EVENT = "killed-mid-handler";
+    // When Refold's retries reach the other instance, after the first attempt failed: 1 s, then 2 s and 4 s later.
+    private static final List<Duration> RETRIES = List.of(Duration.ofSeconds(1), Duration.ofSeconds(4),
+            Duration.ofSeconds(11));
+    // Generous against a loaded machine: a JVM starts and claims in a few seconds.
+    private static final long PATIENCE_SECONDS = 60;
+
+    @Test
+    void anInstanceKilledMidHandlerLeavesItsClaimForTheLeaseAndRefoldsThirdRetryRerunsTheEvent() throws Exception {
+        HandlerRuns runs = new HandlerRuns();
+        try (SharedPostgres database = SharedPostgres.withFreshTable()) {
+            InstanceConnections connections = database.connect();
+            WebhookReceiver other = WebhookReceiver.builder()
+                    .signingKey("live", API_KEY)
+                    .idempotencyStore(connections.store())
+                    .on(WorkflowCompleted.class, runs.counting((event, context) -> { }))
+                    .build();
+            DeliveryRequest delivery = TestDeliveries.withKey(API_KEY).of(HostileRequests.workflow(EVENT));
+            Path errors = Files.createTempFile("receiver-process-", ".log");
+            Process child = start(database, errors);
+            try {
+                BlockingQueue<String> lines = lines(child);
+                String report = lines.poll(PATIENCE_SECONDS, TimeUnit.SECONDS);
+                assertThat(report).as("the child's report; its errors: %s", Files.readString(errors))
+                        .isEqualTo(ReceiverProcess.HANDLER_STARTED + " FIRST");
+                child.destroyForcibly();
+                assertThat(child.waitFor(PATIENCE_SECONDS, TimeUnit.SECONDS)).as("the child died").isTrue();
+                // Refold's first attempt failed as the child died (its connection reset): retries are timed from
+                // here. The claim's lease, 10 s from the claim or its last renewal, both before the death, has run
+                // out by the third retry at 11 s; the child died moments after claiming, so it holds at 4 s.
+                long firstAttempt = System.nanoTime();
+
+                List<DeliveryResult> answers = new ArrayList<>();
+                for (Duration retry : RETRIES) {
+                    sleepUntil(firstAttempt + retry.toNanos());
+                    DeliveryResult answer = other.receive(delivery);
+                    answers.add(answer);
+                    if (answer.outcome() == Outcome.PROCESSED) {
+                        break;
+                    }
+                }
+
+                assertThat(answers).extracting(DeliveryResult::outcome)
+                        .containsExactly(Outcome.IN_PROGRESS, Outcome.IN_PROGRESS, Outcome.PROCESSED);
+                long firstWait = retryAfter(answers.get(0));
+                long secondWait = retryAfter(answers.get(1));
+                assertThat(firstWait).isBetween(1L, WebhookReceiver.DEFAULT_LEASE.toSeconds());
+                assertThat(secondWait).isBetween(1L, firstWait);
+                assertThat(runs.attemptsOf(EVENT)).as("runs in this JVM, besides the killed one").containsExactly(RERUN);
+                assertThat(other.receive(delivery).outcome()).isEqualTo(Outcome.DUPLICATE);
+                assertThat(runs.of(EVENT)).isEqualTo(1);
+            } finally {
+                child.destroyForcibly();
+                child.waitFor(PATIENCE_SECONDS, TimeUnit.SECONDS);
+                other.close();
+                Files.deleteIfExists(errors);
+            }
+        }
+    }
+
+    private static Process start(SharedPostgres database, Path errors) throws IOException {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        return new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                ReceiverProcess.class.getName(), database.jdbcUrl(), database.user(), "", database.tableName(),
+                API_KEY, EVENT)
+                .redirectError(errors.toFile())
+                .start();
+    }
+
+    // The child's standard output, line by line, read on a daemon thread so that a silent child cannot hang the test.
+    private static BlockingQueue<String> lines(Process child) {
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader output = new BufferedReader(
+                    new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = output.readLine(); line != null; line = output.readLine()) {
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                // the child died: no more lines
+            }
+        }, "receiver-process-output");
+        reader.setDaemon(true);
+        reader.start();
+        return lines;
+    }
+
+    private static long retryAfter(DeliveryResult answer) {
+        return Optional.ofNullable(answer.responseHeaders().get("Retry-After")).map(Long::parseLong).orElseThrow();
+    }
+
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        long wait = nanoTime - System.nanoTime();
+        if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+        }
+    }
+}
