@@ -33,7 +33,7 @@ public final class SharedPostgres implements AutoCloseable {
         String table = "refold_deliveries_" + TABLES.incrementAndGet();
         try (Connection connection = server().dataSource().getConnection();
              Statement statement = connection.createStatement()) {
-            for (String ddl : JdbcSession.schema(Dialect.POSTGRESQL, table)) {
+            for (String ddl : JdbcSession.schema(JdbcIdempotencyStore.KIND, Dialect.POSTGRESQL, table)) {
                 statement.execute(ddl);
             }
         } catch (SQLException e) {
