@@ -1,5 +1,6 @@
 package ai.refold.webhooks.idempotency;
 
+import ai.refold.webhooks.test.EmbeddedPostgres;
 import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -9,11 +10,11 @@ import javax.sql.DataSource;
 /** The store against a real PostgreSQL server that the build starts on 127.0.0.1 and stops afterwards. */
 class PostgresJdbcIdempotencyStoreTest extends JdbcIdempotencyStoreContract {
 
-    private static EmbeddedPostgresServer server;
+    private static EmbeddedPostgres server;
 
     @BeforeAll
     static void startServer() {
-        server = EmbeddedPostgresServer.start();
+        server = EmbeddedPostgres.start();
     }
 
     @AfterAll

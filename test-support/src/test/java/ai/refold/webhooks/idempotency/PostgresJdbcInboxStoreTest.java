@@ -1,5 +1,6 @@
 package ai.refold.webhooks.idempotency;
 
+import ai.refold.webhooks.test.EmbeddedPostgres;
 import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,11 +11,11 @@ import java.util.List;
 /** The inbox against a real PostgreSQL server that the build starts on 127.0.0.1 and stops afterwards. */
 class PostgresJdbcInboxStoreTest extends JdbcInboxStoreContract {
 
-    private static EmbeddedPostgresServer server;
+    private static EmbeddedPostgres server;
 
     @BeforeAll
     static void startServer() {
-        server = EmbeddedPostgresServer.start();
+        server = EmbeddedPostgres.start();
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package ai.refold.webhooks.idempotency;
 
+import ai.refold.webhooks.test.EmbeddedPostgres;
 import ai.refold.webhooks.test.hardening.DeliverySoak;
 import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
 
@@ -20,14 +21,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 class PostgresTwoInstancesDeliverySoakTest extends DeliverySoak {
 
-    private static EmbeddedPostgresServer server;
+    private static EmbeddedPostgres server;
     private final List<ConnectionPerThreadDataSource> dataSources = new CopyOnWriteArrayList<>();
 
     // The schema is applied once before the instances start, as a migration tool does: two instances creating the
     // table at the same moment can collide in PostgreSQL's catalogue, and the loser answers its first delivery 503.
     @BeforeAll
     static void startServerAndApplySchema() throws SQLException {
-        server = EmbeddedPostgresServer.start();
+        server = EmbeddedPostgres.start();
         try (Connection connection = server.dataSource().getConnection();
              Statement statement = connection.createStatement()) {
             for (String ddl : JdbcSession.schema(JdbcIdempotencyStore.KIND, Dialect.POSTGRESQL,

@@ -1,5 +1,6 @@
 package ai.refold.webhooks.idempotency;
 
+import ai.refold.webhooks.test.EmbeddedPostgres;
 import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
 
 import java.sql.Connection;
@@ -19,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SharedPostgres implements AutoCloseable {
 
     private static final AtomicInteger TABLES = new AtomicInteger();
-    private static EmbeddedPostgresServer server;
+    private static EmbeddedPostgres server;
 
     private final String table;
     private final List<InstanceConnections> instances = new CopyOnWriteArrayList<>();
@@ -42,9 +43,9 @@ public final class SharedPostgres implements AutoCloseable {
         return new SharedPostgres(table);
     }
 
-    private static synchronized EmbeddedPostgresServer server() {
+    private static synchronized EmbeddedPostgres server() {
         if (server == null) {
-            server = EmbeddedPostgresServer.start();
+            server = EmbeddedPostgres.start();
         }
         return server;
     }

