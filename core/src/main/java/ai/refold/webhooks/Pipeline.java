@@ -8,16 +8,19 @@ import ai.refold.webhooks.idempotency.IdempotencyKeyExtractor;
 import ai.refold.webhooks.signature.SignatureVerifier;
 import ai.refold.webhooks.signature.VerificationResult;
 
-import java.io.IOException;
-import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeoutException;
 
 /**
- * The first half of every delivery, cheapest check first: method, size, signature, parsing, idempotency key,
- * claim. It ends in an {@link Admission}: admitted with its completion, or rejected with the answer to give.
+ * The first half of every delivery, cheapest check first: method, declared size and the signature header's shape
+ * (no body byte read yet), the body read within the read deadline and the body budget, then the signature over the
+ * body, parsing, a handler that takes the event, idempotency key and claim. It ends in an {@link Admission}: admitted
+ * with its completion, or rejected with the answer to give.
  */
 final class Pipeline {
 
@@ -25,8 +28,9 @@ final class Pipeline {
     static final List<String> METHODS = List.of("POST", "PUT", "PATCH");
 
     private static final Map<String, String> ALLOW = Map.of("Allow", String.join(", ", METHODS));
-    // The unread rest of an oversized body is not worth draining: ask the client to close the connection.
+    // The unread rest of a refused body is not worth draining: ask the client to close the connection.
     private static final Map<String, String> CLOSE = Map.of("Connection", "close");
+    private static final Map<String, String> BUSY = Map.of("Retry-After", "1", "Connection", "close");
 
     private final int maxBodyBytes;
     private final SignatureVerifier verifier;
@@ -36,9 +40,12 @@ final class Pipeline {
     private final Clock clock;
     private final DeliveryLog log;
     private final Map<String, String> retryAfter;
+    private final RouteTable routes;
+    private final BodyBudget budget;
+    private final long readDeadlineNanos;
 
     Pipeline(int maxBodyBytes, SignatureVerifier verifier, EventParser parser, IdempotencyKeyExtractor keyExtractor,
-             Claims claims, Clock clock) {
+             Claims claims, Clock clock, RouteTable routes, BodyBudget budget, Duration readDeadline) {
         this.maxBodyBytes = maxBodyBytes;
         this.verifier = verifier;
         this.parser = parser;
@@ -48,45 +55,96 @@ final class Pipeline {
         this.log = claims.log();
         long leaseSeconds = Math.max(1, (claims.lease().toMillis() + 999) / 1000);
         this.retryAfter = Map.of("Retry-After", Long.toString(leaseSeconds));
+        this.routes = routes;
+        this.budget = budget;
+        this.readDeadlineNanos = readDeadline.toNanos();
     }
 
     String signatureHeader() {
         return verifier.scheme().headerName();
     }
 
-    /** Reads the body from a stream, refusing a wrong method or a declared length over the limit unread. */
-    Admission admit(String method, Headers headers, InputStream body, long contentLength, long start) {
+    /**
+     * Makes the checks that need no body byte: the method, the declared length and the signature header's
+     * presence and shape. Returns the refusal, or null if the body is worth reading.
+     */
+    DeliveryResult beforeBody(String method, Headers headers, long contentLength, long start) {
         if (!METHODS.contains(method)) {
             return methodNotAllowed(method, start);
         }
         if (contentLength > maxBodyBytes) {
             return tooLarge(start);
         }
-        byte[] bytes;
-        try {
-            bytes = BodyReader.read(body, contentLength, maxBodyBytes);
-        } catch (IOException e) {
-            return reject(Outcome.BODY_UNREADABLE, "body could not be read", Map.of(), start);
+        String header = verifier.scheme().headerName();
+        Optional<VerificationResult> refused = verifier.checkHeader(headers.all(header));
+        if (refused.isPresent()) {
+            VerificationResult.Status status = refused.get().status();
+            return refuse(signatureOutcome(status), signatureMessage(status, header), contentLength == 0 ? Map.of()
+                    : CLOSE, start);
         }
-        if (bytes == null) {
-            return tooLarge(start);
+        return null;
+    }
+
+    /** Opens a reader for the body, its first bytes held against the budget; null if the budget cannot hold them. */
+    BodyReader openReader(long contentLength) {
+        return BodyReader.open(contentLength, maxBodyBytes, budget);
+    }
+
+    /** Returns when the body must have arrived, on the {@link System#nanoTime()} scale. */
+    long deadline(long start) {
+        return start + readDeadlineNanos;
+    }
+
+    /** Answers a body that outgrew the limit ({@code TOO_LARGE}) or the budget ({@code OVER_BUDGET}). */
+    DeliveryResult stopped(BodyReader.Progress progress, long start) {
+        return progress == BodyReader.Progress.TOO_LARGE ? tooLarge(start) : busy(start);
+    }
+
+    /** Answers a body that ended before its declared length. */
+    DeliveryResult endedEarly(long start) {
+        return refuse(Outcome.BODY_UNREADABLE, "body ended before its declared length", CLOSE, start);
+    }
+
+    /** Answers a body the budget could not hold, refused unread. */
+    DeliveryResult busy(long start) {
+        return refuse(Outcome.BUSY, "receiver is busy reading other deliveries; retry later", BUSY, start);
+    }
+
+    /** Answers a body that did not arrive within the read deadline. */
+    DeliveryResult timedOut(long start) {
+        return refuse(Outcome.READ_TIMEOUT, "body did not arrive within the read deadline of "
+                + readDeadlineNanos / 1_000_000 + " ms", CLOSE, start);
+    }
+
+    /** Answers a connection that failed mid-body: a timeout (or a failure past the deadline) is 408, else 400. */
+    DeliveryResult unreadable(Throwable cause, long start) {
+        if (isTimeout(cause) || System.nanoTime() - deadline(start) >= 0) {
+            return timedOut(start);
         }
-        return admit(new DeliveryRequest(method, headers, bytes), start);
+        return refuse(Outcome.BODY_UNREADABLE, "body could not be read", CLOSE, start);
     }
 
     Admission admit(DeliveryRequest request, long start) {
+        return admit(request, start, false);
+    }
+
+    /**
+     * Verifies, parses and claims a delivery whose body is read. With {@code toHandlers}, an event no handler takes
+     * is acknowledged as {@link Outcome#IGNORED} without a claim; without it (forward mode) the caller is the handler.
+     */
+    Admission admit(DeliveryRequest request, long start, boolean toHandlers) {
         if (!METHODS.contains(request.method())) {
-            return methodNotAllowed(request.method(), start);
+            return new Admission.Rejected(methodNotAllowed(request.method(), start));
         }
         byte[] body = request.body();
         if (body.length > maxBodyBytes) {
-            return tooLarge(start);
+            return new Admission.Rejected(tooLarge(start));
         }
         String header = verifier.scheme().headerName();
         VerificationResult verification = verifier.verify(request.headers().all(header), body);
         if (!verification.isValid()) {
-            return reject(signatureOutcome(verification.status()), signatureMessage(verification.status(), header),
-                    Map.of(), start);
+            return new Admission.Rejected(refuse(signatureOutcome(verification.status()),
+                    signatureMessage(verification.status(), header), Map.of(), start));
         }
         Optional<String> keyLabel = verification.keyLabel();
         WebhookEvent event;
@@ -95,6 +153,10 @@ final class Pipeline {
         } catch (InvalidPayloadException e) {
             return reject(new DeliveryResult(Outcome.INVALID_PAYLOAD, 400, e.getMessage(), Optional.empty(),
                     Optional.empty(), keyLabel, Map.of()), start, null);
+        }
+        if (toHandlers && !routes.takes(event)) {
+            return reject(about(Outcome.IGNORED, "no handler takes this event", event, null, keyLabel, Map.of()),
+                    start, null);
         }
         String key;
         try {
@@ -129,17 +191,18 @@ final class Pipeline {
         }
     }
 
-    private Admission methodNotAllowed(String method, long start) {
-        return reject(Outcome.METHOD_NOT_ALLOWED, "method " + method + " is not allowed", ALLOW, start);
+    private DeliveryResult methodNotAllowed(String method, long start) {
+        return refuse(Outcome.METHOD_NOT_ALLOWED, "method " + method + " is not allowed", ALLOW, start);
     }
 
-    private Admission tooLarge(long start) {
-        return reject(Outcome.PAYLOAD_TOO_LARGE, "body is larger than " + maxBodyBytes + " bytes", CLOSE, start);
+    private DeliveryResult tooLarge(long start) {
+        return refuse(Outcome.PAYLOAD_TOO_LARGE, "body is larger than " + maxBodyBytes + " bytes", CLOSE, start);
     }
 
-    private Admission reject(Outcome outcome, String message, Map<String, String> headers, long start) {
-        return reject(new DeliveryResult(outcome, outcome.httpStatus(), message, Optional.empty(), Optional.empty(),
-                Optional.empty(), headers), start, null);
+    // A refusal about the request, before anything is known of the event.
+    private DeliveryResult refuse(Outcome outcome, String message, Map<String, String> headers, long start) {
+        return log.log(new DeliveryResult(outcome, outcome.httpStatus(), message, Optional.empty(),
+                Optional.empty(), Optional.empty(), headers), start, null);
     }
 
     private Admission reject(DeliveryResult result, long start, Throwable cause) {
@@ -149,6 +212,17 @@ final class Pipeline {
     private static DeliveryResult about(Outcome outcome, String message, WebhookEvent event, String key,
                                         Optional<String> keyLabel, Map<String, String> headers) {
         return new DeliveryResult(outcome, outcome.httpStatus(), message, event, key, keyLabel, headers);
+    }
+
+    // A read that timed out, as containers and sockets report it: a SocketTimeoutException, or a TimeoutException
+    // (Jetty's idle timeout) somewhere in the causes.
+    private static boolean isTimeout(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof InterruptedIOException || t instanceof TimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Outcome signatureOutcome(VerificationResult.Status status) {

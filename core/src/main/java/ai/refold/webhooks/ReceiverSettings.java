@@ -22,6 +22,8 @@ abstract class ReceiverSettings {
     IdempotencyStore store;
     IdempotencyKeyExtractor keyExtractor = IdempotencyKeyExtractor.standard();
     int maxBodyBytes = WebhookReceiver.DEFAULT_MAX_BODY_BYTES;
+    Duration readDeadline = WebhookReceiver.DEFAULT_READ_DEADLINE;
+    long bodyBudget = WebhookReceiver.DEFAULT_BODY_BUDGET_BYTES;
     Duration lease = WebhookReceiver.DEFAULT_LEASE;
     Duration retention = WebhookReceiver.DEFAULT_RETENTION;
     Clock clock = Clock.systemUTC();
@@ -73,6 +75,37 @@ abstract class ReceiverSettings {
             throw new IllegalArgumentException("maxBodyBytes must be positive but was " + bytes);
         }
         this.maxBodyBytes = bytes;
+        return self();
+    }
+
+    /**
+     * Sets how long a delivery's body may take to arrive, counted from when its headers were received;
+     * {@link WebhookReceiver#DEFAULT_READ_DEADLINE} by default. A body still incomplete then is answered 408 and its
+     * connection closed, so that a client sending a byte now and then cannot hold a thread or a connection for
+     * long. An adapter that reads without blocking enforces it exactly; a blocking read is checked between reads and
+     * is bounded by the container's read timeout, which the README's container settings complement.
+     *
+     * @throws IllegalArgumentException if {@code deadline} is not positive
+     */
+    public final WebhookReceiver.Builder readDeadline(Duration deadline) {
+        this.readDeadline = requirePositive(deadline, "readDeadline");
+        return self();
+    }
+
+    /**
+     * Sets how many body bytes the receiver holds at once across all deliveries being read or handled;
+     * {@link WebhookReceiver#DEFAULT_BODY_BUDGET_BYTES} by default. A body reserves its declared length before it
+     * is read (a body of unknown length reserves its buffer as it grows); one the budget cannot hold is refused at
+     * once with 503 and {@code Retry-After}, so that concurrent large bodies cannot exhaust the heap. Keep it at
+     * least as large as {@link #maxBodyBytes}, or the largest bodies are always refused.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is not positive
+     */
+    public final WebhookReceiver.Builder bodyBudget(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("bodyBudget must be positive but was " + bytes);
+        }
+        this.bodyBudget = bytes;
         return self();
     }
 
@@ -132,8 +165,8 @@ abstract class ReceiverSettings {
         return self();
     }
 
-    private WebhookReceiver.Builder self() {
-    return (WebhookReceiver.Builder) this;
+    final WebhookReceiver.Builder self() {
+        return (WebhookReceiver.Builder) this;
     }
 
     private static Duration requirePositive(Duration value, String name) {

@@ -48,6 +48,16 @@ final class RouteTable {
         return matching;
     }
 
+    /** Returns whether any handler takes {@code event}; allocates nothing. */
+    boolean takes(WebhookEvent event) {
+        for (Route route : candidates(event)) {
+            if (route.filter().acceptsWorkflowOf(event)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Runs every handler {@code event} reaches, in registration order, and returns what the first failing one threw
      * (later handlers do not run), or null if all returned normally. Errors are returned too: an escaping
