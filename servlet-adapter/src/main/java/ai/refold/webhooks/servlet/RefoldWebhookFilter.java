@@ -107,10 +107,11 @@ public final class RefoldWebhookFilter implements Filter {
 
     /**
      * Configures a filter created by the container from {@code web.xml}; a filter made by {@link #builder} ignores
-     * this. API keys are read from environment variables named in init-parameters, never written in
-     * {@code web.xml}. The parameters are {@code signing-keys} (required: {@code label=ENV_VAR} pairs separated by commas),
-     * {@code path}, {@code mode} ({@code endpoint} or {@code forward}), {@code max-body-bytes} and {@code configurer}
-     * (a {@link RefoldWebhookConfigurer} class name).
+     * the parameters. API keys are read from environment variables named in init-parameters, never written in
+     * {@code web.xml}. The parameters are {@code signing-keys} (required: {@code label=ENV_VAR} pairs separated by
+     * commas), {@code path}, {@code mode} ({@code endpoint} or {@code forward}), {@code max-body-bytes},
+     * {@code read-deadline-millis}, {@code body-budget-bytes}, {@code allow-no-handlers} and {@code configurer} (a
+     * {@link RefoldWebhookConfigurer} class name). Either way the receiver's startup line is logged.
      *
      * @throws ServletException if the parameters are incomplete or name an unset environment variable
      */

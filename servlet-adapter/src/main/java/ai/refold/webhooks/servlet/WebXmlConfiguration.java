@@ -88,12 +88,22 @@ record WebXmlConfiguration(WebhookReceiver receiver, String path, RefoldWebhookF
                 && Boolean.parseBoolean(allowNoHandlers.trim())) {
             builder.allowNoHandlers();
         }
+        String checkedPath = path == null || path.isBlank() ? RefoldWebhookFilter.DEFAULT_PATH : checkPath(path.trim());
         String configurer = parameters.apply("configurer");
         if (configurer != null && !configurer.isBlank()) {
             instantiate(configurer.trim()).configure(builder);
         }
-        return new WebXmlConfiguration(builder.build(),
-                path == null || path.isBlank() ? RefoldWebhookFilter.DEFAULT_PATH : checkPath(path.trim()), mode);
+        try {
+            return new WebXmlConfiguration(builder.build(), checkedPath, mode);
+        } catch (IllegalStateException e) {
+            if (builder.hasHandlers()) {
+                throw e;
+            }
+            // Core refused a receiver without handlers; say how to register them in web.xml's own terms.
+            throw new IllegalStateException("no handler is registered: name a RefoldWebhookConfigurer that"
+                    + " registers them in init-parameter 'configurer', or set 'allow-no-handlers' to true if the"
+                    + " receiver is meant to have none", e);
+        }
     }
 
     // A whole number from an init-parameter, or null if it is not set; the builder checks its range.

@@ -49,8 +49,8 @@ class WebXmlConfigurationTest {
         assertThat(filter.mode()).isEqualTo(RefoldWebhookFilter.Mode.ENDPOINT);
         assertThat(filter.toString()).contains("live", "test").doesNotContain(LIVE_KEY, TEST_KEY);
         WebhookReceiver receiver = WebXmlConfiguration.read(Map.of(
-                "signing-keys", "live=REFOLD_LIVE_API_KEY, test=REFOLD_TEST_API_KEY")::get, ENVIRONMENT::get)
-                .receiver();
+                "signing-keys", "live=REFOLD_LIVE_API_KEY, test=REFOLD_TEST_API_KEY",
+                "configurer", RecordingConfigurer.class.getName())::get, ENVIRONMENT::get).receiver();
         byte[] body = workflowCompleted("inst-env");
         DeliveryResult result = receiver.receive(SIGNED.of(body));
         assertThat(result.status()).isEqualTo(200);
@@ -186,7 +186,8 @@ class WebXmlConfigurationTest {
     @Test
     void filterMadeByTheBuilderIgnoresInitParameters() throws ServletException {
         RefoldWebhookFilter filter = RefoldWebhookFilter.builder(
-                WebhookReceiver.builder().signingKey("test", TEST_KEY).build()).path("/in/code").build();
+                WebhookReceiver.builder().signingKey("test", TEST_KEY).allowNoHandlers().build()).path("/in/code")
+                .build();
 
         filter.init(config(Map.of("signing-keys", "test=UNSET", "path", "/from/web-xml")));
 
