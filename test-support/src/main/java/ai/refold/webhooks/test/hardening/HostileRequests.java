@@ -57,7 +57,10 @@ public final class HostileRequests {
      * The read deadline of the rows about slow bodies, far shorter than the default so that they run fast; the
      * other rows keep {@link WebhookReceiver#DEFAULT_READ_DEADLINE}.
      */
-    public static final Duration SHORT_READ_DEADLINE = Duration.ofMillis(300);
+    public static final Duration SHORT_READ_DEADLINE = Duration.ofMillis(HostileRequests.SHORT_READ_DEADLINE_MILLIS);
+
+    /** {@link #SHORT_READ_DEADLINE} in milliseconds, a constant for annotations. */
+    public static final long SHORT_READ_DEADLINE_MILLIS = 300;
 
     /** The body budget of the rows about bytes in flight; the other rows keep the default. */
     public static final long SMALL_BODY_BUDGET = 64 * 1024;
