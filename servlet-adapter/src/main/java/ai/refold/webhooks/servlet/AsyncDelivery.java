@@ -55,11 +55,37 @@ final class AsyncDelivery implements ReadListener, AsyncListener {
         AsyncDelivery reader = new AsyncDelivery(delivery, async, response, request.getInputStream());
         async.addListener(reader);
         reader.deadline = timer.schedule(reader::expire, delivery.timeLeft().toNanos(), TimeUnit.NANOSECONDS);
+        if (expectsContinue(request) && !reader.readFirstBytes()) {
+            return;
+        }
         try {
             reader.in.setReadListener(reader);
         } catch (UnsupportedOperationException e) {
             pump(reader.in, delivery).ifPresent(reader::answer);
+        } catch (IllegalStateException e) {
+            // The timer ended the delivery while the first bytes were awaited; it has answered.
         }
+    }
+
+    private static boolean expectsContinue(HttpServletRequest request) {
+        String expect = request.getHeader("Expect");
+        return expect != null && expect.equalsIgnoreCase("100-continue");
+    }
+
+    // Tomcat with continueResponseTiming=onRead (as the starter sets it) sends 100 Continue only when the body is read
+    // in blocking mode, never for a ReadListener, so a client that waits for it would wait until the deadline. The
+    // first bytes are therefore read here: that sends 100 Continue, and a client that was invited sends at once. The
+    // rest is read without holding a thread. Returns whether more of the body is wanted.
+    private boolean readFirstBytes() {
+        Optional<DeliveryResult> answer;
+        try {
+            int read = in.read(buffer);
+            answer = read < 0 ? delivery.finish() : delivery.accept(buffer, 0, read);
+        } catch (IOException e) {
+            answer = delivery.fail(e);
+        }
+        answer.ifPresent(this::answer);
+        return answer.isEmpty() && delivery.isReading();
     }
 
     /**
