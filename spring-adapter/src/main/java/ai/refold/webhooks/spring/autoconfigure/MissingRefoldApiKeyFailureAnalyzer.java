@@ -21,8 +21,12 @@ class MissingRefoldApiKeyFailureAnalyzer extends AbstractFailureAnalyzer<Missing
                     cause);
         }
         String property = cause.property().get();
+        String message = cause.getMessage();
+        // Core's message is "<setting> <problem>"; the setting is named once, here.
+        String problem = message.startsWith(property + " ") ? "it " + message.substring(property.length() + 1)
+                : message;
         return new FailureAnalysis(
-                "The Refold webhook receiver cannot use the API key in " + property + ": " + cause.getMessage()
+                "The Refold webhook receiver cannot use the API key in " + property + ": " + problem
                         + ". (The value is not shown: it may be a key.)",
                 "Set " + property + " to the whole Refold API key of that environment, with nothing around it.\n"
                         + "If it reads the key from an environment variable, as in\n\n"
