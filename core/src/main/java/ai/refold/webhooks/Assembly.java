@@ -16,7 +16,7 @@ final class Assembly {
     final Dispatch dispatch;
     final Heartbeats heartbeats;
     final Inbox inbox;
-    final String description;
+    final ReceiverSummary summary;
 
     Assembly(ReceiverSettings settings, RouteTable routes) {
         if (settings.inbox != null && (settings.acknowledgeFast != null || settings.store != null)) {
@@ -25,7 +25,7 @@ final class Assembly {
         }
         SignatureVerifier verifier = settings.verifier.build();
         int maxBodyBytes = settings.maxBodyBytes;
-        DeliveryLog log = new DeliveryLog(settings.listeners);
+        DeliveryLog log = new DeliveryLog(settings.listeners, settings.clock);
         IdempotencyStore store = settings.store != null ? settings.store
                 : InMemoryIdempotencyStore.builder().clock(settings.clock).build();
         ReadLimits defaults = ReadLimits.defaults();
@@ -41,13 +41,10 @@ final class Assembly {
                 verifier.scheme().headerName(), log,
                 owner -> new InboxWorker(owner, routes, parser, log, claims, settings.pause, errors));
         this.pipeline = new Pipeline(maxBodyBytes, verifier, parser, settings.keyExtractor, claims, settings.clock,
-                inbox);
+                routes, new BodyBudget(settings.bodyBudget), settings.readDeadline, inbox);
         this.dispatch = new Dispatch(routes, settings.acknowledgeFast, log, heartbeats);
-        this.description = "WebhookReceiver[header=" + verifier.scheme().headerName() + ", keys="
-                + verifier.keyLabels() + ", store=" + (inbox != null ? settings.inbox : store).getClass()
-                .getSimpleName() + ", maxBodyBytes=" + maxBodyBytes + ", lease=" + settings.lease + ", retention="
-                + settings.retention + (dispatch.acknowledgesFast() ? ", acknowledgeFast" : "")
-                + (inbox != null ? ", inbox" : "") + "]";
+        this.summary = new ReceiverSummary(verifier, settings.inbox != null ? settings.inbox : store, routes,
+                settings);
         settings.warnAboutRetries(log);
     }
 }

@@ -5,13 +5,18 @@ import ai.refold.webhooks.idempotency.InboxState;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
 /**
  * The one log line per delivery, on the {@value #LOGGER} logger, and the listeners told of every result. No line
- * carries a body, a key or a signature, and values that come from a signed body are escaped.
+ * carries a body, a key or a signature, and values that come from a signed body are escaped. Levels follow who can
+ * cause the line: a refusal before the signature was verified (anyone can send one) is DEBUG, summarised by a WARN at
+ * most once a minute; a signed body that cannot be read is WARN; a failing handler or store is ERROR; everything
+ * else INFO, with a WARN at most once an hour per event type that no handler takes.
  */
 final class DeliveryLog {
 
@@ -21,12 +26,24 @@ final class DeliveryLog {
     private static final Logger CONFIGURATION = LoggerFactory.getLogger("ai.refold.webhooks.receiver");
 
     private final DeliveryListener[] listeners;
+    private final RejectionSummary rejections;
+    private final IgnoredEvents ignored;
 
     DeliveryLog(List<DeliveryListener> listeners) {
-        this.listeners = listeners.toArray(new DeliveryListener[0]);
+        this(listeners, Clock.systemUTC());
     }
 
-    /** Reports {@code result}, decided {@code start} nanoseconds in, and returns it. */
+    /** Creates the log; {@code clock} paces the summaries of rejections and of ignored events. */
+    DeliveryLog(List<DeliveryListener> listeners, Clock clock) {
+        this.listeners = listeners.toArray(new DeliveryListener[0]);
+        this.rejections = new RejectionSummary(clock);
+        this.ignored = new IgnoredEvents(clock);
+    }
+
+    /**
+     * Reports {@code result}, decided {@code start} nanoseconds in, and returns it. The line carries its values
+     * twice: in the message for people, and as SLF4J key-value pairs for encoders that write fields (JSON).
+     */
     DeliveryResult log(DeliveryResult result, long start, Throwable cause) {
         if (listeners.length > 0) {
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
@@ -38,25 +55,58 @@ final class DeliveryLog {
                 }
             }
         }
+        Outcome outcome = result.outcome();
         int status = result.status();
-        if (status >= 500) {
+        if (RejectionSummary.isUnverifiedRejection(outcome)) {
+            // Anyone can send these to a public URL: DEBUG each, and a WARN at most once a minute that counts them.
+            if (LOG.isDebugEnabled()) {
+                fields(LOG.atDebug(), result, start).addKeyValue("reason", printable(result.message()))
+                        .log("refold delivery outcome={} status={} reason=\"{}\" took={}us", outcome.code(), status,
+                                printable(result.message()), micros(start));
+            }
+            String summary = rejections.count(outcome);
+            if (summary != null) {
+                LOG.atWarn().addKeyValue("summary", "rejections").log(summary);
+            }
+        } else if (status >= 500) {
             if (LOG.isErrorEnabled()) {
-                LOG.error("refold delivery outcome={} status={} event={} key={} took={}us", result.outcome().code(),
-                        status, eventName(result), printable(result.idempotencyKey().orElse("-")), micros(start),
-                        cause);
+                fields(LOG.atError(), result, start).setCause(cause)
+                        .log("refold delivery outcome={} status={} event={} key={} took={}us", outcome.code(), status,
+                                eventName(result), printable(result.idempotencyKey().orElse("-")), micros(start));
             }
         } else if (status >= 400 && status != 409) {
             if (LOG.isWarnEnabled()) {
-                LOG.warn("refold delivery outcome={} status={} event={} reason=\"{}\" took={}us",
-                        result.outcome().code(), status, eventName(result), printable(result.message()),
-                        micros(start));
+                fields(LOG.atWarn(), result, start).addKeyValue("reason", printable(result.message()))
+                        .log("refold delivery outcome={} status={} event={} reason=\"{}\" took={}us", outcome.code(),
+                                status, eventName(result), printable(result.message()), micros(start));
             }
-        } else if (LOG.isInfoEnabled()) {
-            LOG.info("refold delivery outcome={} status={} event={} key={} keyLabel={} took={}us",
-                    result.outcome().code(), status, eventName(result),
-                    printable(result.idempotencyKey().orElse("-")), result.keyLabel().orElse("-"), micros(start));
+        } else {
+            if (LOG.isInfoEnabled()) {
+                fields(LOG.atInfo(), result, start)
+                        .log("refold delivery outcome={} status={} event={} key={} keyLabel={} took={}us",
+                                outcome.code(), status, eventName(result),
+                                printable(result.idempotencyKey().orElse("-")), result.keyLabel().orElse("-"),
+                                micros(start));
+            }
+            if (outcome == Outcome.IGNORED) {
+                String warning = ignored.count(result.event().orElseThrow());
+                if (warning != null) {
+                    LOG.atWarn().addKeyValue("event", eventName(result)).log(warning);
+                }
+            }
         }
         return result;
+    }
+
+    // The values of a delivery line as key-value pairs; the key and the event name come from a signed body, so
+    // they are escaped like the message.
+    private static LoggingEventBuilder fields(LoggingEventBuilder line, DeliveryResult result, long start) {
+        return line.addKeyValue("outcome", result.outcome().code())
+                .addKeyValue("status", result.status())
+                .addKeyValue("event", eventName(result))
+                .addKeyValue("idempotencyKey", printable(result.idempotencyKey().orElse("-")))
+                .addKeyValue("keyLabel", result.keyLabel().orElse("-"))
+                .addKeyValue("tookMicros", micros(start));
     }
 
     /** Returns whether a listener wants to hear of each handler run. */

@@ -11,12 +11,19 @@ public enum Outcome {
     DUPLICATE(200),
     /** Acknowledge-fast mode: the event is claimed and its handlers were handed to the executor. */
     ACCEPTED(200),
+    /**
+     * The event is verified but no registered handler takes it; it is acknowledged so that Refold stops retrying,
+     * and reported once per event type per hour (see the README's "What the receiver answers").
+     */
+    IGNORED(200),
     /** The method is not POST, PUT or PATCH. */
     METHOD_NOT_ALLOWED(405),
     /** The body is larger than the configured limit. */
     PAYLOAD_TOO_LARGE(413),
-    /** The body could not be read from the connection (the client went away or was too slow). */
+    /** The body could not be read from the connection: it ended early or the connection failed. */
     BODY_UNREADABLE(400),
+    /** The body did not arrive within the read deadline; the connection is closed. */
+    READ_TIMEOUT(408),
     /** No signature header, or an empty one. */
     SIGNATURE_MISSING(401),
     /** The signature header is not a hex HMAC-SHA256 in the expected form. */
@@ -34,7 +41,12 @@ public enum Outcome {
     /** The idempotency store could not answer; no handler ran. */
     STORE_UNAVAILABLE(503),
     /** Acknowledge-fast mode: the executor refused the work; nothing ran and the claim was released. */
-    OVERLOADED(503);
+    OVERLOADED(503),
+    /**
+     * The bodies being read already hold the receiver's in-flight body budget; this one was refused before it was
+     * read. Retry later.
+     */
+    BUSY(503);
 
     private final int httpStatus;
     private final String code;

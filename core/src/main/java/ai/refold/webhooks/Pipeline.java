@@ -8,17 +8,20 @@ import ai.refold.webhooks.idempotency.IdempotencyKeyExtractor;
 import ai.refold.webhooks.signature.SignatureVerifier;
 import ai.refold.webhooks.signature.VerificationResult;
 
-import java.io.IOException;
-import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeoutException;
 
 /**
- * The first half of every delivery, cheapest check first: method, size, signature, parsing, idempotency key,
- * claim. It ends in an {@link Admission}: admitted with its completion, or rejected with the answer to give.
+ * The first half of every delivery, cheapest check first: method, declared size and the signature header's shape
+ * (no body byte read yet), the body read within the read deadline and the body budget, then the signature over the
+ * body, parsing, a handler that takes the event, idempotency key and claim (or, in inbox mode, the store). It ends
+ * in an {@link Admission}: admitted with its completion, or answered by the receiver itself.
  */
 final class Pipeline {
 
@@ -26,8 +29,9 @@ final class Pipeline {
     static final List<String> METHODS = List.of("POST", "PUT", "PATCH");
 
     private static final Map<String, String> ALLOW = Map.of("Allow", String.join(", ", METHODS));
-    // The unread rest of an oversized body is not worth draining: ask the client to close the connection.
+    // The unread rest of a refused body is not worth draining: ask the client to close the connection.
     private static final Map<String, String> CLOSE = Map.of("Connection", "close");
+    private static final Map<String, String> BUSY = Map.of("Retry-After", "1", "Connection", "close");
 
     private final int maxBodyBytes;
     private final SignatureVerifier verifier;
@@ -36,10 +40,13 @@ final class Pipeline {
     private final Claims claims;
     private final Clock clock;
     private final DeliveryLog log;
+    private final RouteTable routes;
+    private final BodyBudget budget;
+    private final long readDeadlineNanos;
     private final Inbox inbox;
 
     Pipeline(int maxBodyBytes, SignatureVerifier verifier, EventParser parser, IdempotencyKeyExtractor keyExtractor,
-             Claims claims, Clock clock, Inbox inbox) {
+             Claims claims, Clock clock, RouteTable routes, BodyBudget budget, Duration readDeadline, Inbox inbox) {
         this.maxBodyBytes = maxBodyBytes;
         this.verifier = verifier;
         this.parser = parser;
@@ -47,6 +54,9 @@ final class Pipeline {
         this.claims = claims;
         this.clock = clock;
         this.log = claims.log();
+        this.routes = routes;
+        this.budget = budget;
+        this.readDeadlineNanos = readDeadline.toNanos();
         this.inbox = inbox;
     }
 
@@ -54,39 +64,87 @@ final class Pipeline {
         return verifier.scheme().headerName();
     }
 
-    /** Reads the body from a stream, refusing a wrong method or a declared length over the limit unread. */
-    Admission admit(String method, Headers headers, InputStream body, long contentLength, long start) {
+    /**
+     * Makes the checks that need no body byte: the method, the declared length and the signature header's
+     * presence and shape. Returns the refusal, or null if the body is worth reading.
+     */
+    DeliveryResult beforeBody(String method, Headers headers, long contentLength, long start) {
         if (!METHODS.contains(method)) {
             return methodNotAllowed(method, start);
         }
         if (contentLength > maxBodyBytes) {
             return tooLarge(start);
         }
-        byte[] bytes;
-        try {
-            bytes = BodyReader.read(body, contentLength, maxBodyBytes);
-        } catch (IOException e) {
-            return reject(Outcome.BODY_UNREADABLE, "body could not be read", Map.of(), start);
+        String header = verifier.scheme().headerName();
+        Optional<VerificationResult> refused = verifier.checkHeader(headers.all(header));
+        if (refused.isPresent()) {
+            VerificationResult.Status status = refused.get().status();
+            return refuse(signatureOutcome(status), signatureMessage(status, header), contentLength == 0 ? Map.of()
+                    : CLOSE, start);
         }
-        if (bytes == null) {
-            return tooLarge(start);
+        return null;
+    }
+
+    /** Opens a reader for the body, its first bytes held against the budget; null if the budget cannot hold them. */
+    BodyReader openReader(long contentLength) {
+        return BodyReader.open(contentLength, maxBodyBytes, budget);
+    }
+
+    /** Returns when the body must have arrived, on the {@link System#nanoTime()} scale. */
+    long deadline(long start) {
+        return start + readDeadlineNanos;
+    }
+
+    /** Answers a body that outgrew the limit ({@code TOO_LARGE}) or the budget ({@code OVER_BUDGET}). */
+    DeliveryResult stopped(BodyReader.Progress progress, long start) {
+        return progress == BodyReader.Progress.TOO_LARGE ? tooLarge(start) : busy(start);
+    }
+
+    /** Answers a body that ended before its declared length. */
+    DeliveryResult endedEarly(long start) {
+        return refuse(Outcome.BODY_UNREADABLE, "body ended before its declared length", CLOSE, start);
+    }
+
+    /** Answers a body the budget could not hold, refused unread. */
+    DeliveryResult busy(long start) {
+        return refuse(Outcome.BUSY, "receiver is busy reading other deliveries; retry later", BUSY, start);
+    }
+
+    /** Answers a body that did not arrive within the read deadline. */
+    DeliveryResult timedOut(long start) {
+        return refuse(Outcome.READ_TIMEOUT, "body did not arrive within the read deadline of "
+                + readDeadlineNanos / 1_000_000 + " ms", CLOSE, start);
+    }
+
+    /** Answers a connection that failed mid-body: a timeout (or a failure past the deadline) is 408, else 400. */
+    DeliveryResult unreadable(Throwable cause, long start) {
+        if (isTimeout(cause) || System.nanoTime() - deadline(start) >= 0) {
+            return timedOut(start);
         }
-        return admit(new DeliveryRequest(method, headers, bytes), start);
+        return refuse(Outcome.BODY_UNREADABLE, "body could not be read", CLOSE, start);
     }
 
     Admission admit(DeliveryRequest request, long start) {
+        return admit(request, start, false);
+    }
+
+    /**
+     * Verifies, parses and claims a delivery whose body is read. With {@code toHandlers}, an event no handler takes
+     * is acknowledged as {@link Outcome#IGNORED} without a claim; without it (forward mode) the caller is the handler.
+     */
+    Admission admit(DeliveryRequest request, long start, boolean toHandlers) {
         if (!METHODS.contains(request.method())) {
-            return methodNotAllowed(request.method(), start);
+            return new Admission.Answered(methodNotAllowed(request.method(), start));
         }
         byte[] body = request.body();
         if (body.length > maxBodyBytes) {
-            return tooLarge(start);
+            return new Admission.Answered(tooLarge(start));
         }
         String header = verifier.scheme().headerName();
         VerificationResult verification = verifier.verify(request.headers().all(header), body);
         if (!verification.isValid()) {
-            return reject(signatureOutcome(verification.status()), signatureMessage(verification.status(), header),
-                    Map.of(), start);
+            return new Admission.Answered(refuse(signatureOutcome(verification.status()),
+                    signatureMessage(verification.status(), header), Map.of(), start));
         }
         String keyLabel = verification.keyLabel().orElseThrow();
         WebhookEvent event;
@@ -94,6 +152,10 @@ final class Pipeline {
             event = parser.parse(body);
         } catch (InvalidPayloadException e) {
             return reject(DeliveryResult.beforeParsing(Outcome.INVALID_PAYLOAD, e.getMessage(), keyLabel, Map.of()),
+                    start, null);
+        }
+        if (toHandlers && !routes.takes(event)) {
+            return reject(about(Outcome.IGNORED, "no handler takes this event", event, null, keyLabel, Map.of()),
                     start, null);
         }
         String key;
@@ -110,6 +172,12 @@ final class Pipeline {
             return new Admission.Answered(inbox.intake(event, key, keyLabel, request.headers(), body,
                     clock.instant(), start));
         }
+        return claim(event, key, keyLabel, request.headers(), start);
+    }
+
+    // Claims the event for this delivery; an attempt that takes over an expired claim, or resumes a release with
+    // progress, learns which handlers an earlier attempt recorded as done.
+    private Admission claim(WebhookEvent event, String key, String keyLabel, Headers headers, long start) {
         String owner = claims.newOwner();
         ClaimResult claim;
         Set<String> done = Set.of();
@@ -136,7 +204,7 @@ final class Pipeline {
                     log.warn("refold delivery key={} took over a claim whose lease ran out: {}", key,
                             "an earlier attempt may have run its handlers, which now see a rerun");
                 }
-                DeliveryContext context = new DeliveryContext(key, keyLabel, clock.instant(), request.headers(),
+                DeliveryContext context = new DeliveryContext(key, keyLabel, clock.instant(), headers,
                         claim == ClaimResult.RECLAIMED ? DeliveryContext.Attempt.RERUN : DeliveryContext.Attempt.FIRST);
                 return new Admission.Admitted(event, context, done, owner, start, claims);
             case COMPLETED:
@@ -156,16 +224,17 @@ final class Pipeline {
         return Map.of("Retry-After", Long.toString(seconds));
     }
 
-    private Admission methodNotAllowed(String method, long start) {
-        return reject(Outcome.METHOD_NOT_ALLOWED, "method " + method + " is not allowed", ALLOW, start);
+    private DeliveryResult methodNotAllowed(String method, long start) {
+        return refuse(Outcome.METHOD_NOT_ALLOWED, "method " + method + " is not allowed", ALLOW, start);
     }
 
-    private Admission tooLarge(long start) {
-        return reject(Outcome.PAYLOAD_TOO_LARGE, "body is larger than " + maxBodyBytes + " bytes", CLOSE, start);
+    private DeliveryResult tooLarge(long start) {
+        return refuse(Outcome.PAYLOAD_TOO_LARGE, "body is larger than " + maxBodyBytes + " bytes", CLOSE, start);
     }
 
-    private Admission reject(Outcome outcome, String message, Map<String, String> headers, long start) {
-        return reject(DeliveryResult.beforeParsing(outcome, message, null, headers), start, null);
+    // A refusal about the request, before anything is known of the event.
+    private DeliveryResult refuse(Outcome outcome, String message, Map<String, String> headers, long start) {
+        return log.log(DeliveryResult.beforeParsing(outcome, message, null, headers), start, null);
     }
 
     private Admission reject(DeliveryResult result, long start, Throwable cause) {
@@ -175,6 +244,17 @@ final class Pipeline {
     private static DeliveryResult about(Outcome outcome, String message, WebhookEvent event, String key,
                                         String keyLabel, Map<String, String> headers) {
         return new DeliveryResult(outcome, outcome.httpStatus(), message, event, key, keyLabel, headers);
+    }
+
+    // A read that timed out, as containers and sockets report it: a SocketTimeoutException, or a TimeoutException
+    // (Jetty's idle timeout) somewhere in the causes.
+    private static boolean isTimeout(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof InterruptedIOException || t instanceof TimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Outcome signatureOutcome(VerificationResult.Status status) {

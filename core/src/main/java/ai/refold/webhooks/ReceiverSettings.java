@@ -28,6 +28,8 @@ abstract class ReceiverSettings {
     IdempotencyStore store;
     IdempotencyKeyExtractor keyExtractor = IdempotencyKeyExtractor.standard();
     int maxBodyBytes = WebhookReceiver.DEFAULT_MAX_BODY_BYTES;
+    Duration readDeadline = WebhookReceiver.DEFAULT_READ_DEADLINE;
+    long bodyBudget = WebhookReceiver.DEFAULT_BODY_BUDGET_BYTES;
     Duration lease = WebhookReceiver.DEFAULT_LEASE;
     Duration retention = WebhookReceiver.DEFAULT_RETENTION;
     Duration contentKeyRetention = WebhookReceiver.DEFAULT_CONTENT_KEY_RETENTION;
@@ -129,6 +131,37 @@ abstract class ReceiverSettings {
     }
 
     /**
+     * Sets how long a delivery's body may take to arrive, counted from when its headers were received;
+     * {@link WebhookReceiver#DEFAULT_READ_DEADLINE} by default. A body still incomplete then is answered 408 and its
+     * connection closed, so that a client sending a byte now and then cannot hold a thread or a connection for
+     * long. An adapter that reads without blocking enforces it exactly; a blocking read is checked between reads and
+     * is bounded by the container's read timeout, which the README's container settings complement.
+     *
+     * @throws IllegalArgumentException if {@code deadline} is not positive
+     */
+    public final WebhookReceiver.Builder readDeadline(Duration deadline) {
+        this.readDeadline = requireBetween(deadline, "readDeadline", Duration.ofHours(1));
+        return self();
+    }
+
+    /**
+     * Sets how many body bytes the receiver holds at once across all deliveries being read or handled;
+     * {@link WebhookReceiver#DEFAULT_BODY_BUDGET_BYTES} by default. A body reserves its declared length before it
+     * is read (a body of unknown length reserves its buffer as it grows); one the budget cannot hold is refused at
+     * once with 503 and {@code Retry-After}, so that concurrent large bodies cannot exhaust the heap. Keep it at
+     * least as large as {@link #maxBodyBytes}, or the largest bodies are always refused.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is not positive
+     */
+    public final WebhookReceiver.Builder bodyBudget(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("bodyBudget must be positive but was " + bytes);
+        }
+        this.bodyBudget = bytes;
+        return self();
+    }
+
+    /**
      * Sets how long a claim holds, unless renewed, before another delivery of the same event may take it over;
      * {@link WebhookReceiver#DEFAULT_LEASE} by default. Claims are renewed every third of the lease while handlers
      * run (or wait in the acknowledge-fast queue), so handlers may take longer; the lease bounds how long a crashed
@@ -222,44 +255,8 @@ abstract class ReceiverSettings {
         return self();
     }
 
-    /**
-     * Turns on inbox mode with {@link InboxOptions#defaults()}; see {@link #inbox(InboxStore, InboxOptions)}.
-     *
-     * @throws NullPointerException if {@code store} is null
-     */
-    public final WebhookReceiver.Builder inbox(InboxStore store) {
-        return inbox(store, InboxOptions.defaults());
-    }
-
-    /**
-     * Turns on inbox mode: persist, then acknowledge. Each verified delivery is stored in {@code store} (which also
-     * deduplicates, in place of an idempotency store) and answered 200 once stored; workers on every instance run
-     * the handlers, retry failures per {@code options} beyond Refold's own retries, and keep what never succeeds as
-     * a dead letter to replay. Building the receiver starts its workers; {@link WebhookReceiver#close} stops them.
-     *
-     * @throws NullPointerException if an argument is null
-     */
-    public final WebhookReceiver.Builder inbox(InboxStore store, InboxOptions options) {
-        this.inbox = Objects.requireNonNull(store, "store");
-        this.inboxOptions = Objects.requireNonNull(options, "options");
-        return self();
-    }
-
-    /**
-     * Turns on acknowledge-fast mode: once an event is claimed, its handlers run on {@code executor} and the
-     * delivery is answered 200 at once. A handler that then fails releases the event and is logged, but Refold
-     * has its 200 and will not retry: use this only when the handlers cannot fail or handle their own retries.
-     * If the executor refuses the work, the delivery is answered 503 and Refold retries.
-     *
-     * @throws NullPointerException if {@code executor} is null
-     */
-    public final WebhookReceiver.Builder acknowledgeFast(Executor executor) {
-        this.acknowledgeFast = Objects.requireNonNull(executor, "executor");
-        return self();
-    }
-
-    private WebhookReceiver.Builder self() {
-    return (WebhookReceiver.Builder) this;
+    final WebhookReceiver.Builder self() {
+        return (WebhookReceiver.Builder) this;
     }
 
     // Durations are refused, never overflowed: a store adds them to its clock.

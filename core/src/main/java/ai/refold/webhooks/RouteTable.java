@@ -39,6 +39,16 @@ final class RouteTable {
         return routes;
     }
 
+    /** Returns whether any handler takes {@code event}; allocates nothing. */
+    boolean takes(WebhookEvent event) {
+        for (Route route : candidates(event)) {
+            if (route.filter().acceptsWorkflowOf(event)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Runs every handler {@code event} reaches, in registration order, except those an earlier attempt recorded as
      * {@code done}, and returns null if all returned normally. The first that throws stops the run (later handlers do

@@ -1,11 +1,7 @@
 package ai.refold.webhooks;
 
-import ai.refold.webhooks.event.UnknownEvent;
-import ai.refold.webhooks.event.WebhookEvent;
-
 import java.io.InputStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -23,10 +19,11 @@ import java.util.Objects;
  * // answer result.status() with result.responseBody()
  * }</pre>
  *
- * <p>Each delivery goes through method check, size limit, signature verification, parsing, idempotency key,
- * claim, dispatch to the handlers, and complete (or release if a handler threw). The {@link Outcome} says which
- * step decided and the HTTP status to answer; Refold retries anything but 200, and only a handled event or a
- * duplicate of one is answered 200.
+ * <p>Each delivery goes through method check, size limit and signature header (before any body byte is read),
+ * the body read within the read deadline and the body budget, signature verification, parsing, a handler that takes
+ * the event, idempotency key, claim, dispatch to the handlers, and complete (or release if a handler threw). The
+ * {@link Outcome} says which step decided and the HTTP status to answer; Refold retries anything but 200, and only a
+ * handled event, a duplicate of one, or an event no handler takes is answered 200.
  *
  * <p>A receiver is immutable and thread-safe; handlers are fixed when it is built. It logs one line per delivery
  * to the {@code ai.refold.webhooks.delivery} logger, never with the body, a key or a signature.
@@ -38,6 +35,12 @@ public final class WebhookReceiver implements AutoCloseable {
 
     /** The largest body accepted unless {@link Builder#maxBodyBytes} says otherwise: 1 MiB. */
     public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
+
+    /** How long a body may take to arrive unless {@link Builder#readDeadline} says otherwise: 10 seconds. */
+    public static final Duration DEFAULT_READ_DEADLINE = Duration.ofSeconds(10);
+
+    /** The body bytes held at once unless {@link Builder#bodyBudget} says otherwise: 64 MiB. */
+    public static final long DEFAULT_BODY_BUDGET_BYTES = 64L << 20;
 
     /**
      * How long a claim holds unless {@link Builder#lease} says otherwise: 10 seconds. It is renewed every third of
@@ -69,7 +72,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final Heartbeats heartbeats;
     private final Inbox inbox;
     private final int maxBodyBytes;
-    private final String description;
+    private final ReceiverSummary summary;
 
     private WebhookReceiver(Builder builder) {
         Assembly parts = new Assembly(builder, new RouteTable(builder.routes));
@@ -78,7 +81,7 @@ public final class WebhookReceiver implements AutoCloseable {
         this.heartbeats = parts.heartbeats;
         this.inbox = parts.inbox;
         this.maxBodyBytes = builder.maxBodyBytes;
-        this.description = parts.description;
+        this.summary = parts.summary;
         if (inbox != null) {
             inbox.start();
         }
@@ -105,18 +108,35 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws NullPointerException if {@code request} is null
      */
     public DeliveryResult receive(DeliveryRequest request) {
-        return dispatch.dispatch(pipeline.admit(Objects.requireNonNull(request, "request"), System.nanoTime()));
+        return dispatch.dispatch(pipeline.admit(Objects.requireNonNull(request, "request"), System.nanoTime(), true));
     }
 
     /**
-     * Reads a delivery from a stream and runs it through the whole pipeline. A wrong method or a declared length
-     * over the limit is answered before anything is read; a body of unknown length is read only up to the limit.
+     * Reads a delivery from a stream and runs it through the whole pipeline. A wrong method, a declared length
+     * over the limit, a missing or malformed signature header, or a body the budget cannot hold is answered before
+     * anything is read; a body of unknown length is read only up to the limit; a body that takes longer than the
+     * read deadline is answered 408 (the deadline is checked between reads: a read that blocks is bounded by the
+     * container's own read timeout).
      *
      * @param contentLength the declared length, or -1 if unknown (chunked)
      * @throws NullPointerException if an argument is null
      */
     public DeliveryResult receive(String method, Headers headers, InputStream body, long contentLength) {
-        return dispatch.dispatch(streamed(method, headers, body, contentLength));
+        Objects.requireNonNull(body, "body");
+        return open(method, headers, contentLength).receive(body);
+    }
+
+    /**
+     * Opens a delivery whose body will be handed over as it arrives, for adapters that read without holding a
+     * thread; see {@link IncomingDelivery}. The checks that need no body are made now.
+     *
+     * @param contentLength the declared length, or -1 if unknown (chunked)
+     * @throws NullPointerException if an argument is null
+     */
+    public IncomingDelivery open(String method, Headers headers, long contentLength) {
+        Objects.requireNonNull(method, "method");
+        Objects.requireNonNull(headers, "headers");
+        return new IncomingDelivery(pipeline, dispatch, method, headers, contentLength, System.nanoTime());
     }
 
     /**
@@ -136,7 +156,21 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws NullPointerException if an argument is null
      */
     public Admission admit(String method, Headers headers, InputStream body, long contentLength) {
-        return started(streamed(method, headers, body, contentLength));
+        Objects.requireNonNull(body, "body");
+        return started(open(method, headers, contentLength).admit(body));
+    }
+
+    /**
+     * Logs the one INFO line that says this receiver is serving: where, the labels of its keys (never the keys),
+     * how many handlers each event type reaches, its store, its mode and its limits. Adapters call it once when
+     * they start to serve; code that calls the receiver itself may too.
+     *
+     * @param path the path deliveries arrive on, for example {@code /webhooks/refold}
+     * @param mode the adapter's mode, for example {@code endpoint} or {@code forward}
+     * @throws NullPointerException if an argument is null
+     */
+    public void announce(String path, String mode) {
+        summary.announce(Objects.requireNonNull(path, "path"), Objects.requireNonNull(mode, "mode"));
     }
 
     /**
@@ -175,15 +209,8 @@ public final class WebhookReceiver implements AutoCloseable {
         return heartbeats;
     }
 
-    private Admission streamed(String method, Headers headers, InputStream body, long contentLength) {
-        Objects.requireNonNull(method, "method");
-        Objects.requireNonNull(headers, "headers");
-        Objects.requireNonNull(body, "body");
-        return pipeline.admit(method, headers, body, contentLength, System.nanoTime());
-    }
-
     // The caller now runs the application's code itself: the delivery is no longer cancellable at shutdown.
-    private static Admission started(Admission admission) {
+    static Admission started(Admission admission) {
         if (admission instanceof Admission.Admitted admitted) {
             admitted.start();
         }
@@ -192,96 +219,32 @@ public final class WebhookReceiver implements AutoCloseable {
 
     @Override
     public String toString() {
-        return description;
+        return summary.toString();
     }
 
     /**
-     * Configures a {@link WebhookReceiver}: its handlers here, the rest of its settings (keys, store, limits, lease,
-     * retention, retry window, acknowledge-fast mode, listeners) inherited. Setters validate at once and throw as
-     * documented; the builder is not thread-safe, and each {@link #build()} makes an independent receiver.
+     * Configures a {@link WebhookReceiver}: its handlers and the rest of its settings (keys, store, limits, read
+     * deadline, body budget, lease, retention, retry window, inbox or acknowledge-fast mode, listeners) inherited.
+     * Setters validate at once and throw as documented; the builder is not thread-safe, and each {@link #build()}
+     * makes an independent receiver.
      */
-    public static final class Builder extends ReceiverSettings {
-        private final List<RouteTable.Route> routes = new ArrayList<>();
+    public static final class Builder extends HandlerSettings {
 
         private Builder() {
         }
 
         /**
-         * Registers a handler for events of {@code type}: a concrete event such as {@code WorkflowErrored.class},
-         * a family such as {@code ConnectionEvent.class}, {@code UnknownEvent.class}, or {@code WebhookEvent.class}
-         * for all. Every matching handler runs, in registration order.
+         * Builds the receiver; in inbox mode this starts its workers.
          *
-         * @throws NullPointerException if an argument is null
-         */
-        public <E extends WebhookEvent> Builder on(Class<E> type, EventHandler<? super E> handler) {
-            return on(EventFilter.of(type), handler);
-        }
-
-        /**
-         * Registers a handler for the events {@code filter} takes, for example only some workflows' events. Every
-         * matching handler runs, in registration order; the handler is named {@code #1}, {@code #2}, ... in that
-         * order.
-         *
-         * @throws NullPointerException if an argument is null
-         */
-        public <E extends WebhookEvent> Builder on(EventFilter<E> filter, EventHandler<? super E> handler) {
-            return on("#" + (routes.size() + 1), filter, handler);
-        }
-
-        /**
-         * Registers a handler under a name of its own, for example the method it calls; see
-         * {@link #on(EventFilter, EventHandler)}. Names appear in logs and metrics.
-         *
-         * @throws NullPointerException     if an argument is null
-         * @throws IllegalArgumentException if the name is blank, starts with {@code #}, holds a control character or
-         *                                  is already used
-         */
-        @SuppressWarnings("unchecked") // the route table hands a handler only the events its filter accepts
-        public <E extends WebhookEvent> Builder on(String name, EventFilter<E> filter,
-                                                   EventHandler<? super E> handler) {
-            Objects.requireNonNull(name, "name");
-            if (name.isBlank() || name.startsWith("#") && !name.equals("#" + (routes.size() + 1))
-                    || name.chars().anyMatch(Character::isISOControl)) {
-                throw new IllegalArgumentException("a handler name must not be blank, start with # or hold control"
-                        + " characters");
-            }
-            for (RouteTable.Route route : routes) {
-                if (route.name().equals(name)) {
-                    throw new IllegalArgumentException("a handler named '" + name + "' was already registered");
-                }
-            }
-            routes.add(new RouteTable.Route(name, filter, (EventHandler<WebhookEvent>) handler));
-            return this;
-        }
-
-        /**
-         * Registers a handler for every event, known or unknown.
-         *
-         * @throws NullPointerException if {@code handler} is null
-         */
-        public Builder onAny(EventHandler<WebhookEvent> handler) {
-            return on(WebhookEvent.class, handler);
-        }
-
-        /**
-         * Registers a handler for events this SDK does not model: unknown names, no name, custom templates.
-         *
-         * @throws NullPointerException if {@code handler} is null
-         */
-        public Builder onUnknown(EventHandler<? super UnknownEvent> handler) {
-            return on(UnknownEvent.class, handler);
-        }
-
-        /**
-         * Builds the receiver.
-         *
-         * @throws IllegalStateException if no signing key was added
+         * @throws IllegalStateException if no signing key was added, no handler was registered and
+         *                               {@link #allowNoHandlers()} was not called, or settings exclude each other
          */
         public WebhookReceiver build() {
             if (keyCount == 0) {
                 throw new IllegalStateException("at least one signing key is required: add the Refold API key of"
                         + " each environment with signingKey(label, apiKey)");
             }
+            requireHandlers();
             return new WebhookReceiver(this);
         }
     }

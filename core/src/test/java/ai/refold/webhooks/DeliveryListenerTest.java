@@ -55,6 +55,7 @@ class DeliveryListenerTest {
                     throw new IllegalStateException("metrics backend down");
                 })
                 .listener((result, elapsed) -> seenBySecond.add(result.outcome()))
+                .onAny((event, context) -> { })
                 .build();
 
         DeliveryResult result = receiver.receive(signed(Samples.of(EventType.CONNECTION_CREATED)));

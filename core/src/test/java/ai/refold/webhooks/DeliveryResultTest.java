@@ -53,7 +53,8 @@ class DeliveryResultTest {
 
     @Test
     void answersValidJsonForEveryPipelineRejection() throws Exception {
-        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("test", "k").build();
+        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("test", "k").onAny((event, context) -> { })
+                .build();
         byte[] body = Samples.of(EventType.WORKFLOW_ERRORED);
         byte[] broken = "{\"event\":\"Workflow Errored\",\"instance_id\":".getBytes(StandardCharsets.UTF_8);
         String signature = WebhookSigner.of("k").sign(body);

@@ -25,7 +25,8 @@ class HeartbeatsTest {
     private final FaultyStore store = new FaultyStore(InMemoryIdempotencyStore.builder().build());
     private final List<Runnable> queued = new ArrayList<>();
     private final WebhookReceiver receiver = WebhookReceiver.builder().signingKey("test", API_KEY)
-            .idempotencyStore(store).manualHeartbeats().acknowledgeFast(queued::add).build();
+            .idempotencyStore(store).manualHeartbeats().acknowledgeFast(queued::add).onAny((event, context) -> { })
+            .build();
 
     @Test
     void theFirstSweepAfterAClaimRenewsItHoweverYoungItIs() {

@@ -178,10 +178,10 @@ class InboxModeTest {
     @Test
     void inboxModeCannotBeCombinedWithAcknowledgeFastOrAnIdempotencyStore() {
         assertThatThrownBy(() -> WebhookReceiver.builder().signingKey("live", API_KEY).inbox(inbox)
-                .acknowledgeFast(Runnable::run).build())
+                .acknowledgeFast(Runnable::run).onAny((event, context) -> { }).build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("acknowledgeFast");
         assertThatThrownBy(() -> WebhookReceiver.builder().signingKey("live", API_KEY).inbox(inbox)
-                .idempotencyStore(InMemoryIdempotencyStore.create()).build())
+                .idempotencyStore(InMemoryIdempotencyStore.create()).onAny((event, context) -> { }).build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("idempotencyStore");
     }
 

@@ -40,7 +40,8 @@ class SecretFreeToStringTest {
 
     @Test
     void receiverShowsNoSecret() {
-        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("live", API_KEY).build();
+        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("live", API_KEY).onAny((event, context) -> { })
+                .build();
 
         assertThat(receiver.toString()).contains("live").doesNotContain("DO-NOT-PRINT");
     }
@@ -80,7 +81,8 @@ class SecretFreeToStringTest {
     @Test
     void deliveryResultsNeverCarryTheSignatureOrKey() {
         String signature = WebhookSigner.of(API_KEY).sign(BODY);
-        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("live", API_KEY).build();
+        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("live", API_KEY).onAny((event, context) -> { })
+                .build();
         String wrong = WebhookSigner.of("other").sign(BODY);
 
         for (String header : new String[] {signature, wrong, wrong.substring(1)}) {

@@ -176,7 +176,7 @@ class WebhookReceiverTest {
 
     @Test
     void answersABodyOverAConfiguredLimit413() {
-        WebhookReceiver receiver = builder().maxBodyBytes(100).build();
+        WebhookReceiver receiver = builder().maxBodyBytes(100).onAny((event, context) -> { }).build();
         byte[] atLimit = utf8("{\"event\":\"x\",\"p\":\"" + "y".repeat(100 - 20) + "\"}");
         byte[] overLimit = utf8("{\"event\":\"x\",\"p\":\"" + "y".repeat(101 - 20) + "\"}");
 
@@ -203,7 +203,7 @@ class WebhookReceiverTest {
     @Test
     void stopsReadingAChunkedBodyAtTheLimit() {
         int limit = 64 * 1024;
-        WebhookReceiver receiver = builder().maxBodyBytes(limit).build();
+        WebhookReceiver receiver = builder().maxBodyBytes(limit).allowNoHandlers().build();
         EndlessStream endless = new EndlessStream();
 
         DeliveryResult result = receiver.receive("POST", Headers.of(HEADER, "0".repeat(64)), endless, -1);
@@ -400,7 +400,7 @@ class WebhookReceiverTest {
 
     @Test
     void roundsRetryAfterUpToWholeSeconds() {
-        WebhookReceiver receiver = builder().lease(Duration.ofMillis(1500)).build();
+        WebhookReceiver receiver = builder().lease(Duration.ofMillis(1500)).onAny((event, context) -> { }).build();
         Admission holder = receiver.admit(signed(ERRORED));
 
         DeliveryResult result = receiver.receive(signed(ERRORED));
@@ -537,11 +537,31 @@ class WebhookReceiverTest {
     }
 
     @Test
-    void acknowledgesAnEventWithNoHandler() {
+    void acknowledgesAnEventNoHandlerTakesAsIgnoredWithoutClaimingIt() {
         WebhookReceiver receiver = builder().on(ConnectionExpired.class, (event, context) -> calls.add("x")).build();
 
-        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+        DeliveryResult first = receiver.receive(signed(ERRORED));
+        DeliveryResult again = receiver.receive(signed(ERRORED));
+
+        assertThat(first.outcome()).isEqualTo(Outcome.IGNORED);
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(first.isAcknowledged()).isTrue();
+        assertThat(first.event()).isPresent();
+        assertThat(first.idempotencyKey()).isEmpty();
+        assertThat(again.outcome()).as("nothing was claimed, so a copy is not a duplicate").isEqualTo(Outcome.IGNORED);
         assertThat(calls).isEmpty();
+    }
+
+    @Test
+    void refusesToBuildAReceiverWithoutHandlersUnlessToldThatIsMeant() {
+        assertThatThrownBy(() -> builder().build()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no handler is registered").hasMessageContaining("allowNoHandlers()");
+
+        WebhookReceiver receiver = builder().allowNoHandlers().build();
+
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.IGNORED);
+        assertThat(receiver.admit(signed(ERRORED)).isAdmitted()).as("forward mode: the caller is the handler")
+                .isTrue();
     }
 
     @Test
@@ -697,7 +717,7 @@ class WebhookReceiverTest {
 
     @Test
     void theLargestPossibleBodyLimitStillReadsAChunkedBody() {
-        WebhookReceiver receiver = builder().maxBodyBytes(Integer.MAX_VALUE).build();
+        WebhookReceiver receiver = builder().maxBodyBytes(Integer.MAX_VALUE).onAny((event, context) -> { }).build();
 
         DeliveryResult result = receiver.receive("POST", Headers.of(HEADER, signer.sign(ERRORED)),
                 new ByteArrayInputStream(ERRORED), -1);

@@ -2,6 +2,7 @@ package ai.refold.webhooks.event;
 
 import com.fasterxml.jackson.core.ErrorReportConfiguration;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -31,6 +32,22 @@ import java.util.Objects;
 public final class EventParser {
 
     private static final EventParser STANDARD = new EventParser(ReadLimits.defaults());
+
+    // The start of each Jackson syntax error message, and how a 400 reason says it without quoting the body.
+    private static final String[][] SYNTAX_ERRORS = {
+        {"Unrecognized token", "unrecognized token"},
+        {"Unexpected character", "unexpected character"},
+        {"Unexpected end-of-input", "unexpected end of input"},
+        {"Unexpected close marker", "unexpected closing bracket"},
+        {"Illegal unquoted character", "unescaped control character in a string"},
+        {"Unrecognized character escape", "invalid escape in a string"},
+        {"Invalid UTF-8", "invalid UTF-8"},
+        {"Invalid UTF-32", "invalid UTF-8"},
+        {"Non-standard token", "non-standard number"},
+        {"Invalid numeric value", "invalid number"},
+        {"Leading zeroes", "invalid number"},
+        {"Illegal character", "illegal character"},
+    };
 
     private final ReadLimits limits;
     private final JsonFactory factory;
@@ -113,7 +130,7 @@ public final class EventParser {
             throw new InvalidPayloadException(InvalidPayloadException.Reason.LIMIT_EXCEEDED,
                     "body exceeds a read limit: " + firstLine(e.getOriginalMessage()), e);
         } catch (JsonParseException e) {
-            throw malformed(firstLine(e.getOriginalMessage()), e);
+            throw malformed(syntaxError(e), e);
         } catch (IOException e) {
             throw malformed("body could not be read as JSON", e);
         }
@@ -137,10 +154,31 @@ public final class EventParser {
             throw new InvalidPayloadException(InvalidPayloadException.Reason.LIMIT_EXCEEDED,
                     "body exceeds a read limit: " + firstLine(e.getOriginalMessage()), e);
         } catch (JsonParseException e) {
-            throw malformed(firstLine(e.getOriginalMessage()), e);
+            // The one message that names something from the body: a repeated key, which the handler asked about.
+            String original = e.getOriginalMessage();
+            throw malformed(original != null && original.startsWith("Duplicate field") ? firstLine(original)
+                    : syntaxError(e), e);
         } catch (IOException e) {
             throw malformed("body could not be read as JSON", e);
         }
+    }
+
+    // Jackson's message quotes the offending token, even with error-report lengths of zero ("Unrecognized token
+    // 'xy...'"), and a 400 reason must never repeat the body: keep the kind of error and where it is, nothing else.
+    private static String syntaxError(JsonParseException e) {
+        String original = e.getOriginalMessage();
+        String kind = "malformed JSON";
+        if (original != null) {
+            for (String[] known : SYNTAX_ERRORS) {
+                if (original.startsWith(known[0])) {
+                    kind = known[1];
+                    break;
+                }
+            }
+        }
+        JsonLocation at = e.getLocation();
+        return at == null || at.getLineNr() < 1 ? kind
+                : kind + " at line " + at.getLineNr() + ", column " + at.getColumnNr();
     }
 
     private static String describe(JsonToken token) {

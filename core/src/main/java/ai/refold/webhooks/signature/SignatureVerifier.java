@@ -44,6 +44,9 @@ public final class SignatureVerifier {
         }
     }
 
+    private static final int NO_DIGEST = -1;
+    private static final int BAD_SHAPE = -2;
+
     private final SignatureScheme scheme;
     private final SigningKey[] keys;
     private final VerificationResult[] validResults;
@@ -88,16 +91,34 @@ public final class SignatureVerifier {
     public VerificationResult verify(List<String> headerValues, byte[] body) {
         Objects.requireNonNull(headerValues, "headerValues");
         Objects.requireNonNull(body, "body");
-        if (headerValues.isEmpty()) {
-            return VerificationResult.MISSING;
+        VerificationResult refused = oneValue(headerValues);
+        return refused != null ? refused : verify(headerValues.get(0), body);
+    }
+
+    /**
+     * Checks the signature header alone, before any body byte is read: returns the result a verification would
+     * give when the header is missing, sent twice with different values or malformed, or empty when it is a well
+     * formed signature and only the body can tell whether it matches. Costs no HMAC.
+     *
+     * @throws NullPointerException if {@code headerValues} is null
+     */
+    public Optional<VerificationResult> checkHeader(List<String> headerValues) {
+        Objects.requireNonNull(headerValues, "headerValues");
+        VerificationResult refused = oneValue(headerValues);
+        if (refused != null) {
+            return Optional.of(refused);
         }
-        String first = headerValues.get(0);
-        for (int i = 1; i < headerValues.size(); i++) {
-            if (!Objects.equals(first, headerValues.get(i))) {
-                return VerificationResult.AMBIGUOUS;
+        String value = headerValues.get(0);
+        int start = digestStart(value);
+        if (start < 0) {
+            return Optional.of(start == NO_DIGEST ? VerificationResult.MISSING : VerificationResult.MALFORMED);
+        }
+        for (int i = start; i < start + Hmac.LENGTH * 2; i++) {
+            if (hexValue(value.charAt(i)) < 0) {
+                return Optional.of(VerificationResult.MALFORMED);
             }
         }
-        return verify(first, body);
+        return Optional.empty();
     }
 
     /**
@@ -108,8 +129,37 @@ public final class SignatureVerifier {
      */
     public VerificationResult verify(String headerValue, byte[] body) {
         Objects.requireNonNull(body, "body");
-        if (headerValue == null) {
+        int start = digestStart(headerValue);
+        if (start < 0) {
+            return start == NO_DIGEST ? VerificationResult.MISSING : VerificationResult.MALFORMED;
+        }
+        MacPool.Lease lease = macs.take();
+        try {
+            return verify(headerValue, start, body, lease);
+        } finally {
+            macs.give(lease);
+        }
+    }
+
+    // The one value of the header, or the result that refuses it: none, or several that differ.
+    private static VerificationResult oneValue(List<String> headerValues) {
+        if (headerValues.isEmpty()) {
             return VerificationResult.MISSING;
+        }
+        String first = headerValues.get(0);
+        for (int i = 1; i < headerValues.size(); i++) {
+            if (!Objects.equals(first, headerValues.get(i))) {
+                return VerificationResult.AMBIGUOUS;
+            }
+        }
+        return null;
+    }
+
+    // Where the hex digest starts in the header value, once trimmed and past the prefix; NO_DIGEST for a null,
+    // empty or blank value and BAD_SHAPE for a wrong prefix or length.
+    private int digestStart(String headerValue) {
+        if (headerValue == null) {
+            return NO_DIGEST;
         }
         int start = 0;
         int end = headerValue.length();
@@ -120,24 +170,16 @@ public final class SignatureVerifier {
             end--;
         }
         if (start == end) {
-            return VerificationResult.MISSING;
+            return NO_DIGEST;
         }
         String prefix = scheme.prefix();
         if (!prefix.isEmpty()) {
             if (!headerValue.regionMatches(true, start, prefix, 0, prefix.length())) {
-                return VerificationResult.MALFORMED;
+                return BAD_SHAPE;
             }
             start += prefix.length();
         }
-        if (end - start != Hmac.LENGTH * 2) {
-            return VerificationResult.MALFORMED;
-        }
-        MacPool.Lease lease = macs.take();
-        try {
-            return verify(headerValue, start, body, lease);
-        } finally {
-            macs.give(lease);
-        }
+        return end - start == Hmac.LENGTH * 2 ? start : BAD_SHAPE;
     }
 
     private VerificationResult verify(String headerValue, int start, byte[] body, MacPool.Lease lease) {

@@ -5,12 +5,20 @@ import java.util.Objects;
 
 import javax.crypto.spec.SecretKeySpec;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * A Refold API key under a label of the user's choosing (for example {@code "test"}, {@code "live"} or
  * {@code "live-previous"} during a rotation). The label is reported when the key verifies a delivery; the secret is
  * never shown: {@link #toString()} masks it, and keys have no value equality that could leak it by comparison.
  */
 public final class SigningKey {
+
+    /** Keys shorter than this many characters are accepted with a warning: Refold's API keys are longer. */
+    public static final int RECOMMENDED_MINIMUM_LENGTH = 16;
+
+    private static final Logger LOG = LoggerFactory.getLogger(SigningKey.class);
 
     private final String label;
     private final SecretKeySpec secret;
@@ -22,17 +30,42 @@ public final class SigningKey {
 
     /**
      * Creates a key whose HMAC secret is the UTF-8 encoding of {@code apiKey}, as Refold signs. The key must pass
-     * {@link #requireValidApiKey}.
+     * {@link #requireValidApiKey}; one shorter than {@value #RECOMMENDED_MINIMUM_LENGTH} characters is accepted
+     * with a warning naming the label.
      *
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code label} is blank or {@code apiKey} breaks the key policy
      */
     public static SigningKey of(String label, String apiKey) {
         Objects.requireNonNull(label, "label");
+        return of(label, apiKey, "API key for label '" + label + "'");
+    }
+
+    /**
+     * Creates a key as {@link #of(String, String)} does, for a key read from configuration: refusals and the
+     * warning for a short key name {@code setting} (for example {@code "refold.webhooks.keys.live"} or an
+     * environment variable), never the key.
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if {@code label} is blank or {@code apiKey} breaks the key policy
+     */
+    public static SigningKey of(String label, String apiKey, String setting) {
+        SigningKey key = create(label, apiKey, setting);
+        if (apiKey.length() < RECOMMENDED_MINIMUM_LENGTH) {
+            // Refold's keys are far longer: a short one is a test value, or a key cut short when it was copied.
+            LOG.warn("{} is shorter than {} characters: check that it is a whole Refold API key", setting,
+                    RECOMMENDED_MINIMUM_LENGTH);
+        }
+        return key;
+    }
+
+    // The key without the warning, for a signer: playing Refold with a short test key is no mistake.
+    static SigningKey create(String label, String apiKey, String setting) {
+        Objects.requireNonNull(label, "label");
         if (label.isBlank()) {
             throw new IllegalArgumentException("key label must not be blank");
         }
-        requireValidApiKey(apiKey, "API key for label '" + label + "'");
+        requireValidApiKey(apiKey, setting);
         return new SigningKey(label, new SecretKeySpec(apiKey.getBytes(StandardCharsets.UTF_8), Hmac.ALGORITHM));
     }
 

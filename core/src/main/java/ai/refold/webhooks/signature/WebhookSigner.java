@@ -28,7 +28,8 @@ public final class WebhookSigner {
      * @throws IllegalArgumentException if {@code apiKey} is empty
      */
     public static WebhookSigner of(String apiKey) {
-        return new WebhookSigner(SigningKey.of("signer", apiKey), SignatureScheme.refold());
+        return new WebhookSigner(SigningKey.create("signer", apiKey, "API key for label 'signer'"),
+                SignatureScheme.refold());
     }
 
     /**

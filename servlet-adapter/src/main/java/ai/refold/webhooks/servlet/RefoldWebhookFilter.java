@@ -4,6 +4,7 @@ import ai.refold.webhooks.Admission;
 import ai.refold.webhooks.DeliveryContext;
 import ai.refold.webhooks.DeliveryResult;
 import ai.refold.webhooks.Headers;
+import ai.refold.webhooks.IncomingDelivery;
 import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.event.WebhookEvent;
 
@@ -22,7 +23,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Enumeration;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
@@ -67,6 +72,7 @@ public final class RefoldWebhookFilter implements Filter {
     }
 
     private final UnaryOperator<String> environment;
+    private volatile ScheduledExecutorService timer;
     private WebhookReceiver receiver;
     private String path;
     private Mode mode;
@@ -101,26 +107,36 @@ public final class RefoldWebhookFilter implements Filter {
 
     /**
      * Configures a filter created by the container from {@code web.xml}; a filter made by {@link #builder} ignores
-     * this. API keys are read from environment variables named in init-parameters, never written in
-     * {@code web.xml}. The parameters are {@code signing-keys} (required: {@code label=ENV_VAR} pairs separated by commas),
-     * {@code path}, {@code mode} ({@code endpoint} or {@code forward}), {@code max-body-bytes} and {@code configurer}
-     * (a {@link RefoldWebhookConfigurer} class name).
+     * the parameters. API keys are read from environment variables named in init-parameters, never written in
+     * {@code web.xml}. The parameters are {@code signing-keys} (required: {@code label=ENV_VAR} pairs separated by
+     * commas), {@code path}, {@code mode} ({@code endpoint} or {@code forward}), {@code max-body-bytes},
+     * {@code read-deadline-millis}, {@code body-budget-bytes}, {@code allow-no-handlers} and {@code configurer} (a
+     * {@link RefoldWebhookConfigurer} class name). Either way the receiver's startup line is logged.
      *
      * @throws ServletException if the parameters are incomplete or name an unset environment variable
      */
     @Override
     public void init(FilterConfig config) throws ServletException {
-        if (receiver != null) {
-            return;
+        if (receiver == null) {
+            try {
+                WebXmlConfiguration settings = WebXmlConfiguration.read(config::getInitParameter, environment);
+                this.receiver = settings.receiver();
+                this.path = settings.path();
+                this.mode = settings.mode();
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new ServletException("Refold webhook filter '" + config.getFilterName() + "': "
+                        + e.getMessage(), e);
+            }
         }
-        try {
-            WebXmlConfiguration settings = WebXmlConfiguration.read(config::getInitParameter, environment);
-            this.receiver = settings.receiver();
-            this.path = settings.path();
-            this.mode = settings.mode();
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new ServletException("Refold webhook filter '" + config.getFilterName() + "': " + e.getMessage(),
-                    e);
+        receiver.announce(path, mode.name().toLowerCase(Locale.ROOT));
+    }
+
+    /** Stops the timer that ends deliveries at their read deadline. */
+    @Override
+    public void destroy() {
+        ScheduledExecutorService running = timer;
+        if (running != null) {
+            running.shutdownNow();
         }
     }
 
@@ -135,8 +151,17 @@ public final class RefoldWebhookFilter implements Filter {
         }
         Headers headers = headers(request);
         if (mode == Mode.ENDPOINT) {
-            write(response, receiver.receive(request.getMethod(), headers, new RequestBody(request),
-                    request.getContentLengthLong()));
+            IncomingDelivery delivery = receiver.open(request.getMethod(), headers, request.getContentLengthLong());
+            Optional<DeliveryResult> refusal = delivery.refusal();
+            if (refusal.isPresent()) {
+                write(response, refusal.get());
+            } else if (request.isAsyncSupported()) {
+                AsyncDelivery.receive(request, response, delivery, timer());
+            } else {
+                // Without asynchronous support a slow sender holds this thread until the read deadline, checked
+                // between reads, or the container's read timeout: register the filter with asyncSupported.
+                write(response, AsyncDelivery.pump(request.getInputStream(), delivery).orElseThrow());
+            }
             return;
         }
         Admission admission = receiver.admit(request.getMethod(), headers, new RequestBody(request),
@@ -205,7 +230,27 @@ public final class RefoldWebhookFilter implements Filter {
         return headers.build();
     }
 
-    private static void write(HttpServletResponse response, DeliveryResult result) throws IOException {
+    // One daemon thread per filter ends the deliveries whose body is late; made on first use, stopped by destroy().
+    private ScheduledExecutorService timer() {
+        ScheduledExecutorService running = timer;
+        if (running == null) {
+            synchronized (this) {
+                running = timer;
+                if (running == null) {
+                    ScheduledThreadPoolExecutor made = new ScheduledThreadPoolExecutor(1, task -> {
+                        Thread thread = new Thread(task, "refold-read-deadline");
+                        thread.setDaemon(true);
+                        return thread;
+                    });
+                    made.setRemoveOnCancelPolicy(true);
+                    timer = running = made;
+                }
+            }
+        }
+        return running;
+    }
+
+    static void write(HttpServletResponse response, DeliveryResult result) throws IOException {
         response.setStatus(result.status());
         result.responseHeaders().forEach(response::setHeader);
         byte[] body = result.responseBody().getBytes(StandardCharsets.UTF_8);

@@ -4,6 +4,7 @@ import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.signature.SigningKey;
 
 import java.lang.reflect.InvocationTargetException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -20,6 +21,12 @@ import java.util.function.UnaryOperator;
  *   <tr><td>{@code path}</td><td>path within the application to answer on</td><td>{@code /webhooks/refold}</td></tr>
  *   <tr><td>{@code mode}</td><td>{@code endpoint} or {@code forward}</td><td>{@code endpoint}</td></tr>
  *   <tr><td>{@code max-body-bytes}</td><td>largest body accepted</td><td>1048576</td></tr>
+ *   <tr><td>{@code read-deadline-millis}</td><td>how long a body may take to arrive; later is answered 408</td>
+ *       <td>10000</td></tr>
+ *   <tr><td>{@code body-budget-bytes}</td><td>body bytes held at once across deliveries; past it 503</td>
+ *       <td>67108864</td></tr>
+ *   <tr><td>{@code allow-no-handlers}</td><td>{@code true} to run without handlers (forward mode implies it)</td>
+ *       <td>{@code false}</td></tr>
  *   <tr><td>{@code configurer}</td><td>class name of a {@link RefoldWebhookConfigurer} with a public no-argument
  *       constructor, which registers handlers and sets the store</td><td>none</td></tr>
  * </table>
@@ -54,26 +61,63 @@ record WebXmlConfiguration(WebhookReceiver receiver, String path, RefoldWebhookF
             if (apiKey == null) {
                 throw new IllegalArgumentException(named + " is not set");
             }
-            builder.signingKey(label, SigningKey.requireValidApiKey(apiKey, named));
+            builder.signingKey(SigningKey.of(label, apiKey, named));
         }
-        String maxBody = parameters.apply("max-body-bytes");
-        if (maxBody != null && !maxBody.isBlank()) {
-            try {
-                builder.maxBodyBytes(Integer.parseInt(maxBody.trim()));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("'max-body-bytes' must be a whole number of bytes, not '"
-                        + maxBody.trim() + "'");
+        Long maxBody = number(parameters, "max-body-bytes", "bytes");
+        if (maxBody != null) {
+            if (maxBody > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("'max-body-bytes' must be at most " + Integer.MAX_VALUE);
             }
+            builder.maxBodyBytes(maxBody.intValue());
         }
+        Long deadline = number(parameters, "read-deadline-millis", "milliseconds");
+        if (deadline != null) {
+            builder.readDeadline(Duration.ofMillis(deadline));
+        }
+        Long budget = number(parameters, "body-budget-bytes", "bytes");
+        if (budget != null) {
+            builder.bodyBudget(budget);
+        }
+        String path = parameters.apply("path");
+        String modeName = parameters.apply("mode");
+        RefoldWebhookFilter.Mode mode = modeName == null || modeName.isBlank() ? RefoldWebhookFilter.Mode.ENDPOINT
+                : mode(modeName.trim());
+        String allowNoHandlers = parameters.apply("allow-no-handlers");
+        // In forward mode the application's servlet handles every admitted delivery: it is the handler.
+        if (mode == RefoldWebhookFilter.Mode.FORWARD || allowNoHandlers != null
+                && Boolean.parseBoolean(allowNoHandlers.trim())) {
+            builder.allowNoHandlers();
+        }
+        String checkedPath = path == null || path.isBlank() ? RefoldWebhookFilter.DEFAULT_PATH : checkPath(path.trim());
         String configurer = parameters.apply("configurer");
         if (configurer != null && !configurer.isBlank()) {
             instantiate(configurer.trim()).configure(builder);
         }
-        String path = parameters.apply("path");
-        String mode = parameters.apply("mode");
-        return new WebXmlConfiguration(builder.build(),
-                path == null || path.isBlank() ? RefoldWebhookFilter.DEFAULT_PATH : checkPath(path.trim()),
-                mode == null || mode.isBlank() ? RefoldWebhookFilter.Mode.ENDPOINT : mode(mode.trim()));
+        try {
+            return new WebXmlConfiguration(builder.build(), checkedPath, mode);
+        } catch (IllegalStateException e) {
+            if (builder.hasHandlers()) {
+                throw e;
+            }
+            // Core refused a receiver without handlers; say how to register them in web.xml's own terms.
+            throw new IllegalStateException("no handler is registered: name a RefoldWebhookConfigurer that"
+                    + " registers them in init-parameter 'configurer', or set 'allow-no-handlers' to true if the"
+                    + " receiver is meant to have none", e);
+        }
+    }
+
+    // A whole number from an init-parameter, or null if it is not set; the builder checks its range.
+    private static Long number(UnaryOperator<String> parameters, String name, String unit) {
+        String value = parameters.apply(name);
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + name + "' must be a whole number of " + unit + ", not '"
+                    + value.trim() + "'");
+        }
     }
 
     static String checkPath(String path) {

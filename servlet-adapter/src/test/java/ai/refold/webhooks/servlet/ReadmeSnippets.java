@@ -19,7 +19,10 @@ import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 
 import java.net.InetSocketAddress;
 import java.util.EnumSet;
@@ -42,7 +45,16 @@ final class ReadmeSnippets {
         context.addFilter(refold, "/webhooks/refold", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder("app", app), "/*");
 
-        Server server = new Server(address);
+        Server server = new Server();
+        HttpConfiguration http = new HttpConfiguration();
+        // Once a body has started, a client sending less than 1 KiB a second is answered 408 by Jetty itself.
+        http.setMinRequestDataRate(1024);
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(address.getHostString());
+        connector.setPort(address.getPort());
+        // A connection that sends nothing for 10 s is closed, whether or not a request has started.
+        connector.setIdleTimeout(10_000);
+        server.addConnector(connector);
         server.setHandler(context);
         server.start();
         return server;
@@ -58,6 +70,8 @@ final class ReadmeSnippets {
         connector.setPort(port);
         // Send "100 Continue" only when the body is read, so an oversized delivery is refused before it is sent.
         connector.setProperty("continueResponseTiming", "onRead");
+        // Give up on a request line, headers or a blocking body read that stall for 10 s (Tomcat's default is 60 s).
+        connector.setProperty("connectionTimeout", "10000");
         tomcat.setConnector(connector);
 
         Context context = tomcat.addContext("", null);

@@ -54,6 +54,12 @@ final class TomcatContainer implements ServletContainer {
     }
 
     static ServletContainer start(ContextSetup setup) throws Exception {
+        return start(connector -> { }, setup);
+    }
+
+    /** Starts Tomcat with its connector adjusted by {@code connectorSetup} and its root context by {@code setup}. */
+    static ServletContainer start(java.util.function.Consumer<Connector> connectorSetup, ContextSetup setup)
+            throws Exception {
         Path baseDir = Files.createTempDirectory("tomcat-");
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(baseDir.toString());
@@ -61,6 +67,7 @@ final class TomcatContainer implements ServletContainer {
         connector.setPort(0);
         connector.setProperty("address", "127.0.0.1");
         connector.setProperty("continueResponseTiming", "onRead");
+        connectorSetup.accept(connector);
         tomcat.setConnector(connector);
         Context context = tomcat.addContext("", baseDir.toString());
         setup.configure(context);

@@ -49,8 +49,8 @@ class WebXmlConfigurationTest {
         assertThat(filter.mode()).isEqualTo(RefoldWebhookFilter.Mode.ENDPOINT);
         assertThat(filter.toString()).contains("live", "test").doesNotContain(LIVE_KEY, TEST_KEY);
         WebhookReceiver receiver = WebXmlConfiguration.read(Map.of(
-                "signing-keys", "live=REFOLD_LIVE_API_KEY, test=REFOLD_TEST_API_KEY")::get, ENVIRONMENT::get)
-                .receiver();
+                "signing-keys", "live=REFOLD_LIVE_API_KEY, test=REFOLD_TEST_API_KEY",
+                "configurer", RecordingConfigurer.class.getName())::get, ENVIRONMENT::get).receiver();
         byte[] body = workflowCompleted("inst-env");
         DeliveryResult result = receiver.receive(SIGNED.of(body));
         assertThat(result.status()).isEqualTo(200);
@@ -186,11 +186,52 @@ class WebXmlConfigurationTest {
     @Test
     void filterMadeByTheBuilderIgnoresInitParameters() throws ServletException {
         RefoldWebhookFilter filter = RefoldWebhookFilter.builder(
-                WebhookReceiver.builder().signingKey("test", TEST_KEY).build()).path("/in/code").build();
+                WebhookReceiver.builder().signingKey("test", TEST_KEY).allowNoHandlers().build()).path("/in/code")
+                .build();
 
         filter.init(config(Map.of("signing-keys", "test=UNSET", "path", "/from/web-xml")));
 
         assertThat(filter.path()).isEqualTo("/in/code");
+    }
+
+    @Test
+    void readDeadlineAndBodyBudgetAreInitParameters() {
+        WebhookReceiver receiver = WebXmlConfiguration.read(Map.of("signing-keys", "test=REFOLD_TEST_API_KEY",
+                "configurer", RecordingConfigurer.class.getName(), "read-deadline-millis", "2500",
+                "body-budget-bytes", "4194304")::get, ENVIRONMENT::get).receiver();
+
+        assertThat(receiver.toString()).contains("readDeadline=PT2.5S", "bodyBudget=4194304");
+    }
+
+    @Test
+    void aNonNumericOrNonPositiveDeadlineOrBudgetFailsInit() {
+        assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=REFOLD_TEST_API_KEY",
+                "allow-no-handlers", "true", "read-deadline-millis", "10s")))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("'read-deadline-millis' must be a whole number of milliseconds, not '10s'");
+        assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=REFOLD_TEST_API_KEY",
+                "allow-no-handlers", "true", "body-budget-bytes", "0")))
+                .isInstanceOf(ServletException.class).hasMessageContaining("bodyBudget must be positive");
+    }
+
+    @Test
+    void anEndpointWithoutHandlersFailsInitNamingTheTwoWaysOut() {
+        assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=REFOLD_TEST_API_KEY")))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("no handler is registered")
+                .hasMessageContaining("'configurer'").hasMessageContaining("'allow-no-handlers'");
+    }
+
+    @Test
+    void forwardModeOrAllowNoHandlersStartsWithoutHandlers() throws ServletException {
+        RefoldWebhookFilter forward = initialised(Map.of("signing-keys", "test=REFOLD_TEST_API_KEY",
+                "mode", "forward"));
+        WebhookReceiver allowed = WebXmlConfiguration.read(Map.of("signing-keys", "test=REFOLD_TEST_API_KEY",
+                "allow-no-handlers", "true")::get, ENVIRONMENT::get).receiver();
+
+        assertThat(forward.mode()).isEqualTo(RefoldWebhookFilter.Mode.FORWARD);
+        assertThat(allowed.receive(SIGNED.of(workflowCompleted("inst-no-handler"))).outcome().code())
+                .isEqualTo("ignored");
     }
 
     static RefoldWebhookFilter initialised(Map<String, String> parameters) throws ServletException {

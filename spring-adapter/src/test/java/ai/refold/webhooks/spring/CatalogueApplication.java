@@ -1,5 +1,7 @@
 package ai.refold.webhooks.spring;
 
+import ai.refold.webhooks.event.EventType;
+import ai.refold.webhooks.event.UnknownEvent;
 import ai.refold.webhooks.event.WebhookEvent;
 import ai.refold.webhooks.test.hardening.CatalogueReceiver;
 import ai.refold.webhooks.test.hardening.HostileRequests;
@@ -30,6 +32,10 @@ class CatalogueApplication {
     static final String PREVIOUS_KEY = "refold.webhooks.keys.previous=" + HostileRequests.PREVIOUS_KEY;
     // Tomcat's default of 8 KB would answer the 100 KB signature row with 400 before any filter runs.
     static final String LARGE_HEADERS = "server.max-http-request-header-size=256KB";
+    // The rows about slow bodies and bytes in flight run under a short read deadline and a small body budget.
+    static final String SHORT_READ_DEADLINE = "refold.webhooks.read-deadline="
+            + HostileRequests.SHORT_READ_DEADLINE_MILLIS + "ms";
+    static final String SMALL_BODY_BUDGET = "refold.webhooks.body-budget=" + HostileRequests.SMALL_BODY_BUDGET + "B";
 
     @Bean
     CurrentRow currentRow() {
@@ -66,8 +72,15 @@ class CatalogueApplication {
             this.fixture = Objects.requireNonNull(fixture, "fixture");
         }
 
-        @RefoldWebhook
+        // The catalogue receiver's handlers: every event but HostileRequests.UNHANDLED, whose deliveries are ignored.
+        @RefoldWebhook(types = {EventType.CONNECTION_CREATED, EventType.CONNECTION_DELETED,
+            EventType.CONNECTION_EXPIRED, EventType.WORKFLOW_COMPLETED})
         void onEvent(WebhookEvent event) {
+            fixture.handle(event);
+        }
+
+        @RefoldWebhook
+        void onUnknown(UnknownEvent event) {
             fixture.handle(event);
         }
 

@@ -1,6 +1,7 @@
 package ai.refold.webhooks.spring;
 
 import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.spring.autoconfigure.RefoldWebhookProperties;
 import ai.refold.webhooks.test.hardening.CatalogueReceiver;
 import ai.refold.webhooks.test.hardening.HostileRequest;
 import ai.refold.webhooks.test.hardening.OverHttp;
@@ -22,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Sends the catalogue rows an HTTP client can express, whose body limit is the one this application is configured
  * with, to the auto-configured filter on real Tomcat, with Spring Security on the classpath, and expects the answer
  * core gives. The receiver, the filter, its path and its order are the starter's own; only the store and the handler
- * are the row's, through {@link CatalogueApplication.CurrentRow}. Each body limit in the catalogue has its subclass.
+ * are the row's, through {@link CatalogueApplication.CurrentRow}. Each body limit in the catalogue has its subclass,
+ * and so have the short read deadline and the small body budget of the rows about slow bodies and bytes in flight.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class HostileRequestsOverSpringBoot {
@@ -39,9 +41,18 @@ abstract class HostileRequestsOverSpringBoot {
     @Autowired
     CatalogueApplication.CurrentRow currentRow;
 
+    @Autowired
+    RefoldWebhookProperties properties;
+
     List<HostileRequest> rows() {
-        return HostileRequests.overHttp().stream().filter(row -> row.maxBodyBytes() == receiver.maxBodyBytes())
-                .toList();
+        return HostileRequests.overHttp().stream().filter(this::runsHere).toList();
+    }
+
+    // A row runs in the subclass whose application has the row's body limit, read deadline and body budget.
+    boolean runsHere(HostileRequest row) {
+        return row.maxBodyBytes() == receiver.maxBodyBytes()
+                && row.readDeadline().equals(properties.getReadDeadline())
+                && row.bodyBudgetBytes() == properties.getBodyBudget().toBytes();
     }
 
     @ParameterizedTest(name = "{0}")

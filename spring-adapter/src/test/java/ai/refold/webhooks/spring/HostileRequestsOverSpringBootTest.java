@@ -1,5 +1,6 @@
 package ai.refold.webhooks.spring;
 
+import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.test.hardening.HostileRequest;
 import ai.refold.webhooks.test.hardening.HostileRequests;
 
@@ -17,9 +18,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HostileRequestsOverSpringBootTest extends HostileRequestsOverSpringBoot {
 
     @Test
-    void everyRowOverHttpRunsUnderOneOfTheConfiguredBodyLimits() {
-        assertThat(HostileRequests.overHttp()).hasSizeGreaterThanOrEqualTo(40)
-                .allSatisfy(row -> assertThat(LIMITS).contains(row.maxBodyBytes()));
+    void everyRowOverHttpRunsUnderOneOfTheConfiguredApplications() {
+        assertThat(HostileRequests.overHttp()).hasSizeGreaterThanOrEqualTo(40).allSatisfy(row -> {
+            assertThat(LIMITS).contains(row.maxBodyBytes());
+            boolean defaults = row.readDeadline().equals(WebhookReceiver.DEFAULT_READ_DEADLINE)
+                    && row.bodyBudgetBytes() == WebhookReceiver.DEFAULT_BODY_BUDGET_BYTES;
+            boolean shortDeadline = row.readDeadline().equals(HostileRequests.SHORT_READ_DEADLINE)
+                    && row.bodyBudgetBytes() == WebhookReceiver.DEFAULT_BODY_BUDGET_BYTES;
+            boolean smallBudget = row.readDeadline().equals(WebhookReceiver.DEFAULT_READ_DEADLINE)
+                    && row.bodyBudgetBytes() == HostileRequests.SMALL_BODY_BUDGET;
+            assertThat(defaults || (shortDeadline || smallBudget)
+                    && row.maxBodyBytes() == WebhookReceiver.DEFAULT_MAX_BODY_BYTES)
+                    .as("row %s runs in one of the applications", row).isTrue();
+        });
     }
 
     @Test

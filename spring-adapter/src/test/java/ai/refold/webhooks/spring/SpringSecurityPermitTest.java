@@ -39,6 +39,11 @@ class SpringSecurityPermitTest {
     @EnableAutoConfiguration
     static class PermittingApplication {
         @Bean
+        TestHandlers testHandlers() {
+            return new TestHandlers();
+        }
+
+        @Bean
         SecurityFilterChain security(HttpSecurity http) throws Exception {
             http.authorizeHttpRequests(requests -> requests
                             .requestMatchers("/webhooks/refold").permitAll()   // the signature is the authentication

@@ -8,6 +8,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Bean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,5 +33,9 @@ class SpringSecurityWithoutPermitTest {
     @SpringBootConfiguration
     @EnableAutoConfiguration
     static class DefaultSecurityApplication {
+        @Bean
+        TestHandlers testHandlers() {
+            return new TestHandlers();
+        }
     }
 }

@@ -1,12 +1,22 @@
 package ai.refold.webhooks.logcapture;
 
 import org.slf4j.Marker;
+import org.slf4j.event.KeyValuePair;
 import org.slf4j.event.Level;
+import org.slf4j.event.LoggingEvent;
 import org.slf4j.helpers.AbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
+import org.slf4j.spi.LoggingEventAware;
 
-/** A logger enabled at every level that formats each event as a real provider would and hands it to the captures. */
-final class CapturingLogger extends AbstractLogger {
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A logger enabled at every level that formats each event as a real provider would and hands it to the captures.
+ * Like Logback, it receives events of SLF4J's fluent API whole, so their key-value pairs are kept apart from the
+ * message, as a JSON encoder would write them.
+ */
+final class CapturingLogger extends AbstractLogger implements LoggingEventAware {
 
     private static final long serialVersionUID = 1L;
 
@@ -77,6 +87,22 @@ final class CapturingLogger extends AbstractLogger {
         }
         // Formatting as a real provider would is the point: an argument's toString() is what reaches the log.
         String message = MessageFormatter.basicArrayFormat(messagePattern, arguments);
-        LogCapture.record(new CapturedEvent(level, name, message, throwable));
+        LogCapture.record(new CapturedEvent(level, name, message, throwable, Map.of()));
+    }
+
+    @Override
+    public void log(LoggingEvent event) {
+        if (!LogCapture.isCapturing()) {
+            return;
+        }
+        Object[] arguments = event.getArgumentArray();
+        String message = MessageFormatter.basicArrayFormat(event.getMessage(), arguments);
+        Map<String, Object> keyValues = new LinkedHashMap<>();
+        if (event.getKeyValuePairs() != null) {
+            for (KeyValuePair pair : event.getKeyValuePairs()) {
+                keyValues.put(pair.key, pair.value);
+            }
+        }
+        LogCapture.record(new CapturedEvent(event.getLevel(), name, message, event.getThrowable(), keyValues));
     }
 }

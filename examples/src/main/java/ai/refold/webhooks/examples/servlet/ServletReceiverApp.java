@@ -83,6 +83,10 @@ public final class ServletReceiverApp implements AutoCloseable {
         Connector connector = new Connector();
         connector.setPort(port);
         connector.setProperty("address", "127.0.0.1");
+        // Send "100 Continue" only when the body is read, so an oversized delivery is refused before it is sent.
+        connector.setProperty("continueResponseTiming", "onRead");
+        // Give up on a request line, headers or a blocking body read that stall for 10 s (Tomcat's default is 60 s).
+        connector.setProperty("connectionTimeout", "10000");
         tomcat.setConnector(connector);
         Context context = tomcat.addContext("", null);
         if (context instanceof StandardContext standard) {
@@ -94,6 +98,8 @@ public final class ServletReceiverApp implements AutoCloseable {
         FilterDef filter = new FilterDef();
         filter.setFilterName("refold");
         filter.setFilter(RefoldWebhookFilter.builder(receiver).path("/webhooks/refold").build());
+        // Asynchronous: the filter reads bodies without holding a thread, so slow senders cannot exhaust the pool.
+        filter.setAsyncSupported("true");
         context.addFilterDef(filter);
         FilterMap mapping = new FilterMap();
         mapping.setFilterName("refold");
@@ -103,7 +109,8 @@ public final class ServletReceiverApp implements AutoCloseable {
         Tomcat.addServlet(context, "events", new EventsServlet(processed));
         context.addServletMappingDecoded("/events", "events");
         // The filter answers deliveries itself; a servlet must still be mapped for Tomcat to run the chain.
-        Tomcat.addServlet(context, "not-found", new NotFoundServlet());
+        // Asynchronous too: a request is asynchronous only if every filter and the servlet it reaches allow it.
+        Tomcat.addServlet(context, "not-found", new NotFoundServlet()).setAsyncSupported(true);
         context.addServletMappingDecoded("/", "not-found");
 
         tomcat.start();

@@ -107,11 +107,11 @@ public class RefoldWebhookAutoConfiguration {
         }
         WebhookReceiver.Builder builder = WebhookReceiver.builder();
         properties.getKeys().forEach((label, apiKey) -> {
+            String property = "refold.webhooks.keys." + label;
             try {
-                builder.signingKey(label, SigningKey.requireValidApiKey(apiKey == null ? "" : apiKey,
-                        "refold.webhooks.keys." + label));
+                builder.signingKey(SigningKey.of(label, apiKey == null ? "" : apiKey, property));
             } catch (IllegalArgumentException e) {
-                throw new MissingRefoldApiKeyException(e.getMessage());
+                throw new MissingRefoldApiKeyException(property, e.getMessage());
             }
         });
         long maxBody = properties.getMaxBodySize().toBytes();
@@ -119,8 +119,14 @@ public class RefoldWebhookAutoConfiguration {
             throw new IllegalStateException("refold.webhooks.max-body-size must be between 1B and 2GB but was "
                     + properties.getMaxBodySize());
         }
+        if (properties.getBodyBudget().toBytes() <= 0) {
+            throw new IllegalStateException("refold.webhooks.body-budget must be positive but was "
+                    + properties.getBodyBudget());
+        }
         builder.idempotencyStore(store)
                 .maxBodyBytes((int) maxBody)
+                .readDeadline(properties.getReadDeadline())
+                .bodyBudget(properties.getBodyBudget().toBytes())
                 .lease(properties.getLease())
                 .retention(properties.getRetention())
                 .contentKeyRetention(properties.getContentKeyRetention())
@@ -130,8 +136,19 @@ public class RefoldWebhookAutoConfiguration {
         if (properties.isAcknowledgeFast()) {
             builder.acknowledgeFast(executor.getObject());
         }
+        if (properties.isAllowNoHandlers()) {
+            builder.allowNoHandlers();
+        }
         customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
-        return builder.build();
+        try {
+            return builder.build();
+        } catch (IllegalStateException e) {
+            if (builder.hasHandlers()) {
+                throw e;
+            }
+            // Core refused a receiver without handlers; the analyzer explains it in Spring's terms.
+            throw new NoRefoldWebhookHandlerException(e.getMessage(), e);
+        }
     }
 
     // Closes the receiver within the configured timeout before the context destroys it (and the executor it uses):
@@ -159,6 +176,17 @@ public class RefoldWebhookAutoConfiguration {
     @ConditionalOnMissingBean
     JdbcPurgeScheduler refoldWebhookPurgeScheduler(IdempotencyStore store, RefoldWebhookProperties properties) {
         return new JdbcPurgeScheduler(store, properties.getIdempotency().getJdbc());
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.apache.catalina.connector.Connector")
+    static class TomcatConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "refoldTomcatContinueOnRead")
+        TomcatContinueOnRead refoldTomcatContinueOnRead() {
+            return new TomcatContinueOnRead();
+        }
     }
 
     @Configuration(proxyBeanMethods = false)

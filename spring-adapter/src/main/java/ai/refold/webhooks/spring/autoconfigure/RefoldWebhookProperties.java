@@ -42,6 +42,24 @@ public class RefoldWebhookProperties {
     private DataSize maxBodySize = DataSize.ofBytes(WebhookReceiver.DEFAULT_MAX_BODY_BYTES);
 
     /**
+     * How long a delivery's body may take to arrive after its headers; a body still incomplete then is answered 408
+     * and its connection closed, so that slow senders cannot hold connections.
+     */
+    private Duration readDeadline = WebhookReceiver.DEFAULT_READ_DEADLINE;
+
+    /**
+     * Most body bytes held at once across all deliveries being read or handled; a delivery the budget cannot hold
+     * is answered 503 before its body is read. Keep it at least as large as max-body-size.
+     */
+    private DataSize bodyBudget = DataSize.ofBytes(WebhookReceiver.DEFAULT_BODY_BUDGET_BYTES);
+
+    /**
+     * Whether to start without any @RefoldWebhook method or other handler. Without a handler every verified event
+     * is acknowledged and ignored, so startup fails unless this is set.
+     */
+    private boolean allowNoHandlers = false;
+
+    /**
      * How long a claim holds, unless renewed, before another delivery of the same event may take it over. Claims are
      * renewed every third of it while handlers run, so it bounds how long a crashed instance delays a retry.
      */
@@ -116,6 +134,30 @@ public class RefoldWebhookProperties {
         this.maxBodySize = maxBodySize;
     }
 
+    public Duration getReadDeadline() {
+        return readDeadline;
+    }
+
+    public void setReadDeadline(Duration readDeadline) {
+        this.readDeadline = readDeadline;
+    }
+
+    public DataSize getBodyBudget() {
+        return bodyBudget;
+    }
+
+    public void setBodyBudget(DataSize bodyBudget) {
+        this.bodyBudget = bodyBudget;
+    }
+
+    public boolean isAllowNoHandlers() {
+        return allowNoHandlers;
+    }
+
+    public void setAllowNoHandlers(boolean allowNoHandlers) {
+        this.allowNoHandlers = allowNoHandlers;
+    }
+
     public Duration getLease() {
         return lease;
     }
@@ -179,7 +221,8 @@ public class RefoldWebhookProperties {
     @Override
     public String toString() {
         return "RefoldWebhookProperties[enabled=" + enabled + ", keys=" + keys.keySet() + " (values masked), path="
-                + path + ", maxBodySize=" + maxBodySize + ", lease=" + lease + ", retention=" + retention
+                + path + ", maxBodySize=" + maxBodySize + ", readDeadline=" + readDeadline + ", bodyBudget="
+                + bodyBudget + ", allowNoHandlers=" + allowNoHandlers + ", lease=" + lease + ", retention=" + retention
                 + ", acknowledgeFast=" + acknowledgeFast + ", store=" + idempotency.store + "]";
     }
 

@@ -33,7 +33,9 @@ class RefoldWebhookAutoConfigurationTest {
     private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(RefoldWebhookAutoConfiguration.class));
 
-    private final WebApplicationContextRunner withKey = runner.withPropertyValues("refold.webhooks.keys.test=k1");
+    // Most tests here are about wiring, not handlers: they say that a receiver without handlers is meant.
+    private final WebApplicationContextRunner withKey = runner.withPropertyValues("refold.webhooks.keys.test=k1",
+            "refold.webhooks.allow-no-handlers=true");
 
     @Test
     void backsOffOutsideAServletWebApplication() {
@@ -180,7 +182,8 @@ class RefoldWebhookAutoConfigurationTest {
     @Configuration(proxyBeanMethods = false)
     static class OwnBeans {
         static final IdempotencyStore STORE = InMemoryIdempotencyStore.create();
-        static final WebhookReceiver RECEIVER = WebhookReceiver.builder().signingKey("own", "own-key").build();
+        static final WebhookReceiver RECEIVER = WebhookReceiver.builder().signingKey("own", "own-key")
+                .allowNoHandlers().build();
         static final FilterRegistrationBean<RefoldWebhookFilter> REGISTRATION =
                 new FilterRegistrationBean<>(RefoldWebhookFilter.builder(RECEIVER).build());
 

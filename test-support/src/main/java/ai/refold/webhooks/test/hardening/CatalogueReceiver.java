@@ -1,6 +1,8 @@
 package ai.refold.webhooks.test.hardening;
 
+import ai.refold.webhooks.EventFilter;
 import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.event.EventType;
 import ai.refold.webhooks.event.WebhookEvent;
 import ai.refold.webhooks.event.WorkflowEvent;
 import ai.refold.webhooks.idempotency.ClaimResult;
@@ -9,17 +11,26 @@ import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
 import ai.refold.webhooks.idempotency.StoreUnavailableException;
 
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The receiver every catalogue row runs against, fresh for each row: the catalogue's two keys, the row's body
- * limit, and a handler that records each event. Four workflow instance ids play the pipeline's other states:
+ * limit, read deadline and body budget, and a handler that records each event but those of
+ * {@link HostileRequests#UNHANDLED}. Four workflow instance ids play the pipeline's other states:
  * {@value HostileRequests#HANDLER_THROWS} makes the handler throw, {@value HostileRequests#STORE_DOWN} makes the
  * store fail, {@value HostileRequests#IN_PROGRESS} is claimed by another delivery and
  * {@value HostileRequests#ALREADY_DONE} was processed before.
  */
 public final class CatalogueReceiver {
+
+    /**
+     * The documented events the row's handler takes: all but {@link HostileRequests#UNHANDLED}, whose deliveries are
+     * acknowledged as ignored; unknown events are taken too.
+     */
+    public static final EventFilter<WebhookEvent> HANDLED_EVENTS = EventFilter.of(WebhookEvent.class).withTypes(
+            EnumSet.complementOf(EnumSet.of(HostileRequests.UNHANDLED)).toArray(new EventType[0]));
 
     private final WebhookReceiver receiver;
     private final IdempotencyStore store = new FixtureStore();
@@ -33,8 +44,11 @@ public final class CatalogueReceiver {
                 .signingKey("live", HostileRequests.LIVE_KEY)
                 .signingKey("previous", HostileRequests.PREVIOUS_KEY)
                 .maxBodyBytes(row.maxBodyBytes())
+                .readDeadline(row.readDeadline())
+                .bodyBudget(row.bodyBudgetBytes())
                 .idempotencyStore(store)
-                .onAny((event, context) -> handle(event))
+                .on(HANDLED_EVENTS, (event, context) -> handle(event))
+                .onUnknown((event, context) -> handle(event))
                 .build();
     }
 

@@ -6,26 +6,40 @@ import ai.refold.webhooks.Outcome;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
  * One row of the {@link HostileRequests} catalogue: a request anyone could send to a public webhook URL, and the
  * answer the SDK defines for it. The request is built lazily, since some rows carry bodies of tens of megabytes.
  *
- * @param description  what the row shows, as a sentence; also the test's display name
- * @param maxBodyBytes the body limit of the receiver the row runs against
- * @param request      builds the request
- * @param expected     the outcome, and with it the HTTP status, the SDK must answer
- * @param notOverHttp  why the row cannot be sent over real HTTP, if it cannot; adapters leave such rows out
+ * @param description     what the row shows, as a sentence; also the test's display name
+ * @param maxBodyBytes    the body limit of the receiver the row runs against
+ * @param readDeadline    the read deadline of the receiver the row runs against
+ * @param bodyBudgetBytes the body budget of the receiver the row runs against
+ * @param request         builds the request
+ * @param expected        the outcome, and with it the HTTP status, the SDK must answer
+ * @param notOverHttp     why the row cannot be sent over real HTTP, if it cannot; adapters leave such rows out
  */
-public record HostileRequest(String description, int maxBodyBytes, Supplier<Request> request, Outcome expected,
-                             Optional<String> notOverHttp) {
+public record HostileRequest(String description, int maxBodyBytes, Duration readDeadline, long bodyBudgetBytes,
+                             Supplier<Request> request, Outcome expected, Optional<String> notOverHttp) {
+
+    /** How long a {@link Stream#STALLS} body stops arriving: well past the short read deadline of its rows. */
+    public static final Duration STALL = Duration.ofSeconds(1);
+
+    // Answered from the headers alone (method, declared length, signature header, budget): no body byte is read.
+    private static final Set<Outcome> DECIDED_FROM_HEADERS = EnumSet.of(Outcome.METHOD_NOT_ALLOWED,
+            Outcome.SIGNATURE_MISSING, Outcome.SIGNATURE_MALFORMED, Outcome.SIGNATURE_AMBIGUOUS);
 
     public HostileRequest {
         Objects.requireNonNull(description, "description");
+        Objects.requireNonNull(readDeadline, "readDeadline");
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(expected, "expected");
         Objects.requireNonNull(notOverHttp, "notOverHttp");
@@ -34,6 +48,26 @@ public record HostileRequest(String description, int maxBodyBytes, Supplier<Requ
     /** Returns whether an HTTP client can send this row as it is. */
     public boolean expressibleOverHttp() {
         return notOverHttp.isEmpty();
+    }
+
+    /**
+     * Returns whether the SDK must answer this row without reading any of its body: a wrong method, a missing,
+     * ambiguous or malformed signature header, a declared length over the limit, or a declared length the body
+     * budget cannot hold. Over HTTP such a row is sent with {@code Expect: 100-continue} and must be answered
+     * without a {@code 100 Continue}, so the client never uploads it.
+     */
+    public boolean refusedBeforeBody() {
+        Request sent = request.get();
+        return DECIDED_FROM_HEADERS.contains(expected) || sent.contentLength() >= 0
+                && (expected == Outcome.PAYLOAD_TOO_LARGE || expected == Outcome.BUSY);
+    }
+
+    /**
+     * Returns whether only a receiver reading a stream can give this row's answer: the read deadline and the body
+     * budget are about reading, so a {@code DeliveryRequest} whose body is already in memory never meets them.
+     */
+    public boolean streamOnly() {
+        return expected == Outcome.READ_TIMEOUT || expected == Outcome.BUSY;
     }
 
     @Override
@@ -48,7 +82,9 @@ public record HostileRequest(String description, int maxBodyBytes, Supplier<Requ
         /** Hands out one byte per read call, like a slow client. */
         ONE_BYTE_AT_A_TIME,
         /** Hands out the body, then fails with an {@link IOException} as a dropped connection does. */
-        FAILS_AFTER_BODY
+        FAILS_AFTER_BODY,
+        /** Hands out the first half of the body, then stops for {@link #STALL} before the rest, like a slow sender. */
+        STALLS
     }
 
     /**
@@ -82,6 +118,8 @@ public record HostileRequest(String description, int maxBodyBytes, Supplier<Requ
                     return new CountingStream(in, 1, false);
                 case FAILS_AFTER_BODY:
                     return new CountingStream(in, Integer.MAX_VALUE, true);
+                case STALLS:
+                    return new CountingStream(in, body.length / 2, false, body.length / 2);
                 default:
                     return new CountingStream(in, Integer.MAX_VALUE, false);
             }
@@ -111,12 +149,18 @@ public record HostileRequest(String description, int maxBodyBytes, Supplier<Requ
         private final InputStream in;
         private final int maxPerRead;
         private final boolean failAtEnd;
+        private long stallAt;
         private long read;
 
         CountingStream(InputStream in, int maxPerRead, boolean failAtEnd) {
+            this(in, maxPerRead, failAtEnd, -1);
+        }
+
+        CountingStream(InputStream in, int maxPerRead, boolean failAtEnd, long stallAt) {
             this.in = in;
-            this.maxPerRead = maxPerRead;
+            this.maxPerRead = Math.max(1, maxPerRead);
             this.failAtEnd = failAtEnd;
+            this.stallAt = stallAt;
         }
 
         /** Returns how many bytes were read. */
@@ -139,12 +183,26 @@ public record HostileRequest(String description, int maxBodyBytes, Supplier<Requ
             if (length == 0) {
                 return 0;
             }
+            if (read == stallAt) {
+                stallAt = -1;
+                stall();
+            }
             int n = in.read(buffer, offset, Math.min(length, maxPerRead));
             if (n < 0) {
                 return end();
             }
             read += n;
             return n;
+        }
+
+        // A sender that stops sending: the read blocks, as a socket read would.
+        private static void stall() throws InterruptedIOException {
+            try {
+                Thread.sleep(STALL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while the sender stalled");
+            }
         }
 
         private int end() throws IOException {

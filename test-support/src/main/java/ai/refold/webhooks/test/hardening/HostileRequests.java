@@ -1,13 +1,17 @@
 package ai.refold.webhooks.test.hardening;
 
 import ai.refold.webhooks.Outcome;
+import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.event.EventType;
 import ai.refold.webhooks.test.hardening.HostileRequest.Header;
 import ai.refold.webhooks.test.hardening.HostileRequest.Request;
 import ai.refold.webhooks.test.hardening.HostileRequest.Stream;
-import ai.refold.webhooks.signature.WebhookSigner;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,6 +20,9 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The catalogue of hostile requests: what anyone may send to a public webhook URL, each with the answer the SDK
@@ -43,6 +50,27 @@ public final class HostileRequests {
     /** Instance id processed before. */
     public static final String ALREADY_DONE = "already-done";
 
+    /** The event type no handler of the catalogue's receiver takes: its deliveries are acknowledged as ignored. */
+    public static final EventType UNHANDLED = EventType.WORKFLOW_ERRORED;
+
+    /**
+     * The read deadline of the rows about slow bodies, far shorter than the default so that they run fast; the
+     * other rows keep {@link WebhookReceiver#DEFAULT_READ_DEADLINE}.
+     */
+    public static final Duration SHORT_READ_DEADLINE = Duration.ofMillis(HostileRequests.SHORT_READ_DEADLINE_MILLIS);
+
+    /** {@link #SHORT_READ_DEADLINE} in milliseconds, a constant for annotations. */
+    public static final long SHORT_READ_DEADLINE_MILLIS = 300;
+
+    /** The body budget of the rows about bytes in flight; the other rows keep the default. */
+    public static final long SMALL_BODY_BUDGET = 64 * 1024;
+
+    /**
+     * Letters that stand for body content in the rows about 400 reasons: no answer to any row may contain them,
+     * since a reason must never quote the body.
+     */
+    public static final String BODY_MARKER = "zqxj";
+
     static final String SIGNATURE = "x-cobalt-signature";
     static final int DEFAULT_LIMIT = 1 << 20;
 
@@ -66,6 +94,7 @@ public final class HostileRequests {
         methodsAndHeaders(rows);
         framing(rows);
         pipelineStates(rows);
+        safeByDefault(rows);
         return List.copyOf(rows);
     }
 
@@ -74,9 +103,18 @@ public final class HostileRequests {
         return all().stream().filter(HostileRequest::expressibleOverHttp).collect(Collectors.toList());
     }
 
-    /** Returns the {@code x-cobalt-signature} value Refold would send for {@code body} under {@code apiKey}. */
+    /**
+     * Returns the {@code x-cobalt-signature} value Refold would send for {@code body} under {@code apiKey}: the hex
+     * HMAC-SHA256, computed here without the key policy, so that a row can sign with a key no receiver accepts.
+     */
     public static String sign(String apiKey, byte[] body) {
-        return WebhookSigner.of(apiKey).sign(body);
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(apiKey.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(body));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is unavailable", e);
+        }
     }
 
     /** Returns a Workflow Completed body for {@code instanceId}. */
@@ -380,6 +418,43 @@ public final class HostileRequests {
                 .expect(Outcome.PROCESSED));
     }
 
+    // The cases of "safe by default" (issue 16) that a request can express.
+    private static void safeByDefault(List<HostileRequest> rows) {
+        rows.add(row("a delivery signed with an unresolved placeholder's text is refused: such a key cannot be"
+                + " configured").body(() -> workflow("placeholder-key")).signedWith("${REFOLD_API_KEY}")
+                .expect(Outcome.SIGNATURE_MISMATCH));
+        rows.add(row("a 512 KiB body without a signature header is refused before any of it is read")
+                .body(() -> padded(workflow("unsigned-large"), 512 * 1024)).headers(signature -> List.of())
+                .expect(Outcome.SIGNATURE_MISSING));
+        rows.add(row("a 512 KiB body with a malformed signature header is refused before any of it is read")
+                .body(() -> padded(workflow("malformed-large"), 512 * 1024))
+                .signatureValue(signature -> signature.substring(0, 40))
+                .expect(Outcome.SIGNATURE_MALFORMED));
+        rows.add(row("a body that stops arriving halfway is answered 408 once the read deadline passes")
+                .readDeadline(SHORT_READ_DEADLINE).body(() -> workflow("stalls")).stream(Stream.STALLS)
+                .expect(Outcome.READ_TIMEOUT));
+        rows.add(row("a body of unknown length that stops arriving halfway is answered 408 at the read deadline")
+                .readDeadline(SHORT_READ_DEADLINE).body(() -> workflow("stalls-chunked")).unknownLength()
+                .stream(Stream.STALLS).expect(Outcome.READ_TIMEOUT));
+        rows.add(row("a declared length the body budget cannot hold is answered 503 before the body is read")
+                .bodyBudget(SMALL_BODY_BUDGET).body(() -> padded(workflow("over-budget"), 100 * 1024))
+                .expect(Outcome.BUSY));
+        rows.add(row("a body of unknown length that outgrows the body budget is answered 503")
+                .bodyBudget(SMALL_BODY_BUDGET).body(() -> padded(workflow("over-budget-chunked"),
+                        (int) SMALL_BODY_BUDGET + 1)).unknownLength()
+                .expect(Outcome.BUSY));
+        rows.add(row("a signed event no handler takes is acknowledged as ignored, and nothing runs")
+                .body("{\"event\":\"" + UNHANDLED.wireName() + "\",\"instance_id\":\"unhandled\"}")
+                .expect(Outcome.IGNORED));
+        rows.add(row("a body of bare letters is an invalid payload whose reason quotes none of them")
+                .body(BODY_MARKER.repeat(4)).expect(Outcome.INVALID_PAYLOAD));
+        rows.add(row("an unquoted word as a value is an invalid payload whose reason quotes none of it")
+                .body("{\"a\":" + BODY_MARKER + "}").expect(Outcome.INVALID_PAYLOAD));
+        rows.add(row("an unterminated string is an invalid payload whose reason quotes none of it")
+                .body("{\"event\":\"Workflow Completed\",\"instance_id\":\"" + BODY_MARKER + BODY_MARKER)
+                .expect(Outcome.INVALID_PAYLOAD));
+    }
+
     private static Row row(String description) {
         return new Row(description);
     }
@@ -452,6 +527,8 @@ public final class HostileRequests {
         private boolean unknownLength;
         private Stream stream = Stream.WHOLE;
         private int maxBodyBytes = DEFAULT_LIMIT;
+        private Duration readDeadline = WebhookReceiver.DEFAULT_READ_DEADLINE;
+        private long bodyBudget = WebhookReceiver.DEFAULT_BODY_BUDGET_BYTES;
         private String notOverHttp;
 
         Row(String description) {
@@ -522,6 +599,16 @@ public final class HostileRequests {
             return this;
         }
 
+        Row readDeadline(Duration readDeadline) {
+            this.readDeadline = readDeadline;
+            return this;
+        }
+
+        Row bodyBudget(long bodyBudget) {
+            this.bodyBudget = bodyBudget;
+            return this;
+        }
+
         Row notOverHttp(String reason) {
             this.notOverHttp = reason;
             return this;
@@ -545,7 +632,8 @@ public final class HostileRequests {
                 long length = unknownLength ? -1 : contentLength != null ? contentLength : bytes.length;
                 return new Request(method, List.copyOf(all), bytes, length, stream);
             };
-            return new HostileRequest(description, maxBodyBytes, request, outcome, Optional.ofNullable(notOverHttp));
+            return new HostileRequest(description, maxBodyBytes, readDeadline, bodyBudget, request, outcome,
+                    Optional.ofNullable(notOverHttp));
         }
     }
 }

@@ -19,8 +19,16 @@ import java.util.TreeMap;
  */
 public final class RawHttp {
 
-    /** The status line, headers (lower-case names, first value) and body of a response. */
-    public record Response(String statusLine, Map<String, String> headers, String body) {
+    /**
+     * The status line, headers (lower-case names, first value) and body of a response, and whether a
+     * {@code 100 Continue} came before it (inviting the client to upload its body).
+     */
+    public record Response(String statusLine, Map<String, String> headers, String body, boolean continued) {
+
+        /** A response that no {@code 100 Continue} preceded. */
+        public Response(String statusLine, Map<String, String> headers, String body) {
+            this(statusLine, headers, body, false);
+        }
 
         /** Returns the status code. */
         public int status() {
@@ -63,7 +71,8 @@ public final class RawHttp {
             }
             out.write(body);
             out.flush();
-            return read(in);
+            Response last = read(in);
+            return new Response(last.statusLine(), last.headers(), last.body(), true);
         }
     }
 

@@ -25,7 +25,7 @@ class HostileRequestsTest {
     }
 
     static List<HostileRequest> plainRows() {
-        return HostileRequests.all().stream().filter(row -> row.request().get().isPlain())
+        return HostileRequests.all().stream().filter(row -> row.request().get().isPlain() && !row.streamOnly())
                 .collect(Collectors.toList());
     }
 
@@ -43,6 +43,9 @@ class HostileRequestsTest {
         long declared = request.contentLength() >= 0 ? request.contentLength() : Long.MAX_VALUE;
         assertThat(body.bytesRead()).as("bytes read from the stream")
                 .isLessThanOrEqualTo(Math.min(declared, row.maxBodyBytes() + 1L));
+        if (row.refusedBeforeBody()) {
+            assertThat(body.bytesRead()).as("bytes read of a body refused from its headers").isZero();
+        }
     }
 
     @ParameterizedTest(name = "{0}")
@@ -75,7 +78,7 @@ class HostileRequestsTest {
         assertThat(result.status()).isEqualTo(expected.httpStatus());
         assertThat(result.responseBody())
                 .startsWith("{\"status\":\"" + expected.code() + "\",\"reason\":\"")
-                .doesNotContain("Exception", "\tat ", "\n");
+                .doesNotContain("Exception", "\tat ", "\n", HostileRequests.BODY_MARKER);
         assertThat(result.message().length()).as("reason length").isLessThanOrEqualTo(200);
         if (expected == Outcome.METHOD_NOT_ALLOWED) {
             assertThat(result.responseHeaders()).containsEntry("Allow", String.join(", ", WebhookReceiver.METHODS));

@@ -1,0 +1,184 @@
+package ai.refold.webhooks.servlet;
+
+import ai.refold.webhooks.DeliveryResult;
+import ai.refold.webhooks.IncomingDelivery;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Hands a delivery's body to core as it arrives, with Servlet asynchronous I/O: no container thread waits for a
+ * slow sender, and a timer ends the delivery at its read deadline. Whoever ends the delivery (the reading thread,
+ * the timer, an I/O error) gets the answer from core and writes it, exactly once. Nothing here decides anything.
+ */
+final class AsyncDelivery implements ReadListener, AsyncListener {
+
+    private final IncomingDelivery delivery;
+    private final AsyncContext async;
+    private final HttpServletResponse response;
+    private final ServletInputStream in;
+    private final byte[] buffer = new byte[8192];
+    private final AtomicBoolean answered = new AtomicBoolean();
+    private volatile ScheduledFuture<?> deadline;
+
+    private AsyncDelivery(IncomingDelivery delivery, AsyncContext async, HttpServletResponse response,
+                          ServletInputStream in) {
+        this.delivery = delivery;
+        this.async = async;
+        this.response = response;
+        this.in = in;
+    }
+
+    /**
+     * Reads the body of an opened delivery and answers it. The request goes asynchronous and the calling thread
+     * returns at once, unless the request's stream cannot read without blocking (a test double such as MockMvc's):
+     * then the body is read here.
+     */
+    static void receive(HttpServletRequest request, HttpServletResponse response, IncomingDelivery delivery,
+                        ScheduledExecutorService timer) throws IOException {
+        AsyncContext async = request.startAsync(request, response);
+        // The read deadline is the timer's; handlers that run once the body is in must not be cut short.
+        async.setTimeout(0);
+        AsyncDelivery reader = new AsyncDelivery(delivery, async, response, request.getInputStream());
+        async.addListener(reader);
+        reader.deadline = timer.schedule(reader::expire, delivery.timeLeft().toNanos(), TimeUnit.NANOSECONDS);
+        if (expectsContinue(request) && !reader.readFirstBytes()) {
+            return;
+        }
+        try {
+            reader.in.setReadListener(reader);
+        } catch (UnsupportedOperationException e) {
+            pump(reader.in, delivery).ifPresent(reader::answer);
+        } catch (IllegalStateException e) {
+            // The timer ended the delivery while the first bytes were awaited; it has answered.
+        }
+    }
+
+    private static boolean expectsContinue(HttpServletRequest request) {
+        String expect = request.getHeader("Expect");
+        return expect != null && expect.equalsIgnoreCase("100-continue");
+    }
+
+    // Tomcat with continueResponseTiming=onRead (as the starter sets it) sends 100 Continue only when the body is read
+    // in blocking mode, never for a ReadListener, so a client that waits for it would wait until the deadline. The
+    // first bytes are therefore read here: that sends 100 Continue, and a client that was invited sends at once. The
+    // rest is read without holding a thread. Returns whether more of the body is wanted.
+    private boolean readFirstBytes() {
+        Optional<DeliveryResult> answer;
+        try {
+            int read = in.read(buffer);
+            answer = read < 0 ? delivery.finish() : delivery.accept(buffer, 0, read);
+        } catch (IOException e) {
+            answer = delivery.fail(e);
+        }
+        answer.ifPresent(this::answer);
+        return answer.isEmpty() && delivery.isReading();
+    }
+
+    /**
+     * Reads the body from a blocking stream on the calling thread; returns the answer, or empty if another caller
+     * (the timer) ended the delivery and answers it.
+     */
+    static Optional<DeliveryResult> pump(InputStream in, IncomingDelivery delivery) {
+        byte[] buffer = new byte[8192];
+        try {
+            while (delivery.isReading()) {
+                int read = in.read(buffer);
+                if (read < 0) {
+                    return delivery.finish();
+                }
+                Optional<DeliveryResult> answer = delivery.accept(buffer, 0, read);
+                if (answer.isPresent()) {
+                    return answer;
+                }
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            return delivery.fail(e);
+        }
+    }
+
+    @Override
+    public void onDataAvailable() throws IOException {
+        while (delivery.isReading() && in.isReady()) {
+            int read = in.read(buffer);
+            if (read < 0) {
+                return;
+            }
+            Optional<DeliveryResult> answer = delivery.accept(buffer, 0, read);
+            if (answer.isPresent()) {
+                answer(answer.get());
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void onAllDataRead() {
+        delivery.finish().ifPresent(this::answer);
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+        delivery.fail(failure).ifPresent(this::answer);
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+        Throwable failure = event.getThrowable();
+        onError(failure != null ? failure : new IOException("asynchronous request failed"));
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+        expire();
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+        // Answered already: the delivery ended before its request could complete.
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+        event.getAsyncContext().addListener(this);
+    }
+
+    private void expire() {
+        delivery.expire().ifPresent(this::answer);
+    }
+
+    private void answer(DeliveryResult result) {
+        if (!answered.compareAndSet(false, true)) {
+            return;
+        }
+        ScheduledFuture<?> timer = deadline;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        try {
+            RefoldWebhookFilter.write(response, result);
+        } catch (IOException | RuntimeException e) {
+            // The client is gone; there is no one left to answer.
+        } finally {
+            try {
+                async.complete();
+            } catch (IllegalStateException e) {
+                // The container already ended the request (the client went away).
+            }
+        }
+    }
+}
