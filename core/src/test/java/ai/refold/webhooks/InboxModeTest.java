@@ -165,6 +165,23 @@ class InboxModeTest {
     }
 
     @Test
+    void aRerunWhoseHandlerFailsIsStillARerunOnItsNextAttempt() throws Exception {
+        // The crashed worker may have run the handler in full; the failed rerun does not change that.
+        inbox.offer(InboxEntry.received(KEY, java.util.Optional.of("Workflow Errored"), "live", java.util.Map.of(),
+                ERRORED, clock.instant()));
+        assertThat(inbox.take("a-crashed-worker", 1, WebhookReceiver.DEFAULT_LEASE)).hasSize(1);
+        failuresLeft.set(1);
+        receiver(THREE_QUICK_ATTEMPTS);
+
+        clock.advance(WebhookReceiver.DEFAULT_LEASE.plusSeconds(1));
+        await(() -> inbox.find(KEY).orElseThrow().attempts() == 1 && state() == InboxState.PENDING);
+        clock.advance(THREE_QUICK_ATTEMPTS.ceilingAfter(1));
+        await(() -> state() == InboxState.DONE);
+
+        assertThat(attempts).containsExactly(Attempt.RERUN, Attempt.RERUN);
+    }
+
+    @Test
     void aBodyThatIsForgedOrNotJsonIsRefusedAsUsualAndNothingIsStored() {
         WebhookReceiver receiver = receiver(RetryPolicy.defaults());
         byte[] notJson = "not json".getBytes(StandardCharsets.UTF_8);
