@@ -119,6 +119,7 @@ final class InboxWorker {
 
     private void record(InboxEntry entry, String owner, InboxRun run, InboxState outcome, Set<String> done,
                         Throwable failure, long start) {
+        run.recording();
         InboxStore store = inbox.store();
         String key = entry.key();
         int attempt = entry.attempts() + 1;
