@@ -29,8 +29,9 @@ record InboxStatements(Dialect dialect, String table, String offer, boolean offe
         String offer = postgres ? insert + " ON CONFLICT (idempotency_key) DO NOTHING" : insert;
         // Parameters: max, owner, lease millis. The lock makes instances taking side by side skip each other's rows;
         // rerun records that a taken row's previous worker never ended it, and stays set until the row is done or
-        // dead: that worker may have run the handlers in full, whatever the attempts after it did. RETURNING yields rows in whatever order
-        // the join back to the table produced (a hash join: table order), so the rows are sorted once taken.
+        // dead: that worker may have run the handlers in full, whatever the attempts after it did. RETURNING yields
+        // rows in whatever order the join back to the table produced (a hash join: table order), so the rows are
+        // sorted once taken.
         String take = postgres
                 ? "WITH due AS (SELECT idempotency_key, next_attempt_at FROM " + table + " WHERE " + DUE
                         + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED),"
