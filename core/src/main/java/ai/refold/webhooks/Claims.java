@@ -5,6 +5,7 @@ import ai.refold.webhooks.idempotency.IdempotencyKeyExtractor;
 import ai.refold.webhooks.idempotency.IdempotencyStore;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 
@@ -27,6 +28,10 @@ final class Claims {
     private final StoreRetries.Pause pause;
     private final Heartbeats heartbeats;
     private final OwnerTokens owners = new OwnerTokens();
+
+    // Kept among the done handlers of a released rerun; no handler can have this name (names hold no control
+    // character), and every store keeps the done handlers as they are given.
+    static final String RERUN_MARK = "\u0001rerun";
 
     Claims(IdempotencyStore store, Duration lease, Duration retention, Duration contentKeyRetention,
            DeliveryLog log, StoreRetries.Pause pause, boolean scheduledHeartbeats) {
@@ -53,9 +58,22 @@ final class Claims {
         return store.claim(key, owner, lease);
     }
 
-    /** Returns the handlers an earlier attempt recorded as done; the store's failure propagates. */
+    /**
+     * Returns what earlier attempts recorded: the handlers done, and {@link #RERUN_MARK} if the last of them was a
+     * rerun; the store's failure propagates.
+     */
     Set<String> doneHandlers(String key) {
         return store.doneHandlers(key);
+    }
+
+    /** Returns {@code recorded} without the rerun mark: the handlers an earlier attempt ran to success. */
+    static Set<String> handlersOnly(Set<String> recorded) {
+        if (!recorded.contains(RERUN_MARK)) {
+            return recorded;
+        }
+        Set<String> handlers = new HashSet<>(recorded);
+        handlers.remove(RERUN_MARK);
+        return Set.copyOf(handlers);
     }
 
     /** Returns how long another delivery's claim on {@code key} still holds, as far as the store knows. */
@@ -89,9 +107,15 @@ final class Claims {
 
     /**
      * Gives up the claim on {@code key} so that a retry processes the event, remembering the handlers that
-     * succeeded so that the retry runs only the others; a failure is logged.
+     * succeeded so that the retry runs only the others; a failure is logged. A rerun's release is remembered as
+     * one, so that the retry is a rerun too: the attempt that crashed before it may have run any handler.
      */
-    void release(String key, String owner, Set<String> succeeded) {
+    void release(String key, String owner, Set<String> succeeded, DeliveryContext.Attempt attempt) {
+        if (attempt == DeliveryContext.Attempt.RERUN) {
+            Set<String> marked = new HashSet<>(succeeded);
+            marked.add(RERUN_MARK);
+            succeeded = marked;
+        }
         try {
             if (succeeded.isEmpty()) {
                 store.release(key, owner);

@@ -61,7 +61,7 @@ abstract class Completion implements Leased {
                 claims.complete(key, owner, (phase & LOST) != 0);
                 return claims.log().log(result(Outcome.PROCESSED, status, "event processed"), startNanos, null);
             }
-            claims.release(key, owner, succeeded);
+            claims.release(key, owner, succeeded, context.attempt());
         } finally {
             claims.heartbeats().unregister(this, slot);
         }
@@ -75,7 +75,7 @@ abstract class Completion implements Leased {
     final DeliveryResult refuse(Outcome outcome, String message, Throwable cause) {
         markEnded();
         claims.heartbeats().unregister(this, slot);
-        claims.release(context.idempotencyKey(), owner, done);
+        claims.release(context.idempotencyKey(), owner, done, context.attempt());
         return claims.log().log(result(outcome, outcome.httpStatus(), message), startNanos, cause);
     }
 
@@ -102,7 +102,7 @@ abstract class Completion implements Leased {
             return false;
         }
         claims.heartbeats().unregister(this, slot);
-        claims.release(context.idempotencyKey(), owner, done);
+        claims.release(context.idempotencyKey(), owner, done, context.attempt());
         claims.log().warn("refold delivery key={} was accepted but not yet handled at shutdown; its claim is"
                 + " released and {}", context.idempotencyKey(), "it runs again only if the event is delivered again");
         return true;

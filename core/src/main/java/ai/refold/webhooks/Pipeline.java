@@ -187,11 +187,15 @@ final class Pipeline {
             return reject(about(Outcome.STORE_UNAVAILABLE, "idempotency store is unavailable", event, key,
                     keyLabel, Map.of()), start, e);
         }
+        boolean rerun = claim == ClaimResult.RECLAIMED;
         if (claim == ClaimResult.RECLAIMED || claim == ClaimResult.RESUMED) {
             try {
-                done = claims.doneHandlers(key);
+                Set<String> recorded = claims.doneHandlers(key);
+                rerun |= recorded.contains(Claims.RERUN_MARK);
+                done = Claims.handlersOnly(recorded);
             } catch (RuntimeException e) {
-                claims.release(key, owner, Set.of());
+                // What earlier attempts did is unknown: the retry is told it may be a rerun.
+                claims.release(key, owner, Set.of(), DeliveryContext.Attempt.RERUN);
                 return reject(about(Outcome.STORE_UNAVAILABLE, "idempotency store is unavailable", event, key,
                         keyLabel, Map.of()), start, e);
             }
@@ -205,7 +209,7 @@ final class Pipeline {
                             "an earlier attempt may have run its handlers, which now see a rerun");
                 }
                 DeliveryContext context = new DeliveryContext(key, keyLabel, clock.instant(), headers,
-                        claim == ClaimResult.RECLAIMED ? DeliveryContext.Attempt.RERUN : DeliveryContext.Attempt.FIRST);
+                        rerun ? DeliveryContext.Attempt.RERUN : DeliveryContext.Attempt.FIRST);
                 return new Admission.Admitted(event, context, done, owner, start, claims);
             case COMPLETED:
                 return reject(about(Outcome.DUPLICATE, "event was already processed", event, key, keyLabel,

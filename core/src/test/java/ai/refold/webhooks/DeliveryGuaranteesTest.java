@@ -185,6 +185,50 @@ class DeliveryGuaranteesTest {
         assertThat(attempts).containsExactly(Attempt.RERUN);
     }
 
+    @Test
+    void case3ARerunThatFailsLeavesTheNextAttemptARerunTooSinceTheCrashedOneMayHaveRunAnyHandler() {
+        AtomicInteger alerts = new AtomicInteger();
+        List<Attempt> auditAttempts = new ArrayList<>();
+        List<Attempt> alertAttempts = new ArrayList<>();
+        WebhookReceiver crashed = instance().on(WorkflowErrored.class, (event, context) -> { }).build();
+        WebhookReceiver survivor = instance()
+                .on("audit", EventFilter.of(WorkflowErrored.class), (event, context) -> auditAttempts.add(
+                        context.attempt()))
+                .on("alert", EventFilter.of(WorkflowErrored.class), (event, context) -> {
+                    alertAttempts.add(context.attempt());
+                    if (alerts.incrementAndGet() == 1) {
+                        throw new IllegalStateException("pager is down");
+                    }
+                })
+                .build();
+        assertThat(crashed.admit(signed(ERRORED))).isInstanceOf(Admission.Admitted.class);
+        crashed.heartbeats().close(); // dies mid-handler: its handlers may or may not have run
+        clock.advance(LEASE.plusSeconds(1));
+
+        assertThat(survivor.receive(signed(ERRORED)).status()).isEqualTo(500);
+        assertThat(survivor.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+
+        // The audit handler succeeded in the takeover and is not run again; the alert handler's retry is still told
+        // that the crashed attempt may have run it.
+        assertThat(auditAttempts).containsExactly(Attempt.RERUN);
+        assertThat(alertAttempts).containsExactly(Attempt.RERUN, Attempt.RERUN);
+        assertThat(survivor.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+    }
+
+    @Test
+    void case3AFirstAttemptThatFailsLeavesTheNextOneAFirstAttempt() {
+        AtomicInteger calls = new AtomicInteger();
+        WebhookReceiver receiver = counting((event, context) -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("downstream is down");
+            }
+        });
+
+        assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(500);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(attempts).containsExactly(Attempt.FIRST, Attempt.FIRST);
+    }
+
     // ---- case 4: acknowledge-fast ----
 
     @Test

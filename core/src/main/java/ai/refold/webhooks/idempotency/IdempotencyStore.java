@@ -63,7 +63,8 @@ public interface IdempotencyStore {
      * Releases {@code owner}'s claim on {@code key} but remembers, for {@code retention}, the handlers that already
      * succeeded, so that the next claim is {@link ClaimResult#RESUMED} and runs only the others. With no handler
      * named this is {@link #release(String, String)}. The default forgets the handlers (every handler runs again);
-     * stores should override it.
+     * stores should override it. Keep each name exactly as given: besides handler names, the receiver records here
+     * that the released attempt was a rerun, as a name holding a control character (which no handler name can).
      *
      * @param doneHandlers every handler of the event that has succeeded so far, including earlier attempts'
      * @return whether {@code owner} held the claim

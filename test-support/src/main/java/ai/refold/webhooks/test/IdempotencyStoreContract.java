@@ -251,6 +251,19 @@ public abstract class IdempotencyStoreContract {
         assertThat(nodeA.doneHandlers(key("k"))).isEmpty();
     }
 
+    // The receiver records that a released attempt was a rerun as a done-handler name no handler can have (it holds
+    // a control character): a store keeps every name exactly as given.
+    @Test
+    void doneHandlerNamesAreKeptExactlyEvenOneHoldingAControlCharacter() {
+        nodeA.claim(key("k"), "owner-1", LEASE);
+        Set<String> names = Set.of("\u0001rerun", "alerts", "Audit.record(WorkflowErrored)", "caf\u00e9 \u2603");
+
+        assertThat(nodeA.release(key("k"), "owner-1", names, RETENTION)).isTrue();
+
+        assertThat(nodeB.claim(key("k"), "owner-2", LEASE)).isEqualTo(ClaimResult.RESUMED);
+        assertThat(nodeB.doneHandlers(key("k"))).containsExactlyInAnyOrderElementsOf(names);
+    }
+
     @Test
     void theProgressOfAResumedClaimSurvivesItsTakeOverAfterACrash() {
         nodeA.claim(key("k"), "owner-1", LEASE);
