@@ -1,4 +1,4 @@
-package ai.refold.webhooks.examples.sender;
+package ai.refold.webhooks.cli;
 
 import ai.refold.webhooks.event.EventType;
 import ai.refold.webhooks.signature.SignatureScheme;
@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
  * mvn -q -pl examples -am compile exec:exec@sender -Dsender.args="send --url http://127.0.0.1:8080/webhooks/refold --key demo-key-not-a-real-refold-api-key --sample workflow-errored"
  * </pre>
  */
-public final class SenderCommand {
+public final class RefoldWebhooksCli {
 
     static final String USAGE = String.join("\n",
             "usage: sender send --url URL --key API_KEY (--sample NAME | --file PATH) [--method POST|PUT|PATCH]",
@@ -37,11 +37,11 @@ public final class SenderCommand {
             "       sender register --key API_KEY --url WEBHOOK_URL --events \"Workflow Errored,Connection Expired\"",
             "                   [--type default|slack|custom] [--method POST|PUT|PATCH] [--slug APP]",
             "                   [--workflow-ids ID,ID] [--body-template TEXT] [--base-uri https://app.refold.ai]",
-            "  samples: " + Arrays.stream(EventType.values()).map(SenderCommand::sampleName)
+            "  samples: " + Arrays.stream(EventType.values()).map(RefoldWebhooksCli::sampleName)
                     .collect(Collectors.joining(", ")),
             "  the key may also come from the REFOLD_API_KEY environment variable instead of --key");
 
-    private SenderCommand() {
+    private RefoldWebhooksCli() {
     }
 
     public static void main(String[] args) {

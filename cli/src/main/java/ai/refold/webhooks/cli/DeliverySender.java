@@ -1,4 +1,4 @@
-package ai.refold.webhooks.examples.sender;
+package ai.refold.webhooks.cli;
 
 import java.io.IOException;
 import java.net.URI;
