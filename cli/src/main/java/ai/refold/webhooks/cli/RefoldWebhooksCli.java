@@ -1,169 +1,118 @@
 package ai.refold.webhooks.cli;
 
-import ai.refold.webhooks.event.EventType;
-import ai.refold.webhooks.signature.SignatureScheme;
-import ai.refold.webhooks.signature.SigningKey;
-import ai.refold.webhooks.signature.WebhookSigner;
-import ai.refold.webhooks.subscription.CreatedWebhook;
-import ai.refold.webhooks.subscription.RefoldApiException;
-import ai.refold.webhooks.subscription.RefoldWebhooksClient;
-import ai.refold.webhooks.subscription.WebhookSubscription;
-import ai.refold.webhooks.test.SamplePayloads;
-
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Locale;
-import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.List;
+import java.util.function.Function;
+import java.util.logging.LogManager;
 
 /**
- * A command-line tool that plays Refold against a receiver: signs a payload (a documented sample by name, or a
- * file) with a key and sends it. Its {@code register} command subscribes a URL with Refold's Create Webhook API.
+ * {@code refold-webhooks-cli}: plays Refold against a receiver ({@code send}, {@code sign}), registers a webhook with
+ * Refold's Create Webhook API ({@code register}) and lists, shows, replays and discards the dead letters of a
+ * receiver's durable inbox ({@code dead-letters}). Run {@code java -jar refold-webhooks-cli.jar --help}.
  *
- * <pre>
- * mvn -q -pl examples -am compile exec:exec@sender -Dsender.args="send --url http://127.0.0.1:8080/webhooks/refold --key demo-key-not-a-real-refold-api-key --sample workflow-errored"
- * </pre>
+ * <p>Exit status: 0 when the command did its work, 1 when it failed at run time (a delivery answered other than 200,
+ * a connection refused, a timeout, a database that cannot be reached), 2 for a wrong command line. Every failure is
+ * one line on standard error; no stack trace, API key or password is ever printed.
  */
 public final class RefoldWebhooksCli {
 
-    static final String USAGE = String.join("\n",
-            "usage: sender send --url URL --key API_KEY (--sample NAME | --file PATH) [--method POST|PUT|PATCH]",
-            "                   [--header NAME] [--prefix TEXT]",
-            "       sender register --key API_KEY --url WEBHOOK_URL --events \"Workflow Errored,Connection Expired\"",
-            "                   [--type default|slack|custom] [--method POST|PUT|PATCH] [--slug APP]",
-            "                   [--workflow-ids ID,ID] [--body-template TEXT] [--base-uri https://app.refold.ai]",
-            "  samples: " + Arrays.stream(EventType.values()).map(RefoldWebhooksCli::sampleName)
-                    .collect(Collectors.joining(", ")),
-            "  the key may also come from the REFOLD_API_KEY environment variable instead of --key");
+    static final String NAME = "refold-webhooks-cli";
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int USAGE = 2;
+
+    static final String USAGE_TEXT = """
+            usage: refold-webhooks-cli COMMAND [OPTIONS]
+
+            Plays Refold against a receiver, registers webhooks with Refold, and manages a durable inbox's dead letters.
+
+              send --url URL (--sample NAME | --file PATH) KEY [--method POST|PUT|PATCH] [--header NAME] [--prefix TEXT]
+                  signs the body as Refold does and sends it; prints the answer; exit 0 if it was 200
+              sign (--sample NAME | --file PATH) KEY [--prefix TEXT]
+                  prints the body's x-cobalt-signature value
+              register --url WEBHOOK_URL --events "Workflow Errored,Connection Expired" KEY
+                       [--type default|slack|custom] [--method POST|PUT|PATCH] [--slug APP] [--workflow-ids ID,ID]
+                       [--body-template TEXT] [--base-uri https://app.refold.ai]
+                  creates a webhook with Refold's Create Webhook API, in the environment of the key
+              dead-letters list DATABASE [SELECTION]          the dead letters, oldest first
+              dead-letters show KEY DATABASE                  one inbox entry: state, failure, headers and body
+              dead-letters replay (KEY | SELECTION | --all) DATABASE
+                  makes them pending and due now: a running receiver's workers run every handler again
+              dead-letters discard (KEY | SELECTION | --all) DATABASE
+                  deletes them
+              help, --help                                    this text
+              version, --version                              the tool's version
+
+            KEY        --key API_KEY, or the key in the environment variable --key-env names (%s by default)
+            samples    %s
+            DATABASE   --jdbc-url URL (jdbc:postgresql:... or jdbc:h2:...) [--user NAME] [--password-env VARIABLE]
+                       [--table NAME]; the password is read from the environment variable --password-env names
+            SELECTION  [--event-type "Workflow Errored"] [--from TIME] [--until TIME] [--limit N (100)]
+                       TIME is 2026-06-16T12:00:00Z, 2026-06-16T14:00:00+02:00 or 2026-06-16 (midnight UTC);
+                       --from is inclusive, --until exclusive
+
+            exit status: 0 done; 1 failed (an answer other than 200, a connection or database failure); 2 usage error
+            """.formatted(Inputs.KEY_VARIABLE, Inputs.sampleNames());
 
     private RefoldWebhooksCli() {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.getenv("REFOLD_API_KEY"), System.out, System.err));
-    }
-
-    /** Runs the command; returns the process exit status (0 when the receiver answered 200). */
-    static int run(String[] args, String environmentKey, PrintStream out, PrintStream err) {
-        if (args.length == 0 || !(args[0].equals("send") || args[0].equals("register"))) {
-            err.println(USAGE);
-            return 2;
-        }
-        Map<String, String> options;
+        // The JDBC drivers log through java.util.logging; the tool prints only its own lines.
+        LogManager.getLogManager().reset();
+        int status;
         try {
-            options = options(args);
-            String url = required(options, "url");
-            String key = options.getOrDefault("key", environmentKey);
-            if (key == null || key.isBlank()) {
-                throw new IllegalArgumentException("--key (or REFOLD_API_KEY) is required");
-            }
-            if (args[0].equals("register")) {
-                return register(options, url, key, out, err);
-            }
-            byte[] body = body(options);
-            String method = options.getOrDefault("method", "POST").toUpperCase(Locale.ROOT);
-            SignatureScheme scheme = SignatureScheme.header(options.getOrDefault("header",
-                    SignatureScheme.REFOLD_HEADER)).withPrefix(options.getOrDefault("prefix", ""));
-            String signature = WebhookSigner.of(SigningKey.of("sender", key), scheme).sign(body);
-            DeliverySender.Response response = new DeliverySender().send(URI.create(url), method, body,
-                    scheme.headerName(), signature);
-            out.println("HTTP " + response.status());
-            out.println(response.body());
-            return response.status() == 200 ? 0 : 1;
-        } catch (IllegalArgumentException | IllegalStateException e) { // a bad option, or a required one missing
-            err.println("sender: " + e.getMessage());
-            err.println(USAGE);
-            return 2;
-        } catch (IOException e) {
-            err.println("sender: could not send: " + e);
-            return 1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
+            status = run(args, System::getenv, System.out, System.err);
+        } catch (Throwable e) { // an error of the JVM itself: still one line, never a stack trace
+            System.err.println(NAME + ": failed: " + e.getClass().getName());
+            status = FAILED;
         }
+        System.out.flush();
+        System.exit(status);
     }
 
-    // Creates a subscription with Refold's Create Webhook API.
-    private static int register(Map<String, String> options, String url, String key, PrintStream out,
-                                PrintStream err) {
-        WebhookSubscription.Builder subscription = WebhookSubscription.builder().url(url);
-        for (String event : required(options, "events").split(",")) {
-            subscription.event(event.trim());
-        }
-        if (options.containsKey("type")) {
-            subscription.payloadType(options.get("type"));
-        }
-        if (options.containsKey("method")) {
-            subscription.method(options.get("method"));
-        }
-        if (options.containsKey("slug")) {
-            subscription.slug(options.get("slug"));
-        }
-        if (options.containsKey("body-template")) {
-            subscription.bodyTemplate(options.get("body-template"));
-        }
-        if (options.containsKey("workflow-ids")) {
-            for (String id : options.get("workflow-ids").split(",")) {
-                subscription.workflowId(id.trim());
-            }
-        }
-        RefoldWebhooksClient.Builder client = RefoldWebhooksClient.builder().apiKey(key);
-        if (options.containsKey("base-uri")) {
-            client.baseUri(URI.create(options.get("base-uri")));
-        }
+    /** Runs one command line and returns the exit status; {@code environment} reads environment variables. */
+    static int run(String[] args, Function<String, String> environment, PrintStream out, PrintStream err) {
+        Output output = new Output(out, err);
+        List<String> words = List.of(args);
         try {
-            CreatedWebhook created = client.build().createWebhook(subscription.build());
-            out.println("created webhook " + created.id() + " in " + created.environment() + " for "
-                    + created.events() + " -> " + created.method() + " " + created.url());
-            return 0;
-        } catch (RefoldApiException e) {
-            err.println("sender: Refold refused the subscription (" + e.reason() + "): " + e.getMessage());
-            return 1;
-        }
-    }
-
-    static String sampleName(EventType type) {
-        return type.name().toLowerCase(Locale.ROOT).replace('_', '-');
-    }
-
-    private static byte[] body(Map<String, String> options) throws IOException {
-        String sample = options.get("sample");
-        String file = options.get("file");
-        if ((sample == null) == (file == null)) {
-            throw new IllegalArgumentException("give exactly one of --sample and --file");
-        }
-        if (file != null) {
-            return Files.readAllBytes(Path.of(file));
-        }
-        for (EventType type : EventType.values()) {
-            if (sampleName(type).equals(sample)) {
-                return SamplePayloads.of(type);
+            if (words.isEmpty()) {
+                throw new UsageException("no command given");
             }
-        }
-        throw new IllegalArgumentException("unknown sample '" + sample + "'");
-    }
-
-    private static Map<String, String> options(String[] args) {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 1; i < args.length; i += 2) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("expected --option value pairs, got '" + args[i] + "'");
+            String command = words.get(0);
+            if (command.equals("help") || words.contains("--help") || words.contains("-h")) {
+                output.text(USAGE_TEXT);
+                return OK;
             }
-            options.put(args[i].substring(2), args[i + 1]);
+            if (command.equals("version") || command.equals("--version")) {
+                output.line(NAME + " " + version());
+                return OK;
+            }
+            List<String> rest = words.subList(1, words.size());
+            return switch (command) {
+                case "send" -> Deliveries.send(Arguments.parse(rest, Deliveries.SEND), environment, output);
+                case "sign" -> Deliveries.sign(Arguments.parse(rest, Deliveries.SIGN), environment, output);
+                case "register" -> Registration.register(Arguments.parse(rest, Registration.REGISTER), environment,
+                        output);
+                case "dead-letters" -> DeadLetters.run(rest, environment, output);
+                default -> throw new UsageException(command.startsWith("-") ? "unknown option " + command
+                        : "unknown command '" + command + "'");
+            };
+        } catch (UsageException e) {
+            output.error(e.getMessage() + "; try --help");
+            return USAGE;
+        } catch (CommandFailure e) {
+            output.error(e.getMessage());
+            return FAILED;
+        } catch (RuntimeException e) { // a failure no command foresaw: named, in one line
+            output.error("failed: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            return FAILED;
         }
-        return options;
     }
 
-    private static String required(Map<String, String> options, String name) {
-        String value = options.get(name);
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("--" + name + " is required");
-        }
-        return value;
+    private static String version() {
+        String version = RefoldWebhooksCli.class.getPackage().getImplementationVersion();
+        return version != null ? version : "(development build)";
     }
 }
