@@ -75,7 +75,8 @@ final class DeadLetters {
     }
 
     private static int show(Arguments arguments, Function<String, String> environment, Output output) {
-        String key = arguments.positional(0).orElseThrow(() -> new UsageException("dead-letters show needs a KEY"));
+        String key = arguments.positional(0).filter(text -> !text.isBlank())
+                .orElseThrow(() -> new UsageException("dead-letters show needs a KEY"));
         InboxDatabase database = InboxDatabase.open(arguments, environment, output);
         InboxEntry entry = call(database, () -> database.store().find(key))
                 .orElseThrow(() -> new CommandFailure("the inbox has no entry with the key " + key));
@@ -102,6 +103,9 @@ final class DeadLetters {
     private static int change(Arguments arguments, Function<String, String> environment, Output output) {
         boolean replay = arguments.command().endsWith("replay");
         Optional<String> key = arguments.positional(0);
+        if (key.isPresent() && key.get().isBlank()) {
+            throw new UsageException("a KEY must not be blank");
+        }
         boolean selects = arguments.has("all") || SELECTION.stream().anyMatch(arguments::has);
         if (key.isPresent() == selects) {
             throw new UsageException(arguments.command() + (key.isPresent() ? " takes a KEY or a selection, not both"

@@ -6,6 +6,9 @@ import ai.refold.webhooks.signature.WebhookSigner;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
@@ -15,7 +18,7 @@ import java.util.regex.Pattern;
 final class Deliveries {
 
     static final Arguments.Syntax SEND = new Arguments.Syntax("send",
-            Set.of("url", "sample", "file", "key", "key-env", "method", "header", "prefix"), Set.of(), 0);
+            Set.of("url", "sample", "file", "key", "key-env", "method", "header", "prefix", "timeout"), Set.of(), 0);
     static final Arguments.Syntax SIGN = new Arguments.Syntax("sign",
             Set.of("sample", "file", "key", "key-env", "prefix"), Set.of(), 0);
 
@@ -35,12 +38,21 @@ final class Deliveries {
         byte[] body = Inputs.body(arguments);
         String key = Inputs.apiKey(arguments, environment, output);
         String signature = WebhookSigner.of(SigningKey.of("cli", key), scheme).sign(body);
+        Duration timeout = arguments.value("timeout").map(Deliveries::seconds)
+                .orElse(DeliverySender.DEFAULT_ANSWER_TIMEOUT);
         DeliverySender.Response response;
         try {
-            response = new DeliverySender().send(url, method, body, scheme.headerName(), signature);
+            response = new DeliverySender(timeout).send(url, method, body, scheme.headerName(), signature);
+        } catch (HttpConnectTimeoutException e) {
+            throw new CommandFailure("could not connect to " + url.getHost() + (url.getPort() < 0 ? "" : ":"
+                    + url.getPort()) + " within " + DeliverySender.CONNECT_TIMEOUT.toSeconds() + " s; nothing was sent");
+        } catch (HttpTimeoutException e) {
+            throw new CommandFailure("no answer from " + url + " within " + timeout.toSeconds() + " s; the receiver"
+                    + " may still process the delivery");
         } catch (IOException e) {
             String problem = Network.describe(url, e);
-            throw new CommandFailure(Network.neverConnected(e) ? problem + "; nothing was sent" : problem);
+            throw new CommandFailure(problem + (Network.neverConnected(e) ? "; nothing was sent"
+                    : "; the receiver may have processed the delivery"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CommandFailure("interrupted while waiting for " + url);
@@ -59,6 +71,18 @@ final class Deliveries {
         String key = Inputs.apiKey(arguments, environment, output);
         output.line(WebhookSigner.of(SigningKey.of("cli", key), scheme).sign(body));
         return RefoldWebhooksCli.OK;
+    }
+
+    private static Duration seconds(String text) {
+        try {
+            long seconds = Long.parseLong(text);
+            if (seconds > 0 && seconds <= 3600) {
+                return Duration.ofSeconds(seconds);
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("--timeout must be a whole number of seconds from 1 to 3600, not '" + text + "'");
     }
 
     private static SignatureScheme scheme(Arguments arguments, String header) {

@@ -27,6 +27,7 @@ public final class RefoldWebhooksCli {
             Plays Refold against a receiver, registers webhooks with Refold, and manages a durable inbox's dead letters.
 
               send --url URL (--sample NAME | --file PATH) KEY [--method POST|PUT|PATCH] [--header NAME] [--prefix TEXT]
+                   [--timeout SECONDS (30)]
                   signs the body as Refold does and sends it; prints the answer; exit 0 if it was 200
               sign (--sample NAME | --file PATH) KEY [--prefix TEXT]
                   prints the body's x-cobalt-signature value

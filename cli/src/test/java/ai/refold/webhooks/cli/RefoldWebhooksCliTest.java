@@ -146,6 +146,32 @@ class RefoldWebhooksCliTest {
     }
 
     @Test
+    void sendToAReceiverThatDoesNotAnswerInTimeSaysTheDeliveryMayStillBeProcessed() throws Exception {
+        HttpServer slow = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        slow.createContext("/webhooks/refold", exchange -> {
+            try {
+                Thread.sleep(3_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        slow.start();
+        try {
+            String url = "http://127.0.0.1:" + slow.getAddress().getPort() + "/webhooks/refold";
+
+            int status = run("send", "--url", url, "--key", "sender-test-key", "--sample", "workflow-errored",
+                    "--timeout", "1");
+
+            assertThat(status).isEqualTo(1);
+            assertThat(err()).isEqualTo("refold-webhooks-cli: no answer from " + url + " within 1 s; the receiver may"
+                    + " still process the delivery\n");
+        } finally {
+            slow.stop(0);
+        }
+    }
+
+    @Test
     void aMissingFileIsAFailureOfTheRunNotOfTheCommandLine() {
         int status = run("sign", "--file", directory.resolve("absent.json").toString(), "--key", "k");
 
@@ -350,6 +376,14 @@ class RefoldWebhooksCliTest {
         assertThat(err()).hasLineCount(4).contains("dead-letters discard needs a KEY, a selection")
                 .contains("dead-letters discard takes a KEY or a selection, not both")
                 .contains("--from must be an ISO-8601 time").contains("--event-type must be a documented event");
+    }
+
+    @Test
+    void aBlankKeyIsAUsageError() {
+        assertThat(run("dead-letters", "show", " ", "--jdbc-url", "jdbc:h2:/nowhere")).isEqualTo(2);
+        assertThat(run("dead-letters", "replay", "", "--jdbc-url", "jdbc:h2:/nowhere")).isEqualTo(2);
+
+        assertThat(err()).hasLineCount(2);
     }
 
     @Test
