@@ -1,9 +1,9 @@
 package ai.refold.webhooks.examples.demo;
 
+import ai.refold.webhooks.cli.DeliverySender;
 import ai.refold.webhooks.event.EventParser;
 import ai.refold.webhooks.event.EventType;
 import ai.refold.webhooks.examples.ExampleKeys;
-import ai.refold.webhooks.examples.sender.DeliverySender;
 import ai.refold.webhooks.idempotency.IdempotencyKeyExtractor;
 import ai.refold.webhooks.signature.SignatureScheme;
 import ai.refold.webhooks.signature.WebhookSigner;

@@ -11,7 +11,7 @@ import java.util.Arrays;
 /**
  * The README's first command: starts the Spring Boot example receiver on localhost, plays the demo script against
  * it and exits with 0 only if every delivery had the expected outcome. {@code --keep-running} leaves the receiver
- * up on port 8080 afterwards so that a person can send more with the sender tool.
+ * up on port 8080 afterwards so that a person can send more with the command-line tool.
  */
 public final class DemoMain {
 

@@ -1,4 +1,4 @@
-package ai.refold.webhooks.examples.sender;
+package ai.refold.webhooks.cli;
 
 import java.io.IOException;
 import java.net.URI;
@@ -14,16 +14,32 @@ public final class DeliverySender {
     public record Response(int status, String body) {
     }
 
+    /** How long a connection may take to open. */
+    public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** How long the answer may take unless the constructor says otherwise. */
+    public static final Duration DEFAULT_ANSWER_TIMEOUT = Duration.ofSeconds(30);
+
     private final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
+            .connectTimeout(CONNECT_TIMEOUT)
             .build();
+    private final Duration answerTimeout;
+
+    /** A sender that waits {@link #DEFAULT_ANSWER_TIMEOUT} for each answer. */
+    public DeliverySender() {
+        this(DEFAULT_ANSWER_TIMEOUT);
+    }
+
+    /** A sender that waits {@code answerTimeout} for each answer. */
+    public DeliverySender(Duration answerTimeout) {
+        this.answerTimeout = answerTimeout;
+    }
 
     /** Sends {@code body} to {@code url} with {@code method}, signed by {@code signature} in {@code header}. */
     public Response send(URI url, String method, byte[] body, String header, String signature)
             throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(url)
-                .timeout(Duration.ofSeconds(30))
+                .timeout(answerTimeout)
                 .header("Content-Type", "application/json")
                 .header("User-Agent", "refold-webhooks-sender")
                 .method(method, HttpRequest.BodyPublishers.ofByteArray(body));

@@ -1,0 +1,222 @@
+package ai.refold.webhooks.cli;
+
+import ai.refold.webhooks.event.EventType;
+import ai.refold.webhooks.idempotency.InboxEntry;
+import ai.refold.webhooks.idempotency.InboxQuery;
+import ai.refold.webhooks.idempotency.InboxState;
+import ai.refold.webhooks.idempotency.InboxStore;
+import ai.refold.webhooks.idempotency.StoreUnavailableException;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * The {@code dead-letters} commands on a receiver's durable inbox ({@code JdbcInboxStore}): list the deliveries
+ * whose every attempt failed, show one, replay them (pending and due now; the receiver's workers run every handler
+ * again) or discard them.
+ */
+final class DeadLetters {
+
+    private static final Set<String> SELECTION = Set.of("event-type", "from", "until", "limit");
+    static final Arguments.Syntax LIST = syntax("list", SELECTION, Set.of(), 0);
+    static final Arguments.Syntax SHOW = syntax("show", Set.of(), Set.of(), 1);
+    static final Arguments.Syntax REPLAY = syntax("replay", SELECTION, Set.of("all"), 1);
+    static final Arguments.Syntax DISCARD = syntax("discard", SELECTION, Set.of("all"), 1);
+
+    private DeadLetters() {
+    }
+
+    static int run(List<String> words, Function<String, String> environment, Output output) {
+        if (words.isEmpty() || words.get(0).startsWith("-")) {
+            throw new UsageException("dead-letters needs list, show, replay or discard");
+        }
+        List<String> rest = words.subList(1, words.size());
+        return switch (words.get(0)) {
+            case "list" -> list(Arguments.parse(rest, LIST), environment, output);
+            case "show" -> show(Arguments.parse(rest, SHOW), environment, output);
+            case "replay", "discard" -> change(Arguments.parse(rest, words.get(0).equals("replay") ? REPLAY : DISCARD),
+                    environment, output);
+            default -> throw new UsageException("unknown dead-letters command '" + words.get(0)
+                    + "' (list, show, replay, discard)");
+        };
+    }
+
+    private static int list(Arguments arguments, Function<String, String> environment, Output output) {
+        InboxQuery query = selection(arguments);
+        InboxDatabase database = InboxDatabase.open(arguments, environment, output);
+        List<InboxEntry> dead = call(database, () -> database.store().list(query));
+        if (dead.isEmpty()) {
+            output.line("no dead letters" + (query.eventType().isPresent() || query.receivedFrom().isPresent()
+                    || query.receivedUntil().isPresent() ? " match" : ""));
+            return RefoldWebhooksCli.OK;
+        }
+        int keyWidth = Math.max(3, dead.stream().mapToInt(entry -> entry.key().length()).max().orElse(0));
+        String format = "%-27s  %-18s  %8s  %-" + keyWidth + "s  %s";
+        output.line(String.format(format, "received at", "event type", "attempts", "key", "last error").strip());
+        for (InboxEntry entry : dead) {
+            output.line(String.format(format, entry.receivedAt(), entry.eventType().orElse("unknown"),
+                    entry.attempts(), entry.key(), entry.lastError().orElse("-")));
+        }
+        output.line(dead.size() + (dead.size() == 1 ? " dead letter" : " dead letters")
+                + (dead.size() == query.limit() ? ", the oldest " + query.limit() + "; --limit shows more" : ""));
+        return RefoldWebhooksCli.OK;
+    }
+
+    private static int show(Arguments arguments, Function<String, String> environment, Output output) {
+        String key = arguments.positional(0).filter(text -> !text.isBlank())
+                .orElseThrow(() -> new UsageException("dead-letters show needs a KEY"));
+        InboxDatabase database = InboxDatabase.open(arguments, environment, output);
+        InboxEntry entry = call(database, () -> database.store().find(key))
+                .orElseThrow(() -> new CommandFailure("the inbox has no entry with the key " + key));
+        output.line("key:            " + entry.key());
+        output.line("state:          " + entry.state());
+        output.line("event type:     " + entry.eventType().orElse("unknown"));
+        output.line("verified by:    key label " + entry.keyLabel());
+        output.line("received at:    " + entry.receivedAt());
+        output.line("attempts:       " + entry.attempts());
+        output.line((entry.state() == InboxState.DEAD ? "dead since:     " : "next attempt:   ")
+                + entry.nextAttemptAt());
+        output.line("done handlers:  " + (entry.doneHandlers().isEmpty() ? "-"
+                : entry.doneHandlers().stream().sorted().collect(Collectors.joining(", "))));
+        output.line("last error:     " + entry.lastError().orElse("-"));
+        entry.headers().forEach((name, values) -> values.forEach(value -> output.line("header:         " + name
+                + ": " + value)));
+        byte[] body = entry.body();
+        output.line("body:           " + body.length + " bytes");
+        output.line(new String(body, StandardCharsets.UTF_8));
+        return RefoldWebhooksCli.OK;
+    }
+
+    // replay or discard: one dead letter by its key, or those a selection matches
+    private static int change(Arguments arguments, Function<String, String> environment, Output output) {
+        boolean replay = arguments.command().endsWith("replay");
+        Optional<String> key = arguments.positional(0);
+        if (key.isPresent() && key.get().isBlank()) {
+            throw new UsageException("a KEY must not be blank");
+        }
+        boolean selects = arguments.has("all") || SELECTION.stream().anyMatch(arguments::has);
+        if (key.isPresent() == selects) {
+            throw new UsageException(arguments.command() + (key.isPresent() ? " takes a KEY or a selection, not both"
+                    : " needs a KEY, a selection (--event-type, --from, --until) or --all"));
+        }
+        if (arguments.has("all") && SELECTION.stream().anyMatch(option -> !option.equals("limit")
+                && arguments.has(option))) {
+            throw new UsageException("--all selects every dead letter: leave out --event-type, --from and --until");
+        }
+        InboxQuery query = key.isPresent() ? null : selection(arguments);
+        InboxDatabase database = InboxDatabase.open(arguments, environment, output);
+        InboxStore store = database.store();
+        if (key.isPresent()) {
+            InboxQuery one = onlyEntry(database, key.get());
+            int changed = call(database, () -> replay ? store.replay(one) : store.discard(one));
+            if (changed != 1) {
+                throw new CommandFailure(key.get() + " was no longer dead");
+            }
+            output.line(replay ? "replayed " + key.get() + ": pending and due now; a running receiver's workers run"
+                    + " every handler again" : "discarded " + key.get());
+            return RefoldWebhooksCli.OK;
+        }
+        int changed = call(database, () -> replay ? store.replay(query) : store.discard(query));
+        output.line((replay ? "replayed " : "discarded ") + changed + (changed == 1 ? " dead letter" : " dead letters")
+                + (changed == query.limit() ? "; that is the --limit, run again for more" : ""));
+        return RefoldWebhooksCli.OK;
+    }
+
+    // A query that matches the dead letter with this key and no other: the store's queries select by event type and
+    // receive time, so the entry's own (to the microsecond, the column's precision) are used, and checked unique.
+    private static InboxQuery onlyEntry(InboxDatabase database, String key) {
+        InboxEntry entry = call(database, () -> database.store().find(key))
+                .orElseThrow(() -> new CommandFailure("the inbox has no entry with the key " + key));
+        if (entry.state() != InboxState.DEAD) {
+            throw new CommandFailure("the entry " + key + " is " + entry.state() + ", not dead");
+        }
+        InboxQuery query = new InboxQuery(Set.of(InboxState.DEAD), Optional.of(entry.eventType().orElse("unknown")),
+                Optional.of(entry.receivedAt()), Optional.of(entry.receivedAt().plusNanos(1_000)), 2);
+        List<InboxEntry> matches = call(database, () -> database.store().list(query));
+        if (matches.size() != 1 || !matches.get(0).key().equals(entry.key())) {
+            throw new CommandFailure("another dead letter was received at the same moment as " + key
+                    + "; select both with --event-type, --from and --until");
+        }
+        return query.withLimit(1);
+    }
+
+    private static InboxQuery selection(Arguments arguments) {
+        Optional<String> eventType = arguments.value("event-type");
+        eventType.ifPresent(name -> {
+            if (!name.equals("unknown") && EventType.fromWireName(name).isEmpty()) {
+                throw new UsageException("--event-type must be a documented event name or unknown, not '" + name
+                        + "' (" + wireNames() + ")");
+            }
+        });
+        Optional<Instant> from = arguments.value("from").map(text -> time("from", text));
+        Optional<Instant> until = arguments.value("until").map(text -> time("until", text));
+        if (from.isPresent() && until.isPresent() && !from.get().isBefore(until.get())) {
+            throw new UsageException("--from must be before --until");
+        }
+        int limit = arguments.value("limit").map(DeadLetters::limit).orElse(InboxQuery.DEFAULT_LIMIT);
+        return new InboxQuery(Set.of(InboxState.DEAD), eventType, from, until, limit);
+    }
+
+    private static Instant time(String option, String text) {
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException notAnInstant) {
+            try {
+                return OffsetDateTime.parse(text).toInstant();
+            } catch (DateTimeParseException notOffset) {
+                try {
+                    return LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
+                } catch (DateTimeParseException notADate) {
+                    throw new UsageException("--" + option + " must be an ISO-8601 time such as 2026-06-16T12:00:00Z"
+                            + " or 2026-06-16T14:00:00+02:00, or a date (midnight UTC), not '" + text + "'");
+                }
+            }
+        }
+    }
+
+    private static int limit(String text) {
+        try {
+            int limit = Integer.parseInt(text);
+            if (limit > 0) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("--limit must be a positive whole number, not '" + text + "'");
+    }
+
+    private static String wireNames() {
+        List<String> names = new ArrayList<>();
+        for (EventType type : EventType.values()) {
+            names.add(type.wireName());
+        }
+        return String.join(", ", names);
+    }
+
+    private static <T> T call(InboxDatabase database, Supplier<T> operation) {
+        try {
+            return operation.get();
+        } catch (StoreUnavailableException e) {
+            throw database.failure(e);
+        }
+    }
+
+    private static Arguments.Syntax syntax(String command, Set<String> options, Set<String> flags, int positionals) {
+        Set<String> all = new HashSet<>(InboxDatabase.OPTIONS);
+        all.addAll(options);
+        return new Arguments.Syntax("dead-letters " + command, all, flags, positionals);
+    }
+}
