@@ -30,8 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The soak of issue 15: two receiver instances, A and B, each with its own store and connections on one PostgreSQL
  * database, under {@link DeliveryPlan}'s pattern (30% of events sent two or three times, some copies at the same
- * moment; 5% failing on their first attempt) plus 2% of handlers three times slower than a short lease (500 ms),
- * so that heartbeats matter, and Refold's retries of any answer but 200 after 1 s, 2 s and 4 s, taking turns over
+ * moment; 5% failing on their first attempt) plus 2% of handlers three times slower than a short lease (3 s), so
+ * that heartbeats matter, and Refold's retries of any answer but 200 after 1 s, 2 s and 4 s, taking turns over
  * the instances. Half-way through, A is killed in process ({@link KillableInstance}) while it runs a handler, and A',
  * a new instance on fresh connections, takes its place.
  *
@@ -46,9 +46,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PostgresCrashSoakTest {
 
-    private static final Duration LEASE = Duration.ofMillis(500);
-    // Three leases: a copy that found the claim taken, retried a second later, arrives while the handler still runs
-    // and after its first lease ran out, so only the heartbeats keep it out.
+    // Short, so that heartbeats matter, yet several times the longest pause between renewals seen on a loaded
+    // 2-core machine (about 0.9 s, against 0.5 s leases, which once let a claim lapse mid-handler).
+    private static final Duration LEASE = Duration.ofSeconds(3);
+    // Three leases: a copy that found the claim taken arrives again after Refold's second and third backoffs (3 s and
+    // 7 s in), while the handler still runs and after its first lease ran out, so only the heartbeats keep it out.
     private static final Duration SLOW = LEASE.multipliedBy(3);
     private static final int SLOW_PERCENT = 2;
     private static final List<Duration> BACKOFF = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2),
