@@ -10,7 +10,9 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
@@ -52,6 +54,7 @@ public final class EventParser {
     private final ReadLimits limits;
     private final JsonFactory factory;
     private final ObjectMapper treeMapper;
+    private final ObjectReader binder;
 
     private EventParser(ReadLimits limits) {
         this.limits = limits;
@@ -74,6 +77,7 @@ public final class EventParser {
                 .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .build();
+        this.binder = treeMapper.reader().without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }
 
     /** Returns the parser with the {@linkplain ReadLimits#defaults() default limits}. */
@@ -161,6 +165,38 @@ public final class EventParser {
         } catch (IOException e) {
             throw malformed("body could not be read as JSON", e);
         }
+    }
+
+    /**
+     * Binds {@code body} to {@code type} under this parser's limits; fields the type does not declare are skipped,
+     * so payloads that gain fields keep binding.
+     */
+    <T> T bind(byte[] body, Class<T> type) {
+        Objects.requireNonNull(type, "type");
+        requireUtf8(body);
+        try {
+            return binder.forType(type).readValue(body);
+        } catch (StreamConstraintsException e) {
+            throw new InvalidPayloadException(InvalidPayloadException.Reason.LIMIT_EXCEEDED,
+                    "body exceeds a read limit: " + firstLine(e.getOriginalMessage()), e);
+        } catch (JsonParseException e) {
+            throw malformed(syntaxError(e), e);
+        } catch (JsonMappingException e) {
+            // The path names only fields of the caller's type; Jackson's own message can quote a value.
+            throw new InvalidPayloadException(InvalidPayloadException.Reason.DOES_NOT_BIND,
+                    "body does not bind to " + type.getSimpleName() + " at " + path(e), e);
+        } catch (IOException e) {
+            throw malformed("body could not be read as JSON", e);
+        }
+    }
+
+    private static String path(JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference reference : e.getPath()) {
+            path.append('/').append(reference.getFieldName() != null ? reference.getFieldName()
+                    : String.valueOf(reference.getIndex()));
+        }
+        return path.length() == 0 ? "the top level" : path.toString();
     }
 
     // Jackson's message quotes the offending token, even with error-report lengths of zero ("Unrecognized token

@@ -25,7 +25,9 @@ public final class InvalidPayloadException extends WebhookException {
         /** A documented field appears twice, so its value is ambiguous. */
         DUPLICATE_FIELD,
         /** The body exceeds a read limit: nesting depth, string, number or name length. */
-        LIMIT_EXCEEDED
+        LIMIT_EXCEEDED,
+        /** The body is JSON but does not bind to the type a handler asked for with {@link RawPayload#as}. */
+        DOES_NOT_BIND
     }
 
     private final Reason reason;

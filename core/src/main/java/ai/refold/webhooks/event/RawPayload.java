@@ -10,6 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The body of a delivery exactly as received. It keeps the array it was created from without copying it, so the
@@ -68,6 +69,34 @@ public final class RawPayload {
      */
     public JsonNode json() {
         return parser.readTree(bytes);
+    }
+
+    /**
+     * Returns the value at {@code path} (field names from the top-level object down) as text: a string as it is,
+     * a number or boolean as its JSON text. Empty when a field on the way is missing, or the value is null, an
+     * object or an array. For fields this SDK does not model, without needing a Jackson type:
+     * {@code payload().text("workflow_response", "order_id")}.
+     *
+     * @throws InvalidPayloadException if the bytes are not JSON within the limits
+     */
+    public Optional<String> text(String... path) {
+        JsonNode node = json();
+        for (String field : path) {
+            node = node.path(Objects.requireNonNull(field, "path element"));
+        }
+        return node.isValueNode() && !node.isNull() ? Optional.of(node.asText()) : Optional.empty();
+    }
+
+    /**
+     * Binds the bytes to {@code type} (a record or a bean with Jackson's annotations, which Jackson 2 and 3 share),
+     * under the read limits of the parser that produced this payload. Fields the type does not declare are skipped,
+     * so the type keeps binding when Refold adds fields. Each call reads the bytes again.
+     *
+     * @throws InvalidPayloadException if the bytes are not JSON within the limits, or do not bind to the type; the
+     *                                 message names the field by its path and never repeats a value
+     */
+    public <T> T as(Class<T> type) {
+        return parser.bind(bytes, type);
     }
 
     /** Returns the lowercase hex SHA-256 of the bytes, a stable fingerprint for bodies with no natural key. */

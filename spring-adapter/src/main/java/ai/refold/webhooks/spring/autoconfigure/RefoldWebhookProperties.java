@@ -26,9 +26,9 @@ public class RefoldWebhookProperties {
     private boolean enabled = true;
 
     /**
-     * Refold API keys that verify deliveries, by label, for example {@code refold.webhooks.keys.test} and
-     * {@code refold.webhooks.keys.live}. A delivery is valid if any key verifies it; keep the old and the new key
-     * here while rotating.
+     * Refold API keys that verify deliveries, by label, for example refold.webhooks.keys.test and
+     * refold.webhooks.keys.live. A delivery is valid if any key verifies it; keep the old and the new key here while
+     * rotating. Required: startup fails without one.
      */
     private Map<String, String> keys = new LinkedHashMap<>();
 
