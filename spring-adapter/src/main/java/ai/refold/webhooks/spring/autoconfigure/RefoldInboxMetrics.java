@@ -33,6 +33,10 @@ final class RefoldInboxMetrics implements InboxReplayCounter {
                 .description("How long the oldest due Refold webhook delivery has waited for a worker")
                 .baseUnit("seconds")
                 .register(registry);
+        // Present from the start, at zero, so that a rate or an alert on them has a series to read.
+        RefoldWebhookMetrics.inboxAttempts(registry, "success");
+        RefoldWebhookMetrics.inboxAttempts(registry, "failure");
+        RefoldWebhookMetrics.inboxDeadLetters(registry);
         this.replays = Counter.builder(RefoldWebhookMetrics.INBOX_REPLAYS)
                 .description("Dead Refold webhook deliveries replayed through the refoldinbox endpoint")
                 .register(registry);

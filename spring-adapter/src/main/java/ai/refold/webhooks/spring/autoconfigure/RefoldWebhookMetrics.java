@@ -73,17 +73,23 @@ public class RefoldWebhookMetrics implements DeliveryListener {
 
     @Override
     public void onInboxAttempt(String key, int attempt, InboxState outcome, Duration elapsed) {
-        Counter.builder(INBOX_ATTEMPTS)
-                .description("Attempts of the Refold webhook inbox's workers at stored deliveries, by outcome")
-                .tag("outcome", outcome == InboxState.DONE ? "success" : "failure")
-                .register(registry)
-                .increment();
+        inboxAttempts(registry, outcome == InboxState.DONE ? "success" : "failure").increment();
         if (outcome == InboxState.DEAD) {
-            Counter.builder(INBOX_DEAD_LETTERS)
-                    .description("Refold webhook deliveries that failed their last attempt and became dead letters")
-                    .register(registry)
-                    .increment();
+            inboxDeadLetters(registry).increment();
         }
+    }
+
+    static Counter inboxAttempts(MeterRegistry registry, String outcome) {
+        return Counter.builder(INBOX_ATTEMPTS)
+                .description("Attempts of the Refold webhook inbox's workers at stored deliveries, by outcome")
+                .tag("outcome", outcome)
+                .register(registry);
+    }
+
+    static Counter inboxDeadLetters(MeterRegistry registry) {
+        return Counter.builder(INBOX_DEAD_LETTERS)
+                .description("Refold webhook deliveries that failed their last attempt and became dead letters")
+                .register(registry);
     }
 
     // The documented name of the event's type; an event name sent by anyone else would make tags unbounded.
