@@ -93,8 +93,8 @@ public final class InboxDemo {
         JsonNode entries = health.at("/details/entries");
         out.println("3. GET /actuator/health/refoldInbox -> " + health.path("status").asText("?") + ", entries "
                 + entries);
-        check(health.path("status").asText().equals("UP") && entries.path("done").asInt() == 2
-                && entries.path("dead").asInt() == 0, "inbox UP with both deliveries done and no dead letter");
+        check(health.path("status").asText().equals("UP") && entries.path("DONE").asInt() == 2
+                && entries.path("DEAD").asInt() == 0, "inbox UP with both deliveries done and no dead letter");
 
         out.println();
         verdicts.forEach(out::println);

@@ -7,14 +7,13 @@ import ai.refold.webhooks.idempotency.StoreUnavailableException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
  * The inbox's health, decided once for Boot 3's and Boot 4's health indicators: DOWN when the store cannot answer,
  * OUT_OF_SERVICE when the oldest due delivery has waited longer than {@code refold.webhooks.inbox.health.max-due-age}
  * (the workers are stuck or too few), UP otherwise. The details are counts and ages, never a key, a body or a
- * database URL.
+ * database URL. States are named as the refoldinbox endpoint names them.
  */
 final class InboxHealth {
 
@@ -50,7 +49,7 @@ final class InboxHealth {
         InboxStats stats = snapshot.stats().orElseThrow();
         Map<String, Long> entries = new LinkedHashMap<>();
         for (InboxState state : InboxState.values()) {
-            entries.put(state.name().toLowerCase(Locale.ROOT), stats.count(state));
+            entries.put(state.name(), stats.count(state));
         }
         details.put("entries", entries);
         details.put("maxDueAgeSeconds", maxDueAge.toSeconds());

@@ -38,7 +38,7 @@ class InboxHealthTest {
 
         assertThat(verdict.status()).isEqualTo(InboxHealth.UP);
         assertThat(verdict.details()).containsEntry("entries",
-                Map.of("pending", 0L, "processing", 0L, "done", 7L, "dead", 2L))
+                Map.of("PENDING", 0L, "PROCESSING", 0L, "DONE", 7L, "DEAD", 2L))
                 .containsEntry("maxDueAgeSeconds", 600L).doesNotContainKey("oldestDueAgeSeconds");
     }
 

@@ -163,7 +163,7 @@ class RefoldInboxEndpointTest {
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode health = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
         assertThat(health.get("status").asText()).isEqualTo("UP");
-        assertThat(health.at("/details/entries/dead").asLong()).isGreaterThanOrEqualTo(1);
+        assertThat(health.at("/details/entries/DEAD").asLong()).isGreaterThanOrEqualTo(1);
         assertThat(health.at("/details/maxDueAgeSeconds").asLong()).isEqualTo(600);
         assertThat(response.body()).doesNotContain("jdbc:h2").doesNotContain("database-password-for-tests")
                 .doesNotContain(InboxApplication.API_KEY);
