@@ -14,6 +14,7 @@ final class InboxRun implements Leased {
     private final long startNanos;
     private final DeliveryLog log;
     private volatile boolean ended;
+    private volatile boolean recording;
     private volatile boolean lost;
 
     InboxRun(InboxStore store, String key, String owner, Duration lease, long startNanos, DeliveryLog log) {
@@ -36,7 +37,9 @@ final class InboxRun implements Leased {
             return;
         }
         try {
-            if (!store.renew(key, owner, lease) && !ended) {
+            // Refused once the outcome is being recorded: most likely recorded a moment ago, not taken over (had it
+            // been, the record says so).
+            if (!store.renew(key, owner, lease) && !ended && !recording) {
                 lost = true;
                 log.warn("refold inbox key={} lost its lease while its handlers ran: {}", key,
                         "another worker took it over, and may run them too");
@@ -53,6 +56,11 @@ final class InboxRun implements Leased {
 
     boolean isLost() {
         return lost;
+    }
+
+    /** Marks that the handlers are over and the outcome is being recorded; renewals go on until {@link #end}. */
+    void recording() {
+        recording = true;
     }
 
     void end() {

@@ -13,13 +13,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
  * One inbox worker: takes a due entry with a lease (renewed by the heartbeats while its handlers run), runs the
  * handlers that have not yet succeeded for it, and records the outcome: done, due again after a backoff with full
- * jitter, or dead once the retry policy is spent. A failure of the store while recording is retried briefly, then
- * left to the lease: another worker takes the entry again and runs it as a rerun.
+ * jitter, or dead once the retry policy is spent. A failure of the store while recording is retried until the store
+ * answers, the entry still held by the heartbeats; only at shutdown is it left to the lease, after which another
+ * worker takes the entry again and runs it as a rerun.
  */
 final class InboxWorker {
 
@@ -117,6 +119,7 @@ final class InboxWorker {
 
     private void record(InboxEntry entry, String owner, InboxRun run, InboxState outcome, Set<String> done,
                         Throwable failure, long start) {
+        run.recording();
         InboxStore store = inbox.store();
         String key = entry.key();
         int attempt = entry.attempts() + 1;
@@ -125,14 +128,14 @@ final class InboxWorker {
         String error = failure == null ? null : errors.describe(failure);
         boolean held;
         try {
-            held = StoreRetries.call(pause, () -> switch (outcome) {
+            held = recordWhileOpen(key, () -> switch (outcome) {
                 case DONE -> store.done(key, owner, retentions.retentionOf(key));
                 case DEAD -> store.dead(key, owner, done, error);
                 default -> store.retry(key, owner, delay, done, error);
             });
         } catch (RuntimeException e) {
-            log.warn("refold inbox key={} ran but its outcome could not be recorded; its lease runs out and it runs"
-                    + " again as a rerun: {}", key, e.toString());
+            log.warn("refold inbox key={} ran but its outcome could not be recorded before shutdown; its lease runs"
+                    + " out and it runs again as a rerun: {}", key, e.toString());
             return;
         }
         if (!held && !run.isLost()) {
@@ -140,6 +143,32 @@ final class InboxWorker {
                     "that worker may run the handlers again");
         }
         log.inboxAttempt(key, attempt, outcome, delay, error, System.nanoTime() - start);
+    }
+
+    // The handlers ran and nothing waits on this worker, so it keeps trying while the store is unreachable, past the
+    // brief retries, with its heartbeats still renewing the lease: an outage shorter than the lease then ends with
+    // the outcome recorded once, not with the entry taken again and its handlers rerun. Shutdown ends the trying.
+    private boolean recordWhileOpen(String key, Supplier<Boolean> operation) {
+        Duration[] pauses = StoreRetries.PAUSES;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                if (attempt > 0) {
+                    pause.pause(pauses[Math.min(attempt, pauses.length) - 1]);
+                }
+                return operation.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while recording an outcome", e);
+            } catch (RuntimeException e) {
+                if (inbox.isClosing()) {
+                    throw e;
+                }
+                if (attempt == pauses.length) {
+                    log.warn("refold inbox key={} ran but the store cannot record its outcome; trying on while the"
+                            + " worker holds it: {}", key, e.toString());
+                }
+            }
+        }
     }
 
     private static Headers headers(Map<String, List<String>> stored) {

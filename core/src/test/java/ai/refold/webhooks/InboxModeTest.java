@@ -12,6 +12,7 @@ import ai.refold.webhooks.idempotency.InMemoryInboxStore;
 import ai.refold.webhooks.idempotency.InboxEntry;
 import ai.refold.webhooks.idempotency.InboxQuery;
 import ai.refold.webhooks.idempotency.InboxState;
+import ai.refold.webhooks.idempotency.InboxStore;
 import ai.refold.webhooks.idempotency.JdbcInboxStore;
 import ai.refold.webhooks.idempotency.RetryPolicy;
 import ai.refold.webhooks.idempotency.StoreUnavailableException;
@@ -57,9 +58,13 @@ class InboxModeTest {
     }
 
     private WebhookReceiver receiver(RetryPolicy retries) {
+        return receiver(inbox, retries);
+    }
+
+    private WebhookReceiver receiver(InboxStore store, RetryPolicy retries) {
         receiver = WebhookReceiver.builder().signingKey("live", API_KEY).clock(clock).manualHeartbeats()
                 .pause(clock::advance)
-                .inbox(inbox, InboxOptions.defaults().withRetries(retries).withPollInterval(Duration.ofMillis(20)))
+                .inbox(store, InboxOptions.defaults().withRetries(retries).withPollInterval(Duration.ofMillis(20)))
                 .on(WorkflowErrored.class, (event, context) -> {
                     attempts.add(context.attempt());
                     if (failuresLeft.getAndDecrement() > 0) {
@@ -190,6 +195,67 @@ class InboxModeTest {
         clock.advance(WebhookReceiver.DEFAULT_LEASE.plusSeconds(1));
         await(() -> state() == InboxState.DONE);
         assertThat(attempts).containsExactly(Attempt.RERUN);
+    }
+
+    @Test
+    void aRerunWhoseHandlerFailsIsStillARerunOnItsNextAttempt() throws Exception {
+        // The crashed worker may have run the handler in full; the failed rerun does not change that.
+        inbox.offer(InboxEntry.received(KEY, java.util.Optional.of("Workflow Errored"), "live", java.util.Map.of(),
+                ERRORED, clock.instant()));
+        assertThat(inbox.take("a-crashed-worker", 1, WebhookReceiver.DEFAULT_LEASE)).hasSize(1);
+        failuresLeft.set(1);
+        receiver(THREE_QUICK_ATTEMPTS);
+
+        clock.advance(WebhookReceiver.DEFAULT_LEASE.plusSeconds(1));
+        await(() -> inbox.find(KEY).orElseThrow().attempts() == 1 && state() == InboxState.PENDING);
+        clock.advance(THREE_QUICK_ATTEMPTS.ceilingAfter(1));
+        await(() -> state() == InboxState.DONE);
+
+        assertThat(attempts).containsExactly(Attempt.RERUN, Attempt.RERUN);
+    }
+
+    @Test
+    void anOutcomeTheStoreCannotRecordForLongerThanItsBriefRetriesIsRecordedOnceItAnswersAndNotRerun()
+            throws Exception {
+        // Five failures span 0.1 + 0.4 + 1.5 + 1.5 + 1.5 s of pauses, past the brief retries and inside the lease.
+        AtomicInteger refusals = new AtomicInteger(5);
+        receiver(new ForwardingInboxStore(inbox) {
+            @Override
+            public boolean done(String key, String owner, Duration retention) {
+                if (refusals.getAndDecrement() > 0) {
+                    throw new StoreUnavailableException("inbox is down");
+                }
+                return super.done(key, owner, retention);
+            }
+        }, RetryPolicy.defaults()).receive(signed(ERRORED));
+
+        await(() -> state() == InboxState.DONE);
+        Thread.sleep(100);
+
+        assertThat(refusals.get()).isNegative();
+        assertThat(attempts).containsExactly(Attempt.FIRST);
+    }
+
+    @Test
+    void anOutcomeStillUnrecordedAtShutdownIsLeftToTheLease() throws Exception {
+        // The pauses between tries leave the store's clock alone, so that the lease cannot run out meanwhile.
+        receiver = WebhookReceiver.builder().signingKey("live", API_KEY).clock(clock).manualHeartbeats()
+                .pause(duration -> Thread.sleep(1))
+                .inbox(new ForwardingInboxStore(inbox) {
+                    @Override
+                    public boolean done(String key, String owner, Duration retention) {
+                        throw new StoreUnavailableException("inbox is down");
+                    }
+                }, InboxOptions.defaults().withPollInterval(Duration.ofMillis(20)))
+                .on(WorkflowErrored.class, (event, context) -> attempts.add(context.attempt()))
+                .build();
+        receiver.receive(signed(ERRORED));
+        await(() -> !attempts.isEmpty());
+
+        receiver.close(Duration.ofSeconds(5));
+
+        assertThat(state()).isEqualTo(InboxState.PROCESSING);
+        assertThat(attempts).containsExactly(Attempt.FIRST);
     }
 
     @Test

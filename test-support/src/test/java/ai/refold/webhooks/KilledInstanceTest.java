@@ -8,10 +8,7 @@ import ai.refold.webhooks.test.hardening.HostileRequests;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -95,29 +92,13 @@ class KilledInstanceTest {
     }
 
     private static Process start(SharedPostgres database, Path errors) throws IOException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        return new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                ReceiverProcess.class.getName(), database.jdbcUrl(), database.user(), "", database.tableName(),
-                API_KEY, EVENT)
-                .redirectError(errors.toFile())
-                .start();
+        return ChildJvm.start(ReceiverProcess.class, List.of(), List.of(database.jdbcUrl(), database.user(), "",
+                database.tableName(), API_KEY, EVENT), errors);
     }
 
-    // The child's standard output, line by line, read on a daemon thread so that a silent child cannot hang the test.
     private static BlockingQueue<String> lines(Process child) {
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader output = new BufferedReader(
-                    new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = output.readLine(); line != null; line = output.readLine()) {
-                    lines.add(line);
-                }
-            } catch (IOException e) {
-                // the child died: no more lines
-            }
-        }, "receiver-process-output");
-        reader.setDaemon(true);
-        reader.start();
+        ChildJvm.readLines(child, "receiver-process-output", lines::add);
         return lines;
     }
 

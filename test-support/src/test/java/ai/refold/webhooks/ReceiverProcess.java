@@ -7,7 +7,10 @@ import ai.refold.webhooks.test.hardening.HostileRequests;
 
 import org.postgresql.ds.PGSimpleDataSource;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -17,28 +20,20 @@ import java.util.concurrent.CountDownLatch;
  * process dies.
  *
  * <p>Arguments: JDBC URL, user, password, table, API key, the event's instance id. It halts when its standard input
- * closes, so that it never outlives a test JVM that died before it could kill it.
+ * closes ({@link #exitWithParent}), so that it never outlives a test JVM that died before it could kill it.
  */
 final class ReceiverProcess {
 
     static final String HANDLER_STARTED = "handler started";
 
+    /** The line a parent writes to a child's standard input to have it shut down gracefully and exit. */
+    static final String STOP = "stop";
+
     private ReceiverProcess() {
     }
 
     public static void main(String[] args) throws Exception {
-        Thread orphanGuard = new Thread(() -> {
-            try {
-                while (System.in.read() != -1) {
-                    // the parent never writes; end of input means it is gone
-                }
-            } catch (IOException e) {
-                // the pipe broke: the parent is gone too
-            }
-            Runtime.getRuntime().halt(3);
-        }, "orphan-guard");
-        orphanGuard.setDaemon(true);
-        orphanGuard.start();
+        exitWithParent(() -> { });
 
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
         dataSource.setUrl(args[0]);
@@ -58,5 +53,28 @@ final class ReceiverProcess {
         // Reached only if the handler was never started, for example because the claim failed.
         System.out.println("answered " + result.outcome() + " without starting the handler: " + result.message());
         System.exit(2);
+    }
+
+    /**
+     * Makes this child process end with its parent: it halts when its standard input closes (the parent is gone,
+     * or died before it could kill the child), and on a line {@code stop} it runs {@code onStop} and exits.
+     */
+    static void exitWithParent(Runnable onStop) {
+        Thread guard = new Thread(() -> {
+            try (BufferedReader commands = new BufferedReader(new InputStreamReader(System.in,
+                    StandardCharsets.UTF_8))) {
+                for (String line = commands.readLine(); line != null; line = commands.readLine()) {
+                    if (line.equals(STOP)) {
+                        onStop.run();
+                        System.exit(0);
+                    }
+                }
+            } catch (IOException e) {
+                // the pipe broke: the parent is gone too
+            }
+            Runtime.getRuntime().halt(3);
+        }, "orphan-guard");
+        guard.setDaemon(true);
+        guard.start();
     }
 }

@@ -76,7 +76,7 @@ public final class InMemoryInboxStore implements InboxStore {
         while (taken.size() < max && !due.isEmpty() && !due.first().nextAttemptAt().isAfter(now)) {
             InboxEntry entry = due.first();
             InboxEntry held = with(entry, InboxState.PROCESSING, entry.attempts(), plus(now, lease),
-                    entry.doneHandlers(), entry.lastError(), entry.state() == InboxState.PROCESSING);
+                    entry.doneHandlers(), entry.lastError(), entry.state() == InboxState.PROCESSING || entry.rerun());
             put(held);
             owners.put(held.key(), owner);
             taken.add(copied(held));
@@ -118,7 +118,7 @@ public final class InMemoryInboxStore implements InboxStore {
             return false;
         }
         put(with(entry, InboxState.PENDING, entry.attempts(), clock.instant(), entry.doneHandlers(),
-                entry.lastError(), false));
+                entry.lastError(), entry.rerun()));
         return true;
     }
 
@@ -184,8 +184,9 @@ public final class InMemoryInboxStore implements InboxStore {
             return false;
         }
         Instant now = clock.instant();
+        // A rerun stays one until the entry is done or dead: the crashed attempt may have run the handlers in full.
         put(with(entry, state, entry.attempts() + failed, wait.isZero() ? now : plus(now, wait), doneHandlers,
-                error == null ? entry.lastError() : Optional.of(error), false));
+                error == null ? entry.lastError() : Optional.of(error), state == InboxState.PENDING && entry.rerun()));
         owners.remove(key);
         return true;
     }

@@ -23,7 +23,9 @@ import java.util.Set;
  * @param nextAttemptAt when a pending entry is due, or a taken entry's lease runs out (by the store's clock)
  * @param doneHandlers  the handlers that succeeded in earlier attempts; a retry runs only the others
  * @param lastError     the last attempt's failure, as class and sanitized message, never a key or a body
- * @param rerun         whether this attempt took over an attempt that ended without a record (a crashed worker)
+ * @param rerun         whether an earlier attempt ended without a record (a crashed worker), so that it may have run
+ *                      the handlers not yet done in full; set when such an entry is taken again, and kept through
+ *                      later retries and releases until the entry is done or dead
  */
 public record InboxEntry(String key, Optional<String> eventType, String keyLabel, Map<String, List<String>> headers,
                          byte[] body, Instant receivedAt, InboxState state, int attempts, Instant nextAttemptAt,

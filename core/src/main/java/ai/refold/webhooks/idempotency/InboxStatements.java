@@ -28,29 +28,32 @@ record InboxStatements(Dialect dialect, String table, String offer, boolean offe
         boolean postgres = dialect == Dialect.POSTGRESQL;
         String offer = postgres ? insert + " ON CONFLICT (idempotency_key) DO NOTHING" : insert;
         // Parameters: max, owner, lease millis. The lock makes instances taking side by side skip each other's rows;
-        // rerun records that a taken row's previous worker never ended it. RETURNING yields rows in whatever order
-        // the join back to the table produced (a hash join: table order), so the rows are sorted once taken.
+        // rerun records that a taken row's previous worker never ended it, and stays set until the row is done or
+        // dead: that worker may have run the handlers in full, whatever the attempts after it did. RETURNING yields
+        // rows in whatever order the join back to the table produced (a hash join: table order), so the rows are
+        // sorted once taken.
         String take = postgres
                 ? "WITH due AS (SELECT idempotency_key, next_attempt_at FROM " + table + " WHERE " + DUE
                         + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED),"
-                        + " taken AS (UPDATE " + table + " r SET owner_token = ?, rerun = (r.state = 'PROCESSING'),"
+                        + " taken AS (UPDATE " + table + " r SET owner_token = ?,"
+                        + " rerun = (r.state = 'PROCESSING' OR r.rerun),"
                         + " state = 'PROCESSING', next_attempt_at = " + later
                         + " FROM due WHERE r.idempotency_key = due.idempotency_key RETURNING " + qualified("r")
                         + ", due.next_attempt_at AS was_due)"
                         + " SELECT " + COLUMNS + " FROM taken ORDER BY was_due, idempotency_key"
                 : "SELECT idempotency_key FROM " + table + " WHERE " + DUE
                         + " ORDER BY next_attempt_at FETCH FIRST ? ROWS ONLY FOR UPDATE";
-        String takeOne = "UPDATE " + table + " SET owner_token = ?, rerun = (state = 'PROCESSING'),"
+        String takeOne = "UPDATE " + table + " SET owner_token = ?, rerun = (state = 'PROCESSING' OR rerun),"
                 + " state = 'PROCESSING', next_attempt_at = " + later + " WHERE idempotency_key = ? AND " + DUE;
         String renew = "UPDATE " + table + " SET next_attempt_at = " + later + HELD;
         String done = "UPDATE " + table + " SET state = 'DONE', owner_token = NULL, rerun = FALSE,"
                 + " done_handlers = NULL, next_attempt_at = " + later + HELD;
-        String retry = "UPDATE " + table + " SET state = 'PENDING', owner_token = NULL, rerun = FALSE,"
+        String retry = "UPDATE " + table + " SET state = 'PENDING', owner_token = NULL,"
                 + " attempts = attempts + 1, done_handlers = ?, last_error = ?, next_attempt_at = " + later + HELD;
         String dead = "UPDATE " + table + " SET state = 'DEAD', owner_token = NULL, rerun = FALSE,"
                 + " attempts = attempts + 1, done_handlers = ?, last_error = ?, next_attempt_at = CURRENT_TIMESTAMP"
                 + HELD;
-        String release = "UPDATE " + table + " SET state = 'PENDING', owner_token = NULL, rerun = FALSE,"
+        String release = "UPDATE " + table + " SET state = 'PENDING', owner_token = NULL,"
                 + " next_attempt_at = CURRENT_TIMESTAMP" + HELD;
         String find = "SELECT " + COLUMNS + " FROM " + table + " WHERE idempotency_key = ?";
         String purge = "DELETE FROM " + table + " WHERE idempotency_key IN (SELECT idempotency_key FROM " + table

@@ -29,7 +29,8 @@ public interface InboxStore {
 
     /**
      * Takes up to {@code max} entries for {@code owner}, oldest due first: pending entries that are due, and taken
-     * entries whose lease ran out (returned with {@link InboxEntry#rerun()} set). Each becomes PROCESSING, held by
+     * entries whose lease ran out (returned with {@link InboxEntry#rerun()} set, as every later attempt of such an
+     * entry is until it is done or dead). Each becomes PROCESSING, held by
      * {@code owner} for {@code lease}. Instances taking at the same time never get the same entry.
      */
     List<InboxEntry> take(String owner, int max, Duration lease);

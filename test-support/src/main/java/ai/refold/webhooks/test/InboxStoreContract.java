@@ -502,15 +502,31 @@ public abstract class InboxStoreContract {
     }
 
     @Test
-    void anEntryRecordedAfterARerunIsNoLongerARerun() {
+    void aRerunStaysARerunThroughItsRetriesAndReleasesUntilItsEntryIsDone() {
+        // The crashed worker may have run the handlers in full, whatever the attempts after it did.
         held("retried", "crashes");
         advanceTime(LEASE.plus(MARGIN));
         nodeB.take("owner-2", 1, LEASE);
 
         nodeB.retry(key("retried"), "owner-2", Duration.ZERO, Set.of(), "error");
 
+        assertThat(nodeA.find(key("retried")).orElseThrow().rerun()).isTrue();
+        assertThat(nodeA.take("owner-3", 1, LEASE)).extracting(InboxEntry::rerun).containsExactly(true);
+        nodeA.release(key("retried"), "owner-3");
+        assertThat(nodeB.take("owner-4", 1, LEASE)).extracting(InboxEntry::rerun).containsExactly(true);
+        nodeB.done(key("retried"), "owner-4", RETENTION);
         assertThat(nodeA.find(key("retried")).orElseThrow().rerun()).isFalse();
-        assertThat(nodeA.take("owner-3", 1, LEASE)).extracting(InboxEntry::rerun).containsExactly(false);
+    }
+
+    @Test
+    void aRerunThatIsDeadIsNoLongerARerun() {
+        held("dies", "crashes");
+        advanceTime(LEASE.plus(MARGIN));
+        nodeB.take("owner-2", 1, LEASE);
+
+        nodeB.dead(key("dies"), "owner-2", Set.of(), "error");
+
+        assertThat(nodeA.find(key("dies")).orElseThrow().rerun()).isFalse();
     }
 
     // --- find and list ---

@@ -11,15 +11,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * The smallest pool there is: each thread keeps one connection of a delegate data source and gets it back on every
  * {@code getConnection()}, because forking a PostgreSQL backend per operation would make the load tests slow. A
- * connection the driver has closed (after a network error) is replaced.
+ * connection the driver has closed (after a network error, or the server's restart) is replaced.
  */
-final class ConnectionPerThreadDataSource extends TestDataSource implements AutoCloseable {
+public final class ConnectionPerThreadDataSource extends TestDataSource implements AutoCloseable {
 
     private final DataSource delegate;
     private final ThreadLocal<Connection> connections = new ThreadLocal<>();
     private final List<Connection> opened = new CopyOnWriteArrayList<>();
 
-    ConnectionPerThreadDataSource(DataSource delegate) {
+    /** Keeps one connection of {@code delegate} per thread. */
+    public ConnectionPerThreadDataSource(DataSource delegate) {
         this.delegate = delegate;
     }
 

@@ -118,6 +118,18 @@ abstract class JdbcInboxStoreContract extends InboxStoreContract {
     @Test
     void aTakeOfHundredsOfRowsFromALargeTableReturnsThemOldestDueFirst() throws SQLException {
         int rows = 10_000;
+        insertShuffledBacklog(rows);
+
+        List<InboxEntry> taken = store().take("owner", 400, LEASE);
+
+        assertThat(taken).hasSize(400);
+        List<Long> lateness = taken.stream().map(entry -> Long.parseLong(entry.key().substring("bulk-".length()))
+                * 7919L % rows).toList();
+        assertThat(lateness).isSorted().startsWith(0L, 1L, 2L);
+    }
+
+    /** Inserts pending rows {@code bulk-<i>}, row i due (i * 7919 mod rows) seconds after a month ago; analyses. */
+    void insertShuffledBacklog(int rows) throws SQLException {
         Instant longAgo = Instant.now().minus(Duration.ofDays(30));
         try (Connection connection = newDataSource().getConnection();
              PreparedStatement insert = connection.prepareStatement("INSERT INTO " + TABLE + " (idempotency_key,"
@@ -136,13 +148,6 @@ abstract class JdbcInboxStoreContract extends InboxStoreContract {
             connection.commit();
         }
         execute(dialect() == Dialect.POSTGRESQL ? "ANALYZE " + TABLE : "ANALYZE TABLE " + TABLE);
-
-        List<InboxEntry> taken = store().take("owner", 400, LEASE);
-
-        assertThat(taken).hasSize(400);
-        List<Long> lateness = taken.stream().map(entry -> Long.parseLong(entry.key().substring("bulk-".length()))
-                * 7919L % rows).toList();
-        assertThat(lateness).isSorted().startsWith(0L, 1L, 2L);
     }
 
     @Test
