@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Receives Refold deliveries: the one entry point every adapter calls.
@@ -73,6 +74,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final Inbox inbox;
     private final int maxBodyBytes;
     private final ReceiverSummary summary;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private WebhookReceiver(Builder builder) {
         Assembly parts = new Assembly(builder, new RouteTable(builder.routes));
@@ -185,12 +187,16 @@ public final class WebhookReceiver implements AutoCloseable {
      * Shuts down gracefully: new deliveries are answered 503 (Refold retries them, on another instance or after the
      * restart), deliveries in flight get up to {@code timeout} to finish, and then those whose handlers have not
      * started (queued in acknowledge-fast mode) are released, each with a WARN line naming its key; claims stop
-     * being renewed. Idempotent.
+     * being renewed. Idempotent: only the first call waits, so a framework that closes the receiver again (a
+     * destroy method after a lifecycle stop) does not wait a second time for a handler that overran the first.
      *
      * @throws NullPointerException if {@code timeout} is null
      */
     public void close(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             dispatch.close(timeout);
             if (inbox != null) {

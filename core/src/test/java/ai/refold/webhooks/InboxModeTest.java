@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -107,6 +108,33 @@ class InboxModeTest {
         assertThat(stored.eventType()).contains("Workflow Errored");
         assertThat(stored.headers()).containsKey("x-refold-subscription")
                 .doesNotContainKeys("x-cobalt-signature", "authorization");
+    }
+
+    @Test
+    void closingAgainReturnsAtOnceAlthoughAWorkerStillRunsAHandlerThatOutlastedTheFirstClose() throws Exception {
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        receiver = WebhookReceiver.builder().signingKey("live", API_KEY)
+                .inbox(inbox, InboxOptions.defaults().withPollInterval(Duration.ofMillis(20)))
+                .on(WorkflowErrored.class, (event, context) -> {
+                    running.countDown();
+                    release.await(30, TimeUnit.SECONDS);
+                })
+                .build();
+        receiver.receive(signed(ERRORED));
+        assertThat(running.await(20, TimeUnit.SECONDS)).isTrue();
+        try {
+            receiver.close(Duration.ofMillis(100));
+
+            long start = System.nanoTime();
+            receiver.close(Duration.ofSeconds(30));
+            receiver.close();
+
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+            assertThat(state()).isEqualTo(InboxState.PROCESSING);
+        } finally {
+            release.countDown();
+        }
     }
 
     @Test

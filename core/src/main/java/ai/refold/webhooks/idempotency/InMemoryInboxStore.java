@@ -134,7 +134,7 @@ public final class InMemoryInboxStore implements InboxStore {
 
     @Override
     public synchronized int replay(InboxQuery query) {
-        List<InboxEntry> dead = matching(deadOnly(query));
+        List<InboxEntry> dead = matching(Objects.requireNonNull(query, "query").deadOnly());
         for (InboxEntry entry : dead) {
             put(with(entry, InboxState.PENDING, 0, clock.instant(), Set.of(), entry.lastError(), false));
         }
@@ -143,7 +143,7 @@ public final class InMemoryInboxStore implements InboxStore {
 
     @Override
     public synchronized int discard(InboxQuery query) {
-        List<InboxEntry> dead = matching(deadOnly(query));
+        List<InboxEntry> dead = matching(Objects.requireNonNull(query, "query").deadOnly());
         dead.forEach(entry -> remove(entry.key()));
         return dead.size();
     }
@@ -231,10 +231,6 @@ public final class InMemoryInboxStore implements InboxStore {
                 }).orElse(false);
     }
 
-    private static InboxQuery deadOnly(InboxQuery query) {
-        return new InboxQuery(Set.of(InboxState.DEAD), query.eventType(), query.receivedFrom(),
-                query.receivedUntil(), query.limit());
-    }
 
     private static Instant plus(Instant now, Duration duration) {
         return Instant.ofEpochMilli(Durations.after(now.toEpochMilli(), duration));

@@ -7,10 +7,12 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Which entries of an {@link InboxStore} to list, replay or discard: by state, event type and time received.
+ * Which entries of an {@link InboxStore} to list, replay or discard: by state, event type and time received, or one
+ * entry by its key.
  *
  * <pre>{@code
  * List<InboxEntry> dead = store.list(InboxQuery.deadLetters().withEventType("Workflow Errored").withLimit(50));
+ * store.replay(InboxQuery.deadLetters().withKey(key)); // that one dead letter, if it is one
  * }</pre>
  *
  * @param states        the states to match; never empty
@@ -18,9 +20,10 @@ import java.util.Set;
  * @param receivedFrom  the earliest receive time to match, inclusive, if any
  * @param receivedUntil the latest receive time to match, exclusive, if any
  * @param limit         the most entries to return or act on, oldest received first
+ * @param key           the idempotency key to match, if any: at most one entry
  */
 public record InboxQuery(Set<InboxState> states, Optional<String> eventType, Optional<Instant> receivedFrom,
-                         Optional<Instant> receivedUntil, int limit) {
+                         Optional<Instant> receivedUntil, int limit, Optional<String> key) {
 
     /** The most entries one query matches unless {@link #withLimit} says otherwise. */
     public static final int DEFAULT_LIMIT = 100;
@@ -40,6 +43,18 @@ public record InboxQuery(Set<InboxState> states, Optional<String> eventType, Opt
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be positive but was " + limit);
         }
+        Objects.requireNonNull(key, "key");
+    }
+
+    /**
+     * Creates a query matching any key.
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if no state is given or the limit is not positive
+     */
+    public InboxQuery(Set<InboxState> states, Optional<String> eventType, Optional<Instant> receivedFrom,
+                      Optional<Instant> receivedUntil, int limit) {
+        this(states, eventType, receivedFrom, receivedUntil, limit, Optional.empty());
     }
 
     /** Returns a query for every dead letter, up to {@value #DEFAULT_LIMIT}. */
@@ -55,22 +70,39 @@ public record InboxQuery(Set<InboxState> states, Optional<String> eventType, Opt
 
     /** Returns a copy matching only entries of the event type with this wire name. */
     public InboxQuery withEventType(String wireName) {
-        return new InboxQuery(states, Optional.of(wireName), receivedFrom, receivedUntil, limit);
+        return new InboxQuery(states, Optional.of(wireName), receivedFrom, receivedUntil, limit, key);
     }
 
     /** Returns a copy matching only entries received at or after {@code from} and before {@code until}. */
     public InboxQuery withReceivedBetween(Instant from, Instant until) {
-        return new InboxQuery(states, eventType, Optional.of(from), Optional.of(until), limit);
+        return new InboxQuery(states, eventType, Optional.of(from), Optional.of(until), limit, key);
     }
 
     /** Returns a copy matching at most {@code limit} entries. */
     public InboxQuery withLimit(int limit) {
-        return new InboxQuery(states, eventType, receivedFrom, receivedUntil, limit);
+        return new InboxQuery(states, eventType, receivedFrom, receivedUntil, limit, key);
+    }
+
+    /**
+     * Returns a copy matching only the entry with this idempotency key, so that an operator replays or discards
+     * exactly the dead letter they inspected.
+     *
+     * @throws NullPointerException if {@code key} is null
+     */
+    public InboxQuery withKey(String key) {
+        return new InboxQuery(states, eventType, receivedFrom, receivedUntil, limit,
+                Optional.of(Objects.requireNonNull(key, "key")));
+    }
+
+    /** Returns a copy with the same filters matching only DEAD entries, as replay and discard act on. */
+    public InboxQuery deadOnly() {
+        return new InboxQuery(Set.of(InboxState.DEAD), eventType, receivedFrom, receivedUntil, limit, key);
     }
 
     /** Returns whether {@code entry} matches, ignoring the limit. */
     public boolean matches(InboxEntry entry) {
         return states.contains(entry.state())
+                && key.map(entry.key()::equals).orElse(true)
                 && eventType.map(type -> type.equals(entry.eventType().orElse("unknown"))).orElse(true)
                 && receivedFrom.map(from -> !entry.receivedAt().isBefore(from)).orElse(true)
                 && receivedUntil.map(until -> entry.receivedAt().isBefore(until)).orElse(true);

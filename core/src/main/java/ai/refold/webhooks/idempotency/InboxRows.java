@@ -96,11 +96,14 @@ final class InboxRows {
         }
     }
 
-    /** Binds a query's states, event type and time range, from {@code first}, then its limit. */
+    /** Binds a query's states, key, event type and time range, from {@code first}, then its limit. */
     static int bindQuery(PreparedStatement statement, int first, InboxQuery query) throws SQLException {
         int index = first;
         for (InboxState state : query.states()) {
             statement.setString(index++, state.name());
+        }
+        if (query.key().isPresent()) {
+            statement.setString(index++, JdbcSession.checkKey(query.key().get()));
         }
         if (query.eventType().isPresent() && !query.eventType().get().equals("unknown")) {
             statement.setString(index++, query.eventType().get());

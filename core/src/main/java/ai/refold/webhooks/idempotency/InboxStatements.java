@@ -74,6 +74,7 @@ record InboxStatements(Dialect dialect, String table, String offer, boolean offe
             sql.append(i == 0 ? "?" : ", ?");
         }
         sql.append(')');
+        query.key().ifPresent(key -> sql.append(" AND idempotency_key = ?"));
         query.eventType().ifPresent(type -> sql.append(type.equals("unknown") ? " AND event_type IS NULL"
                 : " AND event_type = ?"));
         query.receivedFrom().ifPresent(from -> sql.append(" AND received_at >= ?"));

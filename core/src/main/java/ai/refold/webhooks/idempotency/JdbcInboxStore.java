@@ -147,7 +147,7 @@ public final class JdbcInboxStore implements InboxStore {
 
     @Override
     public int replay(InboxQuery query) {
-        InboxQuery dead = deadOnly(query);
+        InboxQuery dead = Objects.requireNonNull(query, "query").deadOnly();
         return session.run("replay dead deliveries", (connection, sql) -> {
             try (PreparedStatement statement = session.prepare(connection, "UPDATE " + sql.table()
                     + " SET state = 'PENDING', attempts = 0, done_handlers = NULL, rerun = FALSE,"
@@ -161,7 +161,7 @@ public final class JdbcInboxStore implements InboxStore {
 
     @Override
     public int discard(InboxQuery query) {
-        InboxQuery dead = deadOnly(query);
+        InboxQuery dead = Objects.requireNonNull(query, "query").deadOnly();
         return session.run("discard dead deliveries", (connection, sql) -> {
             try (PreparedStatement statement = session.prepare(connection, "DELETE FROM " + sql.table()
                     + " WHERE idempotency_key IN (" + sql.select("idempotency_key", dead) + ") AND state = 'DEAD'")) {
@@ -219,11 +219,6 @@ public final class JdbcInboxStore implements InboxStore {
         });
     }
 
-    private static InboxQuery deadOnly(InboxQuery query) {
-        Objects.requireNonNull(query, "query");
-        return new InboxQuery(Set.of(InboxState.DEAD), query.eventType(), query.receivedFrom(),
-                query.receivedUntil(), query.limit());
-    }
 
     @Override
     public String toString() {

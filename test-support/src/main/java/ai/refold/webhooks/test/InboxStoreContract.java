@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * What every {@link InboxStore} must do, as one JUnit 5 suite that any inbox store runs unchanged: a delivery offered
  * once and every later copy a duplicate; due entries taken oldest first with a lease, never by two takers at once,
  * and taken again as a rerun once a lease runs out; done, retry, dead and release only by the worker holding the
- * entry (ownership, not the clock, decides); dead letters listed, replayed and discarded by query; done entries
+ * entry (ownership, not the clock, decides); dead letters listed, replayed and discarded by query or by key; done entries
  * purged after their retention; counts and the oldest due time; bodies and headers kept byte for byte; and an outage
  * in which every operation fails as unavailable without losing or half-storing anything. The in-memory inbox, and
  * the JDBC inbox on H2 and on PostgreSQL, run it in this project's build.
@@ -644,6 +644,27 @@ public abstract class InboxStoreContract {
         assertThat(nodeA.find(key("created"))).isEmpty();
         assertThat(nodeB.discard(InboxQuery.deadLetters().withLimit(1))).isEqualTo(1);
         assertThat(keys(nodeA.list(InboxQuery.deadLetters()))).containsExactly("errored-latest");
+    }
+
+    @Test
+    void aQueryWithAKeyListsReplaysAndDiscardsOnlyThatEntryAndOnlyIfItIsDead() {
+        deadAt("first", RECEIVED, Optional.of(ERRORED));
+        deadAt("twin", RECEIVED, Optional.of(ERRORED));
+        deadAt("third", RECEIVED.plusSeconds(1), Optional.of(ERRORED));
+        heldAt("done", RECEIVED);
+        nodeA.done(key("done"), "owner-1", RETENTION);
+
+        assertThat(keys(nodeB.list(InboxQuery.deadLetters().withKey(key("twin"))))).containsExactly("twin");
+        assertThat(nodeB.replay(InboxQuery.deadLetters().withKey(key("twin")))).isEqualTo(1);
+        assertThat(nodeB.replay(InboxQuery.in(InboxState.DONE).withKey(key("done")))).isZero();
+        assertThat(nodeB.discard(InboxQuery.deadLetters().withKey(key("third")).withEventType("unknown"))).isZero();
+        assertThat(nodeB.discard(InboxQuery.deadLetters().withKey(key("third")))).isEqualTo(1);
+        assertThat(nodeB.replay(InboxQuery.deadLetters().withKey(key("never-offered")))).isZero();
+
+        assertThat(nodeA.find(key("twin")).orElseThrow().state()).isEqualTo(InboxState.PENDING);
+        assertThat(nodeA.find(key("third"))).isEmpty();
+        assertThat(keys(nodeA.list(InboxQuery.deadLetters()))).containsExactly("first");
+        assertThat(nodeA.find(key("done")).orElseThrow().state()).isEqualTo(InboxState.DONE);
     }
 
     @Test

@@ -13,7 +13,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import jakarta.servlet.DispatcherType;
 
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -26,12 +25,8 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.context.annotation.Import;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 import javax.sql.DataSource;
 
@@ -64,6 +59,7 @@ public class RefoldWebhookAutoConfiguration {
     @ConditionalOnMissingBean
     IdempotencyStore refoldIdempotencyStore(RefoldWebhookProperties properties,
                                             ObjectProvider<DataSource> dataSource) {
+        InboxMode.requireCompatible(properties);
         RefoldWebhookProperties.Idempotency idempotency = properties.getIdempotency();
         if (idempotency.getStore() == RefoldWebhookProperties.Store.JDBC) {
             DataSource source = dataSource.getIfUnique();
@@ -80,19 +76,13 @@ public class RefoldWebhookAutoConfiguration {
         return InMemoryIdempotencyStore.builder().maximumSize(idempotency.getMaximumSize()).build();
     }
 
-    @Bean(name = EXECUTOR_BEAN, destroyMethod = "shutdown")
+    // Bounded: when the queue is full the delivery is refused with 503 and Refold retries it later.
+    @Bean(name = EXECUTOR_BEAN)
     @ConditionalOnProperty(prefix = "refold.webhooks", name = "acknowledge-fast", havingValue = "true")
     @ConditionalOnMissingBean(name = EXECUTOR_BEAN)
-    ExecutorService refoldWebhookExecutor() {
-        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-        AtomicInteger count = new AtomicInteger();
-        // Bounded: when the queue is full the delivery is refused with 503 and Refold retries it later.
-        return new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1000),
-                task -> {
-                    Thread thread = new Thread(task, "refold-webhook-" + count.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                }, new ThreadPoolExecutor.AbortPolicy());
+    ThreadPoolTaskExecutor refoldWebhookExecutor(RefoldWebhookProperties properties) {
+        return RefoldTaskExecutors.acknowledgeFast(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                RefoldTaskExecutors.ACKNOWLEDGE_FAST_QUEUE, properties.getShutdownTimeout());
     }
 
     @Bean
@@ -101,7 +91,8 @@ public class RefoldWebhookAutoConfiguration {
                                           RefoldWebhookMethodProcessor handlers,
                                           ObjectProvider<DeliveryListener> listeners,
                                           ObjectProvider<RefoldWebhookReceiverCustomizer> customizers,
-                                          @Qualifier(EXECUTOR_BEAN) ObjectProvider<java.util.concurrent.Executor> executor) {
+                                          @Qualifier(EXECUTOR_BEAN) ObjectProvider<java.util.concurrent.Executor> executor,
+                                          ObjectProvider<InboxMode> inbox) {
         if (properties.getKeys().isEmpty()) {
             throw new MissingRefoldApiKeyException("No Refold API key is configured: set refold.webhooks.keys.<label>");
         }
@@ -123,8 +114,14 @@ public class RefoldWebhookAutoConfiguration {
             throw new IllegalStateException("refold.webhooks.body-budget must be positive but was "
                     + properties.getBodyBudget());
         }
-        builder.idempotencyStore(store)
-                .maxBodyBytes((int) maxBody)
+        // In inbox mode the inbox deduplicates, in place of the idempotency store.
+        InboxMode inboxMode = inbox.getIfAvailable();
+        if (inboxMode != null) {
+            inboxMode.applyTo(builder);
+        } else {
+            builder.idempotencyStore(store);
+        }
+        builder.maxBodyBytes((int) maxBody)
                 .readDeadline(properties.getReadDeadline())
                 .bodyBudget(properties.getBodyBudget().toBytes())
                 .lease(properties.getLease())
@@ -151,11 +148,11 @@ public class RefoldWebhookAutoConfiguration {
         }
     }
 
-    // Closes the receiver within the configured timeout before the context destroys it (and the executor it uses):
+    // Closes the receiver within the configured timeout once the web server has stopped, before its executors stop:
     // in-flight deliveries finish, and acknowledge-fast work that never started is released with its key logged.
     @Bean
-    DisposableBean refoldWebhookShutdown(WebhookReceiver receiver, RefoldWebhookProperties properties) {
-        return () -> receiver.close(properties.getShutdownTimeout());
+    ReceiverShutdown refoldWebhookShutdown(WebhookReceiver receiver, RefoldWebhookProperties properties) {
+        return new ReceiverShutdown(receiver, properties.getShutdownTimeout());
     }
 
     @Bean
@@ -187,6 +184,11 @@ public class RefoldWebhookAutoConfiguration {
         TomcatContinueOnRead refoldTomcatContinueOnRead() {
             return new TomcatContinueOnRead();
         }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @Import(RefoldInboxConfiguration.class)
+    static class InboxConfiguration {
     }
 
     @Configuration(proxyBeanMethods = false)

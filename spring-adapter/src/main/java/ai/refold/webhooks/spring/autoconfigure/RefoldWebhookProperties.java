@@ -6,6 +6,7 @@ import ai.refold.webhooks.idempotency.JdbcIdempotencyStore;
 import ai.refold.webhooks.servlet.RefoldWebhookFilter;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.core.Ordered;
 import org.springframework.util.unit.DataSize;
 
@@ -101,6 +102,9 @@ public class RefoldWebhookProperties {
     private int filterOrder = Ordered.HIGHEST_PRECEDENCE + 10;
 
     private final Idempotency idempotency = new Idempotency();
+
+    @NestedConfigurationProperty
+    private final RefoldInboxProperties inbox = new RefoldInboxProperties();
 
     public boolean isEnabled() {
         return enabled;
@@ -218,12 +222,16 @@ public class RefoldWebhookProperties {
         return idempotency;
     }
 
+    public RefoldInboxProperties getInbox() {
+        return inbox;
+    }
+
     @Override
     public String toString() {
         return "RefoldWebhookProperties[enabled=" + enabled + ", keys=" + keys.keySet() + " (values masked), path="
                 + path + ", maxBodySize=" + maxBodySize + ", readDeadline=" + readDeadline + ", bodyBudget="
                 + bodyBudget + ", allowNoHandlers=" + allowNoHandlers + ", lease=" + lease + ", retention=" + retention
-                + ", acknowledgeFast=" + acknowledgeFast + ", store=" + idempotency.store + "]";
+                + ", acknowledgeFast=" + acknowledgeFast + ", store=" + idempotency.store + ", " + inbox + "]";
     }
 
     /** Where processed events are remembered. */

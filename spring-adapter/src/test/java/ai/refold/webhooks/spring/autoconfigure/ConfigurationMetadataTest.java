@@ -35,12 +35,16 @@ class ConfigurationMetadataTest {
         BeanWrapperImpl defaults = new BeanWrapperImpl(new RefoldWebhookProperties());
         List<String> problems = new ArrayList<>();
         int checked = 0;
+        int inbox = 0;
         for (JsonNode property : properties) {
             String name = property.get("name").asText();
             if (!name.startsWith("refold.webhooks.")) {
                 continue;
             }
             checked++;
+            if (name.startsWith("refold.webhooks.inbox.")) {
+                inbox++;
+            }
             String description = property.path("description").asText("");
             if (description.isBlank() || description.contains("{@") || description.contains("<")) {
                 problems.add(name + ": description is missing or not plain text: " + description);
@@ -63,6 +67,7 @@ class ConfigurationMetadataTest {
         }
         assertThat(problems).isEmpty();
         assertThat(checked).as("properties checked").isGreaterThanOrEqualTo(20);
+        assertThat(inbox).as("refold.webhooks.inbox.* properties checked").isEqualTo(13);
     }
 
     // Spring Boot's own jars carry a file of the same name: take the one that describes this starter.

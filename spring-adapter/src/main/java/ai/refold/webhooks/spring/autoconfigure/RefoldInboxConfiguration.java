@@ -1,0 +1,154 @@
+package ai.refold.webhooks.spring.autoconfigure;
+
+import ai.refold.webhooks.idempotency.InMemoryInboxStore;
+import ai.refold.webhooks.idempotency.InboxStore;
+import ai.refold.webhooks.idempotency.JdbcInboxStore;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+
+import javax.sql.DataSource;
+
+/**
+ * Inbox mode ({@code refold.webhooks.inbox.enabled=true}), imported by {@link RefoldWebhookAutoConfiguration}: the
+ * {@link InboxStore}, the workers' executor, the purge of handled deliveries, and, when their libraries are present,
+ * the {@code refoldinbox} endpoint, the {@code refoldInbox} health indicator (one class per Boot line's health API)
+ * and the inbox's meters. Every bean backs off when the application defines its own.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(prefix = "refold.webhooks.inbox", name = "enabled", havingValue = "true")
+class RefoldInboxConfiguration {
+
+    static final String EXECUTOR_BEAN = "refoldInboxExecutor";
+
+    @Bean
+    @ConditionalOnMissingBean
+    InboxStore refoldInboxStore(RefoldWebhookProperties properties, ObjectProvider<DataSource> dataSource) {
+        InboxMode.requireCompatible(properties);
+        RefoldInboxProperties inbox = properties.getInbox();
+        if (inbox.getStore() == RefoldWebhookProperties.Store.MEMORY) {
+            try {
+                return InMemoryInboxStore.builder().maximumSize(inbox.getMaximumSize()).build();
+            } catch (IllegalArgumentException e) {
+                throw RefoldInboxConfigurationException.refused(InboxMode.PREFIX + "maximum-size", e);
+            }
+        }
+        DataSource source = dataSource.getIfUnique();
+        if (source == null) {
+            throw new RefoldInboxConfigurationException(InboxMode.PREFIX + "store=jdbc needs exactly one DataSource"
+                    + " bean.", "Configure spring.datasource.* (or declare one DataSource bean), or set "
+                    + InboxMode.PREFIX + "store=memory for a single instance that may lose stored deliveries when it"
+                    + " crashes.");
+        }
+        JdbcInboxStore.Builder builder = JdbcInboxStore.builder().dataSource(source)
+                .createTableIfMissing(inbox.getJdbc().isCreateTable());
+        try {
+            builder.tableName(inbox.getJdbc().getTableName());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw RefoldInboxConfigurationException.refused(InboxMode.PREFIX + "jdbc.table-name",
+                    new IllegalArgumentException("it must be a plain SQL identifier of at most 47 characters"));
+        }
+        return builder.build();
+    }
+
+    // One long-lived thread per worker; destroyed only after the receiver has closed (see RefoldTaskExecutors).
+    @Bean(name = EXECUTOR_BEAN)
+    @ConditionalOnMissingBean(name = EXECUTOR_BEAN)
+    ThreadPoolTaskExecutor refoldInboxExecutor(RefoldWebhookProperties properties) {
+        return RefoldTaskExecutors.inboxWorkers(InboxMode.workers(properties.getInbox()),
+                properties.getShutdownTimeout());
+    }
+
+    @Bean
+    InboxMode refoldInboxMode(RefoldWebhookProperties properties, InboxStore store,
+                              @Qualifier(EXECUTOR_BEAN) Executor executor) {
+        return InboxMode.of(properties, store, executor);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    InboxPurgeScheduler refoldInboxPurgeScheduler(InboxStore store, RefoldWebhookProperties properties) {
+        if (properties.getInbox().getPurgeBatchSize() < 1) {
+            throw RefoldInboxConfigurationException.refused(InboxMode.PREFIX + "purge-batch-size",
+                    new IllegalArgumentException("it must be at least 1"));
+        }
+        return new InboxPurgeScheduler(store, properties.getInbox());
+    }
+
+    @Bean
+    InboxStatsCache refoldInboxStats(InboxStore store) {
+        return new InboxStatsCache(store, Clock.systemUTC());
+    }
+
+    @Bean
+    InboxHealth refoldInboxHealth(InboxStatsCache stats, RefoldWebhookProperties properties) {
+        Duration maxDueAge = properties.getInbox().getHealth().getMaxDueAge();
+        if (maxDueAge == null || maxDueAge.isNegative() || maxDueAge.isZero()) {
+            throw RefoldInboxConfigurationException.refused(InboxMode.PREFIX + "health.max-due-age",
+                    new IllegalArgumentException("it must be positive"));
+        }
+        return new InboxHealth(stats, maxDueAge);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.actuate.health.HealthIndicator")
+    static class Boot3HealthConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "refoldInboxHealthIndicator")
+        Boot3InboxHealthIndicator refoldInboxHealthIndicator(InboxHealth health) {
+            return new Boot3InboxHealthIndicator(health);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+    static class Boot4HealthConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "refoldInboxHealthIndicator")
+        Boot4InboxHealthIndicator refoldInboxHealthIndicator(InboxHealth health) {
+            return new Boot4InboxHealthIndicator(health);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+    static class MetricsConfiguration {
+
+        @Bean
+        @ConditionalOnBean(MeterRegistry.class)
+        @ConditionalOnMissingBean
+        RefoldInboxMetrics refoldInboxMetrics(MeterRegistry registry, InboxStatsCache stats) {
+            return new RefoldInboxMetrics(registry, stats);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"org.springframework.boot.actuate.endpoint.annotation.Endpoint",
+        "org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint"})
+    static class EndpointConfiguration {
+
+        @Bean
+        @ConditionalOnAvailableEndpoint(endpoint = RefoldInboxEndpoint.class)
+        @ConditionalOnMissingBean
+        RefoldInboxEndpoint refoldInboxEndpoint(InboxStore store, ObjectProvider<InboxReplayCounter> counter) {
+            return new RefoldInboxEndpoint(store, Clock.systemUTC(),
+                    count -> counter.ifAvailable(replays -> replays.replayed(count)));
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package ai.refold.webhooks.spring.autoconfigure;
+
+import ai.refold.webhooks.idempotency.InboxEntry;
+import ai.refold.webhooks.idempotency.InboxQuery;
+import ai.refold.webhooks.idempotency.InboxState;
+import ai.refold.webhooks.idempotency.InboxStats;
+import ai.refold.webhooks.idempotency.InboxStore;
+
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+import org.springframework.lang.Nullable;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.IntConsumer;
+
+/**
+ * The {@code refoldinbox} Actuator endpoint: lists the inbox's deliveries and counts, shows one delivery, replays
+ * dead letters (one, or all that match an event type and a receive-time range) and discards one. It shows what an
+ * operator needs to decide (state, attempts, the last failure as class and sanitized message, header names, body
+ * size) and never a body, a header value, a signature or a key. Exposed and secured like any Actuator endpoint:
+ * nothing is reachable over HTTP until {@code management.endpoints.web.exposure.include} names it.
+ */
+@Endpoint(id = RefoldInboxEndpoint.ID)
+public class RefoldInboxEndpoint {
+
+    /** The endpoint's id, and its path under the Actuator base path. */
+    public static final String ID = "refoldinbox";
+
+    /** The most entries one request lists or replays. */
+    static final int MAX_LIMIT = 1000;
+
+    private final InboxStore store;
+    private final Clock clock;
+    private final IntConsumer replays;
+
+    RefoldInboxEndpoint(InboxStore store, Clock clock, IntConsumer replays) {
+        this.store = store;
+        this.clock = clock;
+        this.replays = replays;
+    }
+
+    /**
+     * Returns the counts and the entries matching the filters, oldest received first: {@code state} (any of the four,
+     * by default all), {@code eventType} (a wire name such as {@code Workflow Errored}, or {@code unknown}),
+     * {@code from} (inclusive) and {@code to} (exclusive) as ISO-8601 instants, and {@code limit} (1 to 1000, by
+     * default 100).
+     */
+    @ReadOperation
+    public InboxReport inbox(@Nullable String state, @Nullable String eventType, @Nullable String from,
+                             @Nullable String to, @Nullable Integer limit) {
+        Set<InboxState> states = state == null ? EnumSet.allOf(InboxState.class) : EnumSet.of(state(state));
+        InboxQuery query = query(states, eventType, from, to, limit);
+        List<Entry> entries = store.list(query).stream().map(Entry::of).toList();
+        return new InboxReport(Stats.of(store.stats(), clock.instant()), entries);
+    }
+
+    /** Returns the delivery with {@code key}, or nothing (404) if the inbox holds none. */
+    @ReadOperation
+    @Nullable
+    public Entry entry(@Selector String key) {
+        return store.find(key).map(Entry::of).orElse(null);
+    }
+
+    /**
+     * Replays the dead letters matching the filters (as for listing, without {@code state}), oldest received first,
+     * at most {@code limit}: each is due at once, its attempts from zero, every handler run again.
+     */
+    @WriteOperation
+    public Action replay(@Nullable String eventType, @Nullable String from, @Nullable String to,
+                         @Nullable Integer limit) {
+        InboxQuery query = query(Set.of(InboxState.DEAD), eventType, from, to, limit);
+        int replayed = replayed(store.replay(query));
+        String detail = replayed == query.limit() ? "replayed " + replayed + " dead letters, the limit: more may match"
+                : "replayed " + replayed + " dead letters";
+        return new Action(replayed, detail);
+    }
+
+    /** Replays the delivery with {@code key} if it is a dead letter: due at once, every handler run again. */
+    @WriteOperation
+    public Action replayOne(@Selector String key) {
+        int replayed = replayed(store.replay(InboxQuery.deadLetters().withKey(key)));
+        return new Action(replayed, replayed == 1 ? "replayed; its handlers run again from the first" : notDead(key));
+    }
+
+    /** Deletes the delivery with {@code key} if it is a dead letter; its key may then be received again. */
+    @DeleteOperation
+    public Action discard(@Selector String key) {
+        int discarded = store.discard(InboxQuery.deadLetters().withKey(key));
+        return new Action(discarded, discarded == 1 ? "discarded" : notDead(key));
+    }
+
+    private int replayed(int count) {
+        if (count > 0) {
+            replays.accept(count);
+        }
+        return count;
+    }
+
+    private String notDead(String key) {
+        return store.find(key).map(entry -> "not a dead letter: it is " + entry.state())
+                .orElse("no delivery with this key");
+    }
+
+    private static InboxQuery query(Set<InboxState> states, @Nullable String eventType, @Nullable String from,
+                                    @Nullable String to, @Nullable Integer limit) {
+        int most = limit == null ? InboxQuery.DEFAULT_LIMIT : limit;
+        if (most < 1 || most > MAX_LIMIT) {
+            throw new InvalidEndpointRequestException("limit must be 1 to " + MAX_LIMIT, "invalid limit");
+        }
+        return new InboxQuery(states, Optional.ofNullable(eventType), instant("from", from), instant("to", to),
+                most);
+    }
+
+    private static InboxState state(String name) {
+        try {
+            return InboxState.valueOf(name.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidEndpointRequestException("state must be one of " + EnumSet.allOf(InboxState.class),
+                    "invalid state");
+        }
+    }
+
+    private static Optional<Instant> instant(String name, @Nullable String value) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Instant.parse(value.trim()));
+        } catch (DateTimeParseException e) {
+            throw new InvalidEndpointRequestException(name + " must be an ISO-8601 instant such as"
+                    + " 2024-05-01T00:00:00Z", "invalid " + name);
+        }
+    }
+
+    /**
+     * The inbox's counts, and the entries a listing matched.
+     *
+     * @param stats   the counts and the oldest due time
+     * @param entries the entries, oldest received first
+     */
+    public record InboxReport(Stats stats, List<Entry> entries) implements OperationResponseBody {
+    }
+
+    /**
+     * How many entries are in each state, and since when the oldest due one has waited.
+     *
+     * @param entries             the count of each state
+     * @param oldestDueAt         when the oldest due entry became due, if any is due (ISO-8601)
+     * @param oldestDueAgeSeconds how long it has waited, if any is due
+     */
+    public record Stats(Map<String, Long> entries, @Nullable String oldestDueAt, @Nullable Long oldestDueAgeSeconds) {
+
+        static Stats of(InboxStats stats, Instant now) {
+            Map<String, Long> counts = new LinkedHashMap<>();
+            for (InboxState state : InboxState.values()) {
+                counts.put(state.name(), stats.count(state));
+            }
+            return new Stats(counts, stats.oldestDue().map(Instant::toString).orElse(null),
+                    stats.oldestDue().map(due -> InboxHealth.ageOf(due, now).toSeconds()).orElse(null));
+        }
+    }
+
+    /**
+     * One delivery as an operator sees it: never its body, a header value or a key.
+     *
+     * @param key           its idempotency key
+     * @param eventType     the wire name of its event type, if the body named a documented one
+     * @param keyLabel      the label of the signing key that verified it (the label, never the key)
+     * @param state         where it stands
+     * @param attempts      how many attempts have failed
+     * @param receivedAt    when it was received (ISO-8601)
+     * @param nextAttemptAt when it is due, its lease ends, or (done) its retention ends (ISO-8601)
+     * @param doneHandlers  the handlers that already succeeded; a retry runs only the others
+     * @param lastError     the last failure: exception class and first line of its message, API keys masked
+     * @param rerun         whether its current attempt took over one that ended without a record
+     * @param headerNames   the names of the headers kept for handlers
+     * @param bodyBytes     the size of the body
+     */
+    public record Entry(String key, @Nullable String eventType, String keyLabel, String state, int attempts,
+                        String receivedAt, String nextAttemptAt, Set<String> doneHandlers, @Nullable String lastError,
+                        boolean rerun, Set<String> headerNames, int bodyBytes) implements OperationResponseBody {
+
+        static Entry of(InboxEntry entry) {
+            return new Entry(entry.key(), entry.eventType().orElse(null), entry.keyLabel(), entry.state().name(),
+                    entry.attempts(), entry.receivedAt().toString(), entry.nextAttemptAt().toString(),
+                    new TreeSet<>(entry.doneHandlers()), entry.lastError().orElse(null), entry.rerun(),
+                    new TreeSet<>(entry.headers().keySet()), entry.body().length);
+        }
+    }
+
+    /**
+     * What a replay or a discard did.
+     *
+     * @param entries how many deliveries it changed
+     * @param detail  what happened, in words
+     */
+    public record Action(int entries, String detail) implements OperationResponseBody {
+    }
+}

@@ -1,0 +1,155 @@
+package ai.refold.webhooks.spring.autoconfigure;
+
+import ai.refold.webhooks.idempotency.InMemoryInboxStore;
+import ai.refold.webhooks.idempotency.InboxState;
+import ai.refold.webhooks.idempotency.InboxStats;
+import ai.refold.webhooks.idempotency.InboxStore;
+import ai.refold.webhooks.idempotency.StoreUnavailableException;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Proxy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The one place that decides the inbox's health for both Boot lines, and the cache that feeds it and the gauges. */
+class InboxHealthTest {
+
+    private static final Instant NOW = Instant.parse("2024-05-01T12:00:00Z");
+    private static final Duration MAX_DUE_AGE = Duration.ofMinutes(10);
+
+    private static InboxStatsCache.Snapshot read(InboxStats stats) {
+        return new InboxStatsCache.Snapshot(NOW, Optional.of(stats), Optional.empty());
+    }
+
+    @Test
+    void anInboxWithNothingDueIsUpWithItsCountsByState() {
+        InboxStats stats = new InboxStats(Map.of(InboxState.DONE, 7L, InboxState.DEAD, 2L), Optional.empty());
+
+        InboxHealth.Verdict verdict = InboxHealth.of(read(stats), MAX_DUE_AGE);
+
+        assertThat(verdict.status()).isEqualTo(InboxHealth.UP);
+        assertThat(verdict.details()).containsEntry("entries",
+                Map.of("PENDING", 0L, "PROCESSING", 0L, "DONE", 7L, "DEAD", 2L))
+                .containsEntry("maxDueAgeSeconds", 600L).doesNotContainKey("oldestDueAgeSeconds");
+    }
+
+    @Test
+    void anInboxWhoseOldestDueDeliveryWaitedUpToTheThresholdIsUp() {
+        InboxStats stats = new InboxStats(Map.of(InboxState.PENDING, 1L), Optional.of(NOW.minus(MAX_DUE_AGE)));
+
+        InboxHealth.Verdict verdict = InboxHealth.of(read(stats), MAX_DUE_AGE);
+
+        assertThat(verdict.status()).isEqualTo(InboxHealth.UP);
+        assertThat(verdict.details()).containsEntry("oldestDueAgeSeconds", 600L);
+    }
+
+    @Test
+    void anInboxWhoseOldestDueDeliveryWaitedLongerThanTheThresholdIsOutOfService() {
+        InboxStats stats = new InboxStats(Map.of(InboxState.PENDING, 3L),
+                Optional.of(NOW.minus(MAX_DUE_AGE).minusSeconds(1)));
+
+        InboxHealth.Verdict verdict = InboxHealth.of(read(stats), MAX_DUE_AGE);
+
+        assertThat(verdict.status()).isEqualTo(InboxHealth.OUT_OF_SERVICE);
+        assertThat(verdict.details()).containsEntry("oldestDueAgeSeconds", 601L);
+    }
+
+    @Test
+    void aDueTimeAheadOfTheApplicationsClockCountsAsNoWait() {
+        InboxStats stats = new InboxStats(Map.of(InboxState.PENDING, 1L), Optional.of(NOW.plusSeconds(2)));
+
+        assertThat(InboxHealth.of(read(stats), MAX_DUE_AGE).details()).containsEntry("oldestDueAgeSeconds", 0L);
+    }
+
+    @Test
+    void aStoreThatCannotAnswerIsDownNamingTheFailureWithoutItsSecrets() {
+        RuntimeException unavailable = new StoreUnavailableException("inbox could not count deliveries: database"
+                + " error (SQLState 08001)\nsecond line");
+        RuntimeException other = new IllegalStateException("jdbc:postgresql://db/app?password=hunter2");
+
+        InboxHealth.Verdict down = InboxHealth.of(failed(unavailable), MAX_DUE_AGE);
+        InboxHealth.Verdict otherDown = InboxHealth.of(failed(other), MAX_DUE_AGE);
+
+        assertThat(down.status()).isEqualTo(InboxHealth.DOWN);
+        assertThat(down.details()).containsOnly(Map.entry("error", StoreUnavailableException.class.getName()
+                + ": inbox could not count deliveries: database error (SQLState 08001)"));
+        assertThat(otherDown.status()).isEqualTo(InboxHealth.DOWN);
+        assertThat(otherDown.details()).containsOnly(Map.entry("error", IllegalStateException.class.getName()));
+    }
+
+    @Test
+    void theCacheAsksTheStoreAtMostOncePerSecondAndRemembersAFailureAsLong() {
+        AtomicInteger asked = new AtomicInteger();
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        InboxStore counted = counting(InMemoryInboxStore.create(), asked, failure);
+        MutableClock clock = new MutableClock();
+        InboxStatsCache cache = new InboxStatsCache(counted, clock);
+
+        InboxStatsCache.Snapshot first = cache.current();
+        clock.advance(Duration.ofMillis(999));
+        assertThat(cache.current()).isSameAs(first);
+        assertThat(asked).hasValue(1);
+
+        failure.set(new StoreUnavailableException("inbox could not count deliveries"));
+        clock.advance(Duration.ofMillis(1));
+        InboxStatsCache.Snapshot failed = cache.current();
+        assertThat(failed.failure()).containsSame(failure.get());
+        assertThat(cache.current()).isSameAs(failed);
+        assertThat(asked).hasValue(2);
+
+        failure.set(null);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(cache.current().stats()).isPresent();
+        assertThat(asked).hasValue(3);
+    }
+
+    private static InboxStatsCache.Snapshot failed(RuntimeException failure) {
+        return new InboxStatsCache.Snapshot(NOW, Optional.empty(), Optional.of(failure));
+    }
+
+    // The store, counting stats() and failing it while `failure` holds an exception.
+    private static InboxStore counting(InboxStore store, AtomicInteger asked, AtomicReference<RuntimeException> failure) {
+        return (InboxStore) Proxy.newProxyInstance(InboxStore.class.getClassLoader(), new Class<?>[] {InboxStore.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("stats")) {
+                        asked.incrementAndGet();
+                        if (failure.get() != null) {
+                            throw failure.get();
+                        }
+                    }
+                    return method.invoke(store, args);
+                });
+    }
+
+    private static final class MutableClock extends Clock {
+        private Instant now = NOW;
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package ai.refold.webhooks.spring.inbox;
+
+import ai.refold.webhooks.event.EventType;
+import ai.refold.webhooks.idempotency.InboxState;
+import ai.refold.webhooks.spring.autoconfigure.RefoldWebhookMetrics;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The refoldinbox endpoint and the refoldInbox health indicator over real HTTP, on Tomcat and H2, behind Spring
+ * Security as an operator would set them up: dead letters listed, inspected, replayed and discarded.
+ */
+@SpringBootTest(classes = InboxApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "refold.webhooks.keys.test=" + InboxApplication.API_KEY,
+            "refold.webhooks.inbox.enabled=true",
+            "refold.webhooks.inbox.jdbc.create-table=true",
+            "refold.webhooks.inbox.poll-interval=50ms",
+            "refold.webhooks.inbox.retry.max-attempts=2",
+            "refold.webhooks.inbox.retry.initial-backoff=10ms",
+            "refold.webhooks.inbox.retry.max-backoff=20ms",
+            "management.endpoints.web.exposure.include=health,refoldinbox",
+            "management.endpoint.health.show-details=always"
+        })
+class RefoldInboxEndpointTest {
+
+    private static final String ENDPOINT = "/actuator/refoldinbox";
+
+    @Value("${local.server.port}")
+    int port;
+
+    @Autowired
+    InboxHandlers handlers;
+
+    @Autowired
+    InboxAttempts attempts;
+
+    @Autowired
+    MeterRegistry meters;
+
+    OperatorHttp http;
+
+    @BeforeEach
+    void setUp() {
+        http = new OperatorHttp(port);
+    }
+
+    // Delivers a Workflow Errored whose handler fails until fixed, and waits until it is dead; returns its key.
+    private String deadLetter(String instanceId) throws InterruptedException {
+        handlers.breakFor(instanceId);
+        byte[] body = Workflows.body(EventType.WORKFLOW_ERRORED, instanceId);
+        assertThat(http.deliver(body).statusCode()).isEqualTo(200);
+        String key = Workflows.key(body);
+        attempts.await(key, InboxState.DEAD);
+        return key;
+    }
+
+    @Test
+    void aDeadLetterIsListedInspectedReplayedThroughTheEndpointAndThenHandledOnce() throws Exception {
+        String id = "d0d0d0d0d0d0d0d0d0d0d0d0";
+        String key = deadLetter(id);
+
+        JsonNode listing = http.operator("GET", ENDPOINT + "?state=dead&eventType=Workflow%20Errored", null, 200);
+        assertThat(listing.at("/stats/entries/DEAD").asLong()).isGreaterThanOrEqualTo(1);
+        JsonNode listed = entry(listing.get("entries"), key);
+        assertThat(listed.get("state").asText()).isEqualTo("DEAD");
+        assertThat(listed.get("attempts").asInt()).isEqualTo(2);
+
+        JsonNode entry = http.operator("GET", ENDPOINT + "/" + OperatorHttp.segment(key), null, 200);
+        assertThat(entry.get("key").asText()).isEqualTo(key);
+        assertThat(entry.get("eventType").asText()).isEqualTo("Workflow Errored");
+        assertThat(entry.get("keyLabel").asText()).isEqualTo("test");
+        assertThat(entry.get("lastError").asText())
+                .isEqualTo("java.lang.IllegalStateException: CRM unavailable for run " + id);
+        assertThat(entry.get("bodyBytes").asInt()).isEqualTo(Workflows.body(EventType.WORKFLOW_ERRORED, id).length);
+        assertThat(entry.toString()).doesNotContain("Export contact to Hubspot").doesNotContain("linked_account_id")
+                .doesNotContain(InboxApplication.API_KEY).doesNotContain("sha256").doesNotContain("x-cobalt-signature");
+
+        handlers.fix(id);
+        double replaysBefore = meters.get(RefoldWebhookMetrics.INBOX_REPLAYS).counter().count();
+        JsonNode replayed = http.operator("POST", ENDPOINT + "/" + OperatorHttp.segment(key), "{}", 200);
+        assertThat(replayed.get("entries").asInt()).isEqualTo(1);
+
+        attempts.await(key, InboxState.DONE);
+        assertThat(handlers.runs(id)).hasSize(1);
+        JsonNode done = http.operator("GET", ENDPOINT + "/" + OperatorHttp.segment(key), null, 200);
+        assertThat(done.get("state").asText()).isEqualTo("DONE");
+        assertThat(meters.get(RefoldWebhookMetrics.INBOX_REPLAYS).counter().count()).isEqualTo(replaysBefore + 1);
+        JsonNode again = http.operator("POST", ENDPOINT + "/" + OperatorHttp.segment(key), "{}", 200);
+        assertThat(again.get("entries").asInt()).isZero();
+        assertThat(again.get("detail").asText()).isEqualTo("not a dead letter: it is DONE");
+    }
+
+    @Test
+    void replayingByEventTypeAndReceiveTimeReplaysOnlyTheDeadLettersThatMatch() throws Exception {
+        String earlier = deadLetter("e1e1e1e1e1e1e1e1e1e1e1e1");
+        Instant between = Instant.now();
+        String later = deadLetter("e2e2e2e2e2e2e2e2e2e2e2e2");
+        handlers.fix("e1e1e1e1e1e1e1e1e1e1e1e1");
+        handlers.fix("e2e2e2e2e2e2e2e2e2e2e2e2");
+
+        JsonNode otherType = http.operator("POST", ENDPOINT, "{\"eventType\": \"Connection Created\"}", 200);
+        assertThat(otherType.get("entries").asInt()).isZero();
+        JsonNode fromBetween = http.operator("POST", ENDPOINT, "{\"eventType\": \"Workflow Errored\", \"from\": \""
+                + between + "\", \"to\": \"" + Instant.now().plusSeconds(60) + "\"}", 200);
+
+        assertThat(fromBetween.get("entries").asInt()).isEqualTo(1);
+        attempts.await(later, InboxState.DONE);
+        JsonNode untouched = http.operator("GET", ENDPOINT + "/" + OperatorHttp.segment(earlier), null, 200);
+        assertThat(untouched.get("state").asText()).isEqualTo("DEAD");
+        assertThat(handlers.runs("e1e1e1e1e1e1e1e1e1e1e1e1")).isEmpty();
+    }
+
+    @Test
+    void discardingADeadLetterDeletesItSoThatReadingItAnswers404() throws Exception {
+        String key = deadLetter("f0f0f0f0f0f0f0f0f0f0f0f0");
+
+        JsonNode discarded = http.operator("DELETE", ENDPOINT + "/" + OperatorHttp.segment(key), null, 200);
+
+        assertThat(discarded.get("entries").asInt()).isEqualTo(1);
+        assertThat(http.call(InboxApplication.OPERATOR, "GET", ENDPOINT + "/" + OperatorHttp.segment(key), null)
+                .statusCode()).isEqualTo(404);
+        JsonNode again = http.operator("DELETE", ENDPOINT + "/" + OperatorHttp.segment(key), null, 200);
+        assertThat(again.get("detail").asText()).isEqualTo("no delivery with this key");
+    }
+
+    @Test
+    void theEndpointIsSecuredLikeAnyActuatorEndpoint() {
+        assertThat(http.call(null, "GET", ENDPOINT, null).statusCode()).isEqualTo(401);
+        assertThat(http.call(InboxApplication.VIEWER, "GET", ENDPOINT, null).statusCode()).isEqualTo(403);
+        assertThat(http.call(InboxApplication.VIEWER, "POST", ENDPOINT, "{}").statusCode()).isEqualTo(403);
+        assertThat(http.call(null, "DELETE", ENDPOINT + "/any-key", null).statusCode()).isEqualTo(401);
+        assertThat(http.call(InboxApplication.OPERATOR, "GET", ENDPOINT, null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aFilterTheStoreCannotTakeIsAnsweredBadRequestNamingIt() {
+        List.of("?state=sleeping", "?from=yesterday", "?limit=0", "?limit=1001").forEach(query -> {
+            var response = http.call(InboxApplication.OPERATOR, "GET", ENDPOINT + query, null);
+            assertThat(response.statusCode()).as(query).isEqualTo(400);
+        });
+    }
+
+    @Test
+    void theHealthIndicatorShowsTheInboxAsRefoldInboxWithCountsAndNoSecrets() throws Exception {
+        deadLetter("a0a0a0a0a0a0a0a0a0a0a0a0");
+
+        var response = http.call(null, "GET", "/actuator/health/refoldInbox", null);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode health = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+        assertThat(health.get("status").asText()).isEqualTo("UP");
+        assertThat(health.at("/details/entries/DEAD").asLong()).isGreaterThanOrEqualTo(1);
+        assertThat(health.at("/details/maxDueAgeSeconds").asLong()).isEqualTo(600);
+        assertThat(response.body()).doesNotContain("jdbc:h2").doesNotContain("database-password-for-tests")
+                .doesNotContain(InboxApplication.API_KEY);
+    }
+
+    private static JsonNode entry(JsonNode entries, String key) {
+        for (JsonNode entry : entries) {
+            if (entry.get("key").asText().equals(key)) {
+                return entry;
+            }
+        }
+        throw new AssertionError(key + " is not among " + entries);
+    }
+}
