@@ -134,22 +134,15 @@ final class DeadLetters {
         return RefoldWebhooksCli.OK;
     }
 
-    // A query that matches the dead letter with this key and no other: the store's queries select by event type and
-    // receive time, so the entry's own (to the microsecond, the column's precision) are used, and checked unique.
+    // The query for the dead letter with this key, after checking that the entry exists and is dead, so that the
+    // answer says which of the two it was not.
     private static InboxQuery onlyEntry(InboxDatabase database, String key) {
         InboxEntry entry = call(database, () -> database.store().find(key))
                 .orElseThrow(() -> new CommandFailure("the inbox has no entry with the key " + key));
         if (entry.state() != InboxState.DEAD) {
             throw new CommandFailure("the entry " + key + " is " + entry.state() + ", not dead");
         }
-        InboxQuery query = new InboxQuery(Set.of(InboxState.DEAD), Optional.of(entry.eventType().orElse("unknown")),
-                Optional.of(entry.receivedAt()), Optional.of(entry.receivedAt().plusNanos(1_000)), 2);
-        List<InboxEntry> matches = call(database, () -> database.store().list(query));
-        if (matches.size() != 1 || !matches.get(0).key().equals(entry.key())) {
-            throw new CommandFailure("another dead letter was received at the same moment as " + key
-                    + "; select both with --event-type, --from and --until");
-        }
-        return query.withLimit(1);
+        return InboxQuery.deadLetters().withKey(key).withLimit(1);
     }
 
     private static InboxQuery selection(Arguments arguments) {
