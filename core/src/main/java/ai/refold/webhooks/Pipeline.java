@@ -110,6 +110,11 @@ final class Pipeline {
         return refuse(Outcome.BUSY, "receiver is busy reading other deliveries; retry later", BUSY, start);
     }
 
+    /** Answers a delivery whose executor refused to take its processing: nothing was claimed or run. */
+    DeliveryResult overloaded(long start) {
+        return refuse(Outcome.OVERLOADED, "receiver is overloaded; retry later", BUSY, start);
+    }
+
     /** Answers a body that did not arrive within the read deadline. */
     DeliveryResult timedOut(long start) {
         return refuse(Outcome.READ_TIMEOUT, "body did not arrive within the read deadline of "
