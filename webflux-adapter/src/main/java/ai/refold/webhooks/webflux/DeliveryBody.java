@@ -25,7 +25,7 @@ final class DeliveryBody {
     private static final int CHUNK = 8192;
 
     private final IncomingDelivery delivery;
-    // Copies go through one small array: the handle operator below sees one buffer at a time.
+    // Copies go through one small array, made for the first buffer: the handle operator sees one buffer at a time.
     private byte[] chunk;
 
     private DeliveryBody(IncomingDelivery delivery) {
@@ -67,7 +67,8 @@ final class DeliveryBody {
     private Optional<DeliveryResult> copy(DataBuffer buffer) {
         while (buffer.readableByteCount() > 0 && delivery.isReading()) {
             if (chunk == null) {
-                chunk = new byte[CHUNK];
+                // As large as the first buffer, up to 8 KiB: a delivery of a few hundred bytes copies through as few.
+                chunk = new byte[Math.min(CHUNK, buffer.readableByteCount())];
             }
             int length = Math.min(chunk.length, buffer.readableByteCount());
             buffer.read(chunk, 0, length);

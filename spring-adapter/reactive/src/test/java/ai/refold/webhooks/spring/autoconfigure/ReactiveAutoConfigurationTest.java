@@ -1,6 +1,8 @@
 package ai.refold.webhooks.spring.autoconfigure;
 
 import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.event.WebhookEvent;
+import ai.refold.webhooks.spring.RefoldWebhook;
 import ai.refold.webhooks.webflux.RefoldWebhookWebFilter;
 
 import org.junit.jupiter.api.Test;
@@ -13,6 +15,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.core.Ordered;
 import org.springframework.web.server.WebFilter;
 
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,9 +72,23 @@ class ReactiveAutoConfigurationTest {
     }
 
     @Test
+    void aHandlerMethodReturningAFluxFailsStartupNamingIt() {
+        runner.withBean(FluxHandlers.class).run(context -> assertThat(context.getStartupFailure())
+                .hasStackTraceContaining("@RefoldWebhook method FluxHandlers.onEvent(WebhookEvent) must return void,"
+                        + " or a Mono or CompletionStage"));
+    }
+
+    @Test
     void backsOffWhenDisabled() {
         runner.withPropertyValues("refold.webhooks.enabled=false").run(context -> assertThat(context)
                 .doesNotHaveBean(WebhookReceiver.class).doesNotHaveBean("refoldWebhookWebFilter")
                 .doesNotHaveBean(NoEndpointWarning.class));
+    }
+
+    static class FluxHandlers {
+        @RefoldWebhook
+        Flux<Void> onEvent(WebhookEvent event) {
+            return Flux.empty();
+        }
     }
 }
