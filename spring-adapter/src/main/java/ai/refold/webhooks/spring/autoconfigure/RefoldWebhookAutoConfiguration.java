@@ -190,6 +190,13 @@ public class RefoldWebhookAutoConfiguration {
         }
     }
 
+    @Bean
+    @ConditionalOnProperty(prefix = "refold.webhooks.idempotency", name = "store", havingValue = "jdbc")
+    @ConditionalOnMissingBean
+    JdbcPurgeScheduler refoldWebhookPurgeScheduler(IdempotencyStore store, RefoldWebhookProperties properties) {
+        return new JdbcPurgeScheduler(store, properties.getIdempotency().getJdbc());
+    }
+
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
     static class ReactiveConfiguration {
@@ -217,13 +224,6 @@ public class RefoldWebhookAutoConfiguration {
                     + " not on the classpath", "add that dependency beside the starter to receive deliveries on "
                     + properties.getPath());
         }
-    }
-
-    @Bean
-    @ConditionalOnProperty(prefix = "refold.webhooks.idempotency", name = "store", havingValue = "jdbc")
-    @ConditionalOnMissingBean
-    JdbcPurgeScheduler refoldWebhookPurgeScheduler(IdempotencyStore store, RefoldWebhookProperties properties) {
-        return new JdbcPurgeScheduler(store, properties.getIdempotency().getJdbc());
     }
 
     @Configuration(proxyBeanMethods = false)
