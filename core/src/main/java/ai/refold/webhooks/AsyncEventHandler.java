@@ -13,7 +13,7 @@ import java.util.concurrent.CompletionStage;
  * completed.
  *
  * <p>A receiver that answers from a stream ({@link WebhookReceiver#receive}, {@link IncomingDelivery#finish()}) waits
- * for the stage on the calling thread; {@link IncomingDelivery#finishAsync} waits for it without holding a thread and
+ * for the stage on the calling thread, as acknowledge-fast mode and the inbox's workers wait on theirs; {@link IncomingDelivery#finishAsync} waits for it without holding a thread and
  * resumes on its executor, never on the thread that completed the stage. A stage that never completes holds its
  * delivery as a handler that never returns would: bound it with {@code orTimeout} or the reactive library's timeout.
  *

@@ -207,6 +207,45 @@ class AsyncHandlersTest {
     }
 
     @Test
+    void aGracefulCloseWaitsForAPendingStageAndDeliveriesAfterItAreAnsweredOverloaded() throws Exception {
+        CompletableFuture<Void> downstream = new CompletableFuture<>();
+        CountDownLatch pending = new CountDownLatch(1);
+        WebhookReceiver receiver = builder().onAsync(WorkflowErrored.class, (event, context) -> {
+            if (!event.instanceId().equals("656f308b9144bb8f183bfc7b")) {
+                return CompletableFuture.completedFuture(null);
+            }
+            pending.countDown();
+            return downstream;
+        }).build();
+        CompletionStage<DeliveryResult> inFlight = opened(receiver, ERRORED).finishAsync(blockingWork).orElseThrow();
+        assertThat(pending.await(10, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<Void> closed = CompletableFuture.runAsync(() -> receiver.close(Duration.ofSeconds(20)),
+                completer);
+        DeliveryResult afterClose = awaitAnswer(receiver, Outcome.OVERLOADED);
+        assertThat(closed).as("close waits while the stage is pending").isNotDone();
+        downstream.complete(null);
+        closed.get(20, TimeUnit.SECONDS);
+
+        assertThat(inFlight.toCompletableFuture().get(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(afterClose.status()).isEqualTo(503);
+    }
+
+    // Other events, each new, sent until one is answered with `outcome`: once close has begun.
+    private DeliveryResult awaitAnswer(WebhookReceiver receiver, Outcome outcome) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        DeliveryResult answer;
+        int event = 0;
+        do {
+            byte[] other = new String(ERRORED, java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("656f308b9144bb8f183bfc7b", "other-event-" + event++)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            answer = finishAsync(receiver, other, blockingWork);
+        } while (answer.outcome() != outcome && System.nanoTime() < deadline);
+        return answer;
+    }
+
+    @Test
     void anExecutorThatRefusesTheWorkIsAnsweredOverloadedWithoutAClaimAndGivesTheBodyBackToTheBudget() {
         WebhookReceiver receiver = builder().bodyBudget(ERRORED.length)
                 .on(WorkflowErrored.class, (event, context) -> calls.add("ran")).build();
