@@ -2,6 +2,7 @@ package ai.refold.webhooks;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +50,21 @@ final class Dispatch {
         }
         return log.log(admitted.result(Outcome.ACCEPTED, 200, "event accepted for processing"),
                 admitted.startNanos(), null);
+    }
+
+    /**
+     * Runs the handlers of an admitted event as {@link #dispatch} does, without waiting for a pending asynchronous
+     * handler: the run resumes on {@code executor} when its stage completes, and the delivery ends there. Called on
+     * a thread that may block (the store is called); the future completes with the answer.
+     */
+    CompletableFuture<DeliveryResult> dispatchAsync(Admission admission, Executor executor) {
+        if (!(admission instanceof Admission.Admitted admitted) || closing || acknowledgeFast != null) {
+            return CompletableFuture.completedFuture(dispatch(admission));
+        }
+        admitted.start();
+        return HandlerRun.start(routes, admitted.event, admitted.context, log, admitted.done, executor)
+                .thenApply(failure -> failure == null ? admitted.end(200, null, admitted.done)
+                        : admitted.end(500, failure.cause(), failure.succeeded()));
     }
 
     boolean acknowledgesFast() {

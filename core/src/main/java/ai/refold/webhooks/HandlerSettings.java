@@ -57,6 +57,51 @@ abstract class HandlerSettings extends ReceiverSettings {
     @SuppressWarnings("unchecked") // the route table hands a handler only the events its filter accepts
     public final <E extends WebhookEvent> WebhookReceiver.Builder on(String name, EventFilter<E> filter,
                                                                      EventHandler<? super E> handler) {
+        checkName(name);
+        routes.add(RouteTable.Route.of(name, filter, (EventHandler<WebhookEvent>) handler));
+        return self();
+    }
+
+    /**
+     * Registers a handler whose work finishes later, for events of {@code type}; see {@link AsyncEventHandler} and
+     * {@link #on(Class, EventHandler)}. It runs in registration order with the synchronous handlers: the next one
+     * starts once its stage has completed.
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    public final <E extends WebhookEvent> WebhookReceiver.Builder onAsync(Class<E> type,
+                                                                          AsyncEventHandler<? super E> handler) {
+        return onAsync(EventFilter.of(type), handler);
+    }
+
+    /**
+     * Registers a handler whose work finishes later, for the events {@code filter} takes, named {@code #1},
+     * {@code #2}, ... in registration order as {@link #on(EventFilter, EventHandler)} names them.
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    public final <E extends WebhookEvent> WebhookReceiver.Builder onAsync(EventFilter<E> filter,
+                                                                          AsyncEventHandler<? super E> handler) {
+        return onAsync("#" + (routes.size() + 1), filter, handler);
+    }
+
+    /**
+     * Registers a handler whose work finishes later under a name of its own; see
+     * {@link #on(String, EventFilter, EventHandler)}.
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if the name is blank, starts with {@code #}, holds a control character or
+     *                                  is already used
+     */
+    @SuppressWarnings("unchecked") // the route table hands a handler only the events its filter accepts
+    public final <E extends WebhookEvent> WebhookReceiver.Builder onAsync(String name, EventFilter<E> filter,
+                                                                          AsyncEventHandler<? super E> handler) {
+        checkName(name);
+        routes.add(new RouteTable.Route(name, filter, (AsyncEventHandler<WebhookEvent>) handler));
+        return self();
+    }
+
+    private void checkName(String name) {
         Objects.requireNonNull(name, "name");
         if (name.isBlank() || name.startsWith("#") && !name.equals("#" + (routes.size() + 1))
                 || name.chars().anyMatch(Character::isISOControl)) {
@@ -68,8 +113,6 @@ abstract class HandlerSettings extends ReceiverSettings {
                 throw new IllegalArgumentException("a handler named '" + name + "' was already registered");
             }
         }
-        routes.add(new RouteTable.Route(name, filter, (EventHandler<WebhookEvent>) handler));
-        return self();
     }
 
     /**

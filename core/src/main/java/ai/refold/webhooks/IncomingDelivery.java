@@ -5,6 +5,10 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A delivery whose body is still arriving, for adapters that read without holding a thread (Servlet asynchronous
@@ -23,6 +27,8 @@ import java.util.Optional;
  * delivery.accept(bytes, 0, count).ifPresent(this::answer);
  * // at the end of the body:
  * delivery.finish().ifPresent(this::answer);     // verifies, parses, claims, runs the handlers
+ * // or, on a thread that must not block (an event loop):
+ * delivery.finishAsync(executor).ifPresent(answer -> answer.thenAccept(this::answer));
  * // if the connection fails:
  * delivery.fail(exception).ifPresent(this::answer);
  * }</pre>
@@ -127,6 +133,59 @@ public final class IncomingDelivery {
             synchronized (this) {
                 end(null);
             }
+        }
+    }
+
+    /**
+     * Ends the body as {@link #finish()} does without blocking the calling thread: verification, parsing, the
+     * claim, the handlers and the store's bookkeeping all run on {@code executor}, and an {@link AsyncEventHandler}'s
+     * pending stage is not waited for: the delivery resumes on {@code executor} when it completes. For adapters whose
+     * reading thread must never block, such as a Netty event loop. If {@code executor} refuses the work, the answer
+     * is {@link Outcome#OVERLOADED} and nothing was claimed or run.
+     *
+     * @return the answer to come, or empty if the delivery had already ended
+     * @throws NullPointerException if {@code executor} is null
+     */
+    public Optional<CompletionStage<DeliveryResult>> finishAsync(Executor executor) {
+        Objects.requireNonNull(executor, "executor");
+        DeliveryRequest request;
+        synchronized (this) {
+            if (state != READING) {
+                return Optional.empty();
+            }
+            if (reader.endedEarly()) {
+                return Optional.of(CompletableFuture.completedFuture(end(pipeline.endedEarly(start))));
+            }
+            state = FINISHING;
+            request = new DeliveryRequest(method, headers, reader.body());
+        }
+        CompletableFuture<DeliveryResult> answer = new CompletableFuture<>();
+        try {
+            executor.execute(() -> {
+                try {
+                    dispatch.dispatchAsync(pipeline.admit(request, start, true), executor)
+                            .whenComplete((result, failure) -> answered(answer, result, failure));
+                } catch (RuntimeException | Error e) {
+                    answered(answer, null, e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            synchronized (this) {
+                answer.complete(end(pipeline.overloaded(start)));
+            }
+        }
+        return Optional.of(answer);
+    }
+
+    // The answer is ready: the body's bytes go back to the budget, as finish() gives them back.
+    private void answered(CompletableFuture<DeliveryResult> answer, DeliveryResult result, Throwable failure) {
+        synchronized (this) {
+            end(null);
+        }
+        if (failure != null) {
+            answer.completeExceptionally(failure);
+        } else {
+            answer.complete(result);
         }
     }
 

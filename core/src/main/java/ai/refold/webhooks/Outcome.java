@@ -40,7 +40,10 @@ public enum Outcome {
     HANDLER_FAILED(500),
     /** The idempotency store could not answer; no handler ran. */
     STORE_UNAVAILABLE(503),
-    /** Acknowledge-fast mode: the executor refused the work; nothing ran and the claim was released. */
+    /**
+     * The executor refused the work (acknowledge-fast mode's, or the one an adapter processes deliveries on), or the
+     * receiver is shutting down; nothing ran and any claim was released. Retry later.
+     */
     OVERLOADED(503),
     /**
      * The bodies being read already hold the receiver's in-flight body budget; this one was refused before it was

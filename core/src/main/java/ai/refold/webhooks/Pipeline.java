@@ -32,6 +32,7 @@ final class Pipeline {
     // The unread rest of a refused body is not worth draining: ask the client to close the connection.
     private static final Map<String, String> CLOSE = Map.of("Connection", "close");
     private static final Map<String, String> BUSY = Map.of("Retry-After", "1", "Connection", "close");
+    private static final Map<String, String> RETRY_SOON = Map.of("Retry-After", "1");
 
     private final int maxBodyBytes;
     private final SignatureVerifier verifier;
@@ -108,6 +109,11 @@ final class Pipeline {
     /** Answers a body the budget could not hold, refused unread. */
     DeliveryResult busy(long start) {
         return refuse(Outcome.BUSY, "receiver is busy reading other deliveries; retry later", BUSY, start);
+    }
+
+    /** Answers a delivery whose executor refused to take its processing: nothing was claimed or run. */
+    DeliveryResult overloaded(long start) {
+        return refuse(Outcome.OVERLOADED, "receiver is overloaded; retry later", RETRY_SOON, start);
     }
 
     /** Answers a body that did not arrive within the read deadline. */

@@ -68,32 +68,47 @@ public final class HttpLoadCheck {
                 EnumSet.of(DispatcherType.REQUEST));
         server.setHandler(context);
         server.start();
+        boolean ok;
         try {
             String base = "http://127.0.0.1:" + connector.getLocalPort();
-            int warmup = Math.max(1, deliveries / 10);
-            int half = deliveries / 2;
-            Deliveries bodies = new Deliveries(Deliveries.SAMPLE_SIZE, 2 * warmup + 4 * half);
-            run(base + "/bare", bodies, 0, warmup, seconds, threads);
-            run(base + "/webhooks/refold", bodies, warmup, warmup, seconds, threads);
-            // A-B-B-A, so that whatever warms up or slows down over the run weighs on both sides alike.
-            int next = 2 * warmup;
-            Result bare = run(base + "/bare", bodies, next, half, seconds, threads);
-            Result filter = run(base + "/webhooks/refold", bodies, next + half, half, seconds, threads);
-            filter = filter.plus(run(base + "/webhooks/refold", bodies, next + 2 * half, half, seconds, threads));
-            bare = bare.plus(run(base + "/bare", bodies, next + 3 * half, half, seconds, threads));
-            System.out.printf(Locale.ROOT, "bare servlet:   %,d deliveries in %.2f s = %,.0f/s (non-200: %d)%n",
-                    bare.count, bare.seconds, bare.perSecond(), bare.failures);
-            System.out.printf(Locale.ROOT, "refold filter:  %,d deliveries in %.2f s = %,.0f/s (non-200: %d)%n",
-                    filter.count, filter.seconds, filter.perSecond(), filter.failures);
-            System.out.printf(Locale.ROOT, "ratio filter / bare = %.2f; handler runs = %,d%n",
-                    filter.perSecond() / bare.perSecond(), handled.get());
-            if (bare.failures > 0 || filter.failures > 0) {
-                System.out.println("first failure: " + FIRST_FAILURE.get());
-                System.exit(1);
-            }
+            ok = compare(base + "/bare", "bare servlet:  ", base + "/webhooks/refold", "refold filter: ", deliveries,
+                    seconds, threads, handled);
         } finally {
             server.stop();
         }
+        if (!ok) {
+            System.exit(1);
+        }
+    }
+
+    /**
+     * Warms up both endpoints, measures them in A-B-B-A order and prints deliveries per second and their ratio;
+     * returns false, after printing the first failure, if any delivery was not answered 200.
+     */
+    static boolean compare(String bareUrl, String bareLabel, String filterUrl, String filterLabel, int deliveries,
+                           int seconds, int threads, AtomicInteger handled) throws InterruptedException {
+        int warmup = Math.max(1, deliveries / 10);
+        int half = deliveries / 2;
+        Deliveries bodies = new Deliveries(Deliveries.SAMPLE_SIZE, 2 * warmup + 4 * half);
+        run(bareUrl, bodies, 0, warmup, seconds, threads);
+        run(filterUrl, bodies, warmup, warmup, seconds, threads);
+        // A-B-B-A, so that whatever warms up or slows down over the run weighs on both sides alike.
+        int next = 2 * warmup;
+        Result bare = run(bareUrl, bodies, next, half, seconds, threads);
+        Result filter = run(filterUrl, bodies, next + half, half, seconds, threads);
+        filter = filter.plus(run(filterUrl, bodies, next + 2 * half, half, seconds, threads));
+        bare = bare.plus(run(bareUrl, bodies, next + 3 * half, half, seconds, threads));
+        System.out.printf(Locale.ROOT, "%s %,d deliveries in %.2f s = %,.0f/s (non-200: %d)%n", bareLabel,
+                bare.count, bare.seconds, bare.perSecond(), bare.failures);
+        System.out.printf(Locale.ROOT, "%s %,d deliveries in %.2f s = %,.0f/s (non-200: %d)%n", filterLabel,
+                filter.count, filter.seconds, filter.perSecond(), filter.failures);
+        System.out.printf(Locale.ROOT, "ratio filter / bare = %.2f; handler runs = %,d%n",
+                filter.perSecond() / bare.perSecond(), handled.get());
+        if (bare.failures > 0 || filter.failures > 0) {
+            System.out.println("first failure: " + FIRST_FAILURE.get());
+            return false;
+        }
+        return true;
     }
 
     private static Result run(String url, Deliveries bodies, int from, int count, int seconds, int threads)

@@ -14,7 +14,9 @@ import java.lang.annotation.Target;
  * event such as {@code WorkflowErrored}, a family such as {@code ConnectionEvent}, {@code UnknownEvent}, or
  * {@code WebhookEvent} for all. An optional second parameter of type {@link DeliveryContext} receives the
  * delivery's metadata. The method returns {@code void}; if it throws, the delivery is answered 500 and released so
- * that Refold retries it.
+ * that Refold retries it. A method whose work finishes later returns a Reactor {@code Mono} (subscribed to when the
+ * method returns, on the thread that called it) or a {@code CompletionStage}: the event is handled when it
+ * completes, and an error is answered 500 and released as a throw is.
  *
  * <pre>{@code
  * @Component
@@ -24,6 +26,9 @@ import java.lang.annotation.Target;
  *
  *     @RefoldWebhook(workflowIds = "6495792b9b6ca6d77a17e513")
  *     void onError(WorkflowErrored event, DeliveryContext context) { ... }
+ *
+ *     @RefoldWebhook
+ *     Mono<Void> onCompleted(WorkflowCompleted event) { return runs.markDone(event.instanceId()); }
  * }
  * }</pre>
  *

@@ -1,5 +1,6 @@
 package ai.refold.webhooks.spring;
 
+import ai.refold.webhooks.AsyncEventHandler;
 import ai.refold.webhooks.DeliveryContext;
 import ai.refold.webhooks.EventFilter;
 import ai.refold.webhooks.EventHandler;
@@ -15,6 +16,7 @@ import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.MethodIntrospector;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
 import java.lang.reflect.InvocationTargetException;
@@ -26,14 +28,22 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
 
 /**
  * Collects the {@link RefoldWebhook} methods of the application's beans and registers each with a
  * {@link WebhookReceiver.Builder} as a handler named {@code Bean.method}, with the {@link EventFilter} its
- * parameter and annotation describe. Routing is the receiver's: this class only finds, validates and invokes.
+ * parameter and annotation describe: a {@code void} method as a handler, a method returning a
+ * {@link CompletionStage} or a Reactor {@code Mono} as an {@link AsyncEventHandler} whose completion the receiver
+ * waits for. Routing is the receiver's: this class only finds, validates, invokes and, for a {@code Mono},
+ * subscribes and converts.
  */
 public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
+
+    // Reactor is optional: a Mono is recognised only when it is on the classpath.
+    private static final boolean REACTOR = ClassUtils.isPresent("reactor.core.publisher.Mono",
+            RefoldWebhookMethodProcessor.class.getClassLoader());
 
     private ConfigurableListableBeanFactory beanFactory;
     private volatile List<String> registered = List.of();
@@ -72,7 +82,11 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
                     .sorted(Comparator.comparing(e -> e.getKey().getName())).toList()) {
                 HandlerMethod handler = HandlerMethod.of(bean, type, entry.getKey(), entry.getValue());
                 String name = uniqueName(handler, beanName, used);
-                builder.on(name, handler.filter, handler);
+                if (handler.returns == Returns.NOTHING) {
+                    builder.on(name, handler.filter, handler);
+                } else {
+                    builder.onAsync(name, handler.filter, handler.async());
+                }
                 names.add(handler.toString());
             }
         }
@@ -101,6 +115,16 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
         return "RefoldWebhookMethodProcessor" + registered;
     }
 
+    /** What a handler method returns, and with it how the receiver learns that it is done. */
+    private enum Returns {
+        /** {@code void}: done when it returns. */
+        NOTHING,
+        /** A {@link CompletionStage}: done when the stage completes. */
+        STAGE,
+        /** A Reactor {@code Mono}: subscribed on the calling thread, done when it completes. */
+        MONO
+    }
+
     /** One validated {@code @RefoldWebhook} method bound to its bean, invoked as a handler. */
     private static final class HandlerMethod implements EventHandler<WebhookEvent> {
         final Object bean;
@@ -108,13 +132,16 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
         final EventFilter<?> filter;
         final boolean withContext;
         final String name;
+        final Returns returns;
 
-        private HandlerMethod(Object bean, Method method, EventFilter<?> filter, boolean withContext, String name) {
+        private HandlerMethod(Object bean, Method method, EventFilter<?> filter, boolean withContext, String name,
+                              Returns returns) {
             this.bean = bean;
             this.method = method;
             this.filter = filter;
             this.withContext = withContext;
             this.name = name;
+            this.returns = returns;
         }
 
         @SuppressWarnings("unchecked") // the parameter type was checked to be a WebhookEvent
@@ -128,8 +155,10 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
                 throw new IllegalStateException(described + " must take a WebhookEvent type (for example "
                         + "WorkflowErrored, ConnectionEvent or WebhookEvent) and optionally a DeliveryContext");
             }
-            if (method.getReturnType() != void.class) {
-                throw new IllegalStateException(described + " must return void");
+            Returns returns = returns(method.getReturnType());
+            if (returns == null) {
+                throw new IllegalStateException(described + " must return void, or a Mono or CompletionStage that"
+                        + " completes when the event is handled");
             }
             EventFilter<?> filter;
             try {
@@ -141,17 +170,38 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
             Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
             ReflectionUtils.makeAccessible(invocable);
             return new HandlerMethod(bean, invocable, filter, parameters.length == 2,
-                    targetType.getSimpleName() + "." + method.getName());
+                    targetType.getSimpleName() + "." + method.getName(), returns);
+        }
+
+        private static Returns returns(Class<?> type) {
+            if (type == void.class) {
+                return Returns.NOTHING;
+            }
+            if (CompletionStage.class.isAssignableFrom(type)) {
+                return Returns.STAGE;
+            }
+            return REACTOR && ReactorReturns.isMono(type) ? Returns.MONO : null;
         }
 
         @Override
         public void handle(WebhookEvent event, DeliveryContext context) throws Exception {
-            try {
-                if (withContext) {
-                    method.invoke(bean, event, context);
-                } else {
-                    method.invoke(bean, event);
+            invoke(event, context);
+        }
+
+        // The method as a handler whose work finishes later: a null return is the receiver's to refuse.
+        AsyncEventHandler<WebhookEvent> async() {
+            return (event, context) -> {
+                Object returned = invoke(event, context);
+                if (returned == null || returns == Returns.STAGE) {
+                    return (CompletionStage<?>) returned;
                 }
+                return ReactorReturns.subscribe(returned);
+            };
+        }
+
+        private Object invoke(WebhookEvent event, DeliveryContext context) throws Exception {
+            try {
+                return withContext ? method.invoke(bean, event, context) : method.invoke(bean, event);
             } catch (InvocationTargetException e) {
                 Throwable cause = e.getCause();
                 if (cause instanceof Exception exception) {

@@ -8,6 +8,7 @@ import ai.refold.webhooks.idempotency.JdbcIdempotencyStore;
 import ai.refold.webhooks.signature.SigningKey;
 import ai.refold.webhooks.servlet.RefoldWebhookFilter;
 import ai.refold.webhooks.spring.RefoldWebhookMethodProcessor;
+import ai.refold.webhooks.webflux.RefoldWebhookWebFilter;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -19,6 +20,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -31,10 +33,11 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import javax.sql.DataSource;
 
 /**
- * Receives Refold webhooks in a servlet web application: a {@link WebhookReceiver} built from
- * {@code refold.webhooks.*} properties whose handlers are the application's {@code @RefoldWebhook} methods, and the
- * servlet filter that answers deliveries on {@code refold.webhooks.path}. Every bean backs off when the application
- * defines its own.
+ * Receives Refold webhooks in a web application: a {@link WebhookReceiver} built from {@code refold.webhooks.*}
+ * properties whose handlers are the application's {@code @RefoldWebhook} methods, and what answers deliveries on
+ * {@code refold.webhooks.path}: the servlet filter in a servlet application, the WebFlux {@code WebFilter} in a
+ * reactive one. Every bean backs off when the application defines its own. Outside a web application nothing is
+ * registered and {@link RefoldWebhookNonWebAutoConfiguration} says so.
  */
 @AutoConfiguration(afterName = {
     "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration",
@@ -42,7 +45,7 @@ import javax.sql.DataSource;
     "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
     "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"
 })
-@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnWebApplication
 @ConditionalOnProperty(prefix = "refold.webhooks", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(RefoldWebhookProperties.class)
 public class RefoldWebhookAutoConfiguration {
@@ -155,17 +158,33 @@ public class RefoldWebhookAutoConfiguration {
         return new ReceiverShutdown(receiver, properties.getShutdownTimeout());
     }
 
-    @Bean
-    @ConditionalOnMissingBean(name = "refoldWebhookFilterRegistration")
-    FilterRegistrationBean<RefoldWebhookFilter> refoldWebhookFilterRegistration(WebhookReceiver receiver,
-                                                                               RefoldWebhookProperties properties) {
-        RefoldWebhookFilter filter = RefoldWebhookFilter.builder(receiver).path(properties.getPath()).build();
-        FilterRegistrationBean<RefoldWebhookFilter> registration = new FilterRegistrationBean<>(filter);
-        registration.setName("refoldWebhookFilter");
-        registration.addUrlPatterns(properties.getPath());
-        registration.setDispatcherTypes(DispatcherType.REQUEST);
-        registration.setOrder(properties.getFilterOrder());
-        return registration;
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    static class ServletConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "refoldWebhookFilterRegistration")
+        FilterRegistrationBean<RefoldWebhookFilter> refoldWebhookFilterRegistration(WebhookReceiver receiver,
+                                                                                   RefoldWebhookProperties properties) {
+            RefoldWebhookFilter filter = RefoldWebhookFilter.builder(receiver).path(properties.getPath()).build();
+            FilterRegistrationBean<RefoldWebhookFilter> registration = new FilterRegistrationBean<>(filter);
+            registration.setName("refoldWebhookFilter");
+            registration.addUrlPatterns(properties.getPath());
+            registration.setDispatcherTypes(DispatcherType.REQUEST);
+            registration.setOrder(properties.getFilterOrder());
+            return registration;
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(name = "org.apache.catalina.connector.Connector")
+        static class TomcatConfiguration {
+
+            @Bean
+            @ConditionalOnMissingBean(name = "refoldTomcatContinueOnRead")
+            TomcatContinueOnRead refoldTomcatContinueOnRead() {
+                return new TomcatContinueOnRead();
+            }
+        }
     }
 
     @Bean
@@ -176,13 +195,31 @@ public class RefoldWebhookAutoConfiguration {
     }
 
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(name = "org.apache.catalina.connector.Connector")
-    static class TomcatConfiguration {
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+    static class ReactiveConfiguration {
+
+        static final String WEB_FILTER = "ai.refold.webhooks.webflux.RefoldWebhookWebFilter";
+
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(name = WEB_FILTER)
+        static class WebFilterConfiguration {
+
+            // WebFlux sorts WebFilter beans by their order: before Spring Security's chain (-100) by default.
+            @Bean
+            @ConditionalOnMissingBean(name = "refoldWebhookWebFilter")
+            OrderedRefoldWebhookWebFilter refoldWebhookWebFilter(WebhookReceiver receiver,
+                                                                 RefoldWebhookProperties properties) {
+                return new OrderedRefoldWebhookWebFilter(RefoldWebhookWebFilter.builder(receiver)
+                        .path(properties.getPath()).build(), properties.getFilterOrder());
+            }
+        }
 
         @Bean
-        @ConditionalOnMissingBean(name = "refoldTomcatContinueOnRead")
-        TomcatContinueOnRead refoldTomcatContinueOnRead() {
-            return new TomcatContinueOnRead();
+        @ConditionalOnMissingClass(WEB_FILTER)
+        static NoEndpointWarning refoldWebhookWithoutWebFilter(RefoldWebhookProperties properties) {
+            return new NoEndpointWarning("this is a reactive web application and ai.refold:refold-webhooks-webflux is"
+                    + " not on the classpath", "add that dependency beside the starter to receive deliveries on "
+                    + properties.getPath());
         }
     }
 

@@ -96,8 +96,8 @@ public class RefoldWebhookProperties {
     private boolean acknowledgeFast = false;
 
     /**
-     * Order of the receiving filter among the servlet filters; by default before Spring Security's filter chain and
-     * anything that reads the body.
+     * Order of the receiving filter among the servlet filters, or among the WebFilters of a WebFlux application; by
+     * default before Spring Security's filter chain and anything that reads the body.
      */
     private int filterOrder = Ordered.HIGHEST_PRECEDENCE + 10;
 

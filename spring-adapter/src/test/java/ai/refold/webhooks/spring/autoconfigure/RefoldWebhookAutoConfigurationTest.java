@@ -1,33 +1,44 @@
 package ai.refold.webhooks.spring.autoconfigure;
 
+import ai.refold.webhooks.DeliveryResult;
+import ai.refold.webhooks.Outcome;
 import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.event.EventType;
 import ai.refold.webhooks.event.WebhookEvent;
+import ai.refold.webhooks.event.WorkflowErrored;
 import ai.refold.webhooks.idempotency.IdempotencyStore;
 import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
 import ai.refold.webhooks.idempotency.JdbcIdempotencyStore;
 import ai.refold.webhooks.servlet.RefoldWebhookFilter;
 import ai.refold.webhooks.spring.RefoldWebhook;
 import ai.refold.webhooks.spring.RefoldWebhookMethodProcessor;
+import ai.refold.webhooks.test.TestDeliveries;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.unit.DataSize;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@ExtendWith(OutputCaptureExtension.class)
 class RefoldWebhookAutoConfigurationTest {
 
     private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
@@ -38,12 +49,60 @@ class RefoldWebhookAutoConfigurationTest {
             "refold.webhooks.allow-no-handlers=true");
 
     @Test
-    void backsOffOutsideAServletWebApplication() {
+    void backsOffOutsideAServletWebApplication(CapturedOutput output) {
         new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(RefoldWebhookAutoConfiguration.class))
+                .withConfiguration(AutoConfigurations.of(RefoldWebhookAutoConfiguration.class,
+                        RefoldWebhookNonWebAutoConfiguration.class))
                 .withPropertyValues("refold.webhooks.keys.test=k1")
-                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(WebhookReceiver.class)
-                        .doesNotHaveBean(FilterRegistrationBean.class));
+                .run(context -> {
+                    assertThat(context).hasNotFailed().doesNotHaveBean(WebhookReceiver.class)
+                            .doesNotHaveBean(FilterRegistrationBean.class);
+                    // A warning rather than a failure: the application may use the SDK's types alone.
+                    assertThat(context.getBean(NoEndpointWarning.class).message())
+                            .contains("not a web application");
+                });
+        assertThat(output).contains("refold webhooks: no endpoint receives deliveries, because this is not a web"
+                + " application").contains("refold.webhooks.enabled=false");
+    }
+
+    @Test
+    void aServletApplicationGetsTheServletFilterOnlyAndNoWarning() {
+        withKey.withConfiguration(AutoConfigurations.of(RefoldWebhookNonWebAutoConfiguration.class))
+                .run(context -> assertThat(context).hasBean("refoldWebhookFilterRegistration")
+                        .doesNotHaveBean("refoldWebhookWebFilter").doesNotHaveBean(NoEndpointWarning.class));
+    }
+
+    @Test
+    void aDisabledStarterWarnsOfNothingOutsideAWebApplication() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(RefoldWebhookAutoConfiguration.class,
+                        RefoldWebhookNonWebAutoConfiguration.class))
+                .withPropertyValues("refold.webhooks.enabled=false")
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(NoEndpointWarning.class));
+    }
+
+    @Test
+    void aHandlerMethodReturningACompletionStageIsDoneWhenItCompletesAndAFailedStageIsRetried() {
+        withKey.withBean(StageHandlers.class).run(context -> {
+            WebhookReceiver receiver = context.getBean(WebhookReceiver.class);
+            StageHandlers handlers = context.getBean(StageHandlers.class);
+
+            DeliveryResult failed = receiver.receive(TestDeliveries.withKey("k1").of(EventType.WORKFLOW_ERRORED));
+            DeliveryResult retried = receiver.receive(TestDeliveries.withKey("k1").of(EventType.WORKFLOW_ERRORED));
+
+            assertThat(failed.outcome()).isEqualTo(Outcome.HANDLER_FAILED);
+            assertThat(retried.outcome()).isEqualTo(Outcome.PROCESSED);
+            assertThat(handlers.attempts).hasValue(2);
+            assertThat(context.getBean(RefoldWebhookMethodProcessor.class).handlerMethods())
+                    .containsExactly("StageHandlers.onErrored(WorkflowErrored)");
+        });
+    }
+
+    @Test
+    void failsStartupNamingAHandlerMethodThatReturnsAValue() {
+        withKey.withBean(ValueHandlers.class).run(context -> assertThat(context.getStartupFailure())
+                .hasStackTraceContaining("@RefoldWebhook method ValueHandlers.onEvent(WebhookEvent) must return void,"
+                        + " or a Mono or CompletionStage"));
     }
 
     @Test
@@ -206,6 +265,24 @@ class RefoldWebhookAutoConfigurationTest {
     static class BadHandlers {
         @RefoldWebhook
         void onText(String text) {
+        }
+    }
+
+    static class StageHandlers {
+        final AtomicInteger attempts = new AtomicInteger();
+
+        @RefoldWebhook
+        CompletableFuture<Void> onErrored(WorkflowErrored event) {
+            return attempts.incrementAndGet() == 1
+                    ? CompletableFuture.failedFuture(new IllegalStateException("downstream refused"))
+                    : CompletableFuture.completedFuture(null);
+        }
+    }
+
+    static class ValueHandlers {
+        @RefoldWebhook
+        String onEvent(WebhookEvent event) {
+            return "handled";
         }
     }
 

@@ -1,0 +1,246 @@
+package ai.refold.webhooks.webflux;
+
+import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.event.EventType;
+import ai.refold.webhooks.event.WorkflowCompleted;
+import ai.refold.webhooks.event.WorkflowErrored;
+import ai.refold.webhooks.idempotency.ClaimResult;
+import ai.refold.webhooks.idempotency.IdempotencyStore;
+import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
+import ai.refold.webhooks.test.SamplePayloads;
+import ai.refold.webhooks.test.TestDeliveries;
+import ai.refold.webhooks.test.hardening.RawHttp;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.core.io.buffer.DataBuffer;
+
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.http.client.HttpClient;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The filter on a real Reactor Netty server, without Spring Boot: nothing blocking runs on an event loop (not the
+ * store, not a handler, not what follows an asynchronous handler whose stage an event loop completed), a body of
+ * unknown length is answered 413 while its sender is still sending, and every request buffer is released whatever
+ * became of the request.
+ */
+@Timeout(60)
+class WebFilterOverReactorNettyTest {
+
+    private static final String API_KEY = "webflux-netty-test-api-key";
+    private static final String COMPLETED_SAMPLE = "656f30f69144bb8f183c0118";
+
+    private final Map<String, Boolean> onNonBlockingThread = new ConcurrentHashMap<>();
+    private final List<Boolean> storeOnNonBlockingThread = new CopyOnWriteArrayList<>();
+    private NettyServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private WebhookReceiver.Builder receiver() {
+        return WebhookReceiver.builder().signingKey("test", API_KEY).idempotencyStore(new ThreadNotingStore());
+    }
+
+    @Test
+    void noHandlerNoStoreCallAndNothingAfterAnAsynchronousHandlerRunsOnAnEventLoop() throws Exception {
+        server = new NettyServer((exchange, chain) -> chain.filter(exchange));
+        HttpClient client = HttpClient.create();
+        WebhookReceiver receiver = receiver()
+                .on(WorkflowErrored.class, (event, context) -> note("synchronous handler"))
+                .onAsync(WorkflowCompleted.class, (event, context) -> {
+                    note("asynchronous handler");
+                    // Reactor Netty's client completes this stage on an event loop.
+                    return client.get().uri(server.uri("/app")).response().toFuture();
+                })
+                .on(WorkflowCompleted.class, (event, context) -> note("handler after the asynchronous one"))
+                .build();
+        server.use(RefoldWebhookWebFilter.builder(receiver).build());
+
+        for (EventType type : EventType.values()) {
+            assertThat(deliver(SamplePayloads.of(type)).status()).as(type.wireName()).isEqualTo(200);
+        }
+        assertThat(deliver(new byte[0], "/app").status()).isEqualTo(204);
+
+        assertThat(server.applicationOnNonBlockingThread).as("the application's own requests, on the event loop")
+                .isNotEmpty().containsOnly(true);
+        assertThat(onNonBlockingThread).containsOnlyKeys("synchronous handler", "asynchronous handler",
+                "handler after the asynchronous one").containsValues(false).doesNotContainValue(true);
+        assertThat(storeOnNonBlockingThread).hasSizeGreaterThanOrEqualTo(4).containsOnly(false);
+    }
+
+    @Test
+    void aBodyOfUnknownLengthIsAnswered413AsSoonAsItPassesTheLimitWhileItsSenderIsStillSending() throws Exception {
+        server = new NettyServer(RefoldWebhookWebFilter.builder(receiver().maxBodyBytes(16 * 1024)
+                .onAny((event, context) -> note("handler")).build()).build());
+        byte[] part = new byte[4096];
+        Arrays.fill(part, (byte) ' ');
+        StringBuilder chunks = new StringBuilder();
+        for (int i = 0; i < 5; i++) { // 20 KiB sent of a body whose end never comes
+            chunks.append(Integer.toHexString(part.length)).append("\r\n").append(new String(part,
+                    StandardCharsets.US_ASCII)).append("\r\n");
+        }
+
+        RawHttp.Response response = RawHttp.sendUnfinished(server.uri("/webhooks/refold"), head("Transfer-Encoding: "
+                + "chunked", TestDeliveries.withKey(API_KEY).signature(part)), chunks.toString()
+                .getBytes(StandardCharsets.US_ASCII));
+
+        assertThat(response.status()).isEqualTo(413);
+        assertThat(response.body()).startsWith("{\"status\":\"payload_too_large\"");
+        assertThat(onNonBlockingThread).isEmpty();
+    }
+
+    @Test
+    void aCopyOfAnEventBeingHandledIsAnswered409WithRetryAfter() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        server = new NettyServer(RefoldWebhookWebFilter.builder(receiver()
+                .on(WorkflowCompleted.class, (event, context) -> {
+                    started.countDown();
+                    release.await(20, TimeUnit.SECONDS);
+                }).build()).build());
+        byte[] body = SamplePayloads.of(EventType.WORKFLOW_COMPLETED);
+
+        var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> deliverQuietly(body));
+        assertThat(started.await(20, TimeUnit.SECONDS)).isTrue();
+        RawHttp.Response copy = deliver(body);
+        release.countDown();
+
+        assertThat(copy.status()).isEqualTo(409);
+        assertThat(copy.headers()).containsKey("retry-after");
+        assertThat(first.get(20, TimeUnit.SECONDS).status()).isEqualTo(200);
+        assertThat(deliver(body).body()).startsWith("{\"status\":\"duplicate\"");
+    }
+
+    @Test
+    void everyRequestBufferIsReleasedWhateverBecameOfTheRequest() throws Exception {
+        server = new NettyServer(RefoldWebhookWebFilter.builder(receiver().maxBodyBytes(16 * 1024)
+                .readDeadline(Duration.ofMillis(300)).onAny((event, context) -> { }).build()).build());
+        byte[] body = SamplePayloads.of(EventType.WORKFLOW_ERRORED);
+        String signature = TestDeliveries.withKey(API_KEY).signature(body);
+        byte[] large = new byte[64 * 1024];
+
+        assertThat(deliver(body).status()).isEqualTo(200);
+        assertThat(RawHttp.sendUnfinished(server.uri("/webhooks/refold"), head("Content-Length: " + body.length,
+                signature), Arrays.copyOf(body, body.length / 2)).status()).as("stalled").isEqualTo(408);
+        assertThat(RawHttp.sendUnfinished(server.uri("/webhooks/refold"), head("Transfer-Encoding: chunked",
+                signature), chunked(large)).status()).as("over the limit").isEqualTo(413);
+        assertThat(RawHttp.sendExpectingContinue(server.uri("/webhooks/refold"), head("Content-Length: "
+                + large.length, signature), large).status()).as("declared over the limit").isEqualTo(413);
+        abandonMidBody(head("Content-Length: " + body.length, signature), Arrays.copyOf(body, body.length / 2));
+
+        assertThat(NettyServer.await(() -> server.bytesHeld() == 0))
+                .as("bytes still held: %d", server.bytesHeld()).isTrue();
+    }
+
+    @Test
+    void theCountingAllocatorSeesABufferThatIsNotReleased() throws Exception {
+        List<DataBuffer> kept = new CopyOnWriteArrayList<>();
+        server = new NettyServer((exchange, chain) -> exchange.getRequest().getBody().doOnNext(kept::add)
+                .then(chain.filter(exchange)));
+
+        assertThat(deliver("not released".getBytes(StandardCharsets.US_ASCII), "/app").status()).isEqualTo(204);
+
+        assertThat(kept).isNotEmpty();
+        assertThat(server.bytesHeld()).as("the check above would see a leak").isPositive();
+        kept.forEach(org.springframework.core.io.buffer.DataBufferUtils::release);
+    }
+
+    private void note(String what) {
+        onNonBlockingThread.put(what, Schedulers.isInNonBlockingThread());
+    }
+
+    private RawHttp.Response deliver(byte[] body) throws IOException {
+        return deliver(body, "/webhooks/refold");
+    }
+
+    private RawHttp.Response deliverQuietly(byte[] body) {
+        try {
+            return deliver(body);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    // A whole request over a fresh connection; the server's answer is read once the body is sent.
+    private RawHttp.Response deliver(byte[] body, String path) throws IOException {
+        URI uri = server.uri(path);
+        String head = head("Content-Length: " + body.length, TestDeliveries.withKey(API_KEY).signature(body))
+                .replace("/webhooks/refold", path);
+        return RawHttp.sendUnfinished(uri, head, body);
+    }
+
+    private String head(String framing, String signature) {
+        return "POST /webhooks/refold HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: "
+                + "application/json\r\nx-cobalt-signature: " + signature + "\r\n" + framing;
+    }
+
+    private static byte[] chunked(byte[] body) {
+        return (Integer.toHexString(body.length) + "\r\n" + new String(body, StandardCharsets.ISO_8859_1) + "\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    // A client that sends half its body and closes the connection without waiting for an answer.
+    private void abandonMidBody(String head, byte[] half) throws IOException {
+        URI uri = server.uri("/webhooks/refold");
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write((head + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(half);
+            out.flush();
+        }
+    }
+
+    /** The in-memory store, noting whether each call that ends or makes a claim ran on a non-blocking thread. */
+    private final class ThreadNotingStore implements IdempotencyStore {
+        private final IdempotencyStore delegate = InMemoryIdempotencyStore.create();
+
+        @Override
+        public ClaimResult claim(String key, String owner, Duration lease) {
+            storeOnNonBlockingThread.add(Schedulers.isInNonBlockingThread());
+            return delegate.claim(key, owner, lease);
+        }
+
+        @Override
+        public boolean renew(String key, String owner, Duration lease) {
+            return delegate.renew(key, owner, lease);
+        }
+
+        @Override
+        public boolean complete(String key, String owner, Duration retention) {
+            storeOnNonBlockingThread.add(Schedulers.isInNonBlockingThread());
+            return delegate.complete(key, owner, retention);
+        }
+
+        @Override
+        public boolean release(String key, String owner) {
+            storeOnNonBlockingThread.add(Schedulers.isInNonBlockingThread());
+            return delegate.release(key, owner);
+        }
+
+        @Override
+        public java.util.Optional<Duration> leaseRemaining(String key) {
+            return delegate.leaseRemaining(key);
+        }
+    }
+}
