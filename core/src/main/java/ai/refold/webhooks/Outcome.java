@@ -13,7 +13,7 @@ public enum Outcome {
     ACCEPTED(200),
     /**
      * The event is verified but no registered handler takes it; it is acknowledged so that Refold stops retrying,
-     * and reported once per event type per hour (see the README's "What the receiver answers").
+     * and reported once per event type per hour (see "What the receiver answers" in the README).
      */
     IGNORED(200),
     /** The method is not POST, PUT or PATCH. */

@@ -135,7 +135,7 @@ abstract class ReceiverSettings {
      * {@link WebhookReceiver#DEFAULT_READ_DEADLINE} by default. A body still incomplete then is answered 408 and its
      * connection closed, so that a client sending a byte now and then cannot hold a thread or a connection for
      * long. An adapter that reads without blocking enforces it exactly; a blocking read is checked between reads and
-     * is bounded by the container's read timeout, which the README's container settings complement.
+     * is bounded by the container's read timeout, which the container settings of docs/servlet-containers.md complement.
      *
      * @throws IllegalArgumentException if {@code deadline} is not positive
      */

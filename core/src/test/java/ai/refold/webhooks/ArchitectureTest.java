@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The shape the README's architecture section promises, checked on core's sources: small files, and data flowing
+ * The shape docs/architecture.md promises, checked on core's sources: small files, and data flowing
  * one way, from the receiver down to events, signatures and stores, never back up.
  */
 class ArchitectureTest {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The usage example in the README, kept compiling and working. */
+/** The in-memory example of docs/handlers-and-events.md, kept compiling and working. */
 class ReadmeExampleTest {
 
     @Test

@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Turns a JMH JSON result of {@link VerificationBenchmark} into the README's table: each figure as a ratio to the
+ * Turns a JMH JSON result of {@link VerificationBenchmark} into the table of docs/benchmarks.md: each figure as a ratio to the
  * floor measured in the same run, with its error bar, and the allocation per operation.
  *
  * <pre>

@@ -10,7 +10,7 @@ import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Compiles and runs the snippets of the README's section on the JDBC store. */
+/** Compiles and runs the snippets of the JDBC store section of docs/guarantees-and-stores.md. */
 class JdbcStoreReadmeExampleTest {
 
     @Test

@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Keeps the README honest: every Java snippet in it must stand, line for line, in source code the build compiles.
+ * Keeps the README and the docs pages honest: every Java snippet in README.md and docs/*.md must stand, line for
+ * line, in source code the build compiles (the consumer projects of consumer-it included).
  * Indentation and blank lines are ignored; a line {@code // ...} in a snippet marks lines left out of an excerpt.
  */
 class ReadmeSnippetsTest {
@@ -26,18 +27,25 @@ class ReadmeSnippetsTest {
     private static final Pattern JAVA_BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
 
     @Test
-    void everyJavaSnippetInTheReadmeIsCompiledSource() throws IOException {
-        String readme = Files.readString(ROOT.resolve("README.md"), StandardCharsets.UTF_8);
+    void everyJavaSnippetInTheReadmeAndTheDocsIsCompiledSource() throws IOException {
         List<List<String>> sources = sources();
-        Matcher blocks = JAVA_BLOCK.matcher(readme);
-        int checked = 0;
-        while (blocks.find()) {
-            String snippet = blocks.group(1);
-            assertThat(sources.stream().anyMatch(source -> contains(source, snippet)))
-                    .as("README snippet not found in any compiled source:%n%s", snippet).isTrue();
-            checked++;
+        List<Path> pages = new ArrayList<>(List.of(ROOT.resolve("README.md")));
+        try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
+            docs.filter(path -> path.toString().endsWith(".md")).sorted().forEach(pages::add);
         }
-        assertThat(checked).as("Java snippets checked").isGreaterThanOrEqualTo(5);
+        int checked = 0;
+        for (Path page : pages) {
+            Matcher blocks = JAVA_BLOCK.matcher(Files.readString(page, StandardCharsets.UTF_8));
+            while (blocks.find()) {
+                String snippet = blocks.group(1);
+                assertThat(sources.stream().anyMatch(source -> contains(source, snippet)))
+                        .as("snippet of %s not found in any compiled source:%n%s", ROOT.relativize(page), snippet)
+                        .isTrue();
+                checked++;
+            }
+        }
+        assertThat(pages).as("README.md and the docs pages").hasSizeGreaterThan(5);
+        assertThat(checked).as("Java snippets checked").isGreaterThanOrEqualTo(15);
     }
 
     // Each segment between "// ..." lines must appear contiguously, in order, in the source.

@@ -31,7 +31,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
-/** The code shown in the README, compiled and run by {@link ReadmeSnippetsTest}. */
+/** The code shown in docs/servlet-containers.md, compiled and run by {@link ReadmeSnippetsTest}. */
 final class ReadmeSnippets {
 
     private ReadmeSnippets() {

@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Runs the README's "Subscribing" snippet, which is copied from {@link #registerInBothEnvironments}. */
+/** Runs the "Subscribing" snippet of docs/subscriptions-and-cli.md, which is copied from {@link #registerInBothEnvironments}. */
 class SubscribingReadmeExampleTest {
 
     private static final String TEST_KEY = "sk_test_readme_0001";

@@ -33,7 +33,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The README's WebFlux application without Spring Boot, run as written: a receiver with a plain-Java asynchronous
+ * The WebFlux application without Spring Boot of docs/spring-boot.md, run as written: a receiver with a plain-Java asynchronous
  * handler and a blocking one, the filter in front of the application's own handler, on Reactor Netty, with the
  * filter's blocking work on a scheduler of the application's choosing.
  */

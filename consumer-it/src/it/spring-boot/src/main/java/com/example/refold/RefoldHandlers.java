@@ -5,28 +5,24 @@ import ai.refold.webhooks.event.ConnectionExpired;
 import ai.refold.webhooks.event.WorkflowErrored;
 import ai.refold.webhooks.spring.RefoldWebhook;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
-/**
- * The README's "Quick start: Spring Boot" excerpt, as printed; its "// ..." parts are the field and constructor
- * below, and ProcessedEvents and ExampleActions stand for the user's code (the README takes them from the examples).
- */
 @Component
 class RefoldHandlers {
 
-    private final ProcessedEvents processed;
+    private static final Logger log = LoggerFactory.getLogger(RefoldHandlers.class);
 
-    RefoldHandlers(ProcessedEvents processed) {
-        this.processed = processed;
-    }
-
+    // The parameter's type says which events a method takes.
     @RefoldWebhook
-    void onExpired(ConnectionExpired event, DeliveryContext context) {
-        processed.record("Connection Expired", context, ExampleActions.onExpired(event));
+    void onExpired(ConnectionExpired event) {
+        log.info("account {} must reconnect {}", event.linkedAccountId(), event.slug());
     }
 
+    // Runs once per event, however often Refold delivers it; a throw answers 500 and Refold retries.
     @RefoldWebhook
     void onErrored(WorkflowErrored event, DeliveryContext context) {
-        processed.record("Workflow Errored", context, ExampleActions.onErrored(event));
+        log.warn("workflow run {} failed (event {})", event.instanceId(), context.idempotencyKey());
     }
 }
