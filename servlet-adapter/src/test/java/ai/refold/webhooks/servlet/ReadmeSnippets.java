@@ -37,7 +37,7 @@ final class ReadmeSnippets {
     private ReadmeSnippets() {
     }
 
-    // README: Jetty 12
+    // docs/servlet-containers.md: Jetty 12, as the README's servlet quick start, with an application servlet beside it
     static Server jetty(WebhookReceiver receiver, Servlet app, InetSocketAddress address) throws Exception {
         ServletContextHandler context = new ServletContextHandler("/");
         FilterHolder refold = new FilterHolder(RefoldWebhookFilter.builder(receiver).build());
@@ -60,7 +60,7 @@ final class ReadmeSnippets {
         return server;
     }
 
-    // README: Tomcat 11 embedded
+    // docs/servlet-containers.md: Tomcat 11 embedded
     static Tomcat tomcat(WebhookReceiver receiver, Servlet app, String host, int port, String baseDir)
             throws Exception {
         Tomcat tomcat = new Tomcat();
@@ -98,7 +98,7 @@ final class ReadmeSnippets {
             .signingKey("live", System.getenv("REFOLD_LIVE_API_KEY"))
             .build();
 
-    // README: any Servlet 6 container, from code (list it in META-INF/services/jakarta.servlet.ServletContainerInitializer)
+    // docs/servlet-containers.md: any Servlet 6 container, from code (list it in META-INF/services/jakarta.servlet.ServletContainerInitializer)
     public static final class RefoldInitializer implements ServletContainerInitializer {
         @Override
         public void onStartup(Set<Class<?>> classes, ServletContext servletContext) {
@@ -110,7 +110,7 @@ final class ReadmeSnippets {
         }
     }
 
-    // README: web.xml configurer
+    // docs/servlet-containers.md: web.xml configurer
     public static final class MyRefoldHandlers implements RefoldWebhookConfigurer {
         @Override
         public void configure(WebhookReceiver.Builder receiver) {
