@@ -167,7 +167,7 @@ abstract class ReceiverSettings {
      * {@link WebhookReceiver#DEFAULT_BODY_BUDGET_BYTES} by default. A body reserves its declared length before it
      * is read (a body of unknown length reserves its buffer as it grows); one the budget cannot hold is refused at
      * once with 503 and {@code Retry-After}, so that concurrent large bodies cannot exhaust the heap. Keep it at
-     * least as large as {@link #maxBodyBytes}, or the largest bodies are always refused.
+     * least as large as {@link #maxBodyBytes(int)}, or the largest bodies are always refused.
      *
      * @param bytes how many body bytes all deliveries together may hold
      * @return this builder
@@ -185,7 +185,7 @@ abstract class ReceiverSettings {
      * Sets how long a claim holds, unless renewed, before another delivery of the same event may take it over;
      * {@link WebhookReceiver#DEFAULT_LEASE} by default. Claims are renewed every third of the lease while handlers
      * run (or wait in the acknowledge-fast queue), so handlers may take longer; the lease bounds how long a crashed
-     * instance's claim delays a retry, and should be well inside the {@linkplain #retryWindow retry window}.
+     * instance's claim delays a retry, and should be well inside the {@linkplain #retryWindow(Duration) retry window}.
      *
      * @param lease how long a claim holds unless renewed, at most a day
      * @return this builder

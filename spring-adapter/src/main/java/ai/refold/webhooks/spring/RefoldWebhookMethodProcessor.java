@@ -48,6 +48,13 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
     private ConfigurableListableBeanFactory beanFactory;
     private volatile List<String> registered = List.of();
 
+    /**
+     * Creates a processor with no bean factory yet; Spring supplies one through {@link #setBeanFactory} before
+     * {@link #registerHandlers} is called. The auto-configuration declares it as a bean.
+     */
+    public RefoldWebhookMethodProcessor() {
+    }
+
     @Override
     public void setBeanFactory(BeanFactory beanFactory) throws BeansException {
         this.beanFactory = (ConfigurableListableBeanFactory) beanFactory;

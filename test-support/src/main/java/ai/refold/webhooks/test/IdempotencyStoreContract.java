@@ -82,6 +82,10 @@ public abstract class IdempotencyStoreContract {
     private IdempotencyStore nodeA;
     private IdempotencyStore nodeB;
 
+    /** Creates the suite; JUnit creates one instance of the subclass per test. */
+    public IdempotencyStoreContract() {
+    }
+
     /**
      * {@return a new node: a store that shares its state with every other node returned during the current test} The
      * suite asks for two before each test, and more for the tests that build receivers.

@@ -89,6 +89,10 @@ public abstract class InboxStoreContract {
     private InboxStore nodeA;
     private InboxStore nodeB;
 
+    /** Creates the suite; JUnit creates one instance of the subclass per test. */
+    public InboxStoreContract() {
+    }
+
     /**
      * {@return a new node: a store that shares its state with every other node returned during the current test} The
      * suite asks for two before each test.

@@ -64,6 +64,10 @@ public class RefoldInboxProperties {
 
     private final Health health = new Health();
 
+    /** Creates properties holding the defaults; Spring Boot binds {@code refold.webhooks.inbox.*} onto them. */
+    public RefoldInboxProperties() {
+    }
+
     /**
      * {@return whether inbox mode is on: each verified delivery is stored before it is answered 200, and workers
      * run its handlers} Property {@code refold.webhooks.inbox.enabled}.
@@ -221,6 +225,10 @@ public class RefoldInboxProperties {
          */
         private Duration maxBackoff = RETRIES.maxDelay();
 
+        /** Creates settings holding {@link RetryPolicy#defaults()}. */
+        public Retry() {
+        }
+
         /**
          * {@return how many attempts a delivery gets in all, the first included} Property
          * {@code refold.webhooks.inbox.retry.max-attempts}.
@@ -289,6 +297,10 @@ public class RefoldInboxProperties {
          */
         private boolean createTable = false;
 
+        /** Creates settings holding the defaults. */
+        public Jdbc() {
+        }
+
         /** {@return the table holding one row per delivery} Property {@code refold.webhooks.inbox.jdbc.table-name}. */
         public String getTableName() {
             return tableName;
@@ -330,6 +342,10 @@ public class RefoldInboxProperties {
          * OUT_OF_SERVICE: workers that fall this far behind are stuck or too few.
          */
         private Duration maxDueAge = Duration.ofMinutes(10);
+
+        /** Creates settings holding the defaults. */
+        public Health() {
+        }
 
         /**
          * {@return how long the oldest due delivery may wait for a worker before the health indicator reports

@@ -106,6 +106,10 @@ public class RefoldWebhookProperties {
     @NestedConfigurationProperty
     private final RefoldInboxProperties inbox = new RefoldInboxProperties();
 
+    /** Creates properties holding the defaults; Spring Boot binds {@code refold.webhooks.*} onto them. */
+    public RefoldWebhookProperties() {
+    }
+
     /** {@return whether to receive Refold webhooks; true by default} Property {@code refold.webhooks.enabled}. */
     public boolean isEnabled() {
         return enabled;
@@ -383,6 +387,10 @@ public class RefoldWebhookProperties {
 
         private final Jdbc jdbc = new Jdbc();
 
+        /** Creates settings holding the defaults. */
+        public Idempotency() {
+        }
+
         /**
          * {@return the store that deduplicates deliveries: memory or jdbc} Property
          * {@code refold.webhooks.idempotency.store}.
@@ -447,6 +455,10 @@ public class RefoldWebhookProperties {
          * Most rows deleted by one purge statement.
          */
         private int purgeBatchSize = 1000;
+
+        /** Creates settings holding the defaults. */
+        public Jdbc() {
+        }
 
         /**
          * {@return the table holding one row per event} Property {@code refold.webhooks.idempotency.jdbc.table-name}.

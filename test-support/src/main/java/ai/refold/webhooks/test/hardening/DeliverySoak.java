@@ -42,6 +42,10 @@ public abstract class DeliverySoak {
     /** Refold's retries after a first attempt that is not answered 200. */
     public static final int RETRIES = 3;
 
+    /** Creates the soak; JUnit creates one instance of the subclass per test. */
+    public DeliverySoak() {
+    }
+
     /**
      * {@return a fresh, empty store for one soak run}
      *
