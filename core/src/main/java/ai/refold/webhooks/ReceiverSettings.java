@@ -105,10 +105,9 @@ abstract class ReceiverSettings {
     }
 
     /**
-     * Sets the store that deduplicates deliveries; by default an {@link InMemoryIdempotencyStore} on this
-     * builder's clock, right for a single instance.
+     * Sets the deduplicating store; by default an {@link InMemoryIdempotencyStore}, right for a single instance.
      *
-     * @param store the store; one shared by every instance (such as a JDBC store) deduplicates across instances
+     * @param store the store; one that every instance shares, such as a JDBC store, deduplicates across instances
      * @return this builder
      * @throws NullPointerException if {@code store} is null
      */
@@ -130,10 +129,9 @@ abstract class ReceiverSettings {
     }
 
     /**
-     * Sets the largest body accepted, in bytes; {@link WebhookReceiver#DEFAULT_MAX_BODY_BYTES} by default.
-     * Larger bodies are answered 413.
+     * Sets the largest body accepted; {@link WebhookReceiver#DEFAULT_MAX_BODY_BYTES} bytes by default.
      *
-     * @param bytes the largest body accepted, in bytes
+     * @param bytes the largest body accepted, in bytes; a larger one is answered 413
      * @return this builder
      * @throws IllegalArgumentException if {@code bytes} is not positive
      */
@@ -154,7 +152,6 @@ abstract class ReceiverSettings {
      *
      * @param deadline how long a body may take to arrive, at most an hour
      * @return this builder
-     * @throws NullPointerException     if {@code deadline} is null
      * @throws IllegalArgumentException if {@code deadline} is not positive, or longer than an hour
      */
     public final WebhookReceiver.Builder readDeadline(Duration deadline) {
