@@ -29,7 +29,7 @@ import java.util.Set;
  */
 public sealed interface Admission permits Admission.Admitted, Admission.Answered {
 
-    /** Returns whether the event was claimed and must now be processed and ended by the caller. */
+    /** {@return whether the event was claimed and must now be processed and ended by the caller} */
     boolean isAdmitted();
 
     /**
@@ -40,6 +40,9 @@ public sealed interface Admission permits Admission.Admitted, Admission.Answered
     record Answered(DeliveryResult result) implements Admission {
 
         /**
+         * Creates an answered admission.
+         *
+         * @param result the answer to give the sender
          * @throws NullPointerException if {@code result} is null
          */
         public Answered {
@@ -65,12 +68,12 @@ public sealed interface Admission permits Admission.Admitted, Admission.Answered
             return true;
         }
 
-        /** Returns the event. */
+        /** {@return the event} */
         public WebhookEvent event() {
             return event;
         }
 
-        /** Returns the delivery's context. */
+        /** {@return the delivery's context} */
         public DeliveryContext context() {
             return context;
         }
@@ -79,6 +82,7 @@ public sealed interface Admission permits Admission.Admitted, Admission.Answered
          * Ends the delivery with the status the application answered: a 2xx status records the event as done, any
          * other releases it so that Refold's retry processes it again.
          *
+         * @param status the HTTP status the application answered, 100 to 599
          * @return the result, carrying {@code status} (500 for a 1xx or 3xx status)
          * @throws IllegalStateException    if the delivery was already ended
          * @throws IllegalArgumentException if {@code status} is not an HTTP status
@@ -93,6 +97,7 @@ public sealed interface Admission permits Admission.Admitted, Admission.Answered
         /**
          * Ends the delivery whose processing threw: releases the event so that Refold's retry processes it.
          *
+         * @param failure what the processing threw; it is reported to the receiver's listeners
          * @return a result with status 500
          * @throws NullPointerException  if {@code failure} is null
          * @throws IllegalStateException if the delivery was already ended

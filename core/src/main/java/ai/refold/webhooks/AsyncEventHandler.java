@@ -25,6 +25,9 @@ public interface AsyncEventHandler<E extends WebhookEvent> {
     /**
      * Starts handling {@code event} and returns the stage that completes when it is handled.
      *
+     * @param event   the event to handle
+     * @param context what is known about the delivery: its idempotency key, signing key, receive time and headers
+     * @return a stage that completes normally once the event is handled, or exceptionally to have it retried
      * @throws Exception to have the delivery retried, as a failed stage does
      */
     CompletionStage<?> handle(E event, DeliveryContext context) throws Exception;

@@ -32,6 +32,13 @@ public record DeliveryContext(String idempotencyKey, String keyLabel, Instant re
     }
 
     /**
+     * Creates a context; receivers create one for each delivery they hand to handlers.
+     *
+     * @param idempotencyKey the key the event is deduplicated on
+     * @param keyLabel       the label of the signing key that verified the delivery
+     * @param receivedAt     when the receiver took the delivery, by its clock
+     * @param headers        the request headers
+     * @param attempt        whether an earlier attempt at this event may already have run this handler
      * @throws NullPointerException if an argument is null
      */
     public DeliveryContext {
@@ -42,7 +49,7 @@ public record DeliveryContext(String idempotencyKey, String keyLabel, Instant re
         Objects.requireNonNull(attempt, "attempt");
     }
 
-    /** Returns whether an earlier attempt may already have run the handler; see {@link Attempt#RERUN}. */
+    /** {@return whether an earlier attempt may already have run the handler; see {@link Attempt#RERUN}} */
     public boolean isRerun() {
         return attempt == Attempt.RERUN;
     }

@@ -13,6 +13,11 @@ import java.util.Objects;
 public record DeliveryRequest(String method, Headers headers, byte[] body) {
 
     /**
+     * Creates a request that holds {@code body} without copying it.
+     *
+     * @param method  the HTTP method, for example {@code "POST"}
+     * @param headers the request headers
+     * @param body    the raw body, exactly as sent
      * @throws NullPointerException if an argument is null
      */
     public DeliveryRequest {
@@ -21,7 +26,14 @@ public record DeliveryRequest(String method, Headers headers, byte[] body) {
         Objects.requireNonNull(body, "body");
     }
 
-    /** Returns a request with the given parts. */
+    /**
+     * {@return a request with the given parts, holding {@code body} without copying it}
+     *
+     * @param method  the HTTP method, for example {@code "POST"}
+     * @param headers the request headers
+     * @param body    the raw body, exactly as sent
+     * @throws NullPointerException if an argument is null
+     */
     public static DeliveryRequest of(String method, Headers headers, byte[] body) {
         return new DeliveryRequest(method, headers, body);
     }

@@ -68,47 +68,47 @@ public final class DeliveryResult {
                 headers);
     }
 
-    /** Returns what happened. */
+    /** {@return what happened} */
     public Outcome outcome() {
         return outcome;
     }
 
-    /** Returns the HTTP status to answer. */
+    /** {@return the HTTP status to answer} */
     public int status() {
         return status;
     }
 
-    /** Returns a short human-readable reason, safe to show to the sender. */
+    /** {@return a short human-readable reason, safe to show to the sender} */
     public String message() {
         return message;
     }
 
-    /** Returns the parsed event, when parsing was reached. */
+    /** {@return the parsed event, when parsing was reached} */
     public Optional<WebhookEvent> event() {
         return Optional.ofNullable(event);
     }
 
-    /** Returns the event's idempotency key, when it was computed. */
+    /** {@return the event's idempotency key, when it was computed} */
     public Optional<String> idempotencyKey() {
         return Optional.ofNullable(idempotencyKey);
     }
 
-    /** Returns the label of the key that verified the signature, when one did. */
+    /** {@return the label of the key that verified the signature, when one did} */
     public Optional<String> keyLabel() {
         return Optional.ofNullable(keyLabel);
     }
 
-    /** Returns headers to add to the response, such as {@code Allow} or {@code Retry-After}. */
+    /** {@return headers to add to the response, such as {@code Allow} or {@code Retry-After}} */
     public Map<String, String> responseHeaders() {
         return responseHeaders;
     }
 
-    /** Returns whether Refold will consider the delivery done (HTTP 200). */
+    /** {@return whether Refold will consider the delivery done (HTTP 200)} */
     public boolean isAcknowledged() {
         return status == 200;
     }
 
-    /** Returns the JSON body to answer: {@code {"status":"<outcome code>","reason":"<message>"}}. */
+    /** {@return the JSON body to answer: {@code {"status":"<outcome code>","reason":"<message>"}}} */
     public String responseBody() {
         StringBuilder json = new StringBuilder(32 + message.length());
         json.append("{\"status\":\"").append(outcome.code()).append("\",\"reason\":\"");

@@ -30,6 +30,11 @@ public record EventFilter<E extends WebhookEvent>(Class<E> eventClass, Set<Event
                                                   Set<String> workflowIds) {
 
     /**
+     * Creates a filter, keeping immutable copies of the sets.
+     *
+     * @param eventClass  the events' class
+     * @param types       the event types taken; empty for every type the class allows
+     * @param workflowIds the workflows whose events are taken; empty for no narrowing by workflow
      * @throws NullPointerException     if an argument or an element is null
      * @throws IllegalArgumentException if a type is not an instance of {@code eventClass}, or workflow ids are
      *                                  given for a class that is never a workflow event
@@ -57,8 +62,10 @@ public record EventFilter<E extends WebhookEvent>(Class<E> eventClass, Set<Event
     }
 
     /**
-     * Returns a filter taking every event of {@code eventClass}.
+     * {@return a filter taking every event of {@code eventClass}}
      *
+     * @param eventClass the events' class, for example {@code WorkflowErrored.class} or {@code WebhookEvent.class}
+     * @param <E>        the events' class
      * @throws NullPointerException if {@code eventClass} is null
      */
     public static <E extends WebhookEvent> EventFilter<E> of(Class<E> eventClass) {
@@ -66,8 +73,9 @@ public record EventFilter<E extends WebhookEvent>(Class<E> eventClass, Set<Event
     }
 
     /**
-     * Returns a copy of this filter taking only events of {@code types}; none given means every type.
+     * {@return a copy of this filter taking only events of {@code types}; none given means every type}
      *
+     * @param types the event types to take, each an instance of this filter's class
      * @throws IllegalArgumentException if a type is not an instance of this filter's class
      */
     public EventFilter<E> withTypes(EventType... types) {
@@ -76,16 +84,22 @@ public record EventFilter<E extends WebhookEvent>(Class<E> eventClass, Set<Event
     }
 
     /**
-     * Returns a copy of this filter taking only workflow events of these workflows; none given means every
-     * workflow. Events without a {@code workflow_id} are then not taken.
+     * {@return a copy of this filter taking only workflow events of these workflows; none given means every
+     * workflow} Events without a {@code workflow_id} are then not taken.
      *
+     * @param workflowIds the ids of the workflows whose events are taken, without repeats
      * @throws IllegalArgumentException if this filter's class is never a workflow event, or an id is blank
      */
     public EventFilter<E> withWorkflowIds(String... workflowIds) {
         return new EventFilter<>(eventClass, types, Set.of(workflowIds));
     }
 
-    /** Returns whether {@code event} passes this filter. */
+    /**
+     * {@return whether {@code event} passes this filter: it is of the filter's class, of one of its types if any are
+     * set, and of one of its workflows if any are set}
+     *
+     * @param event the event to test
+     */
     public boolean accepts(WebhookEvent event) {
         return eventClass.isInstance(event) && acceptsType(event.eventType().orElse(null))
                 && acceptsWorkflowOf(event);

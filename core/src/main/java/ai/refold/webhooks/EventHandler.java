@@ -14,6 +14,8 @@ public interface EventHandler<E extends WebhookEvent> {
     /**
      * Handles {@code event}.
      *
+     * @param event   the event to handle
+     * @param context what is known about the delivery: its idempotency key, signing key, receive time and headers
      * @throws Exception to have the delivery retried
      */
     void handle(E event, DeliveryContext context) throws Exception;

@@ -27,6 +27,10 @@ abstract class HandlerSettings extends ReceiverSettings {
      * a family such as {@code ConnectionEvent.class}, {@code UnknownEvent.class}, or {@code WebhookEvent.class}
      * for all. Every matching handler runs, in registration order.
      *
+     * @param type    the class of the events the handler takes
+     * @param handler the code to run for each matching event
+     * @param <E>     the events the handler takes
+     * @return this builder
      * @throws NullPointerException if an argument is null
      */
     public final <E extends WebhookEvent> WebhookReceiver.Builder on(Class<E> type,
@@ -39,6 +43,10 @@ abstract class HandlerSettings extends ReceiverSettings {
      * matching handler runs, in registration order; the handler is named {@code #1}, {@code #2}, ... in that
      * order.
      *
+     * @param filter  the events the handler takes
+     * @param handler the code to run for each matching event
+     * @param <E>     the events the handler takes
+     * @return this builder
      * @throws NullPointerException if an argument is null
      */
     public final <E extends WebhookEvent> WebhookReceiver.Builder on(EventFilter<E> filter,
@@ -50,6 +58,11 @@ abstract class HandlerSettings extends ReceiverSettings {
      * Registers a handler under a name of its own, for example the method it calls; see
      * {@link #on(EventFilter, EventHandler)}. Names appear in logs and metrics.
      *
+     * @param name    the handler's name, unique within the receiver
+     * @param filter  the events the handler takes
+     * @param handler the code to run for each matching event
+     * @param <E>     the events the handler takes
+     * @return this builder
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if the name is blank, starts with {@code #}, holds a control character or
      *                                  is already used
@@ -67,6 +80,10 @@ abstract class HandlerSettings extends ReceiverSettings {
      * {@link #on(Class, EventHandler)}. It runs in registration order with the synchronous handlers: the next one
      * starts once its stage has completed.
      *
+     * @param type    the class of the events the handler takes
+     * @param handler the code to start for each matching event; its stage completes when the event is handled
+     * @param <E>     the events the handler takes
+     * @return this builder
      * @throws NullPointerException if an argument is null
      */
     public final <E extends WebhookEvent> WebhookReceiver.Builder onAsync(Class<E> type,
@@ -78,6 +95,10 @@ abstract class HandlerSettings extends ReceiverSettings {
      * Registers a handler whose work finishes later, for the events {@code filter} takes, named {@code #1},
      * {@code #2}, ... in registration order as {@link #on(EventFilter, EventHandler)} names them.
      *
+     * @param filter  the events the handler takes
+     * @param handler the code to start for each matching event; its stage completes when the event is handled
+     * @param <E>     the events the handler takes
+     * @return this builder
      * @throws NullPointerException if an argument is null
      */
     public final <E extends WebhookEvent> WebhookReceiver.Builder onAsync(EventFilter<E> filter,
@@ -89,6 +110,11 @@ abstract class HandlerSettings extends ReceiverSettings {
      * Registers a handler whose work finishes later under a name of its own; see
      * {@link #on(String, EventFilter, EventHandler)}.
      *
+     * @param name    the handler's name, unique within the receiver
+     * @param filter  the events the handler takes
+     * @param handler the code to start for each matching event; its stage completes when the event is handled
+     * @param <E>     the events the handler takes
+     * @return this builder
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if the name is blank, starts with {@code #}, holds a control character or
      *                                  is already used
@@ -118,6 +144,8 @@ abstract class HandlerSettings extends ReceiverSettings {
     /**
      * Registers a handler for every event, known or unknown.
      *
+     * @param handler the code to run for each matching event
+     * @return this builder
      * @throws NullPointerException if {@code handler} is null
      */
     public final WebhookReceiver.Builder onAny(EventHandler<WebhookEvent> handler) {
@@ -127,6 +155,8 @@ abstract class HandlerSettings extends ReceiverSettings {
     /**
      * Registers a handler for events this SDK does not model: unknown names, no name, custom templates.
      *
+     * @param handler the code to run for each matching event
+     * @return this builder
      * @throws NullPointerException if {@code handler} is null
      */
     public final WebhookReceiver.Builder onUnknown(EventHandler<? super UnknownEvent> handler) {
@@ -138,13 +168,15 @@ abstract class HandlerSettings extends ReceiverSettings {
      * refuse it: for example when the receiver only admits deliveries for the servlet filter's forward mode, where
      * the application's servlet is the handler. Without a handler, {@code receive} acknowledges every verified event
      * as {@link Outcome#IGNORED}.
+     *
+     * @return this builder
      */
     public final WebhookReceiver.Builder allowNoHandlers() {
         this.allowNoHandlers = true;
         return self();
     }
 
-    /** Returns whether any handler is registered so far. */
+    /** {@return whether any handler is registered so far} */
     public final boolean hasHandlers() {
         return !routes.isEmpty();
     }
@@ -165,6 +197,8 @@ abstract class HandlerSettings extends ReceiverSettings {
      * has its 200 and will not retry: use this only when the handlers cannot fail or handle their own retries.
      * If the executor refuses the work, the delivery is answered 503 and Refold retries.
      *
+     * @param executor where the handlers run after the delivery is answered
+     * @return this builder
      * @throws NullPointerException if {@code executor} is null
      */
     public final WebhookReceiver.Builder acknowledgeFast(Executor executor) {
@@ -175,6 +209,8 @@ abstract class HandlerSettings extends ReceiverSettings {
     /**
      * Turns on inbox mode with {@link InboxOptions#defaults()}; see {@link #inbox(InboxStore, InboxOptions)}.
      *
+     * @param store where deliveries are stored until their handlers succeed
+     * @return this builder
      * @throws NullPointerException if {@code store} is null
      */
     public final WebhookReceiver.Builder inbox(InboxStore store) {
@@ -187,6 +223,9 @@ abstract class HandlerSettings extends ReceiverSettings {
      * the handlers, retry failures per {@code options} beyond Refold's own retries, and keep what never succeeds as
      * a dead letter to replay. Building the receiver starts its workers; {@link WebhookReceiver#close} stops them.
      *
+     * @param store   where deliveries are stored until their handlers succeed; it also deduplicates them
+     * @param options how many workers run, how often they poll, and how failures are retried
+     * @return this builder
      * @throws NullPointerException if an argument is null
      */
     public final WebhookReceiver.Builder inbox(InboxStore store, InboxOptions options) {

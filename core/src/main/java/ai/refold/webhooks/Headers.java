@@ -25,14 +25,15 @@ public final class Headers {
         this.values = values;
     }
 
-    /** Returns headers with no entries. */
+    /** {@return headers with no entries} */
     public static Headers empty() {
         return EMPTY;
     }
 
     /**
-     * Returns a snapshot of {@code headers}; names that differ only in case are merged, values kept in order.
+     * {@return a snapshot of {@code headers}; names that differ only in case are merged, values kept in order}
      *
+     * @param headers each header name with its values, as a servlet container or HTTP client reports them
      * @throws NullPointerException if the map, a name or a value is null
      */
     public static Headers of(Map<String, ? extends Collection<String>> headers) {
@@ -41,29 +42,43 @@ public final class Headers {
         return builder.build();
     }
 
-    /** Returns headers holding one value for {@code name}. */
+    /**
+     * {@return headers holding one value for {@code name}}
+     *
+     * @param name  the header name, in any case
+     * @param value the header's value
+     * @throws NullPointerException if an argument is null
+     */
     public static Headers of(String name, String value) {
         return builder().add(name, value).build();
     }
 
-    /** Returns a new builder. */
+    /** {@return a new builder} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Returns the first value of {@code name}, if any. */
+    /**
+     * {@return the first value of {@code name}, if any}
+     *
+     * @param name the header name, matched without regard to case
+     */
     public Optional<String> first(String name) {
         List<String> list = values.get(name);
         return list == null ? Optional.empty() : Optional.of(list.get(0));
     }
 
-    /** Returns every value of {@code name} in the order received; empty if none. */
+    /**
+     * {@return every value of {@code name} in the order received; empty if none}
+     *
+     * @param name the header name, matched without regard to case
+     */
     public List<String> all(String name) {
         List<String> list = values.get(name);
         return list == null ? List.of() : list;
     }
 
-    /** Returns the header names, in case-insensitive order. */
+    /** {@return the header names, in case-insensitive order} */
     public Set<String> names() {
         return Collections.unmodifiableSet(values.keySet());
     }
@@ -98,6 +113,9 @@ public final class Headers {
         /**
          * Adds a value for {@code name} after any already added.
          *
+         * @param name  the header name; names that differ only in case are one header
+         * @param value the value to add
+         * @return this builder
          * @throws NullPointerException if an argument is null
          */
         public Builder add(String name, String value) {
@@ -107,7 +125,7 @@ public final class Headers {
             return this;
         }
 
-        /** Returns the headers added so far. */
+        /** {@return the headers added so far} */
         public Headers build() {
             TreeMap<String, List<String>> frozen = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             values.forEach((name, list) -> frozen.put(name, List.copyOf(list)));

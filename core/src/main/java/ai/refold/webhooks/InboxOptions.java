@@ -39,6 +39,12 @@ public record InboxOptions(RetryPolicy retries, int workers, Duration pollInterv
             DEFAULT_POLL_INTERVAL, Optional.empty());
 
     /**
+     * Creates options; {@link #defaults()} and the {@code with} methods are the usual way to get them.
+     *
+     * @param retries      when a failed delivery is tried again, and when it is dead
+     * @param workers      how many deliveries this instance runs at a time, 1 to 256
+     * @param pollInterval how long an idle worker waits before looking for due deliveries again, 10 ms to 1 hour
+     * @param executor     runs the workers' loops; empty for daemon threads of the receiver's own
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code workers} is not 1 to 256, or the poll interval is not 10 ms to 1 hour
      */
@@ -54,27 +60,48 @@ public record InboxOptions(RetryPolicy retries, int workers, Duration pollInterv
         Objects.requireNonNull(executor, "executor");
     }
 
-    /** Returns the defaults: {@link RetryPolicy#defaults()}, 2 workers, a 1 second poll interval, own threads. */
+    /** {@return the defaults: {@link RetryPolicy#defaults()}, 2 workers, a 1 second poll interval, own threads} */
     public static InboxOptions defaults() {
         return DEFAULTS;
     }
 
-    /** Returns a copy with {@code retries}. */
+    /**
+     * {@return a copy with {@code retries}}
+     *
+     * @param retries when a failed delivery is tried again, and when it is dead
+     * @throws NullPointerException if {@code retries} is null
+     */
     public InboxOptions withRetries(RetryPolicy retries) {
         return new InboxOptions(retries, workers, pollInterval, executor);
     }
 
-    /** Returns a copy with {@code workers} workers. */
+    /**
+     * {@return a copy with {@code workers} workers}
+     *
+     * @param workers how many deliveries this instance runs at a time, 1 to 256
+     * @throws IllegalArgumentException if {@code workers} is not 1 to 256
+     */
     public InboxOptions withWorkers(int workers) {
         return new InboxOptions(retries, workers, pollInterval, executor);
     }
 
-    /** Returns a copy polling every {@code pollInterval}. */
+    /**
+     * {@return a copy polling every {@code pollInterval}}
+     *
+     * @param pollInterval how long an idle worker waits before looking for due deliveries again, 10 ms to 1 hour
+     * @throws NullPointerException     if {@code pollInterval} is null
+     * @throws IllegalArgumentException if {@code pollInterval} is not 10 ms to 1 hour
+     */
     public InboxOptions withPollInterval(Duration pollInterval) {
         return new InboxOptions(retries, workers, pollInterval, executor);
     }
 
-    /** Returns a copy whose workers run on {@code executor}, which must be able to run all of them at once. */
+    /**
+     * {@return a copy whose workers run on {@code executor}, which must be able to run all of them at once}
+     *
+     * @param executor runs the workers' loops, one long-lived task per worker
+     * @throws NullPointerException if {@code executor} is null
+     */
     public InboxOptions withExecutor(Executor executor) {
         return new InboxOptions(retries, workers, pollInterval, Optional.of(executor));
     }

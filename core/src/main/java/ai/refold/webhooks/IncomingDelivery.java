@@ -72,17 +72,17 @@ public final class IncomingDelivery {
         this.state = refused == null ? READING : ENDED;
     }
 
-    /** Returns the answer given before any body byte was wanted, if the delivery was refused when opened. */
+    /** {@return the answer given before any body byte was wanted, if the delivery was refused when opened} */
     public Optional<DeliveryResult> refusal() {
         return Optional.ofNullable(refusal);
     }
 
-    /** Returns whether more of the body is wanted: false once the delivery is refused, finishing or ended. */
+    /** {@return whether more of the body is wanted: false once the delivery is refused, finishing or ended} */
     public synchronized boolean isReading() {
         return state == READING;
     }
 
-    /** Returns how long the rest of the body may take before the read deadline; zero once it has passed. */
+    /** {@return how long the rest of the body may take before the read deadline; zero once it has passed} */
     public Duration timeLeft() {
         return Duration.ofNanos(Math.max(0, pipeline.deadline(start) - System.nanoTime()));
     }
@@ -91,6 +91,11 @@ public final class IncomingDelivery {
      * Takes the next bytes of the body. Returns the answer to give at once if they ended the delivery: the body
      * outgrew the limit (413), the body budget (503), or arrived after the read deadline (408).
      *
+     * @param bytes  holds the bytes that arrived; they are copied, so the caller may reuse the array
+     * @param offset where the bytes start in {@code bytes}
+     * @param length how many bytes arrived
+     * @return the answer to give at once, or empty if more of the body may follow (or the delivery had already
+     *         ended)
      * @throws IndexOutOfBoundsException if the range is outside {@code bytes}
      */
     public Optional<DeliveryResult> accept(byte[] bytes, int offset, int length) {
@@ -113,6 +118,8 @@ public final class IncomingDelivery {
     /**
      * Ends the body: verifies the signature, parses, claims and runs the handlers, and returns the answer; empty if
      * the delivery had already ended. A body shorter than its declared length is answered 400.
+     *
+     * @return the answer to give, or empty if the delivery had already ended
      */
     public Optional<DeliveryResult> finish() {
         byte[] body;
@@ -143,6 +150,7 @@ public final class IncomingDelivery {
      * reading thread must never block, such as a Netty event loop. If {@code executor} refuses the work, the answer
      * is {@link Outcome#OVERLOADED} and nothing was claimed or run.
      *
+     * @param executor runs the delivery's work and resumes it after an asynchronous handler's stage
      * @return the answer to come, or empty if the delivery had already ended
      * @throws NullPointerException if {@code executor} is null
      */
@@ -193,6 +201,8 @@ public final class IncomingDelivery {
      * Ends a delivery whose connection failed while the body was read: 408 if the failure is a timeout or came
      * after the read deadline, 400 otherwise. Empty if the delivery had already ended.
      *
+     * @param cause what the connection or the container reported
+     * @return the answer to give, or empty if the delivery had already ended
      * @throws NullPointerException if {@code cause} is null
      */
     public synchronized Optional<DeliveryResult> fail(Throwable cause) {
@@ -203,6 +213,8 @@ public final class IncomingDelivery {
     /**
      * Ends a delivery whose read deadline passed before its body was complete: 408, and the connection is to be
      * closed. Empty if the delivery had already ended or its body was complete.
+     *
+     * @return the answer to give, or empty if the delivery had already ended or its body was complete
      */
     public synchronized Optional<DeliveryResult> expire() {
         return state == READING ? Optional.of(end(pipeline.timedOut(start))) : Optional.empty();

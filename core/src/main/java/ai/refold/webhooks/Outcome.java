@@ -59,17 +59,17 @@ public enum Outcome {
         this.code = name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** Returns the HTTP status answered for this outcome. */
+    /** {@return the HTTP status answered for this outcome} */
     public int httpStatus() {
         return httpStatus;
     }
 
-    /** Returns the machine-readable code used in responses and logs, for example {@code "signature_mismatch"}. */
+    /** {@return the machine-readable code used in responses and logs, for example {@code "signature_mismatch"}} */
     public String code() {
         return code;
     }
 
-    /** Returns whether this outcome acknowledges the delivery (HTTP 200), so Refold will not retry it. */
+    /** {@return whether this outcome acknowledges the delivery (HTTP 200), so Refold will not retry it} */
     public boolean isAcknowledged() {
         return httpStatus == 200;
     }

@@ -53,6 +53,9 @@ abstract class ReceiverSettings {
      * Adds a Refold API key under a label, for example {@code "test"} or {@code "live"}. A delivery is valid if
      * any key verifies it; keys are tried in the order added. Add the old and the new key while rotating.
      *
+     * @param label  names the key in logs, metrics and {@link DeliveryContext#keyLabel()}, for example {@code "live"}
+     * @param apiKey the Refold API key, which is the HMAC secret Refold signs with
+     * @return this builder
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if the label is blank or already used, or the key breaks the policy of
      *                                  {@link SigningKey#requireValidApiKey}
@@ -66,6 +69,8 @@ abstract class ReceiverSettings {
     /**
      * Adds a key; see {@link #signingKey(String, String)}.
      *
+     * @param key the key, with its label
+     * @return this builder
      * @throws NullPointerException     if {@code key} is null
      * @throws IllegalArgumentException if a key with the same label was already added
      */
@@ -78,6 +83,8 @@ abstract class ReceiverSettings {
     /**
      * Sets where the signature is read; {@link SignatureScheme#refold()} by default.
      *
+     * @param scheme the header the signature is read from, and its prefix
+     * @return this builder
      * @throws NullPointerException if {@code scheme} is null
      */
     public final WebhookReceiver.Builder signatureScheme(SignatureScheme scheme) {
@@ -88,6 +95,8 @@ abstract class ReceiverSettings {
     /**
      * Adds a listener told of every delivery's result, for metrics; listeners run in the order added.
      *
+     * @param listener observes each delivery's result and each handler run; it must be fast and must not throw
+     * @return this builder
      * @throws NullPointerException if {@code listener} is null
      */
     public final WebhookReceiver.Builder listener(DeliveryListener listener) {
@@ -96,9 +105,10 @@ abstract class ReceiverSettings {
     }
 
     /**
-     * Sets the store that deduplicates deliveries; by default an {@link InMemoryIdempotencyStore} on this
-     * builder's clock, right for a single instance.
+     * Sets the deduplicating store; by default an {@link InMemoryIdempotencyStore}, right for a single instance.
      *
+     * @param store the store; one that every instance shares, such as a JDBC store, deduplicates across instances
+     * @return this builder
      * @throws NullPointerException if {@code store} is null
      */
     public final WebhookReceiver.Builder idempotencyStore(IdempotencyStore store) {
@@ -109,6 +119,8 @@ abstract class ReceiverSettings {
     /**
      * Sets how an event maps to its idempotency key; {@link IdempotencyKeyExtractor#standard()} by default.
      *
+     * @param extractor maps each event to the key it is deduplicated on
+     * @return this builder
      * @throws NullPointerException if {@code extractor} is null
      */
     public final WebhookReceiver.Builder idempotencyKeys(IdempotencyKeyExtractor extractor) {
@@ -117,9 +129,10 @@ abstract class ReceiverSettings {
     }
 
     /**
-     * Sets the largest body accepted, in bytes; {@link WebhookReceiver#DEFAULT_MAX_BODY_BYTES} by default. Larger bodies are
-     * answered 413.
+     * Sets the largest body accepted; {@link WebhookReceiver#DEFAULT_MAX_BODY_BYTES} bytes by default.
      *
+     * @param bytes the largest body accepted, in bytes; a larger one is answered 413
+     * @return this builder
      * @throws IllegalArgumentException if {@code bytes} is not positive
      */
     public final WebhookReceiver.Builder maxBodyBytes(int bytes) {
@@ -137,7 +150,9 @@ abstract class ReceiverSettings {
      * long. An adapter that reads without blocking enforces it exactly; a blocking read is checked between reads and
      * is bounded by the container's read timeout, which the container settings of docs/servlet-containers.md complement.
      *
-     * @throws IllegalArgumentException if {@code deadline} is not positive
+     * @param deadline how long a body may take to arrive, at most an hour
+     * @return this builder
+     * @throws IllegalArgumentException if {@code deadline} is not positive, or longer than an hour
      */
     public final WebhookReceiver.Builder readDeadline(Duration deadline) {
         this.readDeadline = requireBetween(deadline, "readDeadline", Duration.ofHours(1));
@@ -149,8 +164,10 @@ abstract class ReceiverSettings {
      * {@link WebhookReceiver#DEFAULT_BODY_BUDGET_BYTES} by default. A body reserves its declared length before it
      * is read (a body of unknown length reserves its buffer as it grows); one the budget cannot hold is refused at
      * once with 503 and {@code Retry-After}, so that concurrent large bodies cannot exhaust the heap. Keep it at
-     * least as large as {@link #maxBodyBytes}, or the largest bodies are always refused.
+     * least as large as {@link #maxBodyBytes(int)}, or the largest bodies are always refused.
      *
+     * @param bytes how many body bytes all deliveries together may hold
+     * @return this builder
      * @throws IllegalArgumentException if {@code bytes} is not positive
      */
     public final WebhookReceiver.Builder bodyBudget(long bytes) {
@@ -165,8 +182,10 @@ abstract class ReceiverSettings {
      * Sets how long a claim holds, unless renewed, before another delivery of the same event may take it over;
      * {@link WebhookReceiver#DEFAULT_LEASE} by default. Claims are renewed every third of the lease while handlers
      * run (or wait in the acknowledge-fast queue), so handlers may take longer; the lease bounds how long a crashed
-     * instance's claim delays a retry, and should be well inside the {@linkplain #retryWindow retry window}.
+     * instance's claim delays a retry, and should be well inside the {@linkplain #retryWindow(Duration) retry window}.
      *
+     * @param lease how long a claim holds unless renewed, at most a day
+     * @return this builder
      * @throws IllegalArgumentException if {@code lease} is not positive, or longer than a day
      */
     public final WebhookReceiver.Builder lease(Duration lease) {
@@ -179,7 +198,9 @@ abstract class ReceiverSettings {
      * {@link WebhookReceiver#DEFAULT_RETENTION} by default. Refold signs no timestamp, so this is also how long a replayed
      * delivery is refused.
      *
-     * @throws IllegalArgumentException if {@code retention} is not positive
+     * @param retention how long a processed event's key is kept, at most 10 years
+     * @return this builder
+     * @throws IllegalArgumentException if {@code retention} is not positive, or longer than 10 years
      */
     public final WebhookReceiver.Builder retention(Duration retention) {
         this.retention = requireBetween(retention, "retention", MAX_RETENTION);
@@ -191,6 +212,8 @@ abstract class ReceiverSettings {
      * remembered; {@link WebhookReceiver#DEFAULT_CONTENT_KEY_RETENTION} by default. Two equal bodies may be two
      * events, so this should cover Refold's retries of one delivery and little more.
      *
+     * @param retention how long a body-fingerprint key is kept, at most 10 years
+     * @return this builder
      * @throws IllegalArgumentException if {@code retention} is not positive, or longer than 10 years
      */
     public final WebhookReceiver.Builder contentKeyRetention(Duration retention) {
@@ -204,6 +227,8 @@ abstract class ReceiverSettings {
      * inside it (a crashed instance's claim would outlast the retries) or a retention is shorter (a retry would run
      * the event again).
      *
+     * @param window the span within which Refold retries one delivery
+     * @return this builder
      * @throws IllegalArgumentException if {@code window} is not positive, or longer than 10 years
      */
     public final WebhookReceiver.Builder retryWindow(Duration window) {
@@ -238,6 +263,8 @@ abstract class ReceiverSettings {
     /**
      * Sets the clock for receive times and for the default store; the system UTC clock by default.
      *
+     * @param clock tells receive times, and the time of the default in-memory store
+     * @return this builder
      * @throws NullPointerException if {@code clock} is null
      */
     public final WebhookReceiver.Builder clock(Clock clock) {
@@ -248,6 +275,8 @@ abstract class ReceiverSettings {
     /**
      * Sets the parser's read limits; by default {@link ReadLimits#defaults()} capped at the body limit.
      *
+     * @param limits the limits on the JSON the parser reads
+     * @return this builder
      * @throws NullPointerException if {@code limits} is null
      */
     public final WebhookReceiver.Builder readLimits(ReadLimits limits) {

@@ -89,17 +89,17 @@ public final class WebhookReceiver implements AutoCloseable {
         }
     }
 
-    /** Returns a builder with the defaults described on each setter. */
+    /** {@return a builder with the defaults described on each setter} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Returns the largest body accepted, in bytes; adapters stop reading beyond it. */
+    /** {@return the largest body accepted, in bytes; adapters stop reading beyond it} */
     public int maxBodyBytes() {
         return maxBodyBytes;
     }
 
-    /** Returns the signature header this receiver reads, in lower case. */
+    /** {@return the signature header this receiver reads, in lower case} */
     public String signatureHeader() {
         return pipeline.signatureHeader();
     }
@@ -107,6 +107,8 @@ public final class WebhookReceiver implements AutoCloseable {
     /**
      * Runs a delivery through the whole pipeline.
      *
+     * @param request the request, its body already read in full
+     * @return what to answer: the HTTP status, the outcome and, for a verified delivery, the event and its key
      * @throws NullPointerException if {@code request} is null
      */
     public DeliveryResult receive(DeliveryRequest request) {
@@ -120,7 +122,11 @@ public final class WebhookReceiver implements AutoCloseable {
      * read deadline is answered 408 (the deadline is checked between reads: a read that blocks is bounded by the
      * container's own read timeout).
      *
+     * @param method        the HTTP method, for example {@code "POST"}
+     * @param headers       the request headers
+     * @param body          the request body, read here; the caller closes it
      * @param contentLength the declared length, or -1 if unknown (chunked)
+     * @return what to answer: the HTTP status, the outcome and, for a verified delivery, the event and its key
      * @throws NullPointerException if an argument is null
      */
     public DeliveryResult receive(String method, Headers headers, InputStream body, long contentLength) {
@@ -132,7 +138,11 @@ public final class WebhookReceiver implements AutoCloseable {
      * Opens a delivery whose body will be handed over as it arrives, for adapters that read without holding a
      * thread; see {@link IncomingDelivery}. The checks that need no body are made now.
      *
+     * @param method        the HTTP method, for example {@code "POST"}
+     * @param headers       the request headers
      * @param contentLength the declared length, or -1 if unknown (chunked)
+     * @return the delivery, to be given the body with {@link IncomingDelivery#accept} and ended with
+     *         {@link IncomingDelivery#finish()} or {@link IncomingDelivery#finishAsync}; it may already be refused
      * @throws NullPointerException if an argument is null
      */
     public IncomingDelivery open(String method, Headers headers, long contentLength) {
@@ -145,6 +155,8 @@ public final class WebhookReceiver implements AutoCloseable {
      * Verifies, parses and claims a delivery without running handlers; see {@link Admission}. The claim is renewed
      * until the caller ends the admission.
      *
+     * @param request the request, its body already read in full
+     * @return the admitted delivery, which the caller must end, or the answer the receiver gave itself
      * @throws NullPointerException if {@code request} is null
      */
     public Admission admit(DeliveryRequest request) {
@@ -155,6 +167,11 @@ public final class WebhookReceiver implements AutoCloseable {
      * Reads a delivery from a stream as {@link #receive(String, Headers, InputStream, long)} does, then verifies,
      * parses and claims it without running handlers; see {@link Admission}.
      *
+     * @param method        the HTTP method, for example {@code "POST"}
+     * @param headers       the request headers
+     * @param body          the request body, read here; the caller closes it
+     * @param contentLength the declared length, or -1 if unknown (chunked)
+     * @return the admitted delivery, which the caller must end, or the answer the receiver gave itself
      * @throws NullPointerException if an argument is null
      */
     public Admission admit(String method, Headers headers, InputStream body, long contentLength) {
@@ -190,6 +207,7 @@ public final class WebhookReceiver implements AutoCloseable {
      * being renewed. Idempotent: only the first call waits, so a framework that closes the receiver again (a
      * destroy method after a lifecycle stop) does not wait a second time for a handler that overran the first.
      *
+     * @param timeout how long deliveries in flight, and in inbox mode the workers, get to finish
      * @throws NullPointerException if {@code timeout} is null
      */
     public void close(Duration timeout) {
@@ -242,6 +260,7 @@ public final class WebhookReceiver implements AutoCloseable {
         /**
          * Builds the receiver; in inbox mode this starts its workers.
          *
+         * @return a new receiver, ready to take deliveries
          * @throws IllegalStateException if no signing key was added, no handler was registered and
          *                               {@link #allowNoHandlers()} was not called, or settings exclude each other
          */

@@ -10,7 +10,12 @@ import java.time.Duration;
 /** Sends one delivery the way Refold does: the body as given, its signature in a header. */
 public final class DeliverySender {
 
-    /** The answer to a delivery. */
+    /**
+     * The answer to a delivery.
+     *
+     * @param status the HTTP status the receiver answered with
+     * @param body   the response body, decoded as UTF-8
+     */
     public record Response(int status, String body) {
     }
 
@@ -30,12 +35,27 @@ public final class DeliverySender {
         this(DEFAULT_ANSWER_TIMEOUT);
     }
 
-    /** A sender that waits {@code answerTimeout} for each answer. */
+    /**
+     * A sender that waits {@code answerTimeout} for each answer.
+     *
+     * @param answerTimeout how long to wait for each answer once the request is sent
+     */
     public DeliverySender(Duration answerTimeout) {
         this.answerTimeout = answerTimeout;
     }
 
-    /** Sends {@code body} to {@code url} with {@code method}, signed by {@code signature} in {@code header}. */
+    /**
+     * Sends {@code body} to {@code url} with {@code method}, signed by {@code signature} in {@code header}.
+     *
+     * @param url       the receiver's webhook URL
+     * @param method    the HTTP method, for example {@code "POST"}
+     * @param body      the body, sent byte for byte as {@code application/json}
+     * @param header     the name of the signature header, for example {@code x-cobalt-signature}
+     * @param signature the signature header's value, or null to send none
+     * @return the receiver's answer
+     * @throws IOException          if the connection fails or the answer does not arrive in time
+     * @throws InterruptedException if the thread is interrupted while waiting for the answer
+     */
     public Response send(URI url, String method, byte[] body, String header, String signature)
             throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(url)

@@ -58,6 +58,12 @@ public final class RefoldWebhooksCli {
     private RefoldWebhooksCli() {
     }
 
+    /**
+     * Runs the command line in {@code args} and exits with its status: 0 done, 1 failed, 2 usage error. Prints
+     * {@code help} for the commands.
+     *
+     * @param args the command and its options
+     */
     public static void main(String[] args) {
         // The JDBC drivers log through java.util.logging; the tool prints only its own lines.
         LogManager.getLogManager().reset();

@@ -3,7 +3,17 @@ package ai.refold.webhooks.event;
 import java.util.Objects;
 import java.util.Optional;
 
-/** A linked account disconnected an app. */
+/**
+ * A linked account disconnected an app.
+ *
+ * @param linkedAccountId the linked account (the user's customer) the connection belongs to
+ * @param slug            the app's slug, for example {@code "hubspot"}
+ * @param orgId           the Refold organisation, if sent
+ * @param environment     {@code "test"} or {@code "live"}, if sent
+ * @param type            the connection type as sent, for example {@code "General"}
+ * @param createdAt       the {@code createdAt} value exactly as sent
+ * @param payload         the raw body the event was parsed from
+ */
 public record ConnectionDeleted(
         String linkedAccountId,
         String slug,
@@ -13,6 +23,19 @@ public record ConnectionDeleted(
         Optional<String> createdAt,
         RawPayload payload) implements ConnectionEvent {
 
+    /**
+     * Creates the event; the parser creates one for each verified delivery of this type, and tests may create
+     * their own.
+     *
+     * @param linkedAccountId the linked account (the user's customer) the connection belongs to
+     * @param slug            the app's slug, for example {@code "hubspot"}
+     * @param orgId           the Refold organisation, if sent
+     * @param environment     {@code "test"} or {@code "live"}, if sent
+     * @param type            the connection type as sent, for example {@code "General"}
+     * @param createdAt       the {@code createdAt} value exactly as sent
+     * @param payload         the raw body the event was parsed from
+     * @throws NullPointerException if an argument is null
+     */
     public ConnectionDeleted {
         Objects.requireNonNull(linkedAccountId, "linkedAccountId");
         Objects.requireNonNull(slug, "slug");

@@ -7,26 +7,26 @@ import java.util.Optional;
 public sealed interface ConnectionEvent extends WebhookEvent
         permits ConnectionCreated, ConnectionDeleted, ConnectionExpired {
 
-    /** Returns the linked account (the user's customer) the connection belongs to. */
+    /** {@return the linked account (the user's customer) the connection belongs to} */
     String linkedAccountId();
 
-    /** Returns the app's slug, for example {@code "hubspot"}. */
+    /** {@return the app's slug, for example {@code "hubspot"}} */
     String slug();
 
-    /** Returns the Refold organisation, if sent. */
+    /** {@return the Refold organisation, if sent} */
     Optional<String> orgId();
 
-    /** Returns {@code "test"} or {@code "live"}, if sent. */
+    /** {@return {@code "test"} or {@code "live"}, if sent} */
     Optional<String> environment();
 
-    /** Returns the connection type as sent, for example {@code "General"}. */
+    /** {@return the connection type as sent, for example {@code "General"}} */
     Optional<String> type();
 
-    /** Returns the {@code createdAt} value exactly as sent, for example {@code "Tue, 07 Nov 2023 08:03:27 GMT"}. */
+    /** {@return the {@code createdAt} value exactly as sent, for example {@code "Tue, 07 Nov 2023 08:03:27 GMT"}} */
     Optional<String> createdAt();
 
     /**
-     * Returns {@link #createdAt()} as an instant, if it was sent in the RFC 1123 form Refold uses (or ISO 8601).
+     * {@return {@link #createdAt()} as an instant, if it was sent in the RFC 1123 form Refold uses (or ISO 8601)}
      */
     default Optional<Instant> createdAtInstant() {
         return createdAt().flatMap(Timestamps::parse);

@@ -80,14 +80,15 @@ public final class EventParser {
         this.binder = treeMapper.reader().without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }
 
-    /** Returns the parser with the {@linkplain ReadLimits#defaults() default limits}. */
+    /** {@return the parser with the {@linkplain ReadLimits#defaults() default limits}} */
     public static EventParser standard() {
         return STANDARD;
     }
 
     /**
-     * Returns a parser that enforces {@code limits}.
+     * {@return a parser that enforces {@code limits}}
      *
+     * @param limits the limits on nesting depth, document, string, number and name lengths
      * @throws NullPointerException if {@code limits} is null
      */
     public static EventParser withLimits(ReadLimits limits) {
@@ -95,7 +96,7 @@ public final class EventParser {
         return limits.equals(STANDARD.limits) ? STANDARD : new EventParser(limits);
     }
 
-    /** Returns the limits this parser enforces. */
+    /** {@return the limits this parser enforces} */
     public ReadLimits limits() {
         return limits;
     }
@@ -103,6 +104,9 @@ public final class EventParser {
     /**
      * Parses {@code body}. The returned event keeps a reference to {@code body} (see {@link RawPayload#of}).
      *
+     * @param body the raw body of a verified delivery
+     * @return the event: one of the documented event classes, or an {@link UnknownEvent}
+     * @throws NullPointerException    if {@code body} is null
      * @throws InvalidPayloadException if the body is not a JSON object within the limits, or a documented field
      *                                 of a known event is not a string or is repeated
      */
@@ -143,6 +147,8 @@ public final class EventParser {
     /**
      * Reads {@code body} into a fresh JSON tree under this parser's limits, rejecting repeated keys at any depth.
      *
+     * @param body the raw body
+     * @return a tree that belongs to the caller
      * @throws InvalidPayloadException if the body is not JSON within the limits
      */
     public JsonNode readTree(byte[] body) {

@@ -7,10 +7,18 @@ import java.util.Optional;
  * field) and the event class it parses to.
  */
 public enum EventType {
+    /** {@code "Connection Created"}: a linked account connected an app; parsed to {@link ConnectionCreated}. */
     CONNECTION_CREATED("Connection Created", ConnectionCreated.class),
+    /** {@code "Connection Deleted"}: a linked account disconnected an app; parsed to {@link ConnectionDeleted}. */
     CONNECTION_DELETED("Connection Deleted", ConnectionDeleted.class),
+    /**
+     * {@code "Connection Expired"}: a connection's authentication expired or the connection no longer exists;
+     * parsed to {@link ConnectionExpired}.
+     */
     CONNECTION_EXPIRED("Connection Expired", ConnectionExpired.class),
+    /** {@code "Workflow Completed"}: a workflow execution succeeded; parsed to {@link WorkflowCompleted}. */
     WORKFLOW_COMPLETED("Workflow Completed", WorkflowCompleted.class),
+    /** {@code "Workflow Errored"}: a workflow execution stopped on an error; parsed to {@link WorkflowErrored}. */
     WORKFLOW_ERRORED("Workflow Errored", WorkflowErrored.class);
 
     private static final EventType[] VALUES = values();
@@ -36,29 +44,31 @@ public enum EventType {
         return optionalWireName;
     }
 
-    /** Returns the name as it appears on the wire, for example {@code "Workflow Errored"}. */
+    /** {@return the name as it appears on the wire, for example {@code "Workflow Errored"}} */
     public String wireName() {
         return wireName;
     }
 
-    /** Returns the class that deliveries of this type parse to. */
+    /** {@return the class that deliveries of this type parse to} */
     public Class<? extends WebhookEvent> eventClass() {
         return eventClass;
     }
 
-    /** Returns whether this is one of the connection events. */
+    /** {@return whether this is one of the connection events} */
     public boolean isConnectionEvent() {
         return ConnectionEvent.class.isAssignableFrom(eventClass);
     }
 
-    /** Returns whether this is one of the workflow events. */
+    /** {@return whether this is one of the workflow events} */
     public boolean isWorkflowEvent() {
         return WorkflowEvent.class.isAssignableFrom(eventClass);
     }
 
     /**
-     * Returns the type whose wire name is exactly {@code wireName}, or empty for any other value (Refold may add
-     * event types; an unknown name is not an error).
+     * {@return the type whose wire name is exactly {@code wireName}, or empty for any other value (Refold may add
+     * event types; an unknown name is not an error)}
+     *
+     * @param wireName the payload's {@code event} field as sent
      */
     public static Optional<EventType> fromWireName(String wireName) {
         for (EventType type : VALUES) {

@@ -30,19 +30,35 @@ public final class InvalidPayloadException extends WebhookException {
         DOES_NOT_BIND
     }
 
+    /** Why the payload was rejected; never null. */
     private final Reason reason;
 
+    /**
+     * Creates an exception.
+     *
+     * @param reason  why the payload was rejected
+     * @param message what is wrong, naming the field where there is one, without repeating the body
+     * @throws NullPointerException if {@code reason} is null
+     */
     public InvalidPayloadException(Reason reason, String message) {
         super(message);
         this.reason = Objects.requireNonNull(reason, "reason");
     }
 
+    /**
+     * Creates an exception with the parser's failure that caused it.
+     *
+     * @param reason  why the payload was rejected
+     * @param message what is wrong, naming the field where there is one, without repeating the body
+     * @param cause   the JSON library's failure
+     * @throws NullPointerException if {@code reason} is null
+     */
     public InvalidPayloadException(Reason reason, String message, Throwable cause) {
         super(message, cause);
         this.reason = Objects.requireNonNull(reason, "reason");
     }
 
-    /** Returns why the payload was rejected. */
+    /** {@return why the payload was rejected} */
     public Reason reason() {
         return reason;
     }

@@ -30,6 +30,8 @@ public final class RawPayload {
     /**
      * Wraps {@code body} without copying it.
      *
+     * @param body the body exactly as received; it must not be changed afterwards
+     * @return a payload read with the default limits
      * @throws NullPointerException if {@code body} is null
      */
     public static RawPayload of(byte[] body) {
@@ -41,22 +43,22 @@ public final class RawPayload {
         return new RawPayload(body, parser);
     }
 
-    /** Returns the number of bytes. */
+    /** {@return the number of bytes} */
     public int size() {
         return bytes.length;
     }
 
-    /** Returns a copy of the bytes. */
+    /** {@return a copy of the bytes} */
     public byte[] toByteArray() {
         return bytes.clone();
     }
 
-    /** Returns a stream over the bytes. */
+    /** {@return a stream over the bytes} */
     public InputStream openStream() {
         return new ByteArrayInputStream(bytes);
     }
 
-    /** Returns the bytes decoded as UTF-8 (malformed sequences become U+FFFD). */
+    /** {@return the bytes decoded as UTF-8 (malformed sequences become U+FFFD)} */
     public String asString() {
         return new String(bytes, StandardCharsets.UTF_8);
     }
@@ -65,6 +67,7 @@ public final class RawPayload {
      * Parses the bytes into a fresh JSON tree owned by the caller, under the read limits of the parser that
      * produced this payload (the default limits for {@link #of}).
      *
+     * @return a tree that belongs to the caller
      * @throws InvalidPayloadException if the bytes are not JSON within the limits
      */
     public JsonNode json() {
@@ -72,11 +75,13 @@ public final class RawPayload {
     }
 
     /**
-     * Returns the value at {@code path} (field names from the top-level object down) as text: a string as it is,
-     * a number or boolean as its JSON text. Empty when a field on the way is missing, or the value is null, an
+     * {@return the value at {@code path} (field names from the top-level object down) as text: a string as it is,
+     * a number or boolean as its JSON text} Empty when a field on the way is missing, or the value is null, an
      * object or an array. For fields this SDK does not model, without needing a Jackson type:
      * {@code payload().text("workflow_response", "order_id")}.
      *
+     * @param path field names from the top-level object down, for example {@code "workflow_response", "order_id"}
+     * @throws NullPointerException    if a field name is null
      * @throws InvalidPayloadException if the bytes are not JSON within the limits
      */
     public Optional<String> text(String... path) {
@@ -92,6 +97,9 @@ public final class RawPayload {
      * under the read limits of the parser that produced this payload. Fields the type does not declare are skipped,
      * so the type keeps binding when Refold adds fields. Each call reads the bytes again.
      *
+     * @param type the class to bind to
+     * @param <T>  the type bound to
+     * @return a new instance of {@code type} holding the body's values
      * @throws InvalidPayloadException if the bytes are not JSON within the limits, or do not bind to the type; the
      *                                 message names the field by its path and never repeats a value
      */
@@ -99,7 +107,7 @@ public final class RawPayload {
         return parser.bind(bytes, type);
     }
 
-    /** Returns the lowercase hex SHA-256 of the bytes, a stable fingerprint for bodies with no natural key. */
+    /** {@return the lowercase hex SHA-256 of the bytes, a stable fingerprint for bodies with no natural key} */
     public String sha256Hex() {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

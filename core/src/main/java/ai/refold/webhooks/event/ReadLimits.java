@@ -16,6 +16,13 @@ public record ReadLimits(int maxNestingDepth, int maxStringLength, int maxNumber
     private static final ReadLimits DEFAULTS = new ReadLimits(64, 1 << 20, 64, 1024, 16L << 20);
 
     /**
+     * Creates limits; start from {@link #defaults()} unless every bound is chosen.
+     *
+     * @param maxNestingDepth   deepest nesting of arrays and objects
+     * @param maxStringLength   longest string value, in characters
+     * @param maxNumberLength   longest number, in characters
+     * @param maxNameLength     longest field name, in characters
+     * @param maxDocumentLength longest body, in bytes
      * @throws IllegalArgumentException if any bound is not positive
      */
     public ReadLimits {
@@ -26,7 +33,7 @@ public record ReadLimits(int maxNestingDepth, int maxStringLength, int maxNumber
         requirePositive(maxDocumentLength, "maxDocumentLength");
     }
 
-    /** Returns depth 64, strings of 1 Mi characters, numbers of 64 digits, names of 1,024 and bodies of 16 MiB. */
+    /** {@return depth 64, strings of 1 Mi characters, numbers of 64 digits, names of 1,024 and bodies of 16 MiB} */
     public static ReadLimits defaults() {
         return DEFAULTS;
     }

@@ -13,6 +13,14 @@ import java.util.Optional;
  */
 public record UnknownEvent(Optional<String> eventName, RawPayload payload) implements WebhookEvent {
 
+    /**
+     * Creates the event; the parser creates one for each verified delivery it does not model, and tests may create
+     * their own.
+     *
+     * @param eventName the {@code event} field as sent, if it was a string
+     * @param payload   the raw body
+     * @throws NullPointerException if an argument is null
+     */
     public UnknownEvent {
         Objects.requireNonNull(eventName, "eventName");
         Objects.requireNonNull(payload, "payload");

@@ -10,17 +10,17 @@ import java.util.Optional;
  */
 public sealed interface WebhookEvent permits ConnectionEvent, WorkflowEvent, UnknownEvent {
 
-    /** Returns the documented type of this event, or empty for an {@link UnknownEvent}. */
+    /** {@return the documented type of this event, or empty for an {@link UnknownEvent}} */
     Optional<EventType> eventType();
 
-    /** Returns the value of the payload's {@code event} field as sent, if it had one. */
+    /** {@return the value of the payload's {@code event} field as sent, if it had one} */
     Optional<String> eventName();
 
-    /** Returns the raw body this event was parsed from; every field, known or not, is reachable through it. */
+    /** {@return the raw body this event was parsed from; every field, known or not, is reachable through it} */
     RawPayload payload();
 
     /**
-     * Returns the whole payload as a fresh JSON tree, so that fields this SDK does not model stay reachable.
+     * {@return the whole payload as a fresh JSON tree, so that fields this SDK does not model stay reachable}
      * Each call parses the raw body again; the tree belongs to the caller.
      */
     default JsonNode json() {

@@ -3,7 +3,18 @@ package ai.refold.webhooks.event;
 import java.util.Objects;
 import java.util.Optional;
 
-/** A workflow execution finished successfully. */
+/**
+ * A workflow execution finished successfully.
+ *
+ * @param instanceId      the workflow execution the event reports on
+ * @param linkedAccountId the linked account the workflow ran for, if sent
+ * @param workflowId      the workflow, if sent
+ * @param configId        the workflow configuration, if sent
+ * @param workflowName    the workflow's display name, if sent
+ * @param status          the execution status as sent, for example {@code "COMPLETED"}
+ * @param environment     {@code "test"} or {@code "live"}, if sent
+ * @param payload         the raw body the event was parsed from
+ */
 public record WorkflowCompleted(
         String instanceId,
         Optional<String> linkedAccountId,
@@ -14,6 +25,20 @@ public record WorkflowCompleted(
         Optional<String> environment,
         RawPayload payload) implements WorkflowEvent {
 
+    /**
+     * Creates the event; the parser creates one for each verified delivery of this type, and tests may create
+     * their own.
+     *
+     * @param instanceId      the workflow execution the event reports on
+     * @param linkedAccountId the linked account the workflow ran for, if sent
+     * @param workflowId      the workflow, if sent
+     * @param configId        the workflow configuration, if sent
+     * @param workflowName    the workflow's display name, if sent
+     * @param status          the execution status as sent, for example {@code "COMPLETED"}
+     * @param environment     {@code "test"} or {@code "live"}, if sent
+     * @param payload         the raw body the event was parsed from
+     * @throws NullPointerException if an argument is null
+     */
     public WorkflowCompleted {
         Objects.requireNonNull(instanceId, "instanceId");
         Objects.requireNonNull(linkedAccountId, "linkedAccountId");

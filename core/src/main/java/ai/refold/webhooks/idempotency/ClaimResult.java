@@ -23,7 +23,7 @@ public enum ClaimResult {
     /** Another delivery holds a live claim on the event: it is being processed right now. */
     IN_PROGRESS;
 
-    /** Returns whether the caller now owns the key. */
+    /** {@return whether the caller now owns the key} */
     public boolean isClaimed() {
         return this == CLAIMED || this == RECLAIMED || this == RESUMED;
     }

@@ -46,11 +46,13 @@ public interface IdempotencyKeyExtractor {
     String HASHED_KEY_PREFIX = "key-sha256:";
 
     /**
-     * Returns the idempotency key of {@code event}: not empty.
+     * {@return the idempotency key of {@code event}: not empty}
+     *
+     * @param event the parsed event of a verified delivery
      */
     String keyFor(WebhookEvent event);
 
-    /** Returns the extractor described above. */
+    /** {@return the extractor described above} */
     static IdempotencyKeyExtractor standard() {
         return StandardIdempotencyKeys.INSTANCE;
     }

@@ -37,6 +37,9 @@ public interface IdempotencyStore {
     /**
      * Extends {@code owner}'s claim on {@code key} to {@code lease} from now, as a heartbeat while handlers run.
      *
+     * @param key   the event's idempotency key
+     * @param owner the token of the delivery attempt that claimed it
+     * @param lease how long the claim now holds, counted from now
      * @return whether {@code owner} still held the claim; false if it was taken over, completed or released
      * @throws StoreUnavailableException if the store cannot answer
      */
@@ -46,6 +49,9 @@ public interface IdempotencyStore {
      * Marks {@code key} COMPLETED for {@code retention} if {@code owner} still holds its claim, even if the lease ran
      * out meanwhile.
      *
+     * @param key       the event's idempotency key
+     * @param owner     the token of the delivery attempt that claimed it
+     * @param retention how long the key is remembered as done, so that later copies are duplicates
      * @return whether the key was completed; false if the claim was taken over or is gone
      * @throws StoreUnavailableException if the store cannot answer
      */
@@ -54,6 +60,8 @@ public interface IdempotencyStore {
     /**
      * Removes {@code owner}'s claim on {@code key}, so that the next delivery processes the event afresh.
      *
+     * @param key   the event's idempotency key
+     * @param owner the token of the delivery attempt that claimed it
      * @return whether the claim was removed; false if it was taken over or is gone
      * @throws StoreUnavailableException if the store cannot answer
      */
@@ -66,7 +74,10 @@ public interface IdempotencyStore {
      * stores should override it. Keep each name exactly as given: besides handler names, the receiver records here
      * that the released attempt was a rerun, as a name holding a control character (which no handler name can).
      *
+     * @param key          the event's idempotency key
+     * @param owner        the token of the delivery attempt that claimed it
      * @param doneHandlers every handler of the event that has succeeded so far, including earlier attempts'
+     * @param retention    how long the done handlers are remembered
      * @return whether {@code owner} held the claim
      * @throws StoreUnavailableException if the store cannot answer
      */
@@ -75,9 +86,10 @@ public interface IdempotencyStore {
     }
 
     /**
-     * Returns the handlers recorded as done for {@code key} by a release with progress, for a claim that came back
-     * {@link ClaimResult#RESUMED} or {@link ClaimResult#RECLAIMED}; empty if none (the default).
+     * {@return the handlers recorded as done for {@code key} by a release with progress, for a claim that came back
+     * {@link ClaimResult#RESUMED} or {@link ClaimResult#RECLAIMED}; empty if none (the default)}
      *
+     * @param key the event's idempotency key
      * @throws StoreUnavailableException if the store cannot answer
      */
     default Set<String> doneHandlers(String key) {
@@ -85,9 +97,10 @@ public interface IdempotencyStore {
     }
 
     /**
-     * Returns how long the current claim on {@code key} holds before it may be taken over, for a {@code Retry-After}
-     * answer; empty if unknown or if the key is not being processed (the default).
+     * {@return how long the current claim on {@code key} holds before it may be taken over, for a {@code Retry-After}
+     * answer; empty if unknown or if the key is not being processed (the default)}
      *
+     * @param key the event's idempotency key
      * @throws StoreUnavailableException if the store cannot answer
      */
     default Optional<Duration> leaseRemaining(String key) {

@@ -32,12 +32,12 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         this.maximumSize = builder.maximumSize;
     }
 
-    /** Returns a store with the defaults: 100,000 entries, the system clock. */
+    /** {@return a store with the defaults: 100,000 entries, the system clock} */
     public static InMemoryIdempotencyStore create() {
         return builder().build();
     }
 
-    /** Returns a builder with the defaults. */
+    /** {@return a builder with the defaults} */
     public static Builder builder() {
         return new Builder();
     }
@@ -135,7 +135,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         return Optional.of(Duration.ofMillis(Math.max(0, current.expiresAt - clock.millis())));
     }
 
-    /** Returns the number of entries held, live or expired but not yet reclaimed. */
+    /** {@return the number of entries held, live or expired but not yet reclaimed} */
     public int size() {
         return entries.size();
     }
@@ -197,6 +197,8 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         /**
          * Sets the clock that leases and retention are measured with; tests pass a controllable one.
          *
+         * @param clock the clock leases and retention are measured with
+         * @return this builder
          * @throws NullPointerException if {@code clock} is null
          */
         public Builder clock(Clock clock) {
@@ -207,6 +209,8 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         /**
          * Sets how many entries the store holds at most; {@link #DEFAULT_MAXIMUM_SIZE} by default.
          *
+         * @param maximumSize how many entries the store holds at most, at least 1
+         * @return this builder
          * @throws IllegalArgumentException if {@code maximumSize} is less than 1
          */
         public Builder maximumSize(int maximumSize) {
@@ -217,7 +221,11 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
             return this;
         }
 
-        /** Builds the store. */
+        /**
+         * Builds the store.
+         *
+         * @return a new, empty store
+         */
         public InMemoryIdempotencyStore build() {
             return new InMemoryIdempotencyStore(this);
         }

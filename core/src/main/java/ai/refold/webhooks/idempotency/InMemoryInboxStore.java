@@ -41,12 +41,12 @@ public final class InMemoryInboxStore implements InboxStore {
         this.maximumSize = builder.maximumSize;
     }
 
-    /** Returns a store with the defaults: 10,000 entries, the system clock. */
+    /** {@return a store with the defaults: 10,000 entries, the system clock} */
     public static InMemoryInboxStore create() {
         return builder().build();
     }
 
-    /** Returns a builder with the defaults. */
+    /** {@return a builder with the defaults} */
     public static Builder builder() {
         return new Builder();
     }
@@ -172,7 +172,7 @@ public final class InMemoryInboxStore implements InboxStore {
         return new InboxStats(counts, oldest);
     }
 
-    /** Returns the number of entries held, in any state. */
+    /** {@return the number of entries held, in any state} */
     public synchronized int size() {
         return entries.size();
     }
@@ -264,6 +264,8 @@ public final class InMemoryInboxStore implements InboxStore {
         /**
          * Sets the clock that due times, leases and retention are measured with; tests pass a controllable one.
          *
+         * @param clock the clock due times, leases and retention are measured with
+         * @return this builder
          * @throws NullPointerException if {@code clock} is null
          */
         public Builder clock(Clock clock) {
@@ -274,6 +276,8 @@ public final class InMemoryInboxStore implements InboxStore {
         /**
          * Sets how many entries the store holds at most; {@link #DEFAULT_MAXIMUM_SIZE} by default.
          *
+         * @param maximumSize how many entries the store holds at most, at least 1
+         * @return this builder
          * @throws IllegalArgumentException if {@code maximumSize} is less than 1
          */
         public Builder maximumSize(int maximumSize) {
@@ -284,7 +288,11 @@ public final class InMemoryInboxStore implements InboxStore {
             return this;
         }
 
-        /** Builds the store. */
+        /**
+         * Builds the store.
+         *
+         * @return a new, empty store
+         */
         public InMemoryInboxStore build() {
             return new InMemoryInboxStore(this);
         }

@@ -32,6 +32,22 @@ public record InboxEntry(String key, Optional<String> eventType, String keyLabel
                          Set<String> doneHandlers, Optional<String> lastError, boolean rerun) {
 
     /**
+     * Creates an entry, copying the headers, the body and the done handlers; stores create entries as they read
+     * them, and {@link #received} creates a new delivery's.
+     *
+     * @param key           the event's idempotency key, unique in the inbox
+     * @param eventType     the wire name of a documented event type, if the body named one
+     * @param keyLabel      the label of the signing key that verified the delivery
+     * @param headers       the request headers kept for handlers
+     * @param body          the raw body
+     * @param receivedAt    when it was received, by the receiving instance's clock
+     * @param state         where it stands
+     * @param attempts      how many attempts have failed so far
+     * @param nextAttemptAt when a pending entry is due, or a taken entry's lease runs out
+     * @param doneHandlers  the handlers that succeeded in earlier attempts
+     * @param lastError     the last attempt's failure, as class and sanitized message
+     * @param rerun         whether an earlier attempt ended without a record, so that it may have run the handlers
+     *                      not yet done
      * @throws NullPointerException if an argument is null
      */
     public InboxEntry {
@@ -47,13 +63,23 @@ public record InboxEntry(String key, Optional<String> eventType, String keyLabel
         Objects.requireNonNull(lastError, "lastError");
     }
 
-    /** Returns a copy of the raw body. */
+    /** {@return a copy of the raw body} */
     @Override
     public byte[] body() {
         return body.clone();
     }
 
-    /** Returns a delivery just received: pending, due at once, no attempt made. */
+    /**
+     * {@return a delivery just received: pending, due at once, no attempt made}
+     *
+     * @param key        the event's idempotency key, unique in the inbox
+     * @param eventType  the wire name of a documented event type, if the body named one
+     * @param keyLabel   the label of the signing key that verified the delivery
+     * @param headers    the request headers kept for handlers (never the signature)
+     * @param body       the raw body exactly as signed; it is copied
+     * @param receivedAt when it was received, by the receiving instance's clock
+     * @throws NullPointerException if an argument is null
+     */
     public static InboxEntry received(String key, Optional<String> eventType, String keyLabel,
                                       Map<String, List<String>> headers, byte[] body, Instant receivedAt) {
         return new InboxEntry(key, eventType, keyLabel, headers, body, receivedAt, InboxState.PENDING, 0, receivedAt,

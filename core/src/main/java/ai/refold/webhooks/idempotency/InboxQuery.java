@@ -29,6 +29,14 @@ public record InboxQuery(Set<InboxState> states, Optional<String> eventType, Opt
     public static final int DEFAULT_LIMIT = 100;
 
     /**
+     * Creates a query; {@link #deadLetters()}, {@link #in} and the {@code with} methods are the usual way to get one.
+     *
+     * @param states        the states to match; copied, and never empty
+     * @param eventType     the wire name to match, if any; {@code "unknown"} matches entries with none
+     * @param receivedFrom  the earliest receive time to match, inclusive, if any
+     * @param receivedUntil the latest receive time to match, exclusive, if any
+     * @param limit         the most entries to return or act on, oldest received first
+     * @param key           the idempotency key to match, if any
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if no state is given or the limit is not positive
      */
@@ -49,6 +57,11 @@ public record InboxQuery(Set<InboxState> states, Optional<String> eventType, Opt
     /**
      * Creates a query matching any key.
      *
+     * @param states        the states to match; copied, and never empty
+     * @param eventType     the wire name to match, if any; {@code "unknown"} matches entries with none
+     * @param receivedFrom  the earliest receive time to match, inclusive, if any
+     * @param receivedUntil the latest receive time to match, exclusive, if any
+     * @param limit         the most entries to return or act on, oldest received first
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if no state is given or the limit is not positive
      */
@@ -57,36 +70,60 @@ public record InboxQuery(Set<InboxState> states, Optional<String> eventType, Opt
         this(states, eventType, receivedFrom, receivedUntil, limit, Optional.empty());
     }
 
-    /** Returns a query for every dead letter, up to {@value #DEFAULT_LIMIT}. */
+    /** {@return a query for every dead letter, up to {@value #DEFAULT_LIMIT}} */
     public static InboxQuery deadLetters() {
         return in(InboxState.DEAD);
     }
 
-    /** Returns a query for the entries in {@code states}, up to {@value #DEFAULT_LIMIT}. */
+    /**
+     * {@return a query for the entries in {@code states}, up to {@value #DEFAULT_LIMIT}}
+     *
+     * @param first a state to match
+     * @param more  further states to match
+     * @throws NullPointerException if a state is null
+     */
     public static InboxQuery in(InboxState first, InboxState... more) {
         return new InboxQuery(EnumSet.of(first, more), Optional.empty(), Optional.empty(), Optional.empty(),
                 DEFAULT_LIMIT);
     }
 
-    /** Returns a copy matching only entries of the event type with this wire name. */
+    /**
+     * {@return a copy matching only entries of the event type with this wire name}
+     *
+     * @param wireName the wire name, for example {@code "Workflow Errored"}, or {@code "unknown"} for entries that
+     *                 named no documented type
+     * @throws NullPointerException if {@code wireName} is null
+     */
     public InboxQuery withEventType(String wireName) {
         return new InboxQuery(states, Optional.of(wireName), receivedFrom, receivedUntil, limit, key);
     }
 
-    /** Returns a copy matching only entries received at or after {@code from} and before {@code until}. */
+    /**
+     * {@return a copy matching only entries received at or after {@code from} and before {@code until}}
+     *
+     * @param from  the earliest receive time to match, inclusive
+     * @param until the latest receive time to match, exclusive
+     * @throws NullPointerException if an argument is null
+     */
     public InboxQuery withReceivedBetween(Instant from, Instant until) {
         return new InboxQuery(states, eventType, Optional.of(from), Optional.of(until), limit, key);
     }
 
-    /** Returns a copy matching at most {@code limit} entries. */
+    /**
+     * {@return a copy matching at most {@code limit} entries}
+     *
+     * @param limit the most entries to return or act on, oldest received first
+     * @throws IllegalArgumentException if {@code limit} is not positive
+     */
     public InboxQuery withLimit(int limit) {
         return new InboxQuery(states, eventType, receivedFrom, receivedUntil, limit, key);
     }
 
     /**
-     * Returns a copy matching only the entry with this idempotency key, so that an operator replays or discards
-     * exactly the dead letter they inspected.
+     * {@return a copy matching only the entry with this idempotency key, so that an operator replays or discards
+     * exactly the dead letter they inspected}
      *
+     * @param key the entry's idempotency key
      * @throws NullPointerException if {@code key} is null
      */
     public InboxQuery withKey(String key) {
@@ -94,12 +131,16 @@ public record InboxQuery(Set<InboxState> states, Optional<String> eventType, Opt
                 Optional.of(Objects.requireNonNull(key, "key")));
     }
 
-    /** Returns a copy with the same filters matching only DEAD entries, as replay and discard act on. */
+    /** {@return a copy with the same filters matching only DEAD entries, as replay and discard act on} */
     public InboxQuery deadOnly() {
         return new InboxQuery(Set.of(InboxState.DEAD), eventType, receivedFrom, receivedUntil, limit, key);
     }
 
-    /** Returns whether {@code entry} matches, ignoring the limit. */
+    /**
+     * {@return whether {@code entry} matches, ignoring the limit}
+     *
+     * @param entry the entry to test
+     */
     public boolean matches(InboxEntry entry) {
         return states.contains(entry.state())
                 && key.map(entry.key()::equals).orElse(true)

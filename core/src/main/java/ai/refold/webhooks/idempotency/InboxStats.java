@@ -16,6 +16,10 @@ import java.util.Optional;
 public record InboxStats(Map<InboxState, Long> counts, Optional<Instant> oldestDue) {
 
     /**
+     * Creates a snapshot; a state missing from {@code counts} is counted as 0.
+     *
+     * @param counts    how many entries are in each state
+     * @param oldestDue when the oldest due entry became due, if any is due
      * @throws NullPointerException if an argument is null
      */
     public InboxStats {
@@ -27,7 +31,11 @@ public record InboxStats(Map<InboxState, Long> counts, Optional<Instant> oldestD
         Objects.requireNonNull(oldestDue, "oldestDue");
     }
 
-    /** Returns how many entries are in {@code state}. */
+    /**
+     * {@return how many entries are in {@code state}}
+     *
+     * @param state the state to count
+     */
     public long count(InboxState state) {
         return counts.get(state);
     }

@@ -22,6 +22,7 @@ public interface InboxStore {
     /**
      * Stores a delivery if its key is absent, in one atomic step.
      *
+     * @param entry the delivery just received, as {@link InboxEntry#received} makes it
      * @return true if stored (the delivery is accepted), false if an entry with the key was already there
      * @throws StoreUnavailableException if the store cannot answer; nothing was stored
      */
@@ -32,47 +33,119 @@ public interface InboxStore {
      * entries whose lease ran out (returned with {@link InboxEntry#rerun()} set, as every later attempt of such an
      * entry is until it is done or dead). Each becomes PROCESSING, held by
      * {@code owner} for {@code lease}. Instances taking at the same time never get the same entry.
+     *
+     * @param owner a token unique to the worker taking the entries
+     * @param max   the most entries to take
+     * @param lease how long the entries are held, unless renewed, before another worker may take them
+     * @return the entries taken, oldest due first; empty if none is due
+     * @throws StoreUnavailableException if the store cannot answer
      */
     List<InboxEntry> take(String owner, int max, Duration lease);
 
-    /** Extends {@code owner}'s lease on {@code key}; false if it no longer holds the entry. */
+    /**
+     * Extends {@code owner}'s lease on {@code key} to {@code lease} from now, as a heartbeat while handlers run.
+     *
+     * @param key   the entry's idempotency key
+     * @param owner the token of the worker that took the entry
+     * @param lease how long the entry is now held, counted from now
+     * @return whether {@code owner} still held the entry; false if another worker took it over
+     * @throws StoreUnavailableException if the store cannot answer
+     */
     boolean renew(String key, String owner, Duration lease);
 
-    /** Marks {@code owner}'s entry DONE, kept for {@code retention} as a duplicate guard; false if not held. */
+    /**
+     * Marks {@code owner}'s entry DONE, kept for {@code retention} as a duplicate guard.
+     *
+     * @param key       the entry's idempotency key
+     * @param owner     the token of the worker that took the entry
+     * @param retention how long the done entry is kept, so that later copies of the delivery are duplicates
+     * @return whether {@code owner} held the entry; false if not held
+     * @throws StoreUnavailableException if the store cannot answer
+     */
     boolean done(String key, String owner, Duration retention);
 
     /**
      * Puts {@code owner}'s entry back as PENDING, due after {@code delay}, one more attempt counted, with the handlers
-     * that have succeeded so far and the failure; false if not held.
+     * that have succeeded so far and the failure.
+     *
+     * @param key          the entry's idempotency key
+     * @param owner        the token of the worker that took the entry
+     * @param delay        how long until the entry is due again
+     * @param doneHandlers every handler of the event that has succeeded so far; a retry runs only the others
+     * @param error        the attempt's failure, as class and sanitized message
+     * @return whether {@code owner} held the entry; false if not held
+     * @throws StoreUnavailableException if the store cannot answer
      */
     boolean retry(String key, String owner, Duration delay, Set<String> doneHandlers, String error);
 
-    /** Marks {@code owner}'s entry DEAD, one more attempt counted, with its progress and failure; false if not held. */
+    /**
+     * Marks {@code owner}'s entry DEAD, one more attempt counted, with its progress and failure. A dead entry stays
+     * until it is replayed or discarded.
+     *
+     * @param key          the entry's idempotency key
+     * @param owner        the token of the worker that took the entry
+     * @param doneHandlers every handler of the event that has succeeded so far
+     * @param error        the last attempt's failure, as class and sanitized message
+     * @return whether {@code owner} held the entry; false if not held
+     * @throws StoreUnavailableException if the store cannot answer
+     */
     boolean dead(String key, String owner, Set<String> doneHandlers, String error);
 
-    /** Puts {@code owner}'s entry back as PENDING and due now, without counting an attempt; false if not held. */
+    /**
+     * Puts {@code owner}'s entry back as PENDING and due now, without counting an attempt, so that any worker may take
+     * it at once.
+     *
+     * @param key   the entry's idempotency key
+     * @param owner the token of the worker that took the entry
+     * @return whether {@code owner} held the entry; false if not held
+     * @throws StoreUnavailableException if the store cannot answer
+     */
     boolean release(String key, String owner);
 
-    /** Returns the entry with {@code key}, if any. */
+    /**
+     * {@return the entry with {@code key}, if any}
+     *
+     * @param key the entry's idempotency key
+     * @throws StoreUnavailableException if the store cannot answer
+     */
     Optional<InboxEntry> find(String key);
 
-    /** Returns the entries {@code query} matches, oldest received first, at most its limit. */
+    /**
+     * {@return the entries {@code query} matches, oldest received first, at most its limit}
+     *
+     * @param query which entries to list
+     * @throws StoreUnavailableException if the store cannot answer
+     */
     List<InboxEntry> list(InboxQuery query);
 
     /**
      * Makes the dead entries {@code query} matches pending and due now, with no attempt counted and no progress
      * kept (a replay runs every handler); only DEAD entries are replayed, whatever the query's states.
      *
+     * @param query which dead entries to replay, at most its limit
      * @return how many were replayed
+     * @throws StoreUnavailableException if the store cannot answer
      */
     int replay(InboxQuery query);
 
-    /** Deletes the dead entries {@code query} matches (only DEAD ones); returns how many. */
+    /**
+     * Deletes the dead entries {@code query} matches (only DEAD ones); their keys may then be received again.
+     *
+     * @param query which dead entries to delete, at most its limit
+     * @return how many were deleted
+     * @throws StoreUnavailableException if the store cannot answer
+     */
     int discard(InboxQuery query);
 
-    /** Deletes at most {@code batchSize} done entries whose retention ran out; returns how many. */
+    /**
+     * Deletes at most {@code batchSize} done entries whose retention ran out.
+     *
+     * @param batchSize the most entries to delete in one call
+     * @return how many were deleted; fewer than {@code batchSize} means none is left to purge for now
+     * @throws StoreUnavailableException if the store cannot answer
+     */
     int purge(int batchSize);
 
-    /** Returns how many entries are in each state, and since when the oldest due entry has waited. */
+    /** {@return how many entries are in each state, and since when the oldest due entry has waited} */
     InboxStats stats();
 }

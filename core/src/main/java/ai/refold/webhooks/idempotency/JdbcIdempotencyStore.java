@@ -58,7 +58,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
             this.schemaName = schemaName;
         }
 
-        /** Returns the name of the DDL resource for this dialect, for example {@code schema-postgresql.sql}. */
+        /** {@return the name of the DDL resource for this dialect, for example {@code schema-postgresql.sql}} */
         public String schemaResource() {
             return "schema-" + schemaName + ".sql";
         }
@@ -74,7 +74,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
                 builder.createTableIfMissing, builder.queryTimeoutSeconds);
     }
 
-    /** Returns a builder; a data source is required. */
+    /** {@return a builder; a data source is required} */
     public static Builder builder() {
         return new Builder();
     }
@@ -170,6 +170,8 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
      * count as absent or takeable, so purging only reclaims space; call it periodically, repeating while it returns
      * {@code batchSize}. A row claimed again meanwhile is not deleted, and instances may purge concurrently.
      *
+     * @param batchSize the most rows to delete in this call
+     * @return how many rows were deleted; {@code batchSize} means more may be left
      * @throws IllegalArgumentException  if {@code batchSize} is less than 1
      * @throws StoreUnavailableException if the database cannot answer
      */
@@ -180,7 +182,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         return session.update("purge expired keys", JdbcStatements::purge, statement -> statement.setInt(1, batchSize));
     }
 
-    /** Returns the table this store keeps its rows in. */
+    /** {@return the table this store keeps its rows in} */
     public String tableName() {
         return session.tableName();
     }
@@ -211,6 +213,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         /**
          * Builds the store. Nothing is read from the database until the first operation.
          *
+         * @return a new store on the configured data source and table
          * @throws IllegalStateException if no data source was set
          */
         public JdbcIdempotencyStore build() {

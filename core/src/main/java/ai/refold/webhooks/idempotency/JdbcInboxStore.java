@@ -47,7 +47,7 @@ public final class JdbcInboxStore implements InboxStore {
                 builder.createTableIfMissing, builder.queryTimeoutSeconds);
     }
 
-    /** Returns a builder; a data source is required. */
+    /** {@return a builder; a data source is required} */
     public static Builder builder() {
         return new Builder();
     }
@@ -198,7 +198,7 @@ public final class JdbcInboxStore implements InboxStore {
         });
     }
 
-    /** Returns the table this store keeps its rows in. */
+    /** {@return the table this store keeps its rows in} */
     public String tableName() {
         return session.tableName();
     }
@@ -235,6 +235,7 @@ public final class JdbcInboxStore implements InboxStore {
         /**
          * Builds the store. Nothing is read from the database until the first operation.
          *
+         * @return a new store on the configured data source and table
          * @throws IllegalStateException if no data source was set
          */
         public JdbcInboxStore build() {

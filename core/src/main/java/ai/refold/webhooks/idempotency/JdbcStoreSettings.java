@@ -32,6 +32,8 @@ abstract class JdbcStoreSettings<B extends JdbcStoreSettings<B>> {
      * Sets where the rows live; required. Connections are taken for each operation and closed right after, so a
      * pooled data source is best.
      *
+     * @param dataSource the database's data source, ideally a pool
+     * @return this builder
      * @throws NullPointerException if {@code dataSource} is null
      */
     public final B dataSource(DataSource dataSource) {
@@ -42,6 +44,8 @@ abstract class JdbcStoreSettings<B extends JdbcStoreSettings<B>> {
     /**
      * Sets the table; the store's {@code DEFAULT_TABLE_NAME} by default. Its indexes are named after it.
      *
+     * @param tableName the table's name, unquoted
+     * @return this builder
      * @throws NullPointerException     if {@code tableName} is null
      * @throws IllegalArgumentException if {@code tableName} is not a plain SQL identifier of at most 47
      *                                  characters: a letter or underscore, then letters, digits and underscores
@@ -59,6 +63,8 @@ abstract class JdbcStoreSettings<B extends JdbcStoreSettings<B>> {
     /**
      * Sets the SQL dialect; by default it is detected from the database's product name on first use.
      *
+     * @param dialect the SQL dialect of the database
+     * @return this builder
      * @throws NullPointerException if {@code dialect} is null
      */
     public final B dialect(Dialect dialect) {
@@ -69,6 +75,9 @@ abstract class JdbcStoreSettings<B extends JdbcStoreSettings<B>> {
     /**
      * Sets whether the table and its index are created on first use if missing, from the dialect's schema
      * resource; false by default, for schemas managed by migrations.
+     *
+     * @param createTableIfMissing whether the store creates its table and index when they are missing
+     * @return this builder
      */
     public final B createTableIfMissing(boolean createTableIfMissing) {
         this.createTableIfMissing = createTableIfMissing;
@@ -79,6 +88,8 @@ abstract class JdbcStoreSettings<B extends JdbcStoreSettings<B>> {
      * Sets how long one statement may run before the driver cancels it and the operation fails as unavailable;
      * 10 seconds by default, rounded up to whole seconds.
      *
+     * @param timeout how long one statement may run
+     * @return this builder
      * @throws NullPointerException     if {@code timeout} is null
      * @throws IllegalArgumentException if {@code timeout} is not positive
      */

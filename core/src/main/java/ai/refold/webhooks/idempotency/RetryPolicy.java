@@ -22,6 +22,11 @@ public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay
     private static final RetryPolicy DEFAULTS = new RetryPolicy(20, Duration.ofSeconds(30), Duration.ofHours(12));
 
     /**
+     * Creates a policy; {@link #defaults()} suits most inboxes.
+     *
+     * @param maxAttempts how many attempts in all, the first included, 1 to 1,000
+     * @param baseDelay   the cap of the wait after the first failure, doubling with each failure after it
+     * @param maxDelay    the longest any wait may be, at most 30 days
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code maxAttempts} is below 1 or above 1,000, or a delay is not positive,
      *                                  longer than 30 days, or the base longer than the maximum
@@ -39,17 +44,25 @@ public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay
         }
     }
 
-    /** Returns the defaults described above. */
+    /** {@return the defaults described above} */
     public static RetryPolicy defaults() {
         return DEFAULTS;
     }
 
-    /** Returns whether a delivery that has failed {@code failedAttempts} times is dead. */
+    /**
+     * {@return whether a delivery that has failed {@code failedAttempts} times is dead}
+     *
+     * @param failedAttempts how many attempts at the delivery have failed
+     */
     public boolean isExhausted(int failedAttempts) {
         return failedAttempts >= maxAttempts;
     }
 
-    /** Returns the largest wait after {@code failedAttempts} failures (at least 1): the jitter's upper bound. */
+    /**
+     * {@return the largest wait after {@code failedAttempts} failures (at least 1): the jitter's upper bound}
+     *
+     * @param failedAttempts how many attempts at the delivery have failed, at least 1
+     */
     public Duration ceilingAfter(int failedAttempts) {
         long max = maxDelay.toMillis();
         long ceiling = baseDelay.toMillis();
@@ -59,7 +72,12 @@ public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay
         return Duration.ofMillis(Math.min(ceiling, max));
     }
 
-    /** Returns the wait after {@code failedAttempts} failures, drawn from {@code random} (full jitter). */
+    /**
+     * {@return the wait after {@code failedAttempts} failures, drawn from {@code random} (full jitter)}
+     *
+     * @param failedAttempts how many attempts at the delivery have failed, at least 1
+     * @param random         the source of the jitter
+     */
     public Duration delayAfter(int failedAttempts, RandomGenerator random) {
         long ceiling = ceilingAfter(failedAttempts).toMillis();
         return Duration.ofMillis(random.nextLong(ceiling + 1));

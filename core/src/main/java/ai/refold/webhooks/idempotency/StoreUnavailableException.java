@@ -10,10 +10,21 @@ public class StoreUnavailableException extends WebhookException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates an exception with a message that is safe to log.
+     *
+     * @param message why the store cannot answer, without keys or bodies
+     */
     public StoreUnavailableException(String message) {
         super(message);
     }
 
+    /**
+     * Creates an exception with a message that is safe to log and the failure that caused it.
+     *
+     * @param message why the store cannot answer, without keys or bodies
+     * @param cause   the underlying failure, for example the driver's {@code SQLException}
+     */
     public StoreUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -19,6 +19,10 @@ public record SignatureScheme(String headerName, String prefix) {
     private static final SignatureScheme REFOLD = new SignatureScheme(REFOLD_HEADER, "");
 
     /**
+     * Creates a scheme; the header name is kept in lower case.
+     *
+     * @param headerName the header carrying the signature, in any case
+     * @param prefix     text before the hex digest; empty for none
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if the header name is not a valid HTTP header name
      */
@@ -31,17 +35,28 @@ public record SignatureScheme(String headerName, String prefix) {
         headerName = headerName.toLowerCase(Locale.ROOT);
     }
 
-    /** Returns Refold's scheme: {@code x-cobalt-signature}, lowercase hex, no prefix. */
+    /** {@return Refold's scheme: {@code x-cobalt-signature}, lowercase hex, no prefix} */
     public static SignatureScheme refold() {
         return REFOLD;
     }
 
-    /** Returns a scheme with {@code headerName} and no prefix. */
+    /**
+     * {@return a scheme with {@code headerName} and no prefix}
+     *
+     * @param headerName the header carrying the signature, in any case
+     * @throws NullPointerException     if {@code headerName} is null
+     * @throws IllegalArgumentException if {@code headerName} is not a valid HTTP header name
+     */
     public static SignatureScheme header(String headerName) {
         return new SignatureScheme(headerName, "");
     }
 
-    /** Returns a copy of this scheme with {@code prefix} before the digest, for example {@code "sha256="}. */
+    /**
+     * {@return a copy of this scheme with {@code prefix} before the digest, for example {@code "sha256="}}
+     *
+     * @param prefix text before the hex digest, matched case-insensitively; empty for none
+     * @throws NullPointerException if {@code prefix} is null
+     */
     public SignatureScheme withPrefix(String prefix) {
         return new SignatureScheme(headerName, prefix);
     }

@@ -62,17 +62,17 @@ public final class SignatureVerifier {
         this.macs = new MacPool(keys);
     }
 
-    /** Returns a new builder with Refold's scheme and no keys. */
+    /** {@return a new builder with Refold's scheme and no keys} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Returns the scheme this verifier reads. */
+    /** {@return the scheme this verifier reads} */
     public SignatureScheme scheme() {
         return scheme;
     }
 
-    /** Returns the labels of the configured keys, in the order they are tried. */
+    /** {@return the labels of the configured keys, in the order they are tried} */
     public List<String> keyLabels() {
         List<String> labels = new ArrayList<>(keys.length);
         for (SigningKey key : keys) {
@@ -86,6 +86,9 @@ public final class SignatureVerifier {
      * {@link VerificationResult.Status#MISSING}; several differing values are
      * {@link VerificationResult.Status#AMBIGUOUS}, since a sender signs once.
      *
+     * @param headerValues every value of the signature header, in the order received
+     * @param body         the raw body exactly as received
+     * @return whether the signature is valid and, if so, which key verified it
      * @throws NullPointerException if an argument is null
      */
     public VerificationResult verify(List<String> headerValues, byte[] body) {
@@ -100,6 +103,8 @@ public final class SignatureVerifier {
      * give when the header is missing, sent twice with different values or malformed, or empty when it is a well
      * formed signature and only the body can tell whether it matches. Costs no HMAC.
      *
+     * @param headerValues every value of the signature header, in the order received
+     * @return the refusal the header alone decides, or empty if only the body can tell
      * @throws NullPointerException if {@code headerValues} is null
      */
     public Optional<VerificationResult> checkHeader(List<String> headerValues) {
@@ -125,6 +130,9 @@ public final class SignatureVerifier {
      * Checks {@code body} against one signature header value; a null value is
      * {@link VerificationResult.Status#MISSING}.
      *
+     * @param headerValue the signature header's value, or null if the request had none
+     * @param body        the raw body exactly as received
+     * @return whether the signature is valid and, if so, which key verified it
      * @throws NullPointerException if {@code body} is null
      */
     public VerificationResult verify(String headerValue, byte[] body) {
@@ -232,6 +240,8 @@ public final class SignatureVerifier {
         /**
          * Sets where the signature is read from; Refold's scheme by default.
          *
+         * @param scheme the header the signature is read from, and its prefix
+         * @return this builder
          * @throws NullPointerException if {@code scheme} is null
          */
         public Builder scheme(SignatureScheme scheme) {
@@ -242,6 +252,8 @@ public final class SignatureVerifier {
         /**
          * Adds a key, tried after those added before it.
          *
+         * @param key the key, with its label
+         * @return this builder
          * @throws NullPointerException     if {@code key} is null
          * @throws IllegalArgumentException if a key with the same label was already added
          */
@@ -259,6 +271,9 @@ public final class SignatureVerifier {
         /**
          * Adds the API key {@code apiKey} under {@code label}; see {@link SigningKey#of}.
          *
+         * @param label  names the key in results and logs, for example {@code "live"}
+         * @param apiKey the Refold API key
+         * @return this builder
          * @throws NullPointerException     if an argument is null
          * @throws IllegalArgumentException if the label is blank or already used, or the key is empty
          */
@@ -269,6 +284,7 @@ public final class SignatureVerifier {
         /**
          * Builds the verifier.
          *
+         * @return a verifier that tries the keys in the order added
          * @throws IllegalStateException if no key was added
          */
         public SignatureVerifier build() {

@@ -33,6 +33,9 @@ public final class SigningKey {
      * {@link #requireValidApiKey}; one shorter than {@value #RECOMMENDED_MINIMUM_LENGTH} characters is accepted
      * with a warning naming the label.
      *
+     * @param label  names the key in results and logs, for example {@code "live"}
+     * @param apiKey the Refold API key
+     * @return the key
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code label} is blank or {@code apiKey} breaks the key policy
      */
@@ -46,6 +49,10 @@ public final class SigningKey {
      * warning for a short key name {@code setting} (for example {@code "refold.webhooks.keys.live"} or an
      * environment variable), never the key.
      *
+     * @param label   names the key in results and logs, for example {@code "live"}
+     * @param apiKey  the Refold API key
+     * @param setting where the key came from, named in refusals and warnings instead of the key
+     * @return the key
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code label} is blank or {@code apiKey} breaks the key policy
      */
@@ -112,7 +119,7 @@ public final class SigningKey {
         return null;
     }
 
-    /** Returns the label given at creation. */
+    /** {@return the label given at creation} */
     public String label() {
         return label;
     }

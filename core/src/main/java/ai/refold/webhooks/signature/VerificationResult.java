@@ -31,6 +31,11 @@ public record VerificationResult(Status status, Optional<String> keyLabel) {
     static final VerificationResult AMBIGUOUS = new VerificationResult(Status.AMBIGUOUS, Optional.empty());
 
     /**
+     * Creates a result.
+     *
+     * @param status   what the check found
+     * @param keyLabel the label of the matching key; present exactly when the status is {@link Status#VALID}
+     * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if a label is given with a failed status or missing with a valid one
      */
     public VerificationResult {
@@ -41,7 +46,7 @@ public record VerificationResult(Status status, Optional<String> keyLabel) {
         }
     }
 
-    /** Returns whether the signature matched a configured key. */
+    /** {@return whether the signature matched a configured key} */
     public boolean isValid() {
         return status == Status.VALID;
     }

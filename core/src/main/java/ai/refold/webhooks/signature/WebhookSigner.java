@@ -22,8 +22,9 @@ public final class WebhookSigner {
     }
 
     /**
-     * Returns a signer for Refold's scheme with {@code apiKey}.
+     * {@return a signer for Refold's scheme with {@code apiKey}}
      *
+     * @param apiKey the Refold API key to sign with
      * @throws NullPointerException     if {@code apiKey} is null
      * @throws IllegalArgumentException if {@code apiKey} is empty
      */
@@ -33,20 +34,27 @@ public final class WebhookSigner {
     }
 
     /**
-     * Returns a signer for {@code scheme} with {@code key}.
+     * {@return a signer for {@code scheme} with {@code key}}
      *
+     * @param key    the key to sign with
+     * @param scheme the header the signature goes in, and its prefix
      * @throws NullPointerException if an argument is null
      */
     public static WebhookSigner of(SigningKey key, SignatureScheme scheme) {
         return new WebhookSigner(Objects.requireNonNull(key, "key"), Objects.requireNonNull(scheme, "scheme"));
     }
 
-    /** Returns the header the signature goes in. */
+    /** {@return the header the signature goes in} */
     public String headerName() {
         return scheme.headerName();
     }
 
-    /** Returns the header value for {@code body}: the scheme's prefix and the lowercase hex HMAC-SHA256. */
+    /**
+     * {@return the header value for {@code body}: the scheme's prefix and the lowercase hex HMAC-SHA256}
+     *
+     * @param body the raw body to sign, exactly as it will be sent
+     * @throws NullPointerException if {@code body} is null
+     */
     public String sign(byte[] body) {
         Objects.requireNonNull(body, "body");
         return scheme.prefix() + HexFormat.of().formatHex(Hmac.newMac(key.secret()).doFinal(body));

@@ -10,6 +10,10 @@ import ai.refold.webhooks.WebhookReceiver;
 @FunctionalInterface
 public interface RefoldWebhookConfigurer {
 
-    /** Adds handlers and settings to {@code receiver}, which already holds the signing keys. */
+    /**
+     * Adds handlers and settings to {@code receiver}, which already holds the signing keys.
+     *
+     * @param receiver the builder of the filter's receiver; the filter builds it after this method returns
+     */
     void configure(WebhookReceiver.Builder receiver);
 }

@@ -97,8 +97,9 @@ public final class RefoldWebhookFilter implements Filter {
     }
 
     /**
-     * Returns a builder for a filter that delivers to {@code receiver}.
+     * {@return a builder for a filter that delivers to {@code receiver}}
      *
+     * @param receiver the receiver that verifies, deduplicates and handles the deliveries
      * @throws NullPointerException if {@code receiver} is null
      */
     public static Builder builder(WebhookReceiver receiver) {
@@ -193,12 +194,12 @@ public final class RefoldWebhookFilter implements Filter {
         }
     }
 
-    /** Returns the path this filter answers on. */
+    /** {@return the path this filter answers on} */
     public String path() {
         return path;
     }
 
-    /** Returns the mode this filter runs in. */
+    /** {@return the mode this filter runs in} */
     public Mode mode() {
         return mode;
     }
@@ -345,6 +346,8 @@ public final class RefoldWebhookFilter implements Filter {
         /**
          * Sets the path, within the application, the filter answers on; {@value #DEFAULT_PATH} by default.
          *
+         * @param path the path deliveries arrive on, for example {@code /webhooks/refold}
+         * @return this builder
          * @throws NullPointerException     if {@code path} is null
          * @throws IllegalArgumentException if {@code path} does not start with '/'
          */
@@ -356,6 +359,8 @@ public final class RefoldWebhookFilter implements Filter {
         /**
          * Sets the mode; {@link Mode#ENDPOINT} by default.
          *
+         * @param mode whether the filter answers deliveries itself or forwards them to the rest of the chain
+         * @return this builder
          * @throws NullPointerException if {@code mode} is null
          */
         public Builder mode(Mode mode) {
@@ -363,7 +368,11 @@ public final class RefoldWebhookFilter implements Filter {
             return this;
         }
 
-        /** Builds the filter. */
+        /**
+         * Builds the filter.
+         *
+         * @return a filter, ready to be registered with the container
+         */
         public RefoldWebhookFilter build() {
             return new RefoldWebhookFilter(this);
         }

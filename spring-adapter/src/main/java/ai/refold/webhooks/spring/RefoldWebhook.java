@@ -40,12 +40,18 @@ import java.lang.annotation.Target;
 @Documented
 public @interface RefoldWebhook {
 
-    /** Narrows the handler to these event types; empty means every type the parameter accepts. */
+    /**
+     * Narrows the handler to these event types; empty means every type the parameter accepts.
+     *
+     * @return the event types the handler takes; empty for every type its parameter accepts
+     */
     EventType[] types() default {};
 
     /**
      * Narrows the handler to workflow events of these workflows; empty means no narrowing. Only allowed when the
      * parameter can be a workflow event.
+     *
+     * @return the ids of the workflows whose events the handler takes; empty for every workflow
      */
     String[] workflowIds() default {};
 }

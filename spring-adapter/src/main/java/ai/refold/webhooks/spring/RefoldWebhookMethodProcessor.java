@@ -48,6 +48,13 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
     private ConfigurableListableBeanFactory beanFactory;
     private volatile List<String> registered = List.of();
 
+    /**
+     * Creates a processor with no bean factory yet; Spring supplies one through {@link #setBeanFactory} before
+     * {@link #registerHandlers} is called. The auto-configuration declares it as a bean.
+     */
+    public RefoldWebhookMethodProcessor() {
+    }
+
     @Override
     public void setBeanFactory(BeanFactory beanFactory) throws BeansException {
         this.beanFactory = (ConfigurableListableBeanFactory) beanFactory;
@@ -57,6 +64,7 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
      * Registers every {@code @RefoldWebhook} method of the context's singleton beans with {@code builder}, ordered
      * by bean name then method name, creating the beans that declare them if they do not exist yet.
      *
+     * @param builder the receiver's builder, which the methods are registered with as named handlers
      * @return the methods registered, as {@code Bean.method(Parameter)}
      * @throws IllegalStateException if a method's signature or annotation is invalid; the message names it
      */
@@ -105,7 +113,7 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
         throw new IllegalStateException("two @RefoldWebhook methods are both " + beanName + "." + handler.signature());
     }
 
-    /** Returns the methods registered so far, as {@code Bean.method(Parameter)}, in dispatch order. */
+    /** {@return the methods registered so far, as {@code Bean.method(Parameter)}, in dispatch order} */
     public List<String> handlerMethods() {
         return registered;
     }

@@ -39,6 +39,17 @@ public record CreatedWebhook(
     /**
      * Validates and copies the components.
      *
+     * @param id           the webhook's {@code _id}
+     * @param orgId        the owning org ({@code org_id})
+     * @param environment  {@code "test"} or {@code "live"}
+     * @param enabled      whether the webhook is active ({@code is_enabled})
+     * @param events       the subscribed event names as Refold returned them; copied
+     * @param url          the delivery URL ({@code webhook_url})
+     * @param type         the payload format ({@code webhook_type})
+     * @param method       the delivery method
+     * @param bodyTemplate the payload template ({@code webhook_body})
+     * @param workflowIds  the workflows events are restricted to; copied, and empty if not restricted
+     * @param createdAt    when the webhook was created
      * @throws NullPointerException if a component is null or a list holds null
      */
     public CreatedWebhook {
@@ -54,7 +65,7 @@ public record CreatedWebhook(
         Objects.requireNonNull(createdAt, "createdAt");
     }
 
-    /** Returns the subscribed events this SDK knows, in Refold's order; names it does not know are left out. */
+    /** {@return the subscribed events this SDK knows, in Refold's order; names it does not know are left out} */
     public List<EventType> eventTypes() {
         List<EventType> types = new ArrayList<>(events.size());
         for (String name : events) {
@@ -63,7 +74,7 @@ public record CreatedWebhook(
         return List.copyOf(types);
     }
 
-    /** Returns whether the webhook belongs to the live environment. */
+    /** {@return whether the webhook belongs to the live environment} */
     public boolean isLive() {
         return "live".equals(environment);
     }

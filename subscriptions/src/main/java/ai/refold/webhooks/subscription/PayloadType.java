@@ -19,12 +19,16 @@ public enum PayloadType {
         this.wireName = wireName;
     }
 
-    /** Returns the value sent as {@code webhook_type}, for example {@code "default"}. */
+    /** {@return the value sent as {@code webhook_type}, for example {@code "default"}} */
     public String wireName() {
         return wireName;
     }
 
-    /** Returns the type whose wire name is exactly {@code wireName}, or empty for any other value. */
+    /**
+     * {@return the type whose wire name is exactly {@code wireName}, or empty for any other value}
+     *
+     * @param wireName the {@code webhook_type} value, for example {@code "slack"}
+     */
     public static Optional<PayloadType> fromWireName(String wireName) {
         for (PayloadType type : VALUES) {
             if (type.wireName.equals(wireName)) {

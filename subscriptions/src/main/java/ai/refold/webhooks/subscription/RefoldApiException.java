@@ -41,11 +41,17 @@ public final class RefoldApiException extends WebhookException {
         UNEXPECTED_RESPONSE
     }
 
+    /** Why the call failed; never null. */
     private final Reason reason;
+    /** The HTTP status Refold answered with, or 0 if no answer arrived. */
     private final int statusCode;
+    /** The error body's {@code http_error_type}, or null. */
     private final String httpErrorType;
+    /** The error body's {@code error} code, or null. */
     private final String errorCode;
+    /** The error body's {@code message}, shortened and masked, or null. */
     private final String apiMessage;
+    /** The {@code _id} of a webhook created although its answer could not be read in full, or null. */
     private final String webhookId;
 
     RefoldApiException(Reason reason, String message, int statusCode, ApiError error, String webhookId,
@@ -59,34 +65,34 @@ public final class RefoldApiException extends WebhookException {
         this.webhookId = webhookId;
     }
 
-    /** Returns why the call failed. */
+    /** {@return why the call failed} */
     public Reason reason() {
         return reason;
     }
 
-    /** Returns the HTTP status Refold answered with, or empty if no answer arrived. */
+    /** {@return the HTTP status Refold answered with, or empty if no answer arrived} */
     public OptionalInt statusCode() {
         return statusCode > 0 ? OptionalInt.of(statusCode) : OptionalInt.empty();
     }
 
-    /** Returns the error body's {@code http_error_type}, for example {@code "BAD_REQUEST"}, if it had one. */
+    /** {@return the error body's {@code http_error_type}, for example {@code "BAD_REQUEST"}, if it had one} */
     public Optional<String> httpErrorType() {
         return Optional.ofNullable(httpErrorType);
     }
 
-    /** Returns the error body's {@code error} code, for example {@code "INVALID_EVENT"}, if it had one. */
+    /** {@return the error body's {@code error} code, for example {@code "INVALID_EVENT"}, if it had one} */
     public Optional<String> errorCode() {
         return Optional.ofNullable(errorCode);
     }
 
-    /** Returns the error body's human-readable {@code message}, shortened and masked, if it had one. */
+    /** {@return the error body's human-readable {@code message}, shortened and masked, if it had one} */
     public Optional<String> apiMessage() {
         return Optional.ofNullable(apiMessage);
     }
 
     /**
-     * Returns the {@code _id} of a webhook that was created although its answer could not be read in full, so it
-     * can be found and removed; empty in every other case.
+     * {@return the {@code _id} of a webhook that was created although its answer could not be read in full, so it
+     * can be found and removed; empty in every other case}
      */
     public Optional<String> webhookId() {
         return Optional.ofNullable(webhookId);

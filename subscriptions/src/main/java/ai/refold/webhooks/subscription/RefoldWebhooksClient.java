@@ -55,12 +55,12 @@ public final class RefoldWebhooksClient {
                 .build();
     }
 
-    /** Returns a builder with the defaults described on each setter; an API key is required. */
+    /** {@return a builder with the defaults described on each setter; an API key is required} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Returns the URL requests are sent to, for example {@code https://app.refold.ai/api/v2/public/webhook}. */
+    /** {@return the URL requests are sent to, for example {@code https://app.refold.ai/api/v2/public/webhook}} */
     public URI endpoint() {
         return endpoint;
     }
@@ -69,6 +69,8 @@ public final class RefoldWebhooksClient {
      * Registers a webhook in the environment of this client's API key and returns it as Refold created it.
      * A call that fails is not retried: a timeout or a network error after sending may leave a webhook behind.
      *
+     * @param subscription the webhook to create: its URL, events and optional settings
+     * @return the webhook as Refold created it, with its {@code _id}
      * @throws NullPointerException if {@code subscription} is null
      * @throws RefoldApiException   if Refold rejects the request, answers unexpectedly or cannot be reached; its
      *                              {@link RefoldApiException#reason()} says which
@@ -195,6 +197,8 @@ public final class RefoldWebhooksClient {
          * (no empty or blank key, no white space or control character, no unresolved {@code ${...}} placeholder).
          * Because the key travels in the {@code x-api-key} HTTP header, it must also be ASCII.
          *
+         * @param apiKey the Refold API key, sent in the {@code x-api-key} header
+         * @return this builder
          * @throws NullPointerException     if {@code apiKey} is null
          * @throws IllegalArgumentException if the key breaks that policy or holds a character outside ASCII; the
          *                                  message names the setting and never shows the key
@@ -216,6 +220,8 @@ public final class RefoldWebhooksClient {
          * Sets where Refold's API is served; {@link #DEFAULT_BASE_URI} by default. A path is kept as a prefix of
          * {@code /api/v2/public/webhook}, so a proxy mounted under a path works.
          *
+         * @param baseUri where Refold's API is served, for example {@code https://app.refold.ai}
+         * @return this builder
          * @throws NullPointerException     if {@code baseUri} is null
          * @throws IllegalArgumentException if it is not an absolute http or https URI with a host, or has user
          *                                  information, a query or a fragment
@@ -241,6 +247,8 @@ public final class RefoldWebhooksClient {
          * Sets how long to wait for Refold's answer, and to connect when this builder creates the HTTP client;
          * 30 seconds by default.
          *
+         * @param timeout how long to wait for an answer, and to connect
+         * @return this builder
          * @throws NullPointerException     if {@code timeout} is null
          * @throws IllegalArgumentException if {@code timeout} is zero or negative
          */
@@ -257,6 +265,8 @@ public final class RefoldWebhooksClient {
          * Sets the HTTP client to send with, for example to share one or to configure a proxy; by default the
          * client builds its own, which follows no redirects.
          *
+         * @param httpClient the client requests are sent with; its own redirect and proxy settings apply
+         * @return this builder
          * @throws NullPointerException if {@code httpClient} is null
          */
         public Builder httpClient(HttpClient httpClient) {
@@ -267,6 +277,7 @@ public final class RefoldWebhooksClient {
         /**
          * Builds the client.
          *
+         * @return a new client, safe for concurrent use
          * @throws IllegalStateException if no API key was set
          */
         public RefoldWebhooksClient build() {

@@ -57,47 +57,47 @@ public final class WebhookSubscription {
         this.workflowIds = List.copyOf(builder.workflowIds);
     }
 
-    /** Returns a builder with no URL, no events and every optional setting unset. */
+    /** {@return a builder with no URL, no events and every optional setting unset} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Returns the delivery URL ({@code webhook_url}). */
+    /** {@return the delivery URL ({@code webhook_url})} */
     public String url() {
         return url;
     }
 
-    /** Returns the events to subscribe to ({@code webhook_events}), in the order added, without repeats. */
+    /** {@return the events to subscribe to ({@code webhook_events}), in the order added, without repeats} */
     public List<EventType> events() {
         return events;
     }
 
-    /** Returns the payload format ({@code webhook_type}), or empty to let Refold use {@code default}. */
+    /** {@return the payload format ({@code webhook_type}), or empty to let Refold use {@code default}} */
     public Optional<PayloadType> payloadType() {
         return Optional.ofNullable(payloadType);
     }
 
-    /** Returns the delivery method ({@code method}), or empty to let Refold use {@code POST}. */
+    /** {@return the delivery method ({@code method}), or empty to let Refold use {@code POST}} */
     public Optional<DeliveryMethod> method() {
         return Optional.ofNullable(method);
     }
 
-    /** Returns the custom headers sent with each delivery ({@code webhook_headers}), in the order added. */
+    /** {@return the custom headers sent with each delivery ({@code webhook_headers}), in the order added} */
     public Map<String, String> headers() {
         return headers;
     }
 
-    /** Returns the payload template ({@code webhook_body}), or empty to let Refold send the whole event. */
+    /** {@return the payload template ({@code webhook_body}), or empty to let Refold send the whole event} */
     public Optional<String> bodyTemplate() {
         return Optional.ofNullable(bodyTemplate);
     }
 
-    /** Returns the app the subscription is restricted to ({@code slug}), if any. */
+    /** {@return the app the subscription is restricted to ({@code slug}), if any} */
     public Optional<String> slug() {
         return Optional.ofNullable(slug);
     }
 
-    /** Returns the workflows that workflow events are restricted to ({@code workflow_ids}); empty for all. */
+    /** {@return the workflows that workflow events are restricted to ({@code workflow_ids}); empty for all} */
     public List<String> workflowIds() {
         return workflowIds;
     }
@@ -156,6 +156,8 @@ public final class WebhookSubscription {
          * Sets the URL Refold delivers to. Like Refold, this requires it to start with {@code http://} or
          * {@code https://} (in lower case); use HTTPS for anything but local testing.
          *
+         * @param url the delivery URL ({@code webhook_url})
+         * @return this builder
          * @throws NullPointerException     if {@code url} is null
          * @throws IllegalArgumentException if {@code url} does not match {@code ^https?://} or contains white space
          */
@@ -181,6 +183,8 @@ public final class WebhookSubscription {
         /**
          * Sets the URL Refold delivers to; see {@link #url(String)}.
          *
+         * @param url the delivery URL ({@code webhook_url})
+         * @return this builder
          * @throws NullPointerException     if {@code url} is null
          * @throws IllegalArgumentException if the URL does not match {@code ^https?://}
          */
@@ -191,6 +195,8 @@ public final class WebhookSubscription {
         /**
          * Adds an event to subscribe to; adding one twice has no further effect.
          *
+         * @param event an event to subscribe to
+         * @return this builder
          * @throws NullPointerException if {@code event} is null
          */
         public Builder event(EventType event) {
@@ -202,6 +208,8 @@ public final class WebhookSubscription {
          * Adds an event by its documented name, for example {@code "Workflow Errored"}, as a command line or a
          * configuration file would give it.
          *
+         * @param wireName the event's documented name, exactly as Refold spells it
+         * @return this builder
          * @throws NullPointerException     if {@code wireName} is null
          * @throws IllegalArgumentException if the name is not one of the five documented event names
          */
@@ -216,6 +224,8 @@ public final class WebhookSubscription {
         /**
          * Adds events to subscribe to.
          *
+         * @param events events to subscribe to
+         * @return this builder
          * @throws NullPointerException if the array or an element is null
          */
         public Builder events(EventType... events) {
@@ -225,6 +235,8 @@ public final class WebhookSubscription {
         /**
          * Adds events to subscribe to.
          *
+         * @param events events to subscribe to
+         * @return this builder
          * @throws NullPointerException if the collection or an element is null
          */
         public Builder events(Collection<EventType> events) {
@@ -239,6 +251,8 @@ public final class WebhookSubscription {
         /**
          * Sets the payload format; unset, Refold uses {@code default}.
          *
+         * @param payloadType the payload format ({@code webhook_type})
+         * @return this builder
          * @throws NullPointerException if {@code payloadType} is null
          */
         public Builder payloadType(PayloadType payloadType) {
@@ -249,6 +263,8 @@ public final class WebhookSubscription {
         /**
          * Sets the payload format by its documented name: {@code default}, {@code slack} or {@code custom}.
          *
+         * @param wireName the payload format's documented name, in lower case
+         * @return this builder
          * @throws NullPointerException     if {@code wireName} is null
          * @throws IllegalArgumentException if the name is not one of the three
          */
@@ -261,6 +277,8 @@ public final class WebhookSubscription {
         /**
          * Sets the HTTP method Refold delivers with; unset, Refold uses {@code POST}.
          *
+         * @param method the HTTP method deliveries are sent with
+         * @return this builder
          * @throws NullPointerException if {@code method} is null
          */
         public Builder method(DeliveryMethod method) {
@@ -271,6 +289,8 @@ public final class WebhookSubscription {
         /**
          * Sets the HTTP method by its documented name: {@code POST}, {@code PUT} or {@code PATCH}.
          *
+         * @param method the HTTP method's name, in upper case
+         * @return this builder
          * @throws NullPointerException     if {@code method} is null
          * @throws IllegalArgumentException if the name is not one of the three
          */
@@ -288,6 +308,9 @@ public final class WebhookSubscription {
         /**
          * Adds a header Refold sends with each delivery, replacing an earlier value under the same name.
          *
+         * @param name  the header's name
+         * @param value the header's value; messages and {@code toString()} mask it
+         * @return this builder
          * @throws NullPointerException     if an argument is null
          * @throws IllegalArgumentException if the name is not an HTTP token or the value holds a line break or
          *                                  another control character
@@ -314,6 +337,8 @@ public final class WebhookSubscription {
         /**
          * Adds headers Refold sends with each delivery; see {@link #header(String, String)}.
          *
+         * @param headers header names and values to add, in the map's order
+         * @return this builder
          * @throws NullPointerException     if the map, a name or a value is null
          * @throws IllegalArgumentException if a name or value is invalid
          */
@@ -325,6 +350,8 @@ public final class WebhookSubscription {
         /**
          * Sets the payload template, for example <code>{{event}}</code>; unset, Refold sends the whole event.
          *
+         * @param template the payload template ({@code webhook_body})
+         * @return this builder
          * @throws NullPointerException     if {@code template} is null
          * @throws IllegalArgumentException if {@code template} is blank
          */
@@ -341,6 +368,8 @@ public final class WebhookSubscription {
          * Restricts the subscription to one app. Refold then allows only workflow events, which
          * {@link #build()} checks.
          *
+         * @param slug the app's slug, for example {@code "hubspot"}
+         * @return this builder
          * @throws NullPointerException     if {@code slug} is null
          * @throws IllegalArgumentException if {@code slug} is blank
          */
@@ -356,6 +385,8 @@ public final class WebhookSubscription {
         /**
          * Adds a workflow that workflow events are restricted to; adding one twice has no further effect.
          *
+         * @param workflowId the id of a workflow whose events are delivered
+         * @return this builder
          * @throws NullPointerException     if {@code workflowId} is null
          * @throws IllegalArgumentException if {@code workflowId} is blank
          */
@@ -373,6 +404,8 @@ public final class WebhookSubscription {
         /**
          * Adds workflows that workflow events are restricted to.
          *
+         * @param workflowIds ids of workflows whose events are delivered
+         * @return this builder
          * @throws NullPointerException     if the array or an element is null
          * @throws IllegalArgumentException if an element is blank
          */
@@ -386,6 +419,7 @@ public final class WebhookSubscription {
         /**
          * Checks the rules that span fields and builds the request.
          *
+         * @return the request, to pass to {@link RefoldWebhooksClient#createWebhook}
          * @throws IllegalStateException    if no URL is set or no event is added
          * @throws IllegalArgumentException if a slug is set together with a connection event
          */

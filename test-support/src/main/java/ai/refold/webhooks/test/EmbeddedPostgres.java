@@ -55,7 +55,11 @@ public final class EmbeddedPostgres implements AutoCloseable {
         this.port = port;
     }
 
-    /** Unpacks the binaries, creates a cluster and starts it. */
+    /**
+     * Unpacks the binaries, creates a cluster and starts it.
+     *
+     * @return the running server, to be closed when done
+     */
     public static EmbeddedPostgres start() {
         try {
             Path root = Files.createTempDirectory("refold-pg-");
@@ -77,7 +81,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
     }
 
-    /** Returns a data source that opens a new connection for each {@code getConnection()}. */
+    /** {@return a data source that opens a new connection for each {@code getConnection()}} */
     public DataSource dataSource() {
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
         dataSource.setServerNames(new String[] {"127.0.0.1"});
@@ -89,7 +93,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         return dataSource;
     }
 
-    /** Returns the port the server listens on, on 127.0.0.1. */
+    /** {@return the port the server listens on, on 127.0.0.1} */
     public int port() {
         return port;
     }

@@ -82,21 +82,29 @@ public abstract class IdempotencyStoreContract {
     private IdempotencyStore nodeA;
     private IdempotencyStore nodeB;
 
+    /** Creates the suite; JUnit creates one instance of the subclass per test. */
+    public IdempotencyStoreContract() {
+    }
+
     /**
-     * Returns a new node: a store that shares its state with every other node returned during the current test. The
+     * {@return a new node: a store that shares its state with every other node returned during the current test} The
      * suite asks for two before each test, and more for the tests that build receivers.
      */
     protected abstract IdempotencyStore newNode();
 
     /**
-     * Returns a node for the test in which two receivers take 15,000 deliveries from 8 threads; {@link #newNode()}
-     * by default. A JDBC store may hand out one with pooled connections here, closing them after the test.
+     * {@return a node for the test in which two receivers take 15,000 deliveries from 8 threads; {@link #newNode()}
+     * by default} A JDBC store may hand out one with pooled connections here, closing them after the test.
      */
     protected IdempotencyStore newNodeUnderLoad() {
         return newNode();
     }
 
-    /** Makes {@code duration} pass for every lease and retention the store holds, as if its clock moved on. */
+    /**
+     * Makes {@code duration} pass for every lease and retention the store holds, as if its clock moved on.
+     *
+     * @param duration how far the store's clock moves on
+     */
     protected abstract void advanceTime(Duration duration);
 
     /** Makes the store unreachable for every node: each operation throws {@link StoreUnavailableException}. */

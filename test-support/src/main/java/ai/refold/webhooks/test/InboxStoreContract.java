@@ -89,13 +89,21 @@ public abstract class InboxStoreContract {
     private InboxStore nodeA;
     private InboxStore nodeB;
 
+    /** Creates the suite; JUnit creates one instance of the subclass per test. */
+    public InboxStoreContract() {
+    }
+
     /**
-     * Returns a new node: a store that shares its state with every other node returned during the current test. The
+     * {@return a new node: a store that shares its state with every other node returned during the current test} The
      * suite asks for two before each test.
      */
     protected abstract InboxStore newNode();
 
-    /** Makes {@code duration} pass for every due time, lease and retention the store holds, as if its clock moved. */
+    /**
+     * Makes {@code duration} pass for every due time, lease and retention the store holds, as if its clock moved.
+     *
+     * @param duration how far the store's clock moves on
+     */
     protected abstract void advanceTime(Duration duration);
 
     /** Makes the store unreachable for every node: each operation throws {@link StoreUnavailableException}. */

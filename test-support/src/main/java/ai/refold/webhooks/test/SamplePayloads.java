@@ -18,8 +18,9 @@ public final class SamplePayloads {
     }
 
     /**
-     * Returns a fresh copy of the documented sample body for {@code type}, byte for byte.
+     * {@return a fresh copy of the documented sample body for {@code type}, byte for byte}
      *
+     * @param type the documented event type
      * @throws NullPointerException if {@code type} is null
      */
     public static byte[] of(EventType type) {

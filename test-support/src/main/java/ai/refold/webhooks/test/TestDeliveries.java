@@ -40,14 +40,15 @@ public final class TestDeliveries {
         this.wrongSignature = wrongSignature;
     }
 
-    /** Returns deliveries signed with {@link #DEFAULT_API_KEY}. */
+    /** {@return deliveries signed with {@link #DEFAULT_API_KEY}} */
     public static TestDeliveries withDefaultKey() {
         return DEFAULT;
     }
 
     /**
-     * Returns deliveries signed with {@code apiKey}, as Refold signs them for the environment of that key.
+     * {@return deliveries signed with {@code apiKey}, as Refold signs them for the environment of that key}
      *
+     * @param apiKey the Refold API key the receiver under test verifies with
      * @throws NullPointerException     if {@code apiKey} is null
      * @throws IllegalArgumentException if {@code apiKey} is not a valid API key (see
      *                                  {@link SigningKey#requireValidApiKey}); the message never shows it
@@ -58,8 +59,8 @@ public final class TestDeliveries {
     }
 
     /**
-     * Returns a copy of these deliveries whose signature header is well formed but wrong: the correct signature with
-     * its last hex digit changed, which no key produces for the body. A receiver answers such a delivery 401
+     * {@return a copy of these deliveries whose signature header is well formed but wrong: the correct signature with
+     * its last hex digit changed, which no key produces for the body} A receiver answers such a delivery 401
      * ({@code SIGNATURE_MISMATCH}) and runs no handler.
      */
     public TestDeliveries withWrongSignature() {
@@ -67,8 +68,9 @@ public final class TestDeliveries {
     }
 
     /**
-     * Returns a POST of the documented sample of {@code type} (see {@link SamplePayloads}).
+     * {@return a POST of the documented sample of {@code type} (see {@link SamplePayloads})}
      *
+     * @param type the documented event type
      * @throws NullPointerException if {@code type} is null
      */
     public DeliveryRequest of(EventType type) {
@@ -76,8 +78,9 @@ public final class TestDeliveries {
     }
 
     /**
-     * Returns a POST of {@code body}, byte for byte. The request holds a copy, so the caller may reuse the array.
+     * {@return a POST of {@code body}, byte for byte} The request holds a copy, so the caller may reuse the array.
      *
+     * @param body the body to send
      * @throws NullPointerException if {@code body} is null
      */
     public DeliveryRequest of(byte[] body) {
@@ -85,9 +88,10 @@ public final class TestDeliveries {
     }
 
     /**
-     * Returns the {@code x-cobalt-signature} value these deliveries carry for {@code body}, for tests that send it
-     * with an HTTP client.
+     * {@return the {@code x-cobalt-signature} value these deliveries carry for {@code body}, for tests that send it
+     * with an HTTP client}
      *
+     * @param body the body to sign, exactly as it will be sent
      * @throws NullPointerException if {@code body} is null
      */
     public String signature(byte[] body) {

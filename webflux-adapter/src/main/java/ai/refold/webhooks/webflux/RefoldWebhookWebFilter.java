@@ -67,8 +67,9 @@ public final class RefoldWebhookWebFilter implements WebFilter {
     }
 
     /**
-     * Returns a builder for a filter that delivers to {@code receiver}.
+     * {@return a builder for a filter that delivers to {@code receiver}}
      *
+     * @param receiver the receiver that verifies, deduplicates and handles the deliveries
      * @throws NullPointerException if {@code receiver} is null
      */
     public static Builder builder(WebhookReceiver receiver) {
@@ -91,7 +92,7 @@ public final class RefoldWebhookWebFilter implements WebFilter {
                 .flatMap(result -> write(exchange.getResponse(), result));
     }
 
-    /** Returns the path this filter answers on. */
+    /** {@return the path this filter answers on} */
     public String path() {
         return path;
     }
@@ -150,6 +151,8 @@ public final class RefoldWebhookWebFilter implements WebFilter {
         /**
          * Sets the path, within the application, the filter answers on; {@value #DEFAULT_PATH} by default.
          *
+         * @param path the path deliveries arrive on, for example {@code /webhooks/refold}
+         * @return this builder
          * @throws NullPointerException     if {@code path} is null
          * @throws IllegalArgumentException if {@code path} does not start with '/'
          */
@@ -167,6 +170,8 @@ public final class RefoldWebhookWebFilter implements WebFilter {
          * completion resumes; {@link Schedulers#boundedElastic()} by default. Never give it a scheduler whose
          * threads must not block (such as {@link Schedulers#parallel()}): the store and the handlers block.
          *
+         * @param scheduler runs the delivery's blocking work; its threads may block
+         * @return this builder
          * @throws NullPointerException if {@code scheduler} is null
          */
         public Builder scheduler(Scheduler scheduler) {
@@ -180,6 +185,8 @@ public final class RefoldWebhookWebFilter implements WebFilter {
          * application that has an executor of its own for blocking work. A delivery the executor refuses is
          * answered 503 so that Refold retries it.
          *
+         * @param executor runs the delivery's blocking work; its threads may block
+         * @return this builder
          * @throws NullPointerException if {@code executor} is null
          */
         public Builder executor(Executor executor) {
@@ -187,7 +194,11 @@ public final class RefoldWebhookWebFilter implements WebFilter {
             return this;
         }
 
-        /** Builds the filter and logs the receiver's startup line. */
+        /**
+         * Builds the filter and logs the receiver's startup line.
+         *
+         * @return a filter, ready to be registered as a {@code WebFilter} bean or in a handler chain
+         */
         public RefoldWebhookWebFilter build() {
             return new RefoldWebhookWebFilter(this);
         }

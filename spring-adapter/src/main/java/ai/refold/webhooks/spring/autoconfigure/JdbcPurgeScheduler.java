@@ -21,7 +21,11 @@ public class JdbcPurgeScheduler implements SmartLifecycle {
                 settings.getPurgeBatchSize());
     }
 
-    /** Deletes expired rows batch by batch until a batch comes back short; returns how many were deleted. */
+    /**
+     * Deletes expired rows batch by batch until a batch comes back short, on the calling thread.
+     *
+     * @return how many rows were deleted; 0 if the idempotency store is not the JDBC store
+     */
     public int purgeNow() {
         return purge.purgeNow();
     }

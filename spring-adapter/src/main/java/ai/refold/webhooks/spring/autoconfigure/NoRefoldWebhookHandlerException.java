@@ -8,6 +8,12 @@ public class NoRefoldWebhookHandlerException extends IllegalStateException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message why the receiver was refused, as the receiver's builder said it
+     * @param cause   the receiver builder's refusal
+     */
     public NoRefoldWebhookHandlerException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -55,10 +55,15 @@ public class RefoldInboxEndpoint {
     }
 
     /**
-     * Returns the counts and the entries matching the filters, oldest received first: {@code state} (any of the four,
-     * by default all), {@code eventType} (a wire name such as {@code Workflow Errored}, or {@code unknown}),
-     * {@code from} (inclusive) and {@code to} (exclusive) as ISO-8601 instants, and {@code limit} (1 to 1000, by
-     * default 100).
+     * {@return the counts and the entries matching the filters, oldest received first} Every filter is optional.
+     *
+     * @param state     the state to list, {@code pending}, {@code processing}, {@code done} or {@code dead} in any
+     *                  case; all by default
+     * @param eventType a wire name such as {@code Workflow Errored}, or {@code unknown} for entries that named no
+     *                  documented type
+     * @param from      the earliest receive time to list, inclusive, as an ISO-8601 instant
+     * @param to        the latest receive time to list, exclusive, as an ISO-8601 instant
+     * @param limit     the most entries to list, 1 to 1000; 100 by default
      */
     @ReadOperation
     public InboxReport inbox(@Nullable String state, @Nullable String eventType, @Nullable String from,
@@ -69,7 +74,11 @@ public class RefoldInboxEndpoint {
         return new InboxReport(Stats.of(store.stats(), clock.instant()), entries);
     }
 
-    /** Returns the delivery with {@code key}, or nothing (404) if the inbox holds none. */
+    /**
+     * {@return the delivery with {@code key}, or nothing (404) if the inbox holds none}
+     *
+     * @param key the delivery's idempotency key
+     */
     @ReadOperation
     @Nullable
     public Entry entry(@Selector String key) {
@@ -79,6 +88,13 @@ public class RefoldInboxEndpoint {
     /**
      * Replays the dead letters matching the filters (as for listing, without {@code state}), oldest received first,
      * at most {@code limit}: each is due at once, its attempts from zero, every handler run again.
+     *
+     * @param eventType a wire name such as {@code Workflow Errored}, or {@code unknown} for entries that named no
+     *                  documented type
+     * @param from      the earliest receive time to replay, inclusive, as an ISO-8601 instant
+     * @param to        the latest receive time to replay, exclusive, as an ISO-8601 instant
+     * @param limit     the most dead letters to replay, 1 to 1000; 100 by default
+     * @return how many dead letters were replayed, and whether the limit cut the replay short
      */
     @WriteOperation
     public Action replay(@Nullable String eventType, @Nullable String from, @Nullable String to,
@@ -90,14 +106,24 @@ public class RefoldInboxEndpoint {
         return new Action(replayed, detail);
     }
 
-    /** Replays the delivery with {@code key} if it is a dead letter: due at once, every handler run again. */
+    /**
+     * Replays the delivery with {@code key} if it is a dead letter: due at once, every handler run again.
+     *
+     * @param key the delivery's idempotency key
+     * @return 1 replayed, or 0 and why not: no such delivery, or it is not a dead letter
+     */
     @WriteOperation
     public Action replayOne(@Selector String key) {
         int replayed = replayed(store.replay(InboxQuery.deadLetters().withKey(key)));
         return new Action(replayed, replayed == 1 ? "replayed; its handlers run again from the first" : notDead(key));
     }
 
-    /** Deletes the delivery with {@code key} if it is a dead letter; its key may then be received again. */
+    /**
+     * Deletes the delivery with {@code key} if it is a dead letter; its key may then be received again.
+     *
+     * @param key the delivery's idempotency key
+     * @return 1 discarded, or 0 and why not: no such delivery, or it is not a dead letter
+     */
     @DeleteOperation
     public Action discard(@Selector String key) {
         int discarded = store.discard(InboxQuery.deadLetters().withKey(key));

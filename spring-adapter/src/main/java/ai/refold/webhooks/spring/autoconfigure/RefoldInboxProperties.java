@@ -64,70 +64,139 @@ public class RefoldInboxProperties {
 
     private final Health health = new Health();
 
+    /** Creates properties holding the defaults; Spring Boot binds {@code refold.webhooks.inbox.*} onto them. */
+    public RefoldInboxProperties() {
+    }
+
+    /**
+     * {@return whether inbox mode is on: each verified delivery is stored before it is answered 200, and workers
+     * run its handlers} Property {@code refold.webhooks.inbox.enabled}.
+     */
     public boolean isEnabled() {
         return enabled;
     }
 
+    /**
+     * Sets whether inbox mode is on: each verified delivery is stored before it is answered 200, and workers run its
+     * handlers. Property {@code refold.webhooks.inbox.enabled}.
+     *
+     * @param enabled whether to turn inbox mode on
+     */
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
     }
 
+    /**
+     * {@return the store holding the inbox: jdbc (shared and durable) or memory (this JVM only)} Property
+     * {@code refold.webhooks.inbox.store}.
+     */
     public RefoldWebhookProperties.Store getStore() {
         return store;
     }
 
+    /**
+     * Sets the store holding the inbox: jdbc (shared and durable) or memory (this JVM only). Property
+     * {@code refold.webhooks.inbox.store}.
+     *
+     * @param store where the inbox keeps deliveries
+     */
     public void setStore(RefoldWebhookProperties.Store store) {
         this.store = store;
     }
 
+    /** {@return the most deliveries the in-memory inbox holds} Property {@code refold.webhooks.inbox.maximum-size}. */
     public int getMaximumSize() {
         return maximumSize;
     }
 
+    /**
+     * Sets the most deliveries the in-memory inbox holds. Property {@code refold.webhooks.inbox.maximum-size}.
+     *
+     * @param maximumSize the most deliveries held, at least 1
+     */
     public void setMaximumSize(int maximumSize) {
         this.maximumSize = maximumSize;
     }
 
+    /** {@return how many deliveries this instance runs at a time} Property {@code refold.webhooks.inbox.workers}. */
     public int getWorkers() {
         return workers;
     }
 
+    /**
+     * Sets how many deliveries this instance runs at a time. Property {@code refold.webhooks.inbox.workers}.
+     *
+     * @param workers how many workers this instance runs, 1 to 256
+     */
     public void setWorkers(int workers) {
         this.workers = workers;
     }
 
+    /**
+     * {@return how often idle workers look for deliveries stored by other instances or due again} Property
+     * {@code refold.webhooks.inbox.poll-interval}.
+     */
     public Duration getPollInterval() {
         return pollInterval;
     }
 
+    /**
+     * Sets how often idle workers look for deliveries stored by other instances or due again. Property
+     * {@code refold.webhooks.inbox.poll-interval}.
+     *
+     * @param pollInterval how often idle workers look for due deliveries
+     */
     public void setPollInterval(Duration pollInterval) {
         this.pollInterval = pollInterval;
     }
 
+    /**
+     * {@return how often handled deliveries whose retention ran out are deleted; zero or negative to never delete them}
+     * Property {@code refold.webhooks.inbox.purge-interval}.
+     */
     public Duration getPurgeInterval() {
         return purgeInterval;
     }
 
+    /**
+     * Sets how often handled deliveries whose retention ran out are deleted; zero or negative to never delete them.
+     * Property {@code refold.webhooks.inbox.purge-interval}.
+     *
+     * @param purgeInterval how often handled deliveries are purged
+     */
     public void setPurgeInterval(Duration purgeInterval) {
         this.purgeInterval = purgeInterval;
     }
 
+    /**
+     * {@return the most handled deliveries deleted by one purge statement} Property
+     * {@code refold.webhooks.inbox.purge-batch-size}.
+     */
     public int getPurgeBatchSize() {
         return purgeBatchSize;
     }
 
+    /**
+     * Sets the most handled deliveries deleted by one purge statement. Property
+     * {@code refold.webhooks.inbox.purge-batch-size}.
+     *
+     * @param purgeBatchSize the most rows one purge statement deletes
+     */
     public void setPurgeBatchSize(int purgeBatchSize) {
         this.purgeBatchSize = purgeBatchSize;
     }
 
+    /** {@return when failed deliveries are tried again, under {@code refold.webhooks.inbox.retry}} */
     public Retry getRetry() {
         return retry;
     }
 
+    /** {@return the JDBC inbox's table, under {@code refold.webhooks.inbox.jdbc}} */
     public Jdbc getJdbc() {
         return jdbc;
     }
 
+    /** {@return the health indicator's settings, under {@code refold.webhooks.inbox.health}} */
     public Health getHealth() {
         return health;
     }
@@ -156,26 +225,60 @@ public class RefoldInboxProperties {
          */
         private Duration maxBackoff = RETRIES.maxDelay();
 
+        /** Creates settings holding {@link RetryPolicy#defaults()}. */
+        public Retry() {
+        }
+
+        /**
+         * {@return how many attempts a delivery gets in all, the first included} Property
+         * {@code refold.webhooks.inbox.retry.max-attempts}.
+         */
         public int getMaxAttempts() {
             return maxAttempts;
         }
 
+        /**
+         * Sets how many attempts a delivery gets in all, the first included. Property
+         * {@code refold.webhooks.inbox.retry.max-attempts}.
+         *
+         * @param maxAttempts how many attempts in all, 1 to 1,000
+         */
         public void setMaxAttempts(int maxAttempts) {
             this.maxAttempts = maxAttempts;
         }
 
+        /**
+         * {@return the longest wait after the first failure, doubling with each further failure} Property
+         * {@code refold.webhooks.inbox.retry.initial-backoff}.
+         */
         public Duration getInitialBackoff() {
             return initialBackoff;
         }
 
+        /**
+         * Sets the longest wait after the first failure, doubling with each further failure. Property
+         * {@code refold.webhooks.inbox.retry.initial-backoff}.
+         *
+         * @param initialBackoff the longest wait after the first failure
+         */
         public void setInitialBackoff(Duration initialBackoff) {
             this.initialBackoff = initialBackoff;
         }
 
+        /**
+         * {@return the longest wait between two attempts, however many have failed} Property
+         * {@code refold.webhooks.inbox.retry.max-backoff}.
+         */
         public Duration getMaxBackoff() {
             return maxBackoff;
         }
 
+        /**
+         * Sets the longest wait between two attempts, however many have failed. Property
+         * {@code refold.webhooks.inbox.retry.max-backoff}.
+         *
+         * @param maxBackoff the longest wait between two attempts
+         */
         public void setMaxBackoff(Duration maxBackoff) {
             this.maxBackoff = maxBackoff;
         }
@@ -194,18 +297,38 @@ public class RefoldInboxProperties {
          */
         private boolean createTable = false;
 
+        /** Creates settings holding the defaults. */
+        public Jdbc() {
+        }
+
+        /** {@return the table holding one row per delivery} Property {@code refold.webhooks.inbox.jdbc.table-name}. */
         public String getTableName() {
             return tableName;
         }
 
+        /**
+         * Sets the table holding one row per delivery. Property {@code refold.webhooks.inbox.jdbc.table-name}.
+         *
+         * @param tableName the table's name, a plain SQL identifier
+         */
         public void setTableName(String tableName) {
             this.tableName = tableName;
         }
 
+        /**
+         * {@return whether the table is created on first use if it does not exist} Property
+         * {@code refold.webhooks.inbox.jdbc.create-table}.
+         */
         public boolean isCreateTable() {
             return createTable;
         }
 
+        /**
+         * Sets whether the table is created on first use if it does not exist. Property
+         * {@code refold.webhooks.inbox.jdbc.create-table}.
+         *
+         * @param createTable whether to create a missing table
+         */
         public void setCreateTable(boolean createTable) {
             this.createTable = createTable;
         }
@@ -220,10 +343,24 @@ public class RefoldInboxProperties {
          */
         private Duration maxDueAge = Duration.ofMinutes(10);
 
+        /** Creates settings holding the defaults. */
+        public Health() {
+        }
+
+        /**
+         * {@return how long the oldest due delivery may wait for a worker before the health indicator reports
+         * OUT_OF_SERVICE} Property {@code refold.webhooks.inbox.health.max-due-age}.
+         */
         public Duration getMaxDueAge() {
             return maxDueAge;
         }
 
+        /**
+         * Sets how long the oldest due delivery may wait for a worker before the health indicator reports
+         * OUT_OF_SERVICE. Property {@code refold.webhooks.inbox.health.max-due-age}.
+         *
+         * @param maxDueAge how long a due delivery may wait before the inbox is unhealthy
+         */
         public void setMaxDueAge(Duration maxDueAge) {
             this.maxDueAge = maxDueAge;
         }

@@ -52,6 +52,10 @@ public class RefoldWebhookAutoConfiguration {
 
     static final String EXECUTOR_BEAN = "refoldWebhookExecutor";
 
+    /** Created by Spring Boot when it applies the auto-configuration; applications do not call it. */
+    public RefoldWebhookAutoConfiguration() {
+    }
+
     @Bean
     @ConditionalOnMissingBean
     static RefoldWebhookMethodProcessor refoldWebhookMethodProcessor() {

@@ -17,6 +17,10 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnProperty(prefix = "refold.webhooks", name = "enabled", matchIfMissing = true)
 public class RefoldWebhookNonWebAutoConfiguration {
 
+    /** Created by Spring Boot when it applies the auto-configuration; applications do not call it. */
+    public RefoldWebhookNonWebAutoConfiguration() {
+    }
+
     @Bean
     static NoEndpointWarning refoldWebhookNotWebApplication() {
         return new NoEndpointWarning("this is not a web application (neither Spring MVC on a servlet container nor"

@@ -106,122 +106,251 @@ public class RefoldWebhookProperties {
     @NestedConfigurationProperty
     private final RefoldInboxProperties inbox = new RefoldInboxProperties();
 
+    /** Creates properties holding the defaults; Spring Boot binds {@code refold.webhooks.*} onto them. */
+    public RefoldWebhookProperties() {
+    }
+
+    /** {@return whether to receive Refold webhooks; true by default} Property {@code refold.webhooks.enabled}. */
     public boolean isEnabled() {
         return enabled;
     }
 
+    /**
+     * Sets whether to receive Refold webhooks; true by default. Property {@code refold.webhooks.enabled}.
+     *
+     * @param enabled whether to receive Refold webhooks
+     */
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
     }
 
+    /** {@return the Refold API keys that verify deliveries, by label} Property {@code refold.webhooks.keys}. */
     public Map<String, String> getKeys() {
         return keys;
     }
 
+    /**
+     * Sets the Refold API keys that verify deliveries, by label. Property {@code refold.webhooks.keys}.
+     *
+     * @param keys the API keys by label, for example {@code live} and {@code test}
+     */
     public void setKeys(Map<String, String> keys) {
         this.keys = keys;
     }
 
+    /** {@return the path, within the application, that receives deliveries} Property {@code refold.webhooks.path}. */
     public String getPath() {
         return path;
     }
 
+    /**
+     * Sets the path, within the application, that receives deliveries. Property {@code refold.webhooks.path}.
+     *
+     * @param path the path, starting with {@code /}
+     */
     public void setPath(String path) {
         this.path = path;
     }
 
+    /**
+     * {@return the largest body accepted; larger deliveries are answered 413} Property
+     * {@code refold.webhooks.max-body-size}.
+     */
     public DataSize getMaxBodySize() {
         return maxBodySize;
     }
 
+    /**
+     * Sets the largest body accepted; larger deliveries are answered 413. Property
+     * {@code refold.webhooks.max-body-size}.
+     *
+     * @param maxBodySize the largest body accepted
+     */
     public void setMaxBodySize(DataSize maxBodySize) {
         this.maxBodySize = maxBodySize;
     }
 
+    /**
+     * {@return how long a delivery's body may take to arrive after its headers} Property
+     * {@code refold.webhooks.read-deadline}.
+     */
     public Duration getReadDeadline() {
         return readDeadline;
     }
 
+    /**
+     * Sets how long a delivery's body may take to arrive after its headers. Property
+     * {@code refold.webhooks.read-deadline}.
+     *
+     * @param readDeadline how long a body may take to arrive
+     */
     public void setReadDeadline(Duration readDeadline) {
         this.readDeadline = readDeadline;
     }
 
+    /**
+     * {@return the most body bytes held at once across all deliveries being read or handled} Property
+     * {@code refold.webhooks.body-budget}.
+     */
     public DataSize getBodyBudget() {
         return bodyBudget;
     }
 
+    /**
+     * Sets the most body bytes held at once across all deliveries being read or handled. Property
+     * {@code refold.webhooks.body-budget}.
+     *
+     * @param bodyBudget the most body bytes held at once
+     */
     public void setBodyBudget(DataSize bodyBudget) {
         this.bodyBudget = bodyBudget;
     }
 
+    /**
+     * {@return whether the application may start without any handler} Property
+     * {@code refold.webhooks.allow-no-handlers}.
+     */
     public boolean isAllowNoHandlers() {
         return allowNoHandlers;
     }
 
+    /**
+     * Sets whether the application may start without any handler. Property {@code refold.webhooks.allow-no-handlers}.
+     *
+     * @param allowNoHandlers whether a receiver without handlers is intended
+     */
     public void setAllowNoHandlers(boolean allowNoHandlers) {
         this.allowNoHandlers = allowNoHandlers;
     }
 
+    /**
+     * {@return how long a claim holds, unless renewed, before another delivery of the same event may take it over}
+     * Property {@code refold.webhooks.lease}.
+     */
     public Duration getLease() {
         return lease;
     }
 
+    /**
+     * Sets how long a claim holds, unless renewed, before another delivery of the same event may take it over. Property
+     * {@code refold.webhooks.lease}.
+     *
+     * @param lease how long a claim holds unless renewed
+     */
     public void setLease(Duration lease) {
         this.lease = lease;
     }
 
+    /**
+     * {@return how long a processed event is remembered, so that later copies are duplicates} Property
+     * {@code refold.webhooks.retention}.
+     */
     public Duration getRetention() {
         return retention;
     }
 
+    /**
+     * Sets how long a processed event is remembered, so that later copies are duplicates. Property
+     * {@code refold.webhooks.retention}.
+     *
+     * @param retention how long a processed event is remembered
+     */
     public void setRetention(Duration retention) {
         this.retention = retention;
     }
 
+    /**
+     * {@return how long fingerprint keys of bodies without a natural key are remembered} Property
+     * {@code refold.webhooks.content-key-retention}.
+     */
     public Duration getContentKeyRetention() {
         return contentKeyRetention;
     }
 
+    /**
+     * Sets how long fingerprint keys of bodies without a natural key are remembered. Property
+     * {@code refold.webhooks.content-key-retention}.
+     *
+     * @param contentKeyRetention how long fingerprint keys are remembered
+     */
     public void setContentKeyRetention(Duration contentKeyRetention) {
         this.contentKeyRetention = contentKeyRetention;
     }
 
+    /**
+     * {@return the span within which Refold's retries of one delivery are expected} Property
+     * {@code refold.webhooks.retry-window}.
+     */
     public Duration getRetryWindow() {
         return retryWindow;
     }
 
+    /**
+     * Sets the span within which Refold's retries of one delivery are expected. Property
+     * {@code refold.webhooks.retry-window}.
+     *
+     * @param retryWindow the span of Refold's retries of one delivery
+     */
     public void setRetryWindow(Duration retryWindow) {
         this.retryWindow = retryWindow;
     }
 
+    /** {@return how long shutdown waits for deliveries in flight} Property {@code refold.webhooks.shutdown-timeout}. */
     public Duration getShutdownTimeout() {
         return shutdownTimeout;
     }
 
+    /**
+     * Sets how long shutdown waits for deliveries in flight. Property {@code refold.webhooks.shutdown-timeout}.
+     *
+     * @param shutdownTimeout how long shutdown waits for deliveries in flight
+     */
     public void setShutdownTimeout(Duration shutdownTimeout) {
         this.shutdownTimeout = shutdownTimeout;
     }
 
+    /**
+     * {@return whether deliveries are answered 200 once claimed and handled afterwards on an executor} Property
+     * {@code refold.webhooks.acknowledge-fast}.
+     */
     public boolean isAcknowledgeFast() {
         return acknowledgeFast;
     }
 
+    /**
+     * Sets whether deliveries are answered 200 once claimed and handled afterwards on an executor. Property
+     * {@code refold.webhooks.acknowledge-fast}.
+     *
+     * @param acknowledgeFast whether to acknowledge before handling
+     */
     public void setAcknowledgeFast(boolean acknowledgeFast) {
         this.acknowledgeFast = acknowledgeFast;
     }
 
+    /**
+     * {@return the order of the receiving filter among the servlet filters or WebFilters} Property
+     * {@code refold.webhooks.filter-order}.
+     */
     public int getFilterOrder() {
         return filterOrder;
     }
 
+    /**
+     * Sets the order of the receiving filter among the servlet filters or WebFilters. Property
+     * {@code refold.webhooks.filter-order}.
+     *
+     * @param filterOrder the filter's order; lower runs earlier
+     */
     public void setFilterOrder(int filterOrder) {
         this.filterOrder = filterOrder;
     }
 
+    /** {@return the idempotency store's settings, under {@code refold.webhooks.idempotency}} */
     public Idempotency getIdempotency() {
         return idempotency;
     }
 
+    /** {@return the inbox mode's settings, under {@code refold.webhooks.inbox}} */
     public RefoldInboxProperties getInbox() {
         return inbox;
     }
@@ -258,22 +387,47 @@ public class RefoldWebhookProperties {
 
         private final Jdbc jdbc = new Jdbc();
 
+        /** Creates settings holding the defaults. */
+        public Idempotency() {
+        }
+
+        /**
+         * {@return the store that deduplicates deliveries: memory or jdbc} Property
+         * {@code refold.webhooks.idempotency.store}.
+         */
         public Store getStore() {
             return store;
         }
 
+        /**
+         * Sets the store that deduplicates deliveries: memory or jdbc. Property
+         * {@code refold.webhooks.idempotency.store}.
+         *
+         * @param store where processed events are remembered
+         */
         public void setStore(Store store) {
             this.store = store;
         }
 
+        /**
+         * {@return the most events the in-memory store remembers} Property
+         * {@code refold.webhooks.idempotency.maximum-size}.
+         */
         public int getMaximumSize() {
             return maximumSize;
         }
 
+        /**
+         * Sets the most events the in-memory store remembers. Property
+         * {@code refold.webhooks.idempotency.maximum-size}.
+         *
+         * @param maximumSize the most events remembered, at least 1
+         */
         public void setMaximumSize(int maximumSize) {
             this.maximumSize = maximumSize;
         }
 
+        /** {@return the JDBC store's settings, under {@code refold.webhooks.idempotency.jdbc}} */
         public Jdbc getJdbc() {
             return jdbc;
         }
@@ -302,34 +456,76 @@ public class RefoldWebhookProperties {
          */
         private int purgeBatchSize = 1000;
 
+        /** Creates settings holding the defaults. */
+        public Jdbc() {
+        }
+
+        /**
+         * {@return the table holding one row per event} Property {@code refold.webhooks.idempotency.jdbc.table-name}.
+         */
         public String getTableName() {
             return tableName;
         }
 
+        /**
+         * Sets the table holding one row per event. Property {@code refold.webhooks.idempotency.jdbc.table-name}.
+         *
+         * @param tableName the table's name, a plain SQL identifier
+         */
         public void setTableName(String tableName) {
             this.tableName = tableName;
         }
 
+        /**
+         * {@return whether the table is created on first use if it does not exist} Property
+         * {@code refold.webhooks.idempotency.jdbc.create-table}.
+         */
         public boolean isCreateTable() {
             return createTable;
         }
 
+        /**
+         * Sets whether the table is created on first use if it does not exist. Property
+         * {@code refold.webhooks.idempotency.jdbc.create-table}.
+         *
+         * @param createTable whether to create a missing table
+         */
         public void setCreateTable(boolean createTable) {
             this.createTable = createTable;
         }
 
+        /**
+         * {@return how often expired rows are purged; zero or negative to never purge} Property
+         * {@code refold.webhooks.idempotency.jdbc.purge-interval}.
+         */
         public Duration getPurgeInterval() {
             return purgeInterval;
         }
 
+        /**
+         * Sets how often expired rows are purged; zero or negative to never purge. Property
+         * {@code refold.webhooks.idempotency.jdbc.purge-interval}.
+         *
+         * @param purgeInterval how often expired rows are purged
+         */
         public void setPurgeInterval(Duration purgeInterval) {
             this.purgeInterval = purgeInterval;
         }
 
+        /**
+         * {@return the most rows deleted by one purge statement} Property
+         * {@code refold.webhooks.idempotency.jdbc.purge-batch-size}.
+         */
         public int getPurgeBatchSize() {
             return purgeBatchSize;
         }
 
+        /**
+         * Sets the most rows deleted by one purge statement. Property
+         * {@code refold.webhooks.idempotency.jdbc.purge-batch-size}.
+         *
+         * @param purgeBatchSize the most rows one purge statement deletes
+         */
         public void setPurgeBatchSize(int purgeBatchSize) {
             this.purgeBatchSize = purgeBatchSize;
         }

@@ -9,6 +9,10 @@ import ai.refold.webhooks.WebhookReceiver;
 @FunctionalInterface
 public interface RefoldWebhookReceiverCustomizer {
 
-    /** Customizes {@code builder}. */
+    /**
+     * Customizes {@code builder}.
+     *
+     * @param builder the receiver's builder, with the properties and the {@code @RefoldWebhook} methods applied
+     */
     void customize(WebhookReceiver.Builder builder);
 }

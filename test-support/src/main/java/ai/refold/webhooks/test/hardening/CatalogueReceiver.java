@@ -52,19 +52,23 @@ public final class CatalogueReceiver {
                 .build();
     }
 
-    /** Returns a fresh receiver for {@code row}. */
+    /**
+     * {@return a fresh receiver for {@code row}}
+     *
+     * @param row the catalogue row whose limits the receiver takes
+     */
     public static CatalogueReceiver forRow(HostileRequest row) {
         return new CatalogueReceiver(row);
     }
 
-    /** Returns the receiver. */
+    /** {@return the receiver} */
     public WebhookReceiver receiver() {
         return receiver;
     }
 
     /**
-     * Returns the row's store, for an adapter that builds its own receiver around it: the in-memory store with the
-     * in-progress and already-done events claimed, down for any key naming the store-down event.
+     * {@return the row's store, for an adapter that builds its own receiver around it: the in-memory store with the
+     * in-progress and already-done events claimed, down for any key naming the store-down event}
      */
     public IdempotencyStore store() {
         return store;
@@ -73,6 +77,9 @@ public final class CatalogueReceiver {
     /**
      * Handles {@code event} as the row's handler does: records it, and throws for the handler-throws event. An
      * adapter that builds its own receiver calls this from its handler.
+     *
+     * @param event the event the adapter's handler was given
+     * @throws IllegalStateException if {@code event} is the handler-throws event
      */
     public void handle(WebhookEvent event) {
         handled.add(event);
@@ -81,7 +88,7 @@ public final class CatalogueReceiver {
         }
     }
 
-    /** Returns the events the handler was called with. */
+    /** {@return the events the handler was called with} */
     public List<WebhookEvent> handled() {
         return List.copyOf(handled);
     }

@@ -33,6 +33,13 @@ public final class DeliveryPlan {
     /** Sends one copy of an event, with its retries. */
     @FunctionalInterface
     public interface CopySender {
+        /**
+         * Sends copy {@code copy} of event {@code event}, retrying as Refold does until it is acknowledged.
+         *
+         * @param event the event's number
+         * @param copy  the copy's number, from 0
+         * @throws Exception if the copy could not be delivered; the soak then fails
+         */
         void send(int event, int copy) throws Exception;
     }
 
@@ -51,6 +58,10 @@ public final class DeliveryPlan {
     /**
      * Draws a plan of {@code events} events of which {@code slowPercent}% are handled slowly.
      *
+     * @param events      how many distinct events to send
+     * @param random      the seeded source every choice is drawn from, so that a seed repeats a plan
+     * @param slowPercent the share of events handled slowly, 0 to 100
+     * @return the plan
      * @throws IllegalArgumentException if {@code events} is negative or {@code slowPercent} is not a percentage
      */
     public static DeliveryPlan draw(int events, Random random, int slowPercent) {
@@ -68,42 +79,58 @@ public final class DeliveryPlan {
         return plan;
     }
 
-    /** Returns how many distinct events the plan sends. */
+    /** {@return how many distinct events the plan sends} */
     public int events() {
         return copies.length;
     }
 
-    /** Returns how many copies of {@code event} Refold sends, each with its own retries. */
+    /**
+     * {@return how many copies of {@code event} Refold sends, each with its own retries}
+     *
+     * @param event the event's number, from 0
+     */
     public int copies(int event) {
         return copies[event];
     }
 
-    /** Returns whether the copies of {@code event} are sent at the same moment. */
+    /**
+     * {@return whether the copies of {@code event} are sent at the same moment}
+     *
+     * @param event the event's number, from 0
+     */
     public boolean concurrentCopies(int event) {
         return concurrentCopies[event];
     }
 
-    /** Returns whether the handler of {@code event} fails on its first attempt. */
+    /**
+     * {@return whether the handler of {@code event} fails on its first attempt}
+     *
+     * @param event the event's number, from 0
+     */
     public boolean failsFirst(int event) {
         return failsFirst[event];
     }
 
-    /** Returns whether {@code event} is handled slowly. */
+    /**
+     * {@return whether {@code event} is handled slowly}
+     *
+     * @param event the event's number, from 0
+     */
     public boolean slow(int event) {
         return slow[event];
     }
 
-    /** Returns how many events fail on their first attempt. */
+    /** {@return how many events fail on their first attempt} */
     public int failing() {
         return count(failsFirst);
     }
 
-    /** Returns how many events are handled slowly. */
+    /** {@return how many events are handled slowly} */
     public int slowEvents() {
         return count(slow);
     }
 
-    /** Returns how many copies are sent beyond one per event. */
+    /** {@return how many copies are sent beyond one per event} */
     public int duplicates() {
         int duplicates = 0;
         for (int copy : copies) {
@@ -112,21 +139,31 @@ public final class DeliveryPlan {
         return duplicates;
     }
 
-    /** Returns the signed delivery of {@code event}; every copy and retry sends these same bytes. */
+    /**
+     * {@return the signed delivery of {@code event}; every copy and retry sends these same bytes}
+     *
+     * @param event the event's number, from 0
+     */
     public DeliveryRequest delivery(int event) {
         return SIGNED.of(HostileRequests.workflow(INSTANCE_PREFIX + event));
     }
 
-    /** Returns the number of the event a handler was given. */
+    /**
+     * {@return the number of the event a handler was given}
+     *
+     * @param event an event the plan sent
+     */
     public static int eventOf(WorkflowCompleted event) {
         return Integer.parseInt(event.instanceId().substring(INSTANCE_PREFIX.length()));
     }
 
     /**
-     * Returns one task per event, or per copy for copies sent at the same moment, that sends through
-     * {@code sender}; run them on a pool of three threads or more. Copies sent together wait for each other before
+     * {@return one task per event, or per copy for copies sent at the same moment, that sends through
+     * {@code sender}; run them on a pool of three threads or more} Copies sent together wait for each other before
      * leaving, so that they race for the claim; queued side by side and taken in order, at most one group is partly
      * started at a time, so waiting copies cannot stall such a pool.
+     *
+     * @param sender sends one copy of an event, with its retries
      */
     public List<Callable<Void>> senders(CopySender sender) {
         List<Callable<Void>> senders = new ArrayList<>();

@@ -42,23 +42,33 @@ public abstract class DeliverySoak {
     /** Refold's retries after a first attempt that is not answered 200. */
     public static final int RETRIES = 3;
 
-    /** Returns a fresh, empty store for one soak run. */
+    /** Creates the soak; JUnit creates one instance of the subclass per test. */
+    public DeliverySoak() {
+    }
+
+    /**
+     * {@return a fresh, empty store for one soak run}
+     *
+     * @param events how many distinct events the run sends, for a store that sizes itself
+     */
     protected abstract IdempotencyStore createStore(int events);
 
     /**
-     * Returns the stores of the receiver instances the deliveries are spread over, one instance per store: by
-     * default a single instance around {@link #createStore(int)}.
+     * {@return the stores of the receiver instances the deliveries are spread over, one instance per store: by
+     * default a single instance around {@link #createStore(int)}}
+     *
+     * @param events how many distinct events the run sends, for stores that size themselves
      */
     protected List<IdempotencyStore> createStores(int events) {
         return List.of(createStore(events));
     }
 
-    /** Returns the number of events when {@code refold.soak.events} is not set. */
+    /** {@return the number of events when {@code refold.soak.events} is not set} */
     protected int defaultEvents() {
         return 5_000;
     }
 
-    /** Returns a name for the printed figures. */
+    /** {@return a name for the printed figures} */
     protected String storeName() {
         return getClass().getSimpleName();
     }

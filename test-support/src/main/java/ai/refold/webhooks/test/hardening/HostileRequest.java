@@ -37,6 +37,18 @@ public record HostileRequest(String description, int maxBodyBytes, Duration read
     private static final Set<Outcome> DECIDED_FROM_HEADERS = EnumSet.of(Outcome.METHOD_NOT_ALLOWED,
             Outcome.SIGNATURE_MISSING, Outcome.SIGNATURE_MALFORMED, Outcome.SIGNATURE_AMBIGUOUS);
 
+    /**
+     * Creates a row; {@link HostileRequests} holds the catalogue's rows.
+     *
+     * @param description     what the row shows, as a sentence; also the test's display name
+     * @param maxBodyBytes    the body limit of the receiver the row runs against
+     * @param readDeadline    the read deadline of the receiver the row runs against
+     * @param bodyBudgetBytes the body budget of the receiver the row runs against
+     * @param request         builds the request
+     * @param expected        the outcome, and with it the HTTP status, the SDK must answer
+     * @param notOverHttp     why the row cannot be sent over real HTTP, if it cannot
+     * @throws NullPointerException if an argument is null
+     */
     public HostileRequest {
         Objects.requireNonNull(description, "description");
         Objects.requireNonNull(readDeadline, "readDeadline");
@@ -45,15 +57,15 @@ public record HostileRequest(String description, int maxBodyBytes, Duration read
         Objects.requireNonNull(notOverHttp, "notOverHttp");
     }
 
-    /** Returns whether an HTTP client can send this row as it is. */
+    /** {@return whether an HTTP client can send this row as it is} */
     public boolean expressibleOverHttp() {
         return notOverHttp.isEmpty();
     }
 
     /**
-     * Returns whether the SDK must answer this row without reading any of its body: a wrong method, a missing,
+     * {@return whether the SDK must answer this row without reading any of its body: a wrong method, a missing,
      * ambiguous or malformed signature header, a declared length over the limit, or a declared length the body
-     * budget cannot hold. Over HTTP such a row is sent with {@code Expect: 100-continue} and must be answered
+     * budget cannot hold} Over HTTP such a row is sent with {@code Expect: 100-continue} and must be answered
      * without a {@code 100 Continue}, so the client never uploads it.
      */
     public boolean refusedBeforeBody() {
@@ -63,8 +75,8 @@ public record HostileRequest(String description, int maxBodyBytes, Duration read
     }
 
     /**
-     * Returns whether only a receiver reading a stream can give this row's answer: the read deadline and the body
-     * budget are about reading, so a {@code DeliveryRequest} whose body is already in memory never meets them.
+     * {@return whether only a receiver reading a stream can give this row's answer: the read deadline and the body
+     * budget are about reading, so a {@code DeliveryRequest} whose body is already in memory never meets them}
      */
     public boolean streamOnly() {
         return expected == Outcome.READ_TIMEOUT || expected == Outcome.BUSY;
@@ -98,19 +110,19 @@ public record HostileRequest(String description, int maxBodyBytes, Duration read
      */
     public record Request(String method, List<Header> headers, byte[] body, long contentLength, Stream stream) {
 
-        /** Returns the headers as the core model holds them. */
+        /** {@return the headers as the core model holds them} */
         public Headers coreHeaders() {
             Headers.Builder builder = Headers.builder();
             headers.forEach(header -> builder.add(header.name(), header.value()));
             return builder.build();
         }
 
-        /** Returns whether the declared length is the body's true length and the stream is ordinary. */
+        /** {@return whether the declared length is the body's true length and the stream is ordinary} */
         public boolean isPlain() {
             return contentLength == body.length && stream == Stream.WHOLE;
         }
 
-        /** Returns a fresh stream over the body that behaves as {@link #stream()} says and counts what is read. */
+        /** {@return a fresh stream over the body that behaves as {@link #stream()} says and counts what is read} */
         public CountingStream openStream() {
             InputStream in = new ByteArrayInputStream(body);
             switch (stream) {
@@ -133,6 +145,13 @@ public record HostileRequest(String description, int maxBodyBytes, Duration read
      * @param value the value
      */
     public record Header(String name, String value) {
+        /**
+         * Creates a header line.
+         *
+         * @param name  the name, in the case sent
+         * @param value the value
+         * @throws NullPointerException if an argument is null
+         */
         public Header {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(value, "value");
@@ -163,7 +182,7 @@ public record HostileRequest(String description, int maxBodyBytes, Duration read
             this.stallAt = stallAt;
         }
 
-        /** Returns how many bytes were read. */
+        /** {@return how many bytes were read} */
         public long bytesRead() {
             return read;
         }

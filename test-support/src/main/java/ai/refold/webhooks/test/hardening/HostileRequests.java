@@ -84,7 +84,7 @@ public final class HostileRequests {
     private HostileRequests() {
     }
 
-    /** Returns every row. */
+    /** {@return every row} */
     public static List<HostileRequest> all() {
         List<HostileRequest> rows = new ArrayList<>();
         bodies(rows);
@@ -98,14 +98,17 @@ public final class HostileRequests {
         return List.copyOf(rows);
     }
 
-    /** Returns the rows an HTTP client can send. */
+    /** {@return the rows an HTTP client can send} */
     public static List<HostileRequest> overHttp() {
         return all().stream().filter(HostileRequest::expressibleOverHttp).collect(Collectors.toList());
     }
 
     /**
-     * Returns the {@code x-cobalt-signature} value Refold would send for {@code body} under {@code apiKey}: the hex
-     * HMAC-SHA256, computed here without the key policy, so that a row can sign with a key no receiver accepts.
+     * {@return the {@code x-cobalt-signature} value Refold would send for {@code body} under {@code apiKey}: the hex
+     * HMAC-SHA256, computed here without the key policy, so that a row can sign with a key no receiver accepts}
+     *
+     * @param apiKey the key to sign with, valid or not
+     * @param body   the body to sign, exactly as it will be sent
      */
     public static String sign(String apiKey, byte[] body) {
         try {
@@ -117,7 +120,11 @@ public final class HostileRequests {
         }
     }
 
-    /** Returns a Workflow Completed body for {@code instanceId}. */
+    /**
+     * {@return a Workflow Completed body for {@code instanceId}}
+     *
+     * @param instanceId the {@code instance_id}, which the standard idempotency key is built from
+     */
     public static byte[] workflow(String instanceId) {
         return utf8("{\"event\":\"Workflow Completed\",\"instance_id\":\"" + instanceId
                 + "\",\"workflow_id\":\"6495792b9b6ca6d77a17e513\",\"status\":\"COMPLETED\"}");

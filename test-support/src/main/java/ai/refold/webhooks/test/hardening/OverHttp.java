@@ -35,6 +35,12 @@ public final class OverHttp {
      * after a 413, and the reset that follows can drop the 413 before the client reads it: Jetty closes at once,
      * Tomcat first swallows up to 2 MiB of the body. A {@link HostileRequest.Stream#STALLS} row sends half its body
      * and waits for the answer the read deadline brings.
+     *
+     * @param endpoint the adapter's webhook URL
+     * @param row      the catalogue row to send
+     * @return the server's answer
+     * @throws IOException          if the connection fails before an answer is read
+     * @throws InterruptedException if the thread is interrupted while waiting for the answer
      */
     public static RawHttp.Response send(URI endpoint, HostileRequest row) throws IOException, InterruptedException {
         HostileRequest.Request request = row.request().get();
@@ -87,7 +93,13 @@ public final class OverHttp {
         return out.toByteArray();
     }
 
-    /** Asserts that {@code response} is the answer core gives {@code row}, and that the handler ran as expected. */
+    /**
+     * Asserts that {@code response} is the answer core gives {@code row}, and that the handler ran as expected.
+     *
+     * @param row      the catalogue row that was sent
+     * @param response the server's answer
+     * @param fixture  the receiver fixture whose handler the row reached, if it reached one
+     */
     public static void assertAnswer(HostileRequest row, RawHttp.Response response, CatalogueReceiver fixture) {
         Outcome expected = row.expected();
         assertThat(response.status()).as("status, answering %s", response.body()).isEqualTo(expected.httpStatus());

@@ -22,15 +22,26 @@ public final class RawHttp {
     /**
      * The status line, headers (lower-case names, first value) and body of a response, and whether a
      * {@code 100 Continue} came before it (inviting the client to upload its body).
+     *
+     * @param statusLine the status line, for example {@code "HTTP/1.1 413 Payload Too Large"}
+     * @param headers    the headers, by lower-case name, with the first value of each
+     * @param body       the body, decoded as UTF-8
+     * @param continued  whether a {@code 100 Continue} preceded the response
      */
     public record Response(String statusLine, Map<String, String> headers, String body, boolean continued) {
 
-        /** A response that no {@code 100 Continue} preceded. */
+        /**
+         * A response that no {@code 100 Continue} preceded.
+         *
+         * @param statusLine the status line, for example {@code "HTTP/1.1 413 Payload Too Large"}
+         * @param headers    the headers, by lower-case name, with the first value of each
+         * @param body       the body, decoded as UTF-8
+         */
         public Response(String statusLine, Map<String, String> headers, String body) {
             this(statusLine, headers, body, false);
         }
 
-        /** Returns the status code. */
+        /** {@return the status code} */
         public int status() {
             return Integer.parseInt(statusLine.split(" ")[1]);
         }
@@ -43,6 +54,12 @@ public final class RawHttp {
      * Sends {@code head} (request line and headers, without the blank line) and then {@code bodyStart}, stops
      * sending with the request still unfinished, and reads the first response. Only the bytes sent can have been
      * read by the server.
+     *
+     * @param server    the server's address; only its host and port are used
+     * @param head      the request line and headers, lines separated by CRLF
+     * @param bodyStart the part of the body to send
+     * @return the first response the server sends
+     * @throws IOException if the connection fails, or no response arrives within 30 seconds
      */
     public static Response sendUnfinished(URI server, String head, byte[] bodyStart) throws IOException {
         try (Socket socket = open(server)) {
@@ -57,7 +74,14 @@ public final class RawHttp {
     /**
      * Sends {@code head} (request line and headers, without {@code Expect} and the blank line) with
      * {@code Expect: 100-continue}, and sends {@code body} only if the server answers {@code 100 Continue}, as HTTP
-     * asks of a client with a large body. Returns the final response.
+     * asks of a client with a large body.
+     *
+     * @param server the server's address; only its host and port are used
+     * @param head   the request line and headers, lines separated by CRLF
+     * @param body   the body, sent only after a {@code 100 Continue}
+     * @return the final response, marked {@linkplain Response#continued() continued} if a {@code 100 Continue} came
+     *         first
+     * @throws IOException if the connection fails, or a response takes longer than 30 seconds
      */
     public static Response sendExpectingContinue(URI server, String head, byte[] body) throws IOException {
         try (Socket socket = open(server)) {

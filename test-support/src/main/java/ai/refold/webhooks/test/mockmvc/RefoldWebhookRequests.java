@@ -33,9 +33,11 @@ public final class RefoldWebhookRequests {
     }
 
     /**
-     * Returns a POST of the documented sample of {@code type} to the filter's default path, {@code /webhooks/refold},
-     * signed with {@code apiKey}.
+     * {@return a POST of the documented sample of {@code type} to the filter's default path, {@code /webhooks/refold},
+     * signed with {@code apiKey}}
      *
+     * @param apiKey the Refold API key the application's receiver verifies with
+     * @param type   the documented event type whose sample is sent
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code apiKey} is not a valid API key
      */
@@ -44,8 +46,11 @@ public final class RefoldWebhookRequests {
     }
 
     /**
-     * Returns a POST of {@code body} to {@code path}, signed with {@code apiKey} as Refold signs.
+     * {@return a POST of {@code body} to {@code path}, signed with {@code apiKey} as Refold signs}
      *
+     * @param path   the path the Refold filter answers on, for example {@code /webhooks/refold}
+     * @param apiKey the Refold API key the application's receiver verifies with
+     * @param body   the body to send; it is copied
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code apiKey} is not a valid API key
      */
