@@ -27,12 +27,12 @@ final class EventFields {
     private static final int CONFIG_ID = 9;
     private static final int WORKFLOW_NAME = 10;
     private static final int STATUS = 11;
-    private static final int SLOTS = 12;
-    private static final String[] NAMES = {
+    static final int SLOTS = 12;
+    static final String[] NAMES = {
         "event", "linked_account_id", "org_id", "environment", "type", "slug", "createdAt",
         "instance_id", "workflow_id", "config_id", "workflow_name", "status"
     };
-    private static final String[][] VOCABULARY = new String[SLOTS][];
+    static final String[][] VOCABULARY = new String[SLOTS][];
     private static final Optional<?>[][] SHARED = new Optional<?>[SLOTS][];
 
     static {
@@ -83,6 +83,18 @@ final class EventFields {
             values[slot] = token == JsonToken.VALUE_NULL ? NULL_VALUE : NOT_A_STRING;
             parser.skipChildren();
         }
+        return seen;
+    }
+
+    /**
+     * Puts the string {@code value} of the field in {@code slot} into {@code values}, as {@link #read} does for a
+     * string value: a later value of a repeated field replaces the earlier one, and the repetition is recorded.
+     *
+     * @return {@code repeated}, with this field's bit set if it was already seen
+     */
+    static int put(String[] values, int repeated, int slot, String value) {
+        int seen = values[slot] != null ? repeated | 1 << slot : repeated;
+        values[slot] = value;
         return seen;
     }
 

@@ -112,6 +112,13 @@ public final class EventParser {
      */
     public WebhookEvent parse(byte[] body) {
         Objects.requireNonNull(body, "body");
+        WebhookEvent flat = FlatObjectReader.read(body, limits, this);
+        return flat != null ? flat : parseWithJackson(body);
+    }
+
+    // Reads any body with Jackson; parse() leaves to it every body but a flat object of plain ASCII strings (which
+    // holds no NUL, so is UTF-8).
+    WebhookEvent parseWithJackson(byte[] body) {
         requireUtf8(body);
         try (JsonParser parser = factory.createParser(body)) {
             JsonToken token = parser.nextToken();

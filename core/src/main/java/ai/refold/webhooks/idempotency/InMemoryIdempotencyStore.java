@@ -48,44 +48,54 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(lease, "lease");
         long now = clock.millis();
-        if (entries.size() >= maximumSize && !entries.containsKey(key)) {
-            makeRoom(now);
-        }
-        MemoryEntry claimed = new MemoryEntry(key, owner, Durations.after(now, lease));
+        long expiresAt = Durations.after(now, lease);
+        MemoryEntry current = entries.get(key);
         while (true) {
-            MemoryEntry current = entries.putIfAbsent(key, claimed);
             if (current == null) {
-                return ClaimResult.CLAIMED;
+                if (entries.size() >= maximumSize) {
+                    makeRoom(now);
+                }
+                current = entries.putIfAbsent(key, new MemoryEntry(key, owner, expiresAt));
+                if (current == null) {
+                    return ClaimResult.CLAIMED;
+                }
             }
             synchronized (current) {
-                boolean live = current.expiresAt > now;
-                ClaimResult result;
-                if (current.isProcessing()) {
-                    if (live) {
-                        return ClaimResult.IN_PROGRESS;
-                    }
-                    result = ClaimResult.RECLAIMED;
-                    claimed.doneHandlers = current.doneHandlers;
-                } else if (current.isReleasedWithProgress() && live) {
-                    result = ClaimResult.RESUMED;
-                    claimed.doneHandlers = current.doneHandlers;
-                } else if (live) {
-                    return ClaimResult.COMPLETED;
-                } else {
-                    result = ClaimResult.CLAIMED;
+                if (!current.removed) {
+                    return claim(current, owner, expiresAt, now);
                 }
-                if (entries.replace(key, current, claimed)) {
-                    return result;
-                }
-                claimed.doneHandlers = null;
             }
+            current = entries.get(key);
         }
+    }
+
+    // Under the lock of the key's entry: decides the claim and, if it is the caller's, takes the entry over in place.
+    // What an earlier attempt recorded as done stays with a take-over or a resumption; a claim afresh starts clean.
+    private static ClaimResult claim(MemoryEntry current, String owner, long expiresAt, long now) {
+        boolean live = current.expiresAt > now;
+        ClaimResult result;
+        if (current.isProcessing()) {
+            if (live) {
+                return ClaimResult.IN_PROGRESS;
+            }
+            result = ClaimResult.RECLAIMED;
+        } else if (current.isReleasedWithProgress() && live) {
+            result = ClaimResult.RESUMED;
+        } else if (live) {
+            return ClaimResult.COMPLETED;
+        } else {
+            result = ClaimResult.CLAIMED;
+            current.doneHandlers = null;
+        }
+        current.owner = owner;
+        current.expiresAt = expiresAt;
+        return result;
     }
 
     @Override
     public boolean renew(String key, String owner, Duration lease) {
         Objects.requireNonNull(lease, "lease");
-        MemoryEntry current = held(key, owner);
+        MemoryEntry current = entry(key, owner);
         if (current == null) {
             return false;
         }
@@ -105,12 +115,16 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     @Override
     public boolean release(String key, String owner) {
-        MemoryEntry current = held(key, owner);
+        MemoryEntry current = entry(key, owner);
         if (current == null) {
             return false;
         }
         synchronized (current) {
-            return isHeld(current, owner) && entries.remove(key, current);
+            if (!isHeld(current, owner)) {
+                return false;
+            }
+            remove(current);
+            return true;
         }
     }
 
@@ -122,17 +136,29 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     @Override
     public Set<String> doneHandlers(String key) {
         MemoryEntry current = entries.get(Objects.requireNonNull(key, "key"));
-        Set<String> done = current == null ? null : current.doneHandlers;
-        return done == null ? Set.of() : done;
+        if (current == null) {
+            return Set.of();
+        }
+        synchronized (current) {
+            Set<String> done = current.removed ? null : current.doneHandlers;
+            return done == null ? Set.of() : done;
+        }
     }
 
     @Override
     public Optional<Duration> leaseRemaining(String key) {
         MemoryEntry current = entries.get(Objects.requireNonNull(key, "key"));
-        if (current == null || !current.isProcessing()) {
+        if (current == null) {
             return Optional.empty();
         }
-        return Optional.of(Duration.ofMillis(Math.max(0, current.expiresAt - clock.millis())));
+        long expiresAt;
+        synchronized (current) {
+            if (current.removed || !current.isProcessing()) {
+                return Optional.empty();
+            }
+            expiresAt = current.expiresAt;
+        }
+        return Optional.of(Duration.ofMillis(Math.max(0, expiresAt - clock.millis())));
     }
 
     /** {@return the number of entries held, live or expired but not yet reclaimed} */
@@ -143,7 +169,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     // Completes (no handlers) or releases with progress the owner's claim, keeping the entry for retention.
     private boolean settle(String key, String owner, Set<String> doneHandlers, Duration retention) {
         Objects.requireNonNull(retention, "retention");
-        MemoryEntry current = held(key, owner);
+        MemoryEntry current = entry(key, owner);
         if (current == null) {
             return false;
         }
@@ -154,31 +180,51 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
             current.owner = null;
             current.doneHandlers = doneHandlers;
             current.expiresAt = Durations.after(clock.millis(), retention);
+            settled.add(current);
         }
-        settled.add(current);
         return true;
     }
 
-    private MemoryEntry held(String key, String owner) {
+    private MemoryEntry entry(String key, String owner) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(owner, "owner");
-        MemoryEntry current = entries.get(key);
-        return current != null && owner.equals(current.owner) ? current : null;
+        return entries.get(key);
     }
 
-    // Under the entry's lock: the owner still holds it, and nobody took it over (the map still maps its key to it).
-    private boolean isHeld(MemoryEntry current, String owner) {
-        return owner.equals(current.owner) && entries.get(current.key) == current;
+    // Under the entry's lock: the owner holds it, and it is still the key's entry (an entry leaves the map only
+    // under its own lock, marked removed).
+    private static boolean isHeld(MemoryEntry current, String owner) {
+        return !current.removed && owner.equals(current.owner);
+    }
+
+    // Under the entry's lock: takes it out of the map and of the eviction order.
+    private void remove(MemoryEntry current) {
+        current.removed = true;
+        entries.remove(current.key, current);
+        settled.remove(current);
     }
 
     // Forgets the oldest settled entries until there is room; failing that, claims whose lease ran out.
     private void makeRoom(long now) {
         while (entries.size() >= maximumSize) {
-            if (!settled.evictOldest() && !entries.values().removeIf(entry -> entry.expiresAt <= now)) {
+            if (!settled.evictOldest() && !removeExpired(now)) {
                 throw new StoreUnavailableException("in-memory idempotency store is full of deliveries in "
                         + "progress (maximum " + maximumSize + " entries)");
             }
         }
+    }
+
+    private boolean removeExpired(long now) {
+        boolean removed = false;
+        for (MemoryEntry entry : entries.values()) {
+            synchronized (entry) {
+                if (!entry.removed && entry.expiresAt <= now) {
+                    remove(entry);
+                    removed = true;
+                }
+            }
+        }
+        return removed;
     }
 
     @Override

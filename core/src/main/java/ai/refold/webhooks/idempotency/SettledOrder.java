@@ -1,65 +1,93 @@
 package ai.refold.webhooks.idempotency;
 
-import java.util.Iterator;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The order in which {@link InMemoryIdempotencyStore}'s entries were completed or released with progress, oldest
- * first, so that a full store forgets the oldest first. A node may be stale (its key since claimed again or evicted)
- * and is then skipped; the queue is compacted to stay proportional to the map.
+ * first, so that a full store forgets the oldest first. The entries themselves are the links of the list, so
+ * recording a settlement allocates nothing and the list never outgrows the map: an entry is linked once at most,
+ * moves to the end when it settles again, and is unlinked when it leaves the map. An entry claimed again stays where
+ * it was until it settles again; eviction passes over it, since it is being processed.
+ *
+ * <p>The links change only under this object's lock, held for a few field writes. An entry's own lock, when needed,
+ * is always taken first: {@link #add} and {@link #remove} are called under it, and {@link #evictOldest} takes it
+ * only after letting go of this one.
  */
 final class SettledOrder {
 
-    private final Queue<MemoryEntry> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger length = new AtomicInteger();
     private final Map<String, MemoryEntry> entries;
+    private MemoryEntry head;
+    private MemoryEntry tail;
 
     SettledOrder(Map<String, MemoryEntry> entries) {
         this.entries = entries;
     }
 
-    /** Records that {@code entry} was just settled. */
-    void add(MemoryEntry entry) {
-        queue.add(entry);
-        if (length.incrementAndGet() > compactionThreshold()) {
-            compact();
+    /** Records that {@code entry} was just settled: it goes last. Called under the entry's lock. */
+    synchronized void add(MemoryEntry entry) {
+        if (entry.inOrder) {
+            unlink(entry);
+        }
+        entry.previous = tail;
+        if (tail == null) {
+            head = entry;
+        } else {
+            tail.next = entry;
+        }
+        tail = entry;
+        entry.inOrder = true;
+    }
+
+    /** Takes {@code entry} out of the order, as it leaves the map. Called under the entry's lock. */
+    synchronized void remove(MemoryEntry entry) {
+        if (entry.inOrder) {
+            unlink(entry);
         }
     }
 
     /** Forgets the oldest settled entry still in the map; returns false if there is none. */
     boolean evictOldest() {
-        MemoryEntry oldest;
-        while ((oldest = queue.poll()) != null) {
-            length.decrementAndGet();
-            if (entries.remove(oldest.key, oldest)) {
-                return true;
+        while (true) {
+            MemoryEntry oldest;
+            synchronized (this) {
+                oldest = head;
+                if (oldest == null) {
+                    return false;
+                }
+                unlink(oldest);
+            }
+            // Between the two locks the entry may have been claimed again (it is then passed over, and linked again
+            // when it settles), settled again (linked again, last: passed over too) or removed.
+            synchronized (oldest) {
+                if (!oldest.removed && !oldest.isProcessing() && !isLinked(oldest)) {
+                    oldest.removed = true;
+                    entries.remove(oldest.key, oldest);
+                    return true;
+                }
             }
         }
-        return false;
     }
 
-    // Drops the nodes whose entry was since replaced or removed, keeping the others in order. Linear in the queue,
-    // which is at most twice the map (or 2,048 nodes), so amortised O(1) per settlement.
-    private synchronized void compact() {
-        if (length.get() <= compactionThreshold()) {
-            return;
-        }
-        int kept = 0;
-        for (Iterator<MemoryEntry> nodes = queue.iterator(); nodes.hasNext(); ) {
-            MemoryEntry node = nodes.next();
-            if (entries.get(node.key) == node) {
-                kept++;
-            } else {
-                nodes.remove();
-            }
-        }
-        length.set(kept);
+    private synchronized boolean isLinked(MemoryEntry entry) {
+        return entry.inOrder;
     }
 
-    private long compactionThreshold() {
-        return 2L * Math.max(entries.size(), 1024);
+    // Called holding the lock, for an entry in the list.
+    private void unlink(MemoryEntry entry) {
+        MemoryEntry previous = entry.previous;
+        MemoryEntry next = entry.next;
+        if (previous == null) {
+            head = next;
+        } else {
+            previous.next = next;
+        }
+        if (next == null) {
+            tail = previous;
+        } else {
+            next.previous = previous;
+        }
+        entry.previous = null;
+        entry.next = null;
+        entry.inOrder = false;
     }
 }

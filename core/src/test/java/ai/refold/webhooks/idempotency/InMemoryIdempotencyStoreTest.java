@@ -8,6 +8,15 @@ import ai.refold.webhooks.MutableClock;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * What only the in-memory store does: its bound, eviction order and millisecond clock. What every store does is the
@@ -150,6 +159,65 @@ class InMemoryIdempotencyStoreTest {
         assertThat(small.size()).isEqualTo(4);
         assertThat(small.claim("new", "n", LEASE)).isEqualTo(ClaimResult.CLAIMED);
         assertThat(small.size()).isEqualTo(4);
+    }
+
+    // Entries are taken over in place and evicted from a list of their own: with leases that never run out, however
+    // claims, completions, releases, expiring retention and evictions interleave, a key has one holder at a time and
+    // its holder can always end its claim.
+    @Test
+    void racingClaimsCompletionsReleasesAndEvictionsNeverShareOrLoseAClaim() throws Exception {
+        InMemoryIdempotencyStore small = InMemoryIdempotencyStore.builder().clock(clock).maximumSize(8).build();
+        Duration forever = Duration.ofDays(3650);
+        int keys = 16;
+        AtomicIntegerArray holders = new AtomicIntegerArray(keys);
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(5);
+        try {
+            List<Future<Integer>> workers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                workers.add(pool.submit(() -> {
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
+                    int held = 0;
+                    for (int i = 0; i < 20_000; i++) {
+                        int k = random.nextInt(keys);
+                        String key = "k" + k;
+                        String owner = thread + "-" + i;
+                        ClaimResult claim = small.claim(key, owner, forever);
+                        assertThat(claim).isNotEqualTo(ClaimResult.RECLAIMED);
+                        if (!claim.isClaimed()) {
+                            continue;
+                        }
+                        held++;
+                        assertThat(holders.incrementAndGet(k)).as("holders of %s", key).isEqualTo(1);
+                        assertThat(small.renew(key, owner, forever)).isTrue();
+                        holders.decrementAndGet(k);
+                        switch (random.nextInt(3)) {
+                            case 0 -> assertThat(small.complete(key, owner, Duration.ofSeconds(1))).isTrue();
+                            case 1 -> assertThat(small.release(key, owner)).isTrue();
+                            default -> assertThat(small.release(key, owner, Set.of("h"), Duration.ofSeconds(1)))
+                                    .isTrue();
+                        }
+                    }
+                    return held;
+                }));
+            }
+            pool.submit(() -> {
+                while (!stop.get()) {
+                    clock.advance(Duration.ofMillis(1));
+                    Thread.onSpinWait();
+                }
+            });
+            int held = 0;
+            for (Future<Integer> worker : workers) {
+                held += worker.get();
+            }
+            assertThat(held).isPositive();
+            assertThat(small.size()).isLessThanOrEqualTo(8);
+        } finally {
+            stop.set(true);
+            pool.shutdown();
+        }
     }
 
     @Test
