@@ -51,7 +51,7 @@ abstract class HandlerSettings extends ReceiverSettings {
      */
     public final <E extends WebhookEvent> WebhookReceiver.Builder on(EventFilter<E> filter,
                                                                      EventHandler<? super E> handler) {
-        return on("#" + (routes.size() + 1), filter, handler);
+        return on(defaultName(), filter, handler);
     }
 
     /**
@@ -103,7 +103,7 @@ abstract class HandlerSettings extends ReceiverSettings {
      */
     public final <E extends WebhookEvent> WebhookReceiver.Builder onAsync(EventFilter<E> filter,
                                                                           AsyncEventHandler<? super E> handler) {
-        return onAsync("#" + (routes.size() + 1), filter, handler);
+        return onAsync(defaultName(), filter, handler);
     }
 
     /**
@@ -127,9 +127,14 @@ abstract class HandlerSettings extends ReceiverSettings {
         return self();
     }
 
+    // The name a handler registered without one gets: #1, #2, ... in registration order.
+    private String defaultName() {
+        return "#" + (routes.size() + 1);
+    }
+
     private void checkName(String name) {
         Objects.requireNonNull(name, "name");
-        if (name.isBlank() || name.startsWith("#") && !name.equals("#" + (routes.size() + 1))
+        if (name.isBlank() || name.startsWith("#") && !name.equals(defaultName())
                 || name.chars().anyMatch(Character::isISOControl)) {
             throw new IllegalArgumentException("a handler name must not be blank, start with # or hold control"
                     + " characters");
