@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -21,9 +24,28 @@ import java.util.random.RandomGenerator;
  * handlers that have not yet succeeded for it, and records the outcome: done, due again after a backoff with full
  * jitter, or dead once the retry policy is spent. A failure of the store while recording is retried until the store
  * answers, the entry still held by the heartbeats; only at shutdown is it left to the lease, after which another
- * worker takes the entry again and runs it as a rerun.
+ * worker takes the entry again and runs it as a rerun. An idle worker is also handed, by its instance's intake,
+ * deliveries stored already taken by it.
  */
 final class InboxWorker {
+
+    /** What an idle worker is woken with, besides a {@link Handoff}. */
+    enum Signal {
+        /** Look for due entries in the store. */
+        LOOK,
+        /** Nothing to do: the delivery meant for this worker was a duplicate, or could not be stored. */
+        NOTHING
+    }
+
+    /**
+     * A delivery stored already taken by this worker, to run at once.
+     *
+     * @param entry the delivery as received
+     * @param event its event, parsed on receipt
+     * @param owner the token it was stored taken by
+     */
+    record Handoff(InboxEntry entry, WebhookEvent event, String owner) {
+    }
 
     /** Makes the workers of an inbox. */
     @FunctionalInterface
@@ -43,6 +65,8 @@ final class InboxWorker {
     private final ErrorText errors;
     private final RandomGenerator random = RandomGenerator.getDefault();
     private volatile String current;
+    // What an intake hands this worker once it took it out of the idle ones: one thing at a time.
+    private final BlockingQueue<Object> handed = new ArrayBlockingQueue<>(1);
 
     InboxWorker(Inbox inbox, RouteTable routes, EventParser parser, DeliveryLog log, Claims claims,
                 StoreRetries.Pause pause, ErrorText errors) {
@@ -58,26 +82,58 @@ final class InboxWorker {
         this.errors = errors;
     }
 
-    /** Takes and runs due entries until the inbox closes. */
+    /** Takes and runs due entries, and runs those handed over, until the inbox closes. */
     void loop() {
         InboxStore store = inbox.store();
+        boolean look = true;
         while (!inbox.isClosing()) {
-            String owner = owners.next();
-            List<InboxEntry> taken;
-            try {
-                taken = store.take(owner, 1, lease);
-            } catch (RuntimeException e) {
-                log.warn("refold inbox could not take due deliveries{}: {}", "", e.toString());
-                taken = List.of();
-            }
-            if (taken.isEmpty()) {
-                if (!inbox.awaitWork()) {
-                    return;
+            if (look) {
+                String owner = owners.next();
+                List<InboxEntry> taken;
+                try {
+                    taken = store.take(owner, 1, lease);
+                } catch (RuntimeException e) {
+                    log.warn("refold inbox could not take due deliveries{}: {}", "", e.toString());
+                    taken = List.of();
                 }
-                continue;
+                if (!taken.isEmpty()) {
+                    run(taken.get(0), owner, null);
+                    continue;
+                }
             }
-            run(taken.get(0), owner);
+            Object work;
+            try {
+                work = inbox.awaitWork(this);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (work instanceof Handoff handoff) {
+                run(handoff.entry(), handoff.owner(), handoff.event());
+            }
+            // After a handoff the store is looked in only if something was stored due meanwhile (awaitWork says).
+            look = work == Signal.LOOK;
         }
+    }
+
+    /** Returns a token for an attempt of this worker. */
+    String newOwner() {
+        return owners.next();
+    }
+
+    /** Returns the lease this worker holds entries for. */
+    Duration lease() {
+        return lease;
+    }
+
+    /** Hands this worker, taken out of the idle ones, a {@link Handoff} or a {@link Signal}. */
+    void hand(Object work) {
+        handed.add(work);
+    }
+
+    /** Waits up to {@code timeout} (null: for ever) for what an intake hands over; null if nothing came. */
+    Object awaitHanded(Duration timeout) throws InterruptedException {
+        return timeout == null ? handed.take() : handed.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Returns the key of the entry this worker is running, if any. */
@@ -85,15 +141,16 @@ final class InboxWorker {
         return Optional.ofNullable(current);
     }
 
-    private void run(InboxEntry entry, String owner) {
+    // Runs an entry taken from the store (event null: parsed here) or handed over with its event.
+    private void run(InboxEntry entry, String owner, WebhookEvent parsed) {
         long start = System.nanoTime();
         InboxRun run = new InboxRun(inbox.store(), entry.key(), owner, lease, start, log);
         int slot = heartbeats.register(run);
         current = entry.key();
         try {
-            WebhookEvent event;
+            WebhookEvent event = parsed;
             try {
-                event = parser.parse(entry.body());
+                event = event != null ? event : parser.parse(entry.body());
             } catch (InvalidPayloadException e) {
                 // Stored after it parsed; only changed read limits can refuse it now, and no retry will change that.
                 record(entry, owner, run, InboxState.DEAD, entry.doneHandlers(), e, start);

@@ -233,6 +233,11 @@ public final class WebhookReceiver implements AutoCloseable {
         return heartbeats;
     }
 
+    // For tests that need the inbox's workers idle, waiting for a delivery to be handed over; null outside inbox mode.
+    Inbox inbox() {
+        return inbox;
+    }
+
     // The caller now runs the application's code itself: the delivery is no longer cancellable at shutdown.
     static Admission started(Admission admission) {
         if (admission instanceof Admission.Admitted admitted) {

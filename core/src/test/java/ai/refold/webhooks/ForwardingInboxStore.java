@@ -25,6 +25,16 @@ class ForwardingInboxStore implements InboxStore {
     }
 
     @Override
+    public boolean offerTaken(InboxEntry entry, String owner, Duration lease) {
+        return delegate.offerTaken(entry, owner, lease);
+    }
+
+    @Override
+    public boolean storesTaken() {
+        return delegate.storesTaken();
+    }
+
+    @Override
     public List<InboxEntry> take(String owner, int max, Duration lease) {
         return delegate.take(owner, max, lease);
     }

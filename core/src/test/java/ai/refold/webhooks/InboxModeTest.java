@@ -111,6 +111,103 @@ class InboxModeTest {
     }
 
     @Test
+    void aDeliveryThatFindsAWorkerIdleIsStoredTakenByItAndRunOnceWithoutBeingOfferedDue() throws Exception {
+        CountingInbox counting = new CountingInbox(inbox, true);
+        WebhookReceiver receiver = receiver(counting, RetryPolicy.defaults());
+        awaitAllWorkersIdle(receiver);
+
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.ACCEPTED);
+        await(() -> state() == InboxState.DONE);
+
+        assertThat(counting.offeredTaken).hasValue(1);
+        assertThat(counting.offered).hasValue(0);
+        assertThat(attempts).containsExactly(Attempt.FIRST);
+        assertThat(inbox.find(KEY).orElseThrow().attempts()).isZero();
+    }
+
+    @Test
+    void aStoreThatCannotStoreTakenEntriesHasEachDeliveryOfferedDueAndTakenByAWorker() throws Exception {
+        CountingInbox counting = new CountingInbox(inbox, false);
+        WebhookReceiver receiver = receiver(counting, RetryPolicy.defaults());
+        awaitAllWorkersIdle(receiver);
+
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.ACCEPTED);
+        await(() -> state() == InboxState.DONE);
+
+        assertThat(counting.offered).hasValue(1);
+        assertThat(counting.offeredTaken).hasValue(0);
+        assertThat(attempts).containsExactly(Attempt.FIRST);
+    }
+
+    @Test
+    void aDuplicateOrAStoreFailureMeantForAnIdleWorkerLeavesItIdleForTheNextDelivery() throws Exception {
+        AtomicInteger refusals = new AtomicInteger(1);
+        CountingInbox counting = new CountingInbox(inbox, true) {
+            @Override
+            public boolean offerTaken(InboxEntry entry, String owner, Duration lease) {
+                if (refusals.getAndDecrement() > 0) {
+                    throw new StoreUnavailableException("inbox is down");
+                }
+                return super.offerTaken(entry, owner, lease);
+            }
+        };
+        WebhookReceiver receiver = receiver(counting, RetryPolicy.defaults());
+        int workers = InboxOptions.defaults().workers();
+        awaitAllWorkersIdle(receiver);
+
+        assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(503);
+        await(() -> receiver.inbox().idleWorkers() == workers);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.ACCEPTED);
+        await(() -> state() == InboxState.DONE);
+        await(() -> receiver.inbox().idleWorkers() == workers);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        await(() -> receiver.inbox().idleWorkers() == workers);
+        byte[] another = new String(ERRORED, StandardCharsets.UTF_8)
+                .replace("656f308b9144bb8f183bfc7b", "656f308b9144bb8f183bfc7c").getBytes(StandardCharsets.UTF_8);
+        assertThat(receiver.receive(signed(another)).outcome()).isEqualTo(Outcome.ACCEPTED);
+        await(() -> attempts.size() == 2);
+
+        assertThat(attempts).containsExactly(Attempt.FIRST, Attempt.FIRST);
+        // Stored taken three times (the refused first is counted nowhere): accepted, duplicate, the other event.
+        assertThat(counting.offeredTaken).hasValue(3);
+        assertThat(counting.offered).hasValue(0);
+    }
+
+    private static void awaitAllWorkersIdle(WebhookReceiver receiver) throws InterruptedException {
+        int workers = InboxOptions.defaults().workers();
+        await(() -> receiver.inbox().idleWorkers() == workers);
+    }
+
+    /** Counts how deliveries are stored: due, or taken by an idle worker; {@code storesTaken} decides which. */
+    private static class CountingInbox extends ForwardingInboxStore {
+        final AtomicInteger offered = new AtomicInteger();
+        final AtomicInteger offeredTaken = new AtomicInteger();
+        private final boolean storesTaken;
+
+        CountingInbox(InboxStore delegate, boolean storesTaken) {
+            super(delegate);
+            this.storesTaken = storesTaken;
+        }
+
+        @Override
+        public boolean offer(InboxEntry entry) {
+            offered.incrementAndGet();
+            return super.offer(entry);
+        }
+
+        @Override
+        public boolean offerTaken(InboxEntry entry, String owner, Duration lease) {
+            offeredTaken.incrementAndGet();
+            return super.offerTaken(entry, owner, lease);
+        }
+
+        @Override
+        public boolean storesTaken() {
+            return storesTaken;
+        }
+    }
+
+    @Test
     void closingAgainReturnsAtOnceAlthoughAWorkerStillRunsAHandlerThatOutlastedTheFirstClose() throws Exception {
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
@@ -299,6 +396,11 @@ class InboxModeTest {
 
         @Override
         public boolean offer(InboxEntry entry) {
+            throw new StoreUnavailableException("inbox is down");
+        }
+
+        @Override
+        public boolean offerTaken(InboxEntry entry, String owner, Duration lease) {
             throw new StoreUnavailableException("inbox is down");
         }
 

@@ -172,6 +172,20 @@ final class InboxReceiverProcess {
         }
 
         @Override
+        public boolean offerTaken(InboxEntry entry, String owner, Duration lease) {
+            boolean stored = delegate.offerTaken(entry, owner, lease);
+            if (stored) {
+                report(TAKEN + " " + entry.key() + " " + owner);
+            }
+            return stored;
+        }
+
+        @Override
+        public boolean storesTaken() {
+            return delegate.storesTaken();
+        }
+
+        @Override
         public List<InboxEntry> take(String owner, int max, Duration lease) {
             List<InboxEntry> taken = delegate.take(owner, max, lease);
             for (InboxEntry entry : taken) {

@@ -1,6 +1,7 @@
 package ai.refold.webhooks.idempotency;
 
 import java.time.Duration;
+import java.time.Instant;
 
 /** Time arithmetic that saturates instead of overflowing, so a huge lease or retention never wraps into the past. */
 final class Durations {
@@ -14,6 +15,11 @@ final class Durations {
     /** Returns {@code now} plus {@code duration} in milliseconds, at least one and at most {@link #MAX_MILLIS}. */
     static long after(long now, Duration duration) {
         return now + millis(duration);
+    }
+
+    /** Returns {@code now} plus {@code duration}, as {@link #after(long, Duration)} adds them, to the millisecond. */
+    static Instant after(Instant now, Duration duration) {
+        return Instant.ofEpochMilli(after(now.toEpochMilli(), duration));
     }
 
     /** Returns {@code duration} in milliseconds, at least one and at most {@link #MAX_MILLIS}. */

@@ -53,6 +53,21 @@ public final class InMemoryInboxStore implements InboxStore {
 
     @Override
     public synchronized boolean offer(InboxEntry entry) {
+        return store(entry, null, Duration.ZERO);
+    }
+
+    @Override
+    public synchronized boolean offerTaken(InboxEntry entry, String owner, Duration lease) {
+        return store(entry, Objects.requireNonNull(owner, "owner"), Objects.requireNonNull(lease, "lease"));
+    }
+
+    @Override
+    public boolean storesTaken() {
+        return true;
+    }
+
+    // A new delivery, pending and due now, or taken by owner for lease.
+    private boolean store(InboxEntry entry, String owner, Duration lease) {
         Objects.requireNonNull(entry, "entry");
         if (entries.containsKey(entry.key())) {
             return false;
@@ -60,8 +75,10 @@ public final class InMemoryInboxStore implements InboxStore {
         if (entries.size() >= maximumSize && !evictOneDone()) {
             throw new StoreUnavailableException("in-memory inbox is full (maximum " + maximumSize + " entries)");
         }
-        put(new InboxEntry(entry.key(), entry.eventType(), entry.keyLabel(), entry.headers(), entry.body().clone(),
-                entry.receivedAt(), InboxState.PENDING, 0, clock.instant(), Set.of(), Optional.empty(), false));
+        Instant now = clock.instant();
+        put(entry.with(owner == null ? InboxState.PENDING : InboxState.PROCESSING, 0,
+                owner == null ? now : Durations.after(now, lease), Set.of(), Optional.empty(), false));
+        owners.put(entry.key(), owner); // null for a pending entry: nobody holds it
         return true;
     }
 
@@ -75,11 +92,11 @@ public final class InMemoryInboxStore implements InboxStore {
         List<InboxEntry> taken = new ArrayList<>();
         while (taken.size() < max && !due.isEmpty() && !due.first().nextAttemptAt().isAfter(now)) {
             InboxEntry entry = due.first();
-            InboxEntry held = with(entry, InboxState.PROCESSING, entry.attempts(), plus(now, lease),
+            InboxEntry held = entry.with(InboxState.PROCESSING, entry.attempts(), Durations.after(now, lease),
                     entry.doneHandlers(), entry.lastError(), entry.state() == InboxState.PROCESSING || entry.rerun());
             put(held);
             owners.put(held.key(), owner);
-            taken.add(copied(held));
+            taken.add(held.copy());
         }
         return taken;
     }
@@ -90,8 +107,8 @@ public final class InMemoryInboxStore implements InboxStore {
         if (entry == null) {
             return false;
         }
-        put(with(entry, InboxState.PROCESSING, entry.attempts(), plus(clock.instant(), lease), entry.doneHandlers(),
-                entry.lastError(), entry.rerun()));
+        put(entry.with(InboxState.PROCESSING, entry.attempts(), Durations.after(clock.instant(), lease),
+                entry.doneHandlers(), entry.lastError(), entry.rerun()));
         return true;
     }
 
@@ -117,26 +134,26 @@ public final class InMemoryInboxStore implements InboxStore {
         if (entry == null) {
             return false;
         }
-        put(with(entry, InboxState.PENDING, entry.attempts(), clock.instant(), entry.doneHandlers(),
+        put(entry.with(InboxState.PENDING, entry.attempts(), clock.instant(), entry.doneHandlers(),
                 entry.lastError(), entry.rerun()));
         return true;
     }
 
     @Override
     public synchronized Optional<InboxEntry> find(String key) {
-        return Optional.ofNullable(entries.get(Objects.requireNonNull(key, "key"))).map(InMemoryInboxStore::copied);
+        return Optional.ofNullable(entries.get(Objects.requireNonNull(key, "key"))).map(InboxEntry::copy);
     }
 
     @Override
     public synchronized List<InboxEntry> list(InboxQuery query) {
-        return matching(query).stream().map(InMemoryInboxStore::copied).toList();
+        return matching(query).stream().map(InboxEntry::copy).toList();
     }
 
     @Override
     public synchronized int replay(InboxQuery query) {
         List<InboxEntry> dead = matching(Objects.requireNonNull(query, "query").deadOnly());
         for (InboxEntry entry : dead) {
-            put(with(entry, InboxState.PENDING, 0, clock.instant(), Set.of(), entry.lastError(), false));
+            put(entry.with(InboxState.PENDING, 0, clock.instant(), Set.of(), entry.lastError(), false));
         }
         return dead.size();
     }
@@ -185,7 +202,7 @@ public final class InMemoryInboxStore implements InboxStore {
         }
         Instant now = clock.instant();
         // A rerun stays one until the entry is done or dead: the crashed attempt may have run the handlers in full.
-        put(with(entry, state, entry.attempts() + failed, wait.isZero() ? now : plus(now, wait), doneHandlers,
+        put(entry.with(state, entry.attempts() + failed, wait.isZero() ? now : Durations.after(now, wait), doneHandlers,
                 error == null ? entry.lastError() : Optional.of(error), state == InboxState.PENDING && entry.rerun()));
         owners.remove(key);
         return true;
@@ -229,23 +246,6 @@ public final class InMemoryInboxStore implements InboxStore {
                     remove(entry.key());
                     return true;
                 }).orElse(false);
-    }
-
-
-    private static Instant plus(Instant now, Duration duration) {
-        return Instant.ofEpochMilli(Durations.after(now.toEpochMilli(), duration));
-    }
-
-    // A body array is mutable: the store keeps its own copy and hands each caller another, as a database would.
-    private static InboxEntry copied(InboxEntry e) {
-        return new InboxEntry(e.key(), e.eventType(), e.keyLabel(), e.headers(), e.body().clone(), e.receivedAt(),
-                e.state(), e.attempts(), e.nextAttemptAt(), e.doneHandlers(), e.lastError(), e.rerun());
-    }
-
-    private static InboxEntry with(InboxEntry entry, InboxState state, int attempts, Instant next,
-                                   Set<String> doneHandlers, Optional<String> lastError, boolean rerun) {
-        return new InboxEntry(entry.key(), entry.eventType(), entry.keyLabel(), entry.headers(), entry.body(),
-                entry.receivedAt(), state, attempts, next, doneHandlers, lastError, rerun);
     }
 
     @Override

@@ -86,6 +86,18 @@ public record InboxEntry(String key, Optional<String> eventType, String keyLabel
                 Set.of(), Optional.empty(), false);
     }
 
+    // This entry with what a store changes as it moves on; the body is copied as by every entry made.
+    InboxEntry with(InboxState state, int attempts, Instant next, Set<String> doneHandlers,
+                    Optional<String> lastError, boolean rerun) {
+        return new InboxEntry(key, eventType, keyLabel, headers, body, receivedAt, state, attempts, next, doneHandlers,
+                lastError, rerun);
+    }
+
+    // A copy with a body of its own, as a database hands each reader.
+    InboxEntry copy() {
+        return with(state, attempts, nextAttemptAt, doneHandlers, lastError, rerun);
+    }
+
     @Override
     public boolean equals(Object other) {
         return other instanceof InboxEntry that && key.equals(that.key) && eventType.equals(that.eventType)

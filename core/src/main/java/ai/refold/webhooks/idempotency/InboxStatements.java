@@ -10,8 +10,8 @@ import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
  * @param takeReturnsRows whether {@code take} takes and returns the rows in one statement (PostgreSQL's
  *                        {@code RETURNING}); otherwise the store selects, updates and reads back in a transaction
  */
-record InboxStatements(Dialect dialect, String table, String offer, boolean offerIgnoresDuplicates, String take,
-                       boolean takeReturnsRows, String takeOne, String renew, String done, String retry, String dead,
+record InboxStatements(Dialect dialect, String table, String offer, String offerTaken, boolean offerIgnoresDuplicates,
+                       String take, boolean takeReturnsRows, String takeOne, String renew, String done, String retry, String dead,
                        String release, String find, String purge, String counts, String oldestDue) {
 
     static final String COLUMNS = "idempotency_key, event_type, key_label, headers, body, received_at, state,"
@@ -23,10 +23,15 @@ record InboxStatements(Dialect dialect, String table, String offer, boolean offe
         String later = dialect == Dialect.POSTGRESQL ? "CURRENT_TIMESTAMP + CAST(? AS BIGINT) * INTERVAL '1 millisecond'"
                 : "DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP)";
         String insert = "INSERT INTO " + table + " (idempotency_key, event_type, key_label, headers, body,"
-                + " received_at, state, attempts, next_attempt_at, rerun)"
-                + " VALUES (?, ?, ?, ?, ?, ?, 'PENDING', 0, CURRENT_TIMESTAMP, FALSE)";
+                + " received_at, state, attempts, next_attempt_at, rerun, owner_token)"
+                + " VALUES (?, ?, ?, ?, ?, ?, 'PENDING', 0, CURRENT_TIMESTAMP, FALSE, NULL)";
+        // Parameters as the insert's, then lease millis and owner: the row as take would leave it.
+        String insertTaken = insert.replace("'PENDING', 0, CURRENT_TIMESTAMP, FALSE, NULL",
+                "'PROCESSING', 0, " + later + ", FALSE, ?");
         boolean postgres = dialect == Dialect.POSTGRESQL;
-        String offer = postgres ? insert + " ON CONFLICT (idempotency_key) DO NOTHING" : insert;
+        String ignoring = postgres ? " ON CONFLICT (idempotency_key) DO NOTHING" : "";
+        String offer = insert + ignoring;
+        String offerTaken = insertTaken + ignoring;
         // Parameters: max, owner, lease millis. The lock makes instances taking side by side skip each other's rows;
         // rerun records that a taken row's previous worker never ended it, and stays set until the row is done or
         // dead: that worker may have run the handlers in full, whatever the attempts after it did. RETURNING yields
@@ -59,11 +64,16 @@ record InboxStatements(Dialect dialect, String table, String offer, boolean offe
         String purge = "DELETE FROM " + table + " WHERE idempotency_key IN (SELECT idempotency_key FROM " + table
                 + " WHERE state = 'DONE' AND next_attempt_at <= CURRENT_TIMESTAMP ORDER BY next_attempt_at"
                 + (postgres ? " LIMIT ?" : " FETCH FIRST ? ROWS ONLY") + ")";
-        String counts = "SELECT state, COUNT(*) FROM " + table + " GROUP BY state";
+        // On PostgreSQL one count per partial index, so that none of them reads the whole table.
+        String counts = postgres
+                ? "SELECT state, COUNT(*) FROM " + table + " WHERE state IN ('PENDING', 'PROCESSING') GROUP BY state"
+                        + " UNION ALL SELECT 'DONE', COUNT(*) FROM " + table + " WHERE state = 'DONE'"
+                        + " UNION ALL SELECT 'DEAD', COUNT(*) FROM " + table + " WHERE state = 'DEAD'"
+                : "SELECT state, COUNT(*) FROM " + table + " GROUP BY state";
         // Due as take sees it: a taken row whose lease ran out (its worker crashed) waits as much as a pending one.
         String oldestDue = "SELECT MIN(next_attempt_at) FROM " + table + " WHERE " + DUE;
-        return new InboxStatements(dialect, table, offer, postgres, take, postgres, takeOne, renew, done, retry,
-                dead, release, find, purge, counts, oldestDue);
+        return new InboxStatements(dialect, table, offer, offerTaken, postgres, take, postgres, takeOne, renew, done,
+                retry, dead, release, find, purge, counts, oldestDue);
     }
 
     /** Returns the SELECT that lists (or, as a subquery of keys, replays and discards) what a query matches. */

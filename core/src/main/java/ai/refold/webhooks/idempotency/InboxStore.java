@@ -29,6 +29,33 @@ public interface InboxStore {
     boolean offer(InboxEntry entry);
 
     /**
+     * Stores a delivery if its key is absent, in one atomic step, already taken by {@code owner} for {@code lease}:
+     * PROCESSING, as {@link #take} would leave it had it been offered and taken at once. The instance that received
+     * the delivery hands it to one of its own idle workers without taking it again; should that instance crash, the
+     * entry is taken again once its lease runs out, as any other. Called only if {@link #storesTaken()} is true.
+     *
+     * @param entry the delivery just received, as {@link InboxEntry#received} makes it
+     * @param owner a token unique to the worker that runs it
+     * @param lease how long the entry is held, unless renewed, before another worker may take it
+     * @return true if stored (the delivery is accepted), false if an entry with the key was already there
+     * @throws StoreUnavailableException     if the store cannot answer; nothing was stored
+     * @throws UnsupportedOperationException if this store does not store taken entries (the default)
+     */
+    default boolean offerTaken(InboxEntry entry, String owner, Duration lease) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not store taken entries");
+    }
+
+    /**
+     * Returns whether {@link #offerTaken} is supported. A store that says no still works: each delivery is then
+     * offered, and one of the workers takes it.
+     *
+     * @return false by default; true for the stores of this library
+     */
+    default boolean storesTaken() {
+        return false;
+    }
+
+    /**
      * Takes up to {@code max} entries for {@code owner}, oldest due first: pending entries that are due, and taken
      * entries whose lease ran out (returned with {@link InboxEntry#rerun()} set, as every later attempt of such an
      * entry is until it is done or dead). Each becomes PROCESSING, held by

@@ -54,11 +54,32 @@ public final class JdbcInboxStore implements InboxStore {
 
     @Override
     public boolean offer(InboxEntry entry) {
+        return store(entry, null, 0);
+    }
+
+    @Override
+    public boolean offerTaken(InboxEntry entry, String owner, Duration lease) {
+        JdbcSession.checkOwner(owner);
+        return store(entry, owner, Durations.millis(Objects.requireNonNull(lease, "lease")));
+    }
+
+    @Override
+    public boolean storesTaken() {
+        return true;
+    }
+
+    // One insert of a new delivery, pending and due now, or taken by owner for leaseMillis; false if the key is there.
+    private boolean store(InboxEntry entry, String owner, long leaseMillis) {
         Objects.requireNonNull(entry, "entry");
         String key = JdbcSession.checkKey(entry.key());
         return session.run("store a delivery", (connection, sql) -> {
-            try (PreparedStatement statement = session.prepare(connection, sql.offer())) {
+            try (PreparedStatement statement = session.prepare(connection,
+                    owner == null ? sql.offer() : sql.offerTaken())) {
                 InboxRows.bindReceived(statement, key, entry);
+                if (owner != null) {
+                    statement.setLong(7, leaseMillis);
+                    statement.setString(8, owner);
+                }
                 return statement.executeUpdate() > 0;
             } catch (SQLException e) {
                 if (sql.offerIgnoresDuplicates() || !InboxRows.isDuplicate(e)) {

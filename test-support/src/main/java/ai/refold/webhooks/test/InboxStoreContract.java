@@ -189,6 +189,70 @@ public abstract class InboxStoreContract {
         assertThat(nodeA.stats().count(InboxState.PENDING)).isEqualTo(RACE_ROUNDS);
     }
 
+    // --- offer taken: a delivery stored already taken by a worker of the instance that received it ---
+
+    @Test
+    void aDeliveryOfferedTakenIsHeldByItsOwnerAsIfOfferedAndTakenAtOnce() {
+        if (!nodeA.storesTaken()) {
+            assertThatThrownBy(() -> nodeA.offerTaken(received("k"), "owner-1", LEASE))
+                    .isInstanceOf(UnsupportedOperationException.class);
+            return;
+        }
+        assertThat(nodeA.offerTaken(received("k"), "owner-1", LEASE)).isTrue();
+
+        InboxEntry stored = nodeB.find(key("k")).orElseThrow();
+        assertThat(stored.state()).isEqualTo(InboxState.PROCESSING);
+        assertThat(stored.body()).isEqualTo(body("k"));
+        assertThat(stored.headers()).isEqualTo(HEADERS);
+        assertThat(stored.receivedAt()).isEqualTo(RECEIVED);
+        assertThat(stored.attempts()).isZero();
+        assertThat(stored.rerun()).isFalse();
+        assertThat(nodeB.take("owner-2", 1, LEASE)).as("held by its owner").isEmpty();
+        assertThat(nodeB.done(key("k"), "owner-2", RETENTION)).as("ended only by its owner").isFalse();
+        assertThat(nodeB.renew(key("k"), "owner-1", LEASE)).isTrue();
+        assertThat(nodeA.done(key("k"), "owner-1", RETENTION)).isTrue();
+        assertThat(nodeB.find(key("k")).orElseThrow().state()).isEqualTo(InboxState.DONE);
+    }
+
+    @Test
+    void aDeliveryOfferedTakenIsADuplicateOfAnyEntryWithItsKeyAndLeavesThatEntryAlone() {
+        if (!nodeA.storesTaken()) {
+            return;
+        }
+        held("taken", "owner-1");
+        held("done", "owner-1");
+        nodeA.done(key("done"), "owner-1", RETENTION);
+        nodeA.offerTaken(received("offered-taken"), "owner-1", LEASE);
+        nodeA.offer(received("pending"));
+
+        for (String name : List.of("pending", "taken", "done", "offered-taken")) {
+            InboxEntry before = nodeA.find(key(name)).orElseThrow();
+            assertThat(nodeB.offerTaken(received(name), "owner-2", LEASE)).as(name).isFalse();
+            assertThat(nodeB.offer(received(name))).as(name).isFalse();
+            assertThat(nodeA.find(key(name)).orElseThrow()).as(name).isEqualTo(before);
+        }
+        assertThat(nodeB.done(key("pending"), "owner-2", RETENTION)).as("not taken by a refused offer").isFalse();
+    }
+
+    @Test
+    void aDeliveryOfferedTakenWhoseOwnerDiedIsTakenAgainAsARerunOnceItsLeaseRunsOut() {
+        if (!nodeA.storesTaken()) {
+            return;
+        }
+        nodeA.offerTaken(received("k"), "crashes", LEASE);
+
+        advanceTime(LEASE.minus(MARGIN));
+        assertThat(nodeB.take("owner-2", 1, LEASE)).isEmpty();
+        advanceTime(MARGIN.multipliedBy(2));
+        List<InboxEntry> retaken = nodeB.take("owner-2", 1, LEASE);
+
+        assertThat(retaken).extracting(InboxEntry::key).containsExactly(key("k"));
+        assertThat(retaken.get(0).rerun()).as("its owner may have run the handlers").isTrue();
+        assertThat(retaken.get(0).body()).isEqualTo(body("k"));
+        assertThat(nodeA.done(key("k"), "crashes", RETENTION)).as("the dead owner ends nothing").isFalse();
+        assertThat(nodeB.done(key("k"), "owner-2", RETENTION)).isTrue();
+    }
+
     // --- take ---
 
     @Test
@@ -920,6 +984,9 @@ public abstract class InboxStoreContract {
             for (InboxStore node : List.of(nodeA, nodeB)) {
                 Map<String, Executable> operations = new LinkedHashMap<>();
                 operations.put("offer", () -> node.offer(received("new")));
+                if (node.storesTaken()) {
+                    operations.put("offerTaken", () -> node.offerTaken(received("new"), "owner-2", LEASE));
+                }
                 operations.put("take", () -> node.take("owner-2", 5, LEASE));
                 operations.put("renew", () -> node.renew(key("taken"), "owner-1", LEASE));
                 operations.put("done", () -> node.done(key("taken"), "owner-1", RETENTION));

@@ -57,6 +57,17 @@ class InMemoryInboxStoreContractTest extends InboxStoreContract {
         }
 
         @Override
+        public boolean offerTaken(InboxEntry entry, String owner, Duration lease) {
+            failIfDown();
+            return delegate.offerTaken(entry, owner, lease);
+        }
+
+        @Override
+        public boolean storesTaken() {
+            return delegate.storesTaken();
+        }
+
+        @Override
         public List<InboxEntry> take(String owner, int max, Duration lease) {
             failIfDown();
             return delegate.take(owner, max, lease);
