@@ -52,13 +52,16 @@ abstract class Completion implements Leased {
      * @throws IllegalStateException if it was already ended
      */
     final DeliveryResult end(int status, Throwable failure, Set<String> succeeded) {
-        markEnded();
+        int before = setUnless(ENDED, ENDED);
+        if ((before & ENDED) != 0) {
+            throw new IllegalStateException("the delivery was already ended");
+        }
         String key = context.idempotencyKey();
         // The claim stays renewed until the store has the outcome: completion's retries may outlast what is left
         // of the lease, and a copy must not take over a delivery whose handlers already ran.
         try {
             if (failure == null && status >= 200 && status < 300) {
-                claims.complete(key, owner, (phase & LOST) != 0);
+                claims.complete(key, owner, (before & LOST) != 0);
                 return claims.log().log(result(Outcome.PROCESSED, status, "event processed"), startNanos, null);
             }
             claims.release(key, owner, succeeded, context.attempt());
@@ -71,11 +74,20 @@ abstract class Completion implements Leased {
         return claims.log().log(result(Outcome.HANDLER_FAILED, answered, message), startNanos, failure);
     }
 
-    /** Gives the claim back without running anything, when the work could not even be started. */
+    /**
+     * Gives the claim back without running anything, when the work could not even be started. A delivery that a
+     * shutdown cancelled meanwhile has given its claim back already, and is only answered.
+     *
+     * @throws IllegalStateException if it was already ended otherwise
+     */
     final DeliveryResult refuse(Outcome outcome, String message, Throwable cause) {
-        markEnded();
-        claims.heartbeats().unregister(this, slot);
-        claims.release(context.idempotencyKey(), owner, done, context.attempt());
+        int before = setUnless(ENDED, ENDED);
+        if ((before & ENDED) == 0) {
+            claims.heartbeats().unregister(this, slot);
+            claims.release(context.idempotencyKey(), owner, done, context.attempt());
+        } else if ((before & CANCELLED) == 0) {
+            throw new IllegalStateException("the delivery was already ended");
+        }
         return claims.log().log(result(outcome, outcome.httpStatus(), message), startNanos, cause);
     }
 
@@ -87,8 +99,7 @@ abstract class Completion implements Leased {
 
     /** Marks the handlers as started; false if the delivery was cancelled first (at shutdown). */
     final boolean start() {
-        int before = PHASE.getAndUpdate(this, value -> (value & (CANCELLED | ENDED)) == 0 ? value | RUNNING : value);
-        return (before & (CANCELLED | ENDED)) == 0;
+        return (setUnless(RUNNING, CANCELLED | ENDED) & (CANCELLED | ENDED)) == 0;
     }
 
     /**
@@ -96,8 +107,7 @@ abstract class Completion implements Leased {
      * may already have been told it was accepted. Returns false if the handlers started or it already ended.
      */
     final boolean cancel() {
-        int before = PHASE.getAndUpdate(this,
-                value -> (value & (RUNNING | CANCELLED | ENDED)) == 0 ? value | CANCELLED | ENDED : value);
+        int before = setUnless(CANCELLED | ENDED, RUNNING | CANCELLED | ENDED);
         if ((before & (RUNNING | CANCELLED | ENDED)) != 0) {
             return false;
         }
@@ -115,8 +125,8 @@ abstract class Completion implements Leased {
             return;
         }
         try {
-            if (!claims.renew(context.idempotencyKey(), owner) && (phase & ENDED) == 0) {
-                PHASE.getAndUpdate(this, value -> value | LOST);
+            if (!claims.renew(context.idempotencyKey(), owner)
+                    && (setUnless(LOST, LOST | ENDED) & (LOST | ENDED)) == 0) {
                 claims.heartbeats().unregister(this, slot);
                 claims.log().warn("refold delivery key={} lost its claim while its handlers ran: {}",
                         context.idempotencyKey(), "another delivery took it over, and may run them too");
@@ -137,9 +147,14 @@ abstract class Completion implements Leased {
         return (phase & ENDED) != 0;
     }
 
-    private void markEnded() {
-        if ((PHASE.getAndUpdate(this, value -> value | ENDED) & ENDED) != 0) {
-            throw new IllegalStateException("the delivery was already ended");
+    // Sets the bits of set unless one of unless is set; returns the phase before, whether or not it changed. Most
+    // transitions meet no other, and cost one compare-and-set.
+    private int setUnless(int set, int unless) {
+        while (true) {
+            int before = phase;
+            if ((before & unless) != 0 || PHASE.compareAndSet(this, before, before | set)) {
+                return before;
+            }
         }
     }
 }
