@@ -23,6 +23,12 @@ abstract class Completion implements Leased {
     // was ended (by end, refuse or cancel), exactly once.
     private static final int LOST = 4;
     private static final int ENDED = 8;
+    // A delivery leaves the heartbeats once, when it ends or loses its claim, never twice, so that end may free its
+    // slot with a plain store. ENDED is set once (by end, refuse or cancel, each only if it was clear) and so is LOST
+    // (by renew, only if ENDED was clear), and both are bits of this one word, changed only by compare-and-set:
+    // whichever is set first finds the other clear and unregisters, and the second finds the first set and does not.
+    // A heartbeat or a shutdown may have found the delivery before its constructor stored its slot, so they
+    // unregister by looking it up.
 
     final WebhookEvent event;
     final DeliveryContext context;
@@ -66,7 +72,7 @@ abstract class Completion implements Leased {
             }
             claims.release(key, owner, succeeded, context.attempt());
         } finally {
-            claims.heartbeats().unregister(this, slot);
+            unregisterEnded(before);
         }
         String message = failure != null ? "handler failed; the event will be retried"
                 : "application answered " + status + "; the event will be retried";
@@ -83,7 +89,7 @@ abstract class Completion implements Leased {
     final DeliveryResult refuse(Outcome outcome, String message, Throwable cause) {
         int before = setUnless(ENDED, ENDED);
         if ((before & ENDED) == 0) {
-            claims.heartbeats().unregister(this, slot);
+            unregisterEnded(before);
             claims.release(context.idempotencyKey(), owner, done, context.attempt());
         } else if ((before & CANCELLED) == 0) {
             throw new IllegalStateException("the delivery was already ended");
@@ -111,7 +117,9 @@ abstract class Completion implements Leased {
         if ((before & (RUNNING | CANCELLED | ENDED)) != 0) {
             return false;
         }
-        claims.heartbeats().unregister(this, slot);
+        if ((before & LOST) == 0) {
+            claims.heartbeats().unregisterFound(this, slot);
+        }
         claims.release(context.idempotencyKey(), owner, done, context.attempt());
         claims.log().warn("refold delivery key={} was accepted but not yet handled at shutdown; its claim is"
                 + " released and {}", context.idempotencyKey(), "it runs again only if the event is delivered again");
@@ -127,7 +135,7 @@ abstract class Completion implements Leased {
         try {
             if (!claims.renew(context.idempotencyKey(), owner)
                     && (setUnless(LOST, LOST | ENDED) & (LOST | ENDED)) == 0) {
-                claims.heartbeats().unregister(this, slot);
+                claims.heartbeats().unregisterFound(this, slot);
                 claims.log().warn("refold delivery key={} lost its claim while its handlers ran: {}",
                         context.idempotencyKey(), "another delivery took it over, and may run them too");
             }
@@ -155,6 +163,14 @@ abstract class Completion implements Leased {
             if ((before & unless) != 0 || PHASE.compareAndSet(this, before, before | set)) {
                 return before;
             }
+        }
+    }
+
+    // Stops the heartbeats of a delivery this thread has just ended, on the thread that made it or was handed it, so
+    // that its slot is known; unless a heartbeat that found its claim lost already did.
+    private void unregisterEnded(int before) {
+        if ((before & LOST) == 0) {
+            claims.heartbeats().unregister(this, slot);
         }
     }
 }
