@@ -95,7 +95,13 @@ final class Claims {
      */
     void complete(String key, String owner, boolean knownLost) {
         try {
-            if (!StoreRetries.call(pause, () -> store.complete(key, owner, retentionOf(key))) && !knownLost) {
+            boolean completed;
+            try {
+                completed = store.complete(key, owner, retentionOf(key));
+            } catch (RuntimeException first) {
+                completed = StoreRetries.retry(pause, first, () -> store.complete(key, owner, retentionOf(key)));
+            }
+            if (!completed && !knownLost) {
                 log.warn("refold delivery key={} finished after another delivery took its claim over: {}", key,
                         "that delivery may run the handlers again");
             }

@@ -23,6 +23,12 @@ abstract class Completion implements Leased {
     // was ended (by end, refuse or cancel), exactly once.
     private static final int LOST = 4;
     private static final int ENDED = 8;
+    // A delivery leaves the heartbeats once, when it ends or loses its claim, never twice, so that end may free its
+    // slot with a plain store. ENDED is set once (by end, refuse or cancel, each only if it was clear) and so is LOST
+    // (by renew, only if ENDED was clear), and both are bits of this one word, changed only by compare-and-set:
+    // whichever is set first finds the other clear and unregisters, and the second finds the first set and does not.
+    // A heartbeat or a shutdown may have found the delivery before its constructor stored its slot, so they
+    // unregister by looking it up.
 
     final WebhookEvent event;
     final DeliveryContext context;
@@ -52,18 +58,21 @@ abstract class Completion implements Leased {
      * @throws IllegalStateException if it was already ended
      */
     final DeliveryResult end(int status, Throwable failure, Set<String> succeeded) {
-        markEnded();
+        int before = setUnless(ENDED, ENDED);
+        if ((before & ENDED) != 0) {
+            throw new IllegalStateException("the delivery was already ended");
+        }
         String key = context.idempotencyKey();
         // The claim stays renewed until the store has the outcome: completion's retries may outlast what is left
         // of the lease, and a copy must not take over a delivery whose handlers already ran.
         try {
             if (failure == null && status >= 200 && status < 300) {
-                claims.complete(key, owner, (phase & LOST) != 0);
+                claims.complete(key, owner, (before & LOST) != 0);
                 return claims.log().log(result(Outcome.PROCESSED, status, "event processed"), startNanos, null);
             }
             claims.release(key, owner, succeeded, context.attempt());
         } finally {
-            claims.heartbeats().unregister(this, slot);
+            unregisterEnded(before);
         }
         String message = failure != null ? "handler failed; the event will be retried"
                 : "application answered " + status + "; the event will be retried";
@@ -71,11 +80,20 @@ abstract class Completion implements Leased {
         return claims.log().log(result(Outcome.HANDLER_FAILED, answered, message), startNanos, failure);
     }
 
-    /** Gives the claim back without running anything, when the work could not even be started. */
+    /**
+     * Gives the claim back without running anything, when the work could not even be started. A delivery that a
+     * shutdown cancelled meanwhile has given its claim back already, and is only answered.
+     *
+     * @throws IllegalStateException if it was already ended otherwise
+     */
     final DeliveryResult refuse(Outcome outcome, String message, Throwable cause) {
-        markEnded();
-        claims.heartbeats().unregister(this, slot);
-        claims.release(context.idempotencyKey(), owner, done, context.attempt());
+        int before = setUnless(ENDED, ENDED);
+        if ((before & ENDED) == 0) {
+            unregisterEnded(before);
+            claims.release(context.idempotencyKey(), owner, done, context.attempt());
+        } else if ((before & CANCELLED) == 0) {
+            throw new IllegalStateException("the delivery was already ended");
+        }
         return claims.log().log(result(outcome, outcome.httpStatus(), message), startNanos, cause);
     }
 
@@ -87,8 +105,7 @@ abstract class Completion implements Leased {
 
     /** Marks the handlers as started; false if the delivery was cancelled first (at shutdown). */
     final boolean start() {
-        int before = PHASE.getAndUpdate(this, value -> (value & (CANCELLED | ENDED)) == 0 ? value | RUNNING : value);
-        return (before & (CANCELLED | ENDED)) == 0;
+        return (setUnless(RUNNING, CANCELLED | ENDED) & (CANCELLED | ENDED)) == 0;
     }
 
     /**
@@ -96,12 +113,13 @@ abstract class Completion implements Leased {
      * may already have been told it was accepted. Returns false if the handlers started or it already ended.
      */
     final boolean cancel() {
-        int before = PHASE.getAndUpdate(this,
-                value -> (value & (RUNNING | CANCELLED | ENDED)) == 0 ? value | CANCELLED | ENDED : value);
+        int before = setUnless(CANCELLED | ENDED, RUNNING | CANCELLED | ENDED);
         if ((before & (RUNNING | CANCELLED | ENDED)) != 0) {
             return false;
         }
-        claims.heartbeats().unregister(this, slot);
+        if ((before & LOST) == 0) {
+            claims.heartbeats().unregisterFound(this, slot);
+        }
         claims.release(context.idempotencyKey(), owner, done, context.attempt());
         claims.log().warn("refold delivery key={} was accepted but not yet handled at shutdown; its claim is"
                 + " released and {}", context.idempotencyKey(), "it runs again only if the event is delivered again");
@@ -115,9 +133,9 @@ abstract class Completion implements Leased {
             return;
         }
         try {
-            if (!claims.renew(context.idempotencyKey(), owner) && (phase & ENDED) == 0) {
-                PHASE.getAndUpdate(this, value -> value | LOST);
-                claims.heartbeats().unregister(this, slot);
+            if (!claims.renew(context.idempotencyKey(), owner)
+                    && (setUnless(LOST, LOST | ENDED) & (LOST | ENDED)) == 0) {
+                claims.heartbeats().unregisterFound(this, slot);
                 claims.log().warn("refold delivery key={} lost its claim while its handlers ran: {}",
                         context.idempotencyKey(), "another delivery took it over, and may run them too");
             }
@@ -137,9 +155,22 @@ abstract class Completion implements Leased {
         return (phase & ENDED) != 0;
     }
 
-    private void markEnded() {
-        if ((PHASE.getAndUpdate(this, value -> value | ENDED) & ENDED) != 0) {
-            throw new IllegalStateException("the delivery was already ended");
+    // Sets the bits of set unless one of unless is set; returns the phase before, whether or not it changed. Most
+    // transitions meet no other, and cost one compare-and-set.
+    private int setUnless(int set, int unless) {
+        while (true) {
+            int before = phase;
+            if ((before & unless) != 0 || PHASE.compareAndSet(this, before, before | set)) {
+                return before;
+            }
+        }
+    }
+
+    // Stops the heartbeats of a delivery this thread has just ended, on the thread that made it or was handed it, so
+    // that its slot is known; unless a heartbeat that found its claim lost already did.
+    private void unregisterEnded(int before) {
+        if ((before & LOST) == 0) {
+            claims.heartbeats().unregister(this, slot);
         }
     }
 }

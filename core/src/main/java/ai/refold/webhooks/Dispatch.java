@@ -33,11 +33,12 @@ final class Dispatch {
             return ((Admission.Answered) admission).result();
         }
         if (closing) {
-            return admitted.refuse(Outcome.OVERLOADED, "receiver is shutting down; retry later", null);
+            return shuttingDown(admitted);
         }
         if (acknowledgeFast == null) {
-            admitted.start();
-            return run(admitted);
+            // A shutdown may have cancelled the delivery since it was admitted: it then answers as one that came
+            // after (its claim is already released).
+            return admitted.start() ? run(admitted) : shuttingDown(admitted);
         }
         try {
             acknowledgeFast.execute(() -> {
@@ -61,10 +62,17 @@ final class Dispatch {
         if (!(admission instanceof Admission.Admitted admitted) || closing || acknowledgeFast != null) {
             return CompletableFuture.completedFuture(dispatch(admission));
         }
-        admitted.start();
+        if (!admitted.start()) {
+            return CompletableFuture.completedFuture(shuttingDown(admitted));
+        }
         return HandlerRun.start(routes, admitted.event, admitted.context, log, admitted.done, executor)
                 .thenApply(failure -> failure == null ? admitted.end(200, null, admitted.done)
                         : admitted.end(500, failure.cause(), failure.succeeded()));
+    }
+
+    /** Answers a delivery that a shutdown kept from running: 503, to be retried (by another instance, maybe). */
+    static DeliveryResult shuttingDown(Admission.Admitted admitted) {
+        return admitted.refuse(Outcome.OVERLOADED, "receiver is shutting down; retry later", null);
     }
 
     boolean acknowledgesFast() {

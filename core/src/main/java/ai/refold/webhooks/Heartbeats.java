@@ -12,10 +12,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Renews the lease of everything in flight (a claimed delivery running its handlers or queued for them, an inbox entry
- * a worker runs) while it lasts, so that the lease can be short: a crashed instance stops renewing, and its claims free within one lease, inside Refold's
- * retry window. One daemon thread per receiver, started with the first claim, sweeps every third of the lease and
- * renews every claim in flight, so that none goes longer than that unrenewed. Registering is a compare-and-set in a fixed table, so a delivery allocates
- * nothing for it; past the table's capacity deliveries go to an overflow set.
+ * a worker runs) while it lasts, so that the lease can be short: a crashed instance stops renewing, and its claims free
+ * within one lease, inside Refold's retry window. One daemon thread per receiver, started with the first claim, sweeps
+ * every third of the lease and renews every claim in flight, so that none goes longer than that unrenewed. Registering
+ * is a compare-and-set in a fixed table and unregistering a plain store, so a delivery allocates nothing for it; past
+ * the table's capacity deliveries go to an overflow set.
  */
 final class Heartbeats {
 
@@ -55,13 +56,35 @@ final class Heartbeats {
         return -1;
     }
 
-    /** Stops renewing {@code completion}'s claim. */
+    /**
+     * Stops renewing {@code completion}'s claim, on a thread that knows its slot for sure: the thread that registered
+     * it, or one it was handed to. Called once at most for each registration (the caller's to ensure): only
+     * {@link #register} fills a slot, and only an empty one, so the slot still holds {@code completion}, and a plain
+     * store empties it.
+     */
     void unregister(Leased completion, int slot) {
         if (slot < 0) {
             overflow.remove(completion);
         } else {
-            slots.compareAndSet(slot, completion, null);
+            slots.setRelease(slot, null);
         }
+    }
+
+    /**
+     * Stops renewing {@code completion}'s claim, on a thread that found it in flight (a heartbeat, a shutdown), which
+     * may have found it before its constructor stored {@code slot}, and read a slot that is not its own: looks for it
+     * when it is not there. Called once at most for each registration, as {@link #unregister}.
+     */
+    void unregisterFound(Leased completion, int slot) {
+        if (slot >= 0 && slots.compareAndSet(slot, completion, null)) {
+            return;
+        }
+        for (int i = 0; i < CAPACITY; i++) {
+            if (slots.get(i) == completion && slots.compareAndSet(i, completion, null)) {
+                return;
+            }
+        }
+        overflow.remove(completion);
     }
 
     /** Returns the deliveries in flight now. */

@@ -1,5 +1,6 @@
 package ai.refold.webhooks;
 
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.concurrent.atomic.AtomicLong;
@@ -10,19 +11,33 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class OwnerTokens {
 
-    private final String node;
+    // The sequence number in base64url digits, most significant first: 11 digits of 6 bits hold any long.
+    private static final byte[] DIGITS =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".getBytes(StandardCharsets.US_ASCII);
+    private static final int SEQUENCE_DIGITS = 11;
+
+    private final byte[] node;
     private final AtomicLong sequence = new AtomicLong();
 
     OwnerTokens() {
         byte[] nodeBytes = new byte[6];
         new SecureRandom().nextBytes(nodeBytes);
-        // 48 random bits in 8 characters: tokens stay short (one small string per delivery) yet unique across
-        // instances; '.' is outside the base64url alphabet, so node and sequence cannot run together.
-        this.node = Base64.getUrlEncoder().withoutPadding().encodeToString(nodeBytes) + '.';
+        // 48 random bits in 8 characters: tokens stay short (20 ASCII characters, one small string per delivery) yet
+        // unique across instances; '.' is outside the base64url alphabet, so node and sequence cannot run together.
+        this.node = (Base64.getUrlEncoder().withoutPadding().encodeToString(nodeBytes) + '.')
+                .getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** Returns a token for a new attempt. */
+    /** Returns a token for a new attempt: {@code <node>.<sequence>}, the sequence in fixed-width base64url digits. */
     String next() {
-        return node + sequence.incrementAndGet();
+        long number = sequence.incrementAndGet();
+        byte[] token = new byte[node.length + SEQUENCE_DIGITS];
+        System.arraycopy(node, 0, token, 0, node.length);
+        // Shifts and a table instead of Long.toString's divisions: the token is made for every delivery.
+        for (int i = token.length - 1; i >= node.length; i--) {
+            token[i] = DIGITS[(int) number & 63];
+            number >>>= 6;
+        }
+        return new String(token, StandardCharsets.ISO_8859_1);
     }
 }

@@ -22,17 +22,15 @@ final class StoreRetries {
     }
 
     /**
-     * Runs {@code operation}, trying again after each pause while it throws.
+     * Tries {@code operation} again after each pause, once its first try threw {@code failure}: the caller makes the
+     * first try itself, so that a store that answers costs no more than the call.
      *
      * @throws RuntimeException what the last try threw, once every pause is spent (or the thread is interrupted)
      */
-    static <T> T call(Pause pause, Supplier<T> operation) {
-        RuntimeException failure = null;
-        for (int attempt = 0; attempt <= PAUSES.length; attempt++) {
+    static <T> T retry(Pause pause, RuntimeException failure, Supplier<T> operation) {
+        for (Duration before : PAUSES) {
             try {
-                if (attempt > 0) {
-                    pause.pause(PAUSES[attempt - 1]);
-                }
+                pause.pause(before);
                 return operation.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -238,10 +238,11 @@ public final class WebhookReceiver implements AutoCloseable {
         return inbox;
     }
 
-    // The caller now runs the application's code itself: the delivery is no longer cancellable at shutdown.
+    // The caller now runs the application's code itself: the delivery is no longer cancellable at shutdown. One that
+    // a shutdown cancelled first is answered instead.
     static Admission started(Admission admission) {
-        if (admission instanceof Admission.Admitted admitted) {
-            admitted.start();
+        if (admission instanceof Admission.Admitted admitted && !admitted.start()) {
+            return new Admission.Answered(Dispatch.shuttingDown(admitted));
         }
         return admission;
     }

@@ -9,6 +9,7 @@ import ai.refold.webhooks.signature.WebhookSigner;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -47,6 +48,47 @@ class HeartbeatsTest {
         receiver.heartbeats().sweep();
 
         assertThat(store.calls(FaultyStore.Operation.RENEW)).isEqualTo(2);
+    }
+
+    @Test
+    void aSlotFreedAndTakenAgainIsNotFreedByAStaleLookOfItsFormerHolder() {
+        Heartbeats heartbeats = new Heartbeats(Duration.ofSeconds(30), null, false);
+        Leased first = new Work(7);
+        Leased second = new Work(7);
+        int slot = heartbeats.register(first);
+        heartbeats.unregister(first, slot);
+        assertThat(heartbeats.register(second)).isEqualTo(slot);
+
+        // A heartbeat that read the first one's slot before its constructor stored it, and a later look for it.
+        heartbeats.unregisterFound(first, 0);
+        heartbeats.unregisterFound(first, slot);
+        assertThat(heartbeats.inFlight()).singleElement().isSameAs(second);
+
+        heartbeats.unregisterFound(second, slot == 0 ? 1 : 0);
+        assertThat(heartbeats.inFlight()).isEmpty();
+    }
+
+    // Compared by identity, as the heartbeats compare what they hold.
+    private static final class Work implements Leased {
+        private final long startNanos;
+
+        Work(long startNanos) {
+            this.startNanos = startNanos;
+        }
+
+        @Override
+        public long startNanos() {
+            return startNanos;
+        }
+
+        @Override
+        public void renew() {
+        }
+
+        @Override
+        public boolean isEnded() {
+            return false;
+        }
     }
 
     private static DeliveryRequest signed() {

@@ -515,6 +515,22 @@ class WebhookReceiverTest {
         assertThat(flaky.calls(FaultyStore.Operation.COMPLETE)).isEqualTo(1 + StoreRetries.PAUSES.length);
     }
 
+    @Test
+    void retriesCompletionAfterEachPauseInTurnOnlyOnceTheStoreFailed() {
+        FaultyStore flaky = new FaultyStore(InMemoryIdempotencyStore.builder().clock(clock).build());
+        List<Duration> pauses = new ArrayList<>();
+        WebhookReceiver receiver = builder().idempotencyStore(flaky).pause(pauses::add)
+                .onAny((event, context) -> calls.add("ran")).build();
+
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(pauses).isEmpty();
+        flaky.failNext(FaultyStore.Operation.COMPLETE, 2);
+        assertThat(receiver.receive(signed(Samples.of(EventType.WORKFLOW_COMPLETED))).outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(pauses).containsExactly(StoreRetries.PAUSES[0], StoreRetries.PAUSES[1]);
+        assertThat(flaky.calls(FaultyStore.Operation.COMPLETE)).isEqualTo(1 + 3);
+        assertThat(receiver.receive(signed(Samples.of(EventType.WORKFLOW_COMPLETED))).outcome()).isEqualTo(Outcome.DUPLICATE);
+    }
+
     // ---- routing ----
 
     @Test

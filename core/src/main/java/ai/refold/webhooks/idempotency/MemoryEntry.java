@@ -12,7 +12,7 @@ import java.util.Set;
  */
 final class MemoryEntry {
 
-    final String key;
+    final MemoryKey key;
     String owner;
     long expiresAt;
     Set<String> doneHandlers;
@@ -22,7 +22,7 @@ final class MemoryEntry {
     MemoryEntry next;
     boolean inOrder;
 
-    MemoryEntry(String key, String owner, long expiresAt) {
+    MemoryEntry(MemoryKey key, String owner, long expiresAt) {
         this.key = key;
         this.owner = owner;
         this.expiresAt = expiresAt;

@@ -74,20 +74,21 @@ final class StandardIdempotencyKeys implements IdempotencyKeyExtractor {
         return HASHED_KEY_PREFIX + HexFormat.of().formatHex(digest.digest());
     }
 
+    // The NUL search is one vectorised scan; the loop after it tests each character once, for the whole surrogate
+    // range, and looks closer only at a surrogate (keys rarely hold one).
     private static boolean needsHashing(String key) {
-        for (int i = 0; i < key.length(); i++) {
+        if (key.indexOf(0) >= 0) {
+            return true;
+        }
+        int length = key.length();
+        for (int i = 0; i < length; i++) {
             char c = key.charAt(i);
-            if (c == 0) {
-                return true;
-            }
-            if (Character.isHighSurrogate(c)) {
-                if (i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(key.charAt(i + 1))) {
                     i++;
                 } else {
                     return true;
                 }
-            } else if (Character.isLowSurrogate(c)) {
-                return true;
             }
         }
         return false;
