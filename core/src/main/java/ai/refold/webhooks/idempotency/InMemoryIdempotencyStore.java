@@ -22,7 +22,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     /** How many entries a store holds unless {@link Builder#maximumSize} says otherwise: 100,000. */
     public static final int DEFAULT_MAXIMUM_SIZE = 100_000;
 
-    private final ConcurrentHashMap<MemoryKey, MemoryEntry> entries = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, MemoryEntry> entries = new ConcurrentHashMap<>();
     private final SettledOrder settled = new SettledOrder(entries);
     private final Clock clock;
     private final int maximumSize;
@@ -49,14 +49,13 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         Objects.requireNonNull(lease, "lease");
         long now = clock.millis();
         long expiresAt = Durations.after(now, lease);
-        MemoryKey mapKey = new MemoryKey(key);
-        MemoryEntry current = entries.get(mapKey);
+        MemoryEntry current = entries.get(key);
         while (true) {
             if (current == null) {
                 if (entries.size() >= maximumSize) {
                     makeRoom(now);
                 }
-                current = entries.putIfAbsent(mapKey, new MemoryEntry(mapKey, owner, expiresAt));
+                current = entries.putIfAbsent(key, new MemoryEntry(key, owner, expiresAt));
                 if (current == null) {
                     return ClaimResult.CLAIMED;
                 }
@@ -66,7 +65,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
                     return claim(current, owner, expiresAt, now);
                 }
             }
-            current = entries.get(mapKey);
+            current = entries.get(key);
         }
     }
 
@@ -136,7 +135,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     @Override
     public Set<String> doneHandlers(String key) {
-        MemoryEntry current = entries.get(new MemoryKey(Objects.requireNonNull(key, "key")));
+        MemoryEntry current = entries.get(Objects.requireNonNull(key, "key"));
         if (current == null) {
             return Set.of();
         }
@@ -148,7 +147,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
 
     @Override
     public Optional<Duration> leaseRemaining(String key) {
-        MemoryEntry current = entries.get(new MemoryKey(Objects.requireNonNull(key, "key")));
+        MemoryEntry current = entries.get(Objects.requireNonNull(key, "key"));
         if (current == null) {
             return Optional.empty();
         }
@@ -189,7 +188,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     private MemoryEntry entry(String key, String owner) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(owner, "owner");
-        return entries.get(new MemoryKey(key));
+        return entries.get(key);
     }
 
     // Under the entry's lock: the owner holds it, and it is still the key's entry (an entry leaves the map only

@@ -12,7 +12,7 @@ import java.util.Set;
  */
 final class MemoryEntry {
 
-    final MemoryKey key;
+    final String key;
     String owner;
     long expiresAt;
     Set<String> doneHandlers;
@@ -22,7 +22,7 @@ final class MemoryEntry {
     MemoryEntry next;
     boolean inOrder;
 
-    MemoryEntry(MemoryKey key, String owner, long expiresAt) {
+    MemoryEntry(String key, String owner, long expiresAt) {
         this.key = key;
         this.owner = owner;
         this.expiresAt = expiresAt;

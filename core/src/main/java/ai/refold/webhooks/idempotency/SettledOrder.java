@@ -15,11 +15,11 @@ import java.util.Map;
  */
 final class SettledOrder {
 
-    private final Map<MemoryKey, MemoryEntry> entries;
+    private final Map<String, MemoryEntry> entries;
     private MemoryEntry head;
     private MemoryEntry tail;
 
-    SettledOrder(Map<MemoryKey, MemoryEntry> entries) {
+    SettledOrder(Map<String, MemoryEntry> entries) {
         this.entries = entries;
     }
 
