@@ -38,7 +38,7 @@ final class Assembly {
         this.heartbeats = claims.heartbeats();
         ErrorText errors = new ErrorText(settings.secrets);
         this.inbox = settings.inbox == null ? null : new Inbox(settings.inbox, settings.inboxOptions,
-                verifier.scheme().headerName(), log,
+                verifier.scheme().headerName(), log, claims,
                 owner -> new InboxWorker(owner, routes, parser, log, claims, settings.pause, errors));
         this.pipeline = new Pipeline(maxBodyBytes, verifier, parser, settings.keyExtractor, claims, settings.clock,
                 routes, new BodyBudget(settings.bodyBudget), settings.readDeadline, inbox);

@@ -12,19 +12,20 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Inbox mode: persist, then acknowledge. A verified, parsed delivery is stored by one insert (a duplicate is
  * recognised by its key) and answered 200; only a durable insert is acknowledged, so a store that cannot answer
  * gets 503 and nothing is lost. Workers on every instance then take due entries, run the handlers and record the
- * outcome ({@link InboxWorker}). A delivery that finds one of this instance's workers idle is stored already taken by
- * it and handed over, so that it is run at once without being taken again; otherwise it is stored due, and an idle
- * worker, if one turns up, is woken to take it.
+ * outcome ({@link InboxWorker}). While fewer deliveries wait for this instance's workers than it has workers, a new
+ * one is stored already taken and handed to the next free worker, which runs it without taking it again; past that
+ * it is stored due, and a worker is woken to take it (or another instance's, whichever is free first).
  */
 final class Inbox {
 
@@ -35,20 +36,26 @@ final class Inbox {
     private final InboxOptions options;
     private final String signatureHeader;
     private final DeliveryLog log;
-    // Workers waiting for work, the last to wait first: an intake takes one out to hand it a delivery.
-    private final ConcurrentLinkedDeque<InboxWorker> idle = new ConcurrentLinkedDeque<>();
-    // Set when a delivery was stored due, so that a worker about to wait looks in the store first.
-    private final AtomicBoolean storedDue = new AtomicBoolean();
+    private final Heartbeats heartbeats;
+    private final Duration lease;
+    private final OwnerTokens owners = new OwnerTokens();
+    // What the workers wait for, first come first served: deliveries handed over, and a LOOK for each stored due.
+    private final BlockingQueue<Object> work = new LinkedBlockingQueue<>();
+    // Room for handed-over deliveries not yet started: one per worker, so that none waits behind more than one run.
+    private final Semaphore handoffRoom;
     private final List<InboxWorker> workers = new ArrayList<>();
     private final CountDownLatch stopped;
     private volatile boolean closing;
 
-    Inbox(InboxStore store, InboxOptions options, String signatureHeader, DeliveryLog log,
+    Inbox(InboxStore store, InboxOptions options, String signatureHeader, DeliveryLog log, Claims claims,
           InboxWorker.Factory workerFactory) {
         this.store = store;
         this.options = options;
         this.signatureHeader = signatureHeader;
         this.log = log;
+        this.heartbeats = claims.heartbeats();
+        this.lease = claims.lease();
+        this.handoffRoom = new Semaphore(options.workers());
         this.stopped = new CountDownLatch(options.workers());
         for (int i = 0; i < options.workers(); i++) {
             workers.add(workerFactory.create(this));
@@ -78,26 +85,26 @@ final class Inbox {
                           Instant receivedAt, long start) {
         InboxEntry entry = InboxEntry.received(key, event.eventType().map(type -> type.wireName()), keyLabel,
                 stored(headers), body, receivedAt);
-        InboxWorker worker = closing || !store.storesTaken() ? null : idle.pollFirst();
-        String owner = worker == null ? null : worker.newOwner();
+        boolean handing = !closing && store.storesTaken() && handoffRoom.tryAcquire();
+        String owner = handing ? owners.next() : null;
         boolean accepted;
         try {
-            accepted = worker == null ? store.offer(entry) : store.offerTaken(entry, owner, worker.lease());
+            accepted = handing ? store.offerTaken(entry, owner, lease) : store.offer(entry);
         } catch (RuntimeException e) {
-            if (worker != null) {
-                worker.hand(InboxWorker.Signal.NOTHING);
+            if (handing) {
+                handoffRoom.release();
             }
             return log.log(new DeliveryResult(Outcome.STORE_UNAVAILABLE, 503, "inbox is unavailable", event, key,
                     keyLabel, Map.of()), start, e);
         }
-        if (worker != null) {
-            worker.hand(accepted ? new InboxWorker.Handoff(entry, event, owner) : InboxWorker.Signal.NOTHING);
+        if (accepted && handing) {
+            // Held from now: its lease is renewed while it waits for a worker, as while it runs.
+            InboxRun run = new InboxRun(store, key, owner, lease, start, log);
+            work.add(new InboxWorker.Handoff(entry, event, run, heartbeats.register(run)));
+        } else if (handing) {
+            handoffRoom.release();
         } else if (accepted) {
-            storedDue.set(true);
-            InboxWorker woken = idle.pollFirst();
-            if (woken != null) {
-                woken.hand(InboxWorker.Signal.LOOK);
-            }
+            work.add(InboxWorker.Signal.LOOK);
         }
         if (accepted) {
             return log.log(new DeliveryResult(Outcome.ACCEPTED, 200, "event stored for processing", event, key,
@@ -108,31 +115,20 @@ final class Inbox {
     }
 
     /**
-     * Waits, idle, up to the poll interval for work: returns a delivery handed over, {@link InboxWorker.Signal#LOOK}
-     * to look for due entries in the store (one was stored, the wait ran out, or the inbox is closing), or
-     * {@link InboxWorker.Signal#NOTHING} when a delivery meant for this worker turned out to be a duplicate.
+     * Returns the next thing for a worker to do: a delivery handed over, {@link InboxWorker.Signal#LOOK} for one
+     * stored due, or null if none came; waits up to the poll interval for it if {@code wait}, else not at all.
      */
-    Object awaitWork(InboxWorker worker) throws InterruptedException {
-        idle.addFirst(worker);
-        // The flag is set before an intake looks for an idle worker, and read after this worker became one: a
-        // delivery stored due meanwhile is found either way.
-        if (storedDue.getAndSet(false) || closing) {
-            if (idle.remove(worker)) {
-                return InboxWorker.Signal.LOOK;
-            }
-            storedDue.set(true);
+    Object nextWork(boolean wait) throws InterruptedException {
+        Object next = wait ? work.poll(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS) : work.poll();
+        if (next instanceof InboxWorker.Handoff) {
+            handoffRoom.release();
         }
-        Object work = worker.awaitHanded(options.pollInterval());
-        if (work != null || !idle.remove(worker)) {
-            // Not found idle any more: an intake took this worker out a moment ago, and its work is on the way.
-            return work != null ? work : worker.awaitHanded(null);
-        }
-        return InboxWorker.Signal.LOOK;
+        return next;
     }
 
-    /** Returns how many workers wait idle now. */
-    int idleWorkers() {
-        return idle.size();
+    /** Returns how many handed-over deliveries wait for a worker now. */
+    int waitingHandoffs() {
+        return options.workers() - handoffRoom.availablePermits();
     }
 
     boolean isClosing() {
@@ -153,16 +149,24 @@ final class Inbox {
      */
     void close(Duration timeout) throws InterruptedException {
         closing = true;
-        for (InboxWorker worker; (worker = idle.pollFirst()) != null; ) {
-            worker.hand(InboxWorker.Signal.LOOK);
+        for (int i = 0; i < options.workers(); i++) {
+            work.add(InboxWorker.Signal.LOOK);
         }
-        if (!stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        boolean stoppedInTime = stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        // Handed over but never started: due again at once for the next instance, rather than after their lease.
+        for (Object next; (next = work.poll()) != null; ) {
+            if (next instanceof InboxWorker.Handoff handoff) {
+                handoff.giveBack(heartbeats, log);
+            }
+        }
+        if (!stoppedInTime) {
             for (InboxWorker worker : workers) {
                 worker.current().ifPresent(key -> log.warn("refold inbox key={} was still running its handlers at"
                         + " shutdown: {}", key, "its lease runs out and another instance runs it again as a rerun"));
             }
         }
     }
+
 
     // The headers handlers may read later, names lower-cased: not the signature, not credentials.
     private Map<String, List<String>> stored(Headers headers) {

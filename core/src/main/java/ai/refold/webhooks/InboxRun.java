@@ -26,6 +26,14 @@ final class InboxRun implements Leased {
         this.log = log;
     }
 
+    InboxStore store() {
+        return store;
+    }
+
+    String owner() {
+        return owner;
+    }
+
     @Override
     public long startNanos() {
         return startNanos;

@@ -13,9 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -24,27 +21,39 @@ import java.util.random.RandomGenerator;
  * handlers that have not yet succeeded for it, and records the outcome: done, due again after a backoff with full
  * jitter, or dead once the retry policy is spent. A failure of the store while recording is retried until the store
  * answers, the entry still held by the heartbeats; only at shutdown is it left to the lease, after which another
- * worker takes the entry again and runs it as a rerun. An idle worker is also handed, by its instance's intake,
- * deliveries stored already taken by it.
+ * worker takes the entry again and runs it as a rerun. Workers also run, first come first served, the deliveries
+ * their instance's intake stored already taken and handed over.
  */
 final class InboxWorker {
 
-    /** What an idle worker is woken with, besides a {@link Handoff}. */
+    /** What a worker is woken with, besides a {@link Handoff}. */
     enum Signal {
-        /** Look for due entries in the store. */
-        LOOK,
-        /** Nothing to do: the delivery meant for this worker was a duplicate, or could not be stored. */
-        NOTHING
+        /** Look for due entries in the store: one was stored due, or the inbox is closing. */
+        LOOK
     }
 
     /**
-     * A delivery stored already taken by this worker, to run at once.
+     * A delivery stored already taken, to run at once by whichever worker is free first; its lease is renewed from
+     * the moment it was stored.
      *
      * @param entry the delivery as received
      * @param event its event, parsed on receipt
-     * @param owner the token it was stored taken by
+     * @param run   its lease, registered with the heartbeats
+     * @param slot  its heartbeat slot
      */
-    record Handoff(InboxEntry entry, WebhookEvent event, String owner) {
+    record Handoff(InboxEntry entry, WebhookEvent event, InboxRun run, int slot) {
+
+        /** Gives a handoff no worker started back to the store, due at once, and stops renewing its lease. */
+        void giveBack(Heartbeats heartbeats, DeliveryLog log) {
+            run.end();
+            heartbeats.unregister(run, slot);
+            try {
+                run.store().release(entry.key(), run.owner());
+            } catch (RuntimeException e) {
+                log.warn("refold inbox key={} was handed over but not started at shutdown, and could not be given"
+                        + " back; its lease runs out and another instance runs it: {}", entry.key(), e.toString());
+            }
+        }
     }
 
     /** Makes the workers of an inbox. */
@@ -65,8 +74,6 @@ final class InboxWorker {
     private final ErrorText errors;
     private final RandomGenerator random = RandomGenerator.getDefault();
     private volatile String current;
-    // What an intake hands this worker once it took it out of the idle ones: one thing at a time.
-    private final BlockingQueue<Object> handed = new ArrayBlockingQueue<>(1);
 
     InboxWorker(Inbox inbox, RouteTable routes, EventParser parser, DeliveryLog log, Claims claims,
                 StoreRetries.Pause pause, ErrorText errors) {
@@ -82,58 +89,43 @@ final class InboxWorker {
         this.errors = errors;
     }
 
-    /** Takes and runs due entries, and runs those handed over, until the inbox closes. */
+    /** Runs deliveries handed over and takes and runs due entries, until the inbox closes. */
     void loop() {
-        InboxStore store = inbox.store();
+        // Whether the store may hold due entries: at the start, after a LOOK, after a wait that ran out, and as long
+        // as takes find some. Otherwise the worker waits for work without asking the store.
         boolean look = true;
         while (!inbox.isClosing()) {
-            if (look) {
-                String owner = owners.next();
-                List<InboxEntry> taken;
-                try {
-                    taken = store.take(owner, 1, lease);
-                } catch (RuntimeException e) {
-                    log.warn("refold inbox could not take due deliveries{}: {}", "", e.toString());
-                    taken = List.of();
-                }
-                if (!taken.isEmpty()) {
-                    run(taken.get(0), owner, null);
-                    continue;
-                }
-            }
-            Object work;
+            Object next;
             try {
-                work = inbox.awaitWork(this);
+                next = inbox.nextWork(!look);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
-            if (work instanceof Handoff handoff) {
-                run(handoff.entry(), handoff.owner(), handoff.event());
+            if (next instanceof Handoff handoff) {
+                run(handoff.entry(), handoff.event(), handoff.run(), handoff.slot());
+            } else if (!inbox.isClosing()) {
+                look = takeOne();
             }
-            // After a handoff the store is looked in only if something was stored due meanwhile (awaitWork says).
-            look = work == Signal.LOOK;
         }
     }
 
-    /** Returns a token for an attempt of this worker. */
-    String newOwner() {
-        return owners.next();
-    }
-
-    /** Returns the lease this worker holds entries for. */
-    Duration lease() {
-        return lease;
-    }
-
-    /** Hands this worker, taken out of the idle ones, a {@link Handoff} or a {@link Signal}. */
-    void hand(Object work) {
-        handed.add(work);
-    }
-
-    /** Waits up to {@code timeout} (null: for ever) for what an intake hands over; null if nothing came. */
-    Object awaitHanded(Duration timeout) throws InterruptedException {
-        return timeout == null ? handed.take() : handed.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    // Takes one due entry and runs it; false if none was due or the store could not answer.
+    private boolean takeOne() {
+        String owner = owners.next();
+        List<InboxEntry> taken;
+        try {
+            taken = inbox.store().take(owner, 1, lease);
+        } catch (RuntimeException e) {
+            log.warn("refold inbox could not take due deliveries{}: {}", "", e.toString());
+            return false;
+        }
+        if (taken.isEmpty()) {
+            return false;
+        }
+        InboxRun run = new InboxRun(inbox.store(), taken.get(0).key(), owner, lease, System.nanoTime(), log);
+        run(taken.get(0), null, run, heartbeats.register(run));
+        return true;
     }
 
     /** Returns the key of the entry this worker is running, if any. */
@@ -141,11 +133,11 @@ final class InboxWorker {
         return Optional.ofNullable(current);
     }
 
-    // Runs an entry taken from the store (event null: parsed here) or handed over with its event.
-    private void run(InboxEntry entry, String owner, WebhookEvent parsed) {
-        long start = System.nanoTime();
-        InboxRun run = new InboxRun(inbox.store(), entry.key(), owner, lease, start, log);
-        int slot = heartbeats.register(run);
+    // Runs an entry taken from the store (event null: parsed here) or handed over with its event, its lease renewed
+    // by the heartbeats until it ends.
+    private void run(InboxEntry entry, WebhookEvent parsed, InboxRun run, int slot) {
+        long start = run.startNanos();
+        String owner = run.owner();
         current = entry.key();
         try {
             WebhookEvent event = parsed;

@@ -111,10 +111,9 @@ class InboxModeTest {
     }
 
     @Test
-    void aDeliveryThatFindsAWorkerIdleIsStoredTakenByItAndRunOnceWithoutBeingOfferedDue() throws Exception {
+    void aDeliveryIsStoredTakenAndHandedToAWorkerThatRunsItOnceWithoutOfferingItDue() throws Exception {
         CountingInbox counting = new CountingInbox(inbox, true);
         WebhookReceiver receiver = receiver(counting, RetryPolicy.defaults());
-        awaitAllWorkersIdle(receiver);
 
         assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.ACCEPTED);
         await(() -> state() == InboxState.DONE);
@@ -129,7 +128,6 @@ class InboxModeTest {
     void aStoreThatCannotStoreTakenEntriesHasEachDeliveryOfferedDueAndTakenByAWorker() throws Exception {
         CountingInbox counting = new CountingInbox(inbox, false);
         WebhookReceiver receiver = receiver(counting, RetryPolicy.defaults());
-        awaitAllWorkersIdle(receiver);
 
         assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.ACCEPTED);
         await(() -> state() == InboxState.DONE);
@@ -140,7 +138,7 @@ class InboxModeTest {
     }
 
     @Test
-    void aDuplicateOrAStoreFailureMeantForAnIdleWorkerLeavesItIdleForTheNextDelivery() throws Exception {
+    void aDuplicateOrAStoreFailureHandsNothingOverAndLeavesTheRoomForTheNextDelivery() throws Exception {
         AtomicInteger refusals = new AtomicInteger(1);
         CountingInbox counting = new CountingInbox(inbox, true) {
             @Override
@@ -152,19 +150,14 @@ class InboxModeTest {
             }
         };
         WebhookReceiver receiver = receiver(counting, RetryPolicy.defaults());
-        int workers = InboxOptions.defaults().workers();
-        awaitAllWorkersIdle(receiver);
 
         assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(503);
-        await(() -> receiver.inbox().idleWorkers() == workers);
+        assertThat(receiver.inbox().waitingHandoffs()).isZero();
         assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.ACCEPTED);
         await(() -> state() == InboxState.DONE);
-        await(() -> receiver.inbox().idleWorkers() == workers);
         assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
-        await(() -> receiver.inbox().idleWorkers() == workers);
-        byte[] another = new String(ERRORED, StandardCharsets.UTF_8)
-                .replace("656f308b9144bb8f183bfc7b", "656f308b9144bb8f183bfc7c").getBytes(StandardCharsets.UTF_8);
-        assertThat(receiver.receive(signed(another)).outcome()).isEqualTo(Outcome.ACCEPTED);
+        assertThat(receiver.inbox().waitingHandoffs()).isZero();
+        assertThat(receiver.receive(signed(event(2))).outcome()).isEqualTo(Outcome.ACCEPTED);
         await(() -> attempts.size() == 2);
 
         assertThat(attempts).containsExactly(Attempt.FIRST, Attempt.FIRST);
@@ -173,12 +166,76 @@ class InboxModeTest {
         assertThat(counting.offered).hasValue(0);
     }
 
-    private static void awaitAllWorkersIdle(WebhookReceiver receiver) throws InterruptedException {
+    @Test
+    void pastOneWaitingHandoffPerWorkerDeliveriesAreStoredDueAndEachStillRunsOnce() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountingInbox counting = new CountingInbox(inbox, true);
+        List<String> runs = new CopyOnWriteArrayList<>();
+        receiver = blockingReceiver(counting, release, runs);
         int workers = InboxOptions.defaults().workers();
-        await(() -> receiver.inbox().idleWorkers() == workers);
+
+        for (int i = 0; i < workers; i++) {
+            receiver.receive(signed(event(i)));
+        }
+        await(() -> runs.size() == workers);
+        for (int i = workers; i < 3 * workers; i++) {
+            assertThat(receiver.receive(signed(event(i))).outcome()).isEqualTo(Outcome.ACCEPTED);
+        }
+        assertThat(receiver.inbox().waitingHandoffs()).isEqualTo(workers);
+        release.countDown();
+        await(() -> inbox.stats().count(InboxState.DONE) == 3L * workers);
+
+        assertThat(counting.offeredTaken).hasValue(2 * workers);
+        assertThat(counting.offered).hasValue(workers);
+        assertThat(runs).hasSize(3 * workers).doesNotHaveDuplicates();
     }
 
-    /** Counts how deliveries are stored: due, or taken by an idle worker; {@code storesTaken} decides which. */
+    @Test
+    void atShutdownHandoffsNoWorkerStartedAreGivenBackDueAtOnceAndRunningOnesAreLeftToTheirLease()
+            throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> runs = new CopyOnWriteArrayList<>();
+        receiver = blockingReceiver(inbox, release, runs);
+        int workers = InboxOptions.defaults().workers();
+        for (int i = 0; i < workers; i++) {
+            receiver.receive(signed(event(i)));
+        }
+        await(() -> runs.size() == workers);
+        for (int i = workers; i < 2 * workers; i++) {
+            receiver.receive(signed(event(i)));
+        }
+        try {
+            receiver.close(Duration.ofMillis(200));
+
+            assertThat(inbox.stats().count(InboxState.PENDING)).as("given back, due at once").isEqualTo(workers);
+            assertThat(inbox.stats().count(InboxState.PROCESSING)).as("still running").isEqualTo(workers);
+            assertThat(inbox.take("next-instance", 10, Duration.ofSeconds(30))).hasSize(workers)
+                    .allSatisfy(entry -> assertThat(entry.rerun()).as("never started").isFalse());
+        } finally {
+            release.countDown();
+        }
+        assertThat(runs).hasSize(workers);
+    }
+
+    // A receiver whose handler records the run, then blocks until released.
+    private WebhookReceiver blockingReceiver(InboxStore store, CountDownLatch release, List<String> runs) {
+        return WebhookReceiver.builder().signingKey("live", API_KEY).clock(clock).manualHeartbeats()
+                .inbox(store, InboxOptions.defaults().withPollInterval(Duration.ofMillis(20)))
+                .on(WorkflowErrored.class, (event, context) -> {
+                    runs.add(event.instanceId());
+                    release.await(30, TimeUnit.SECONDS);
+                })
+                .build();
+    }
+
+    // Another Workflow Errored event: the sample with its instance id's last characters replaced by n.
+    private static byte[] event(int n) {
+        String id = "656f308b9144bb8f183b" + String.format("%04x", n + 0x1000);
+        return new String(ERRORED, StandardCharsets.UTF_8).replace("656f308b9144bb8f183bfc7b", id)
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Counts how deliveries are stored: due, or taken and handed over; {@code storesTaken} decides which. */
     private static class CountingInbox extends ForwardingInboxStore {
         final AtomicInteger offered = new AtomicInteger();
         final AtomicInteger offeredTaken = new AtomicInteger();
