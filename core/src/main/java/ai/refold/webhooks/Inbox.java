@@ -18,6 +18,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Inbox mode: persist, then acknowledge. A verified, parsed delivery is stored by one insert (a duplicate is
@@ -43,6 +44,9 @@ final class Inbox {
     private final BlockingQueue<Object> work = new LinkedBlockingQueue<>();
     // Room for handed-over deliveries not yet started: one per worker, so that none waits behind more than one run.
     private final Semaphore handoffRoom;
+    // LOOKs queued, at most one per worker: a worker whose take finds a row goes on taking, so more would only wake
+    // workers to find nothing, and a backlog would queue one per row.
+    private final AtomicInteger looks = new AtomicInteger();
     private final List<InboxWorker> workers = new ArrayList<>();
     private final CountDownLatch stopped;
     private volatile boolean closing;
@@ -104,7 +108,7 @@ final class Inbox {
         } else if (handing) {
             handoffRoom.release();
         } else if (accepted) {
-            work.add(InboxWorker.Signal.LOOK);
+            wake(options.workers());
         }
         if (accepted) {
             return log.log(new DeliveryResult(Outcome.ACCEPTED, 200, "event stored for processing", event, key,
@@ -122,8 +126,25 @@ final class Inbox {
         Object next = wait ? work.poll(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS) : work.poll();
         if (next instanceof InboxWorker.Handoff) {
             handoffRoom.release();
+        } else if (next == InboxWorker.Signal.LOOK) {
+            looks.decrementAndGet();
         }
         return next;
+    }
+
+    // Queues a LOOK unless `most` are queued already.
+    private void wake(int most) {
+        for (int queued = looks.get(); queued < most; queued = looks.get()) {
+            if (looks.compareAndSet(queued, queued + 1)) {
+                work.add(InboxWorker.Signal.LOOK);
+                return;
+            }
+        }
+    }
+
+    /** Returns how many things wait in the workers' queue now: handed-over deliveries and LOOKs. */
+    int queued() {
+        return work.size();
     }
 
     /** Returns how many handed-over deliveries wait for a worker now. */
@@ -150,7 +171,7 @@ final class Inbox {
     void close(Duration timeout) throws InterruptedException {
         closing = true;
         for (int i = 0; i < options.workers(); i++) {
-            work.add(InboxWorker.Signal.LOOK);
+            wake(Integer.MAX_VALUE);
         }
         boolean stoppedInTime = stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
         // Handed over but never started: due again at once for the next instance, rather than after their lease.

@@ -191,6 +191,28 @@ class InboxModeTest {
     }
 
     @Test
+    void aBacklogQueuesAtMostOneHandoffAndOneLookPerWorkerHoweverManyDeliveriesAreStoredDue() {
+        int workers = InboxOptions.defaults().workers();
+        // Workers that never start: everything stays queued or stored.
+        receiver = WebhookReceiver.builder().signingKey("live", API_KEY).clock(clock).manualHeartbeats()
+                .inbox(inbox, InboxOptions.defaults().withExecutor(task -> { }))
+                .on(WorkflowErrored.class, (event, context) -> attempts.add(context.attempt()))
+                .build();
+
+        for (int i = 0; i < 50; i++) {
+            assertThat(receiver.receive(signed(event(i))).outcome()).isEqualTo(Outcome.ACCEPTED);
+        }
+
+        assertThat(receiver.inbox().waitingHandoffs()).isEqualTo(workers);
+        assertThat(receiver.inbox().queued()).isEqualTo(2 * workers);
+        assertThat(inbox.stats().count(InboxState.PENDING)).isEqualTo(50L - workers);
+        assertThat(inbox.stats().count(InboxState.PROCESSING)).isEqualTo(workers);
+        receiver.close(Duration.ofMillis(50));
+        receiver = null;
+        assertThat(inbox.stats().count(InboxState.PENDING)).as("handoffs given back at close").isEqualTo(50L);
+    }
+
+    @Test
     void atShutdownHandoffsNoWorkerStartedAreGivenBackDueAtOnceAndRunningOnesAreLeftToTheirLease()
             throws Exception {
         CountDownLatch release = new CountDownLatch(1);
