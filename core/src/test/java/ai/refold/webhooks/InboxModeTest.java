@@ -20,6 +20,8 @@ import ai.refold.webhooks.signature.WebhookSigner;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -110,31 +112,21 @@ class InboxModeTest {
                 .doesNotContainKeys("x-cobalt-signature", "authorization");
     }
 
-    @Test
-    void aDeliveryIsStoredTakenAndHandedToAWorkerThatRunsItOnceWithoutOfferingItDue() throws Exception {
-        CountingInbox counting = new CountingInbox(inbox, true);
+    // A store that stores taken entries gets each delivery so, and a worker runs it without a take; one that does
+    // not (an SPI implementation of its own) gets it offered due, and a worker takes it.
+    @ParameterizedTest(name = "storesTaken={0}")
+    @ValueSource(booleans = {true, false})
+    void aDeliveryIsStoredTakenIfTheStoreCanElseOfferedDueAndEitherWayRunOnce(boolean storesTaken) throws Exception {
+        CountingInbox counting = new CountingInbox(inbox, storesTaken);
         WebhookReceiver receiver = receiver(counting, RetryPolicy.defaults());
 
         assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.ACCEPTED);
         await(() -> state() == InboxState.DONE);
 
-        assertThat(counting.offeredTaken).hasValue(1);
-        assertThat(counting.offered).hasValue(0);
+        assertThat(counting.offeredTaken).hasValue(storesTaken ? 1 : 0);
+        assertThat(counting.offered).hasValue(storesTaken ? 0 : 1);
         assertThat(attempts).containsExactly(Attempt.FIRST);
         assertThat(inbox.find(KEY).orElseThrow().attempts()).isZero();
-    }
-
-    @Test
-    void aStoreThatCannotStoreTakenEntriesHasEachDeliveryOfferedDueAndTakenByAWorker() throws Exception {
-        CountingInbox counting = new CountingInbox(inbox, false);
-        WebhookReceiver receiver = receiver(counting, RetryPolicy.defaults());
-
-        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.ACCEPTED);
-        await(() -> state() == InboxState.DONE);
-
-        assertThat(counting.offered).hasValue(1);
-        assertThat(counting.offeredTaken).hasValue(0);
-        assertThat(attempts).containsExactly(Attempt.FIRST);
     }
 
     @Test
