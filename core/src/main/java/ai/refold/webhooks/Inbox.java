@@ -90,24 +90,21 @@ final class Inbox {
         InboxEntry entry = InboxEntry.received(key, event.eventType().map(type -> type.wireName()), keyLabel,
                 stored(headers), body, receivedAt);
         boolean handing = !closing && store.storesTaken() && handoffRoom.tryAcquire();
-        String owner = handing ? owners.next() : null;
         boolean accepted;
+        boolean queued = false;
         try {
+            String owner = handing ? owners.next() : null;
             accepted = handing ? store.offerTaken(entry, owner, lease) : store.offer(entry);
+            queued = accepted && handing && handOver(entry, event, owner, start);
         } catch (RuntimeException e) {
-            if (handing) {
-                handoffRoom.release();
-            }
             return log.log(new DeliveryResult(Outcome.STORE_UNAVAILABLE, 503, "inbox is unavailable", event, key,
                     keyLabel, Map.of()), start, e);
+        } finally {
+            if (handing && !queued) {
+                handoffRoom.release();
+            }
         }
-        if (accepted && handing) {
-            // Held from now: its lease is renewed while it waits for a worker, as while it runs.
-            InboxRun run = new InboxRun(store, key, owner, lease, start, log);
-            work.add(new InboxWorker.Handoff(entry, event, run, heartbeats.register(run)));
-        } else if (handing) {
-            handoffRoom.release();
-        } else if (accepted) {
+        if (accepted && !handing) {
             wake(options.workers());
         }
         if (accepted) {
@@ -116,6 +113,19 @@ final class Inbox {
         }
         return log.log(new DeliveryResult(Outcome.DUPLICATE, 200, "event was already received", event, key,
                 keyLabel, Map.of()), start, null);
+    }
+
+    // Queues a delivery stored taken for the first free worker, its lease renewed from now on. Had close drained the
+    // queue meanwhile, it would stay there: it is given back at once instead (close sets closing before it drains).
+    private boolean handOver(InboxEntry entry, WebhookEvent event, String owner, long start) {
+        InboxRun run = new InboxRun(store, entry.key(), owner, lease, start, log);
+        InboxWorker.Handoff handoff = new InboxWorker.Handoff(entry, event, run, heartbeats.register(run));
+        work.add(handoff);
+        if (closing && work.remove(handoff)) {
+            handoff.giveBack(heartbeats, log);
+            return false;
+        }
+        return true;
     }
 
     /**
@@ -173,11 +183,15 @@ final class Inbox {
         for (int i = 0; i < options.workers(); i++) {
             wake(Integer.MAX_VALUE);
         }
-        boolean stoppedInTime = stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        // Handed over but never started: due again at once for the next instance, rather than after their lease.
-        for (Object next; (next = work.poll()) != null; ) {
-            if (next instanceof InboxWorker.Handoff handoff) {
-                handoff.giveBack(heartbeats, log);
+        boolean stoppedInTime = false;
+        try {
+            stoppedInTime = stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            // Handed over but never started: due again at once for the next instance, rather than after their lease.
+            for (Object next; (next = work.poll()) != null; ) {
+                if (next instanceof InboxWorker.Handoff handoff) {
+                    handoff.giveBack(heartbeats, log);
+                }
             }
         }
         if (!stoppedInTime) {

@@ -16,6 +16,7 @@ final class InboxRun implements Leased {
     private volatile boolean ended;
     private volatile boolean recording;
     private volatile boolean lost;
+    private volatile boolean started;
 
     InboxRun(InboxStore store, String key, String owner, Duration lease, long startNanos, DeliveryLog log) {
         this.store = store;
@@ -41,7 +42,9 @@ final class InboxRun implements Leased {
 
     @Override
     public void renew() {
-        if (ended || lost) {
+        // A delivery handed over that no worker started within a lease is left to it: the workers here are all
+        // stuck in runs, and once the lease runs out another instance takes it.
+        if (ended || lost || !started && System.nanoTime() - startNanos > lease.toNanos()) {
             return;
         }
         try {
@@ -69,6 +72,11 @@ final class InboxRun implements Leased {
     /** Marks that the handlers are over and the outcome is being recorded; renewals go on until {@link #end}. */
     void recording() {
         recording = true;
+    }
+
+    /** Marks that a worker runs it now. */
+    void started() {
+        started = true;
     }
 
     void end() {

@@ -99,15 +99,46 @@ final class InboxWorker {
             try {
                 next = inbox.nextWork(!look);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                // Only close stops a worker: an interrupt (an executor shut down underneath, say) would otherwise end
+                // it for good while deliveries are still handed over to this instance's workers.
+                log.warn("refold inbox worker was interrupted{}; {}", "", "it goes on until the receiver closes");
+                continue;
             }
-            if (next instanceof Handoff handoff) {
-                run(handoff.entry(), handoff.event(), handoff.run(), handoff.slot());
-            } else if (!inbox.isClosing()) {
-                look = takeOne();
+            try {
+                if (next instanceof Handoff handoff) {
+                    if (stillHeld(handoff)) {
+                        run(handoff.entry(), handoff.event(), handoff.run(), handoff.slot());
+                    }
+                } else if (!inbox.isClosing()) {
+                    look = takeOne();
+                }
+            } catch (RuntimeException e) {
+                log.warn("refold inbox worker failed{}; it goes on: {}", "", e.toString());
+            }
+            // An interrupt a handler left behind belongs to its run, not to the next wait.
+            Thread.interrupted();
+        }
+    }
+
+    // A handoff that waited longer than a heartbeat's period is run only once the store confirms it is still this
+    // instance's: its lease may have lapsed, or been left to lapse, and another instance may have taken it.
+    private boolean stillHeld(Handoff handoff) {
+        InboxRun run = handoff.run();
+        boolean held = !run.isLost();
+        if (held && System.nanoTime() - run.startNanos() > lease.toNanos() / 3) {
+            try {
+                held = inbox.store().renew(handoff.entry().key(), run.owner(), lease);
+            } catch (RuntimeException e) {
+                held = false;
             }
         }
+        if (!held) {
+            run.end();
+            heartbeats.unregister(run, handoff.slot());
+            log.warn("refold inbox key={} waited for a worker past its lease{}; it is left to the instance that took"
+                    + " it, or to the next take", handoff.entry().key(), "");
+        }
+        return held;
     }
 
     // Takes one due entry and runs it; false if none was due or the store could not answer.
@@ -136,8 +167,9 @@ final class InboxWorker {
     // Runs an entry taken from the store (event null: parsed here) or handed over with its event, its lease renewed
     // by the heartbeats until it ends.
     private void run(InboxEntry entry, WebhookEvent parsed, InboxRun run, int slot) {
-        long start = run.startNanos();
+        long start = System.nanoTime();
         String owner = run.owner();
+        run.started();
         current = entry.key();
         try {
             WebhookEvent event = parsed;

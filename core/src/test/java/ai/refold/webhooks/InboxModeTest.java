@@ -26,6 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -229,6 +230,92 @@ class InboxModeTest {
             release.countDown();
         }
         assertThat(runs).hasSize(workers);
+    }
+
+    @Test
+    void aHandlerThatLeavesItsWorkerInterruptedDoesNotStopItRunningTheNextDeliveries() throws Exception {
+        List<String> runs = new CopyOnWriteArrayList<>();
+        receiver = WebhookReceiver.builder().signingKey("live", API_KEY).clock(clock).manualHeartbeats()
+                .inbox(inbox, InboxOptions.defaults().withWorkers(1).withPollInterval(Duration.ofMillis(20)))
+                .on(WorkflowErrored.class, (event, context) -> {
+                    runs.add(event.instanceId());
+                    if (runs.size() == 1) {
+                        throw new InterruptedException("the handler was interrupted");
+                    }
+                })
+                .build();
+
+        receiver.receive(signed(event(0)));
+        await(() -> runs.size() == 1 && inbox.stats().count(InboxState.PENDING) == 1);
+        assertThat(receiver.receive(signed(event(1))).outcome()).isEqualTo(Outcome.ACCEPTED);
+        clock.advance(Duration.ofMinutes(1)); // the first one's retry is due
+
+        await(() -> inbox.stats().count(InboxState.DONE) == 2);
+        assertThat(runs).hasSize(3);
+    }
+
+    @Test
+    void aDeliveryHandedOverWhileTheReceiverClosesIsGivenBackDueNotLeftToItsLease() throws Exception {
+        CountDownLatch storing = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        ForwardingInboxStore slow = new ForwardingInboxStore(inbox) {
+            @Override
+            public boolean offerTaken(InboxEntry entry, String owner, Duration lease) {
+                storing.countDown();
+                try {
+                    closed.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return super.offerTaken(entry, owner, lease);
+            }
+        };
+        receiver = WebhookReceiver.builder().signingKey("live", API_KEY).clock(clock).manualHeartbeats()
+                .inbox(slow, InboxOptions.defaults().withPollInterval(Duration.ofMillis(20)))
+                .on(WorkflowErrored.class, (event, context) -> attempts.add(context.attempt()))
+                .build();
+        CompletableFuture<DeliveryResult> answer = CompletableFuture.supplyAsync(() -> receiver.receive(
+                signed(ERRORED)));
+        assertThat(storing.await(20, TimeUnit.SECONDS)).isTrue();
+
+        receiver.close(Duration.ofSeconds(5));
+        closed.countDown();
+
+        assertThat(answer.get(20, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.ACCEPTED);
+        assertThat(state()).isEqualTo(InboxState.PENDING);
+        assertThat(receiver.inbox().queued()).isZero();
+        assertThat(receiver.heartbeats().inFlight()).isEmpty();
+        assertThat(inbox.take("next-instance", 1, Duration.ofSeconds(30))).singleElement()
+                .satisfies(entry -> assertThat(entry.rerun()).as("never started").isFalse());
+        assertThat(attempts).isEmpty();
+        receiver = null;
+    }
+
+    @Test
+    void aHandoffThatWaitedPastItsLeaseWhileAnotherInstanceTookItIsNotRunHereToo() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> runs = new CopyOnWriteArrayList<>();
+        receiver = WebhookReceiver.builder().signingKey("live", API_KEY).clock(clock).manualHeartbeats()
+                .lease(Duration.ofMillis(300))
+                .inbox(inbox, InboxOptions.defaults().withWorkers(1).withPollInterval(Duration.ofMillis(20)))
+                .on(WorkflowErrored.class, (event, context) -> {
+                    runs.add(event.instanceId());
+                    release.await(30, TimeUnit.SECONDS);
+                })
+                .build();
+        receiver.receive(signed(event(0)));
+        await(() -> runs.size() == 1);
+        receiver.receive(signed(event(1))); // handed over, waits behind the blocked run
+        assertThat(receiver.inbox().waitingHandoffs()).isOne();
+
+        clock.advance(Duration.ofSeconds(1)); // no heartbeat renewed it: its lease ran out
+        List<InboxEntry> takenElsewhere = inbox.take("other-instance", 10, Duration.ofMinutes(5));
+        Thread.sleep(200); // longer than a heartbeat's period (a third of the lease) of waiting
+        release.countDown();
+
+        await(() -> receiver.inbox().waitingHandoffs() == 0 && receiver.heartbeats().inFlight().isEmpty());
+        assertThat(takenElsewhere).extracting(InboxEntry::key).contains("workflow-errored:-:656f308b9144bb8f183b1001");
+        assertThat(runs).as("event 1 runs on the instance that took it, not here").hasSize(1);
     }
 
     // A receiver whose handler records the run, then blocks until released.

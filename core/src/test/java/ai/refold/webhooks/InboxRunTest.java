@@ -29,7 +29,9 @@ class InboxRunTest {
         store.offer(InboxEntry.received("k", Optional.empty(), "live", Map.of(),
                 "{}".getBytes(StandardCharsets.UTF_8), clock.instant()));
         assertThat(store.take(owner, 1, LEASE)).hasSize(1);
-        return new InboxRun(store, "k", owner, LEASE, 0, log);
+        InboxRun run = new InboxRun(store, "k", owner, LEASE, 0, log);
+        run.started(); // as a worker marks it when its handlers start
+        return run;
     }
 
     @Test

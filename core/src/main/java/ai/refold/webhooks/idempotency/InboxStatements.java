@@ -22,12 +22,11 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
     static InboxStatements of(Dialect dialect, String table) {
         String later = dialect == Dialect.POSTGRESQL ? "CURRENT_TIMESTAMP + CAST(? AS BIGINT) * INTERVAL '1 millisecond'"
                 : "DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP)";
-        String insert = "INSERT INTO " + table + " (idempotency_key, event_type, key_label, headers, body,"
-                + " received_at, state, attempts, next_attempt_at, rerun, owner_token)"
-                + " VALUES (?, ?, ?, ?, ?, ?, 'PENDING', 0, CURRENT_TIMESTAMP, FALSE, NULL)";
+        String into = "INSERT INTO " + table + " (idempotency_key, event_type, key_label, headers, body,"
+                + " received_at, state, attempts, next_attempt_at, rerun, owner_token) VALUES (?, ?, ?, ?, ?, ?, ";
+        String insert = into + "'PENDING', 0, CURRENT_TIMESTAMP, FALSE, NULL)";
         // Parameters as the insert's, then lease millis and owner: the row as take would leave it.
-        String insertTaken = insert.replace("'PENDING', 0, CURRENT_TIMESTAMP, FALSE, NULL",
-                "'PROCESSING', 0, " + later + ", FALSE, ?");
+        String insertTaken = into + "'PROCESSING', 0, " + later + ", FALSE, ?)";
         boolean postgres = dialect == Dialect.POSTGRESQL;
         String ignoring = postgres ? " ON CONFLICT (idempotency_key) DO NOTHING" : "";
         String offer = insert + ignoring;
