@@ -165,12 +165,8 @@ class InboxModeTest {
         CountingInbox counting = new CountingInbox(inbox, true);
         List<String> runs = new CopyOnWriteArrayList<>();
         receiver = blockingReceiver(counting, release, runs);
-        int workers = InboxOptions.defaults().workers();
+        int workers = occupyEveryWorker(runs);
 
-        for (int i = 0; i < workers; i++) {
-            receiver.receive(signed(event(i)));
-        }
-        await(() -> runs.size() == workers);
         for (int i = workers; i < 3 * workers; i++) {
             assertThat(receiver.receive(signed(event(i))).outcome()).isEqualTo(Outcome.ACCEPTED);
         }
@@ -211,11 +207,7 @@ class InboxModeTest {
         CountDownLatch release = new CountDownLatch(1);
         List<String> runs = new CopyOnWriteArrayList<>();
         receiver = blockingReceiver(inbox, release, runs);
-        int workers = InboxOptions.defaults().workers();
-        for (int i = 0; i < workers; i++) {
-            receiver.receive(signed(event(i)));
-        }
-        await(() -> runs.size() == workers);
+        int workers = occupyEveryWorker(runs);
         for (int i = workers; i < 2 * workers; i++) {
             receiver.receive(signed(event(i)));
         }
@@ -316,6 +308,16 @@ class InboxModeTest {
         await(() -> receiver.inbox().waitingHandoffs() == 0 && receiver.heartbeats().inFlight().isEmpty());
         assertThat(takenElsewhere).extracting(InboxEntry::key).contains("workflow-errored:-:656f308b9144bb8f183b1001");
         assertThat(runs).as("event 1 runs on the instance that took it, not here").hasSize(1);
+    }
+
+    // Sends one delivery per worker of the default options and waits until each runs (and blocks); returns how many.
+    private int occupyEveryWorker(List<String> runs) throws InterruptedException {
+        int workers = InboxOptions.defaults().workers();
+        for (int i = 0; i < workers; i++) {
+            receiver.receive(signed(event(i)));
+        }
+        await(() -> runs.size() == workers);
+        return workers;
     }
 
     // A receiver whose handler records the run, then blocks until released.
