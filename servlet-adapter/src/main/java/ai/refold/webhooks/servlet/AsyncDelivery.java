@@ -67,6 +67,41 @@ final class AsyncDelivery implements ReadListener, AsyncListener {
         }
     }
 
+    /**
+     * Reads and answers, on this thread, a body that has arrived whole: a small delivery usually comes in the packet
+     * of its headers, and then a read listener, the deadline's timer and a second thread cost more than the read.
+     * Returns empty, having read nothing, if its length is unknown, its sender waits for 100 Continue, or the
+     * container does not hold all of it yet: the caller then reads it without holding a thread. No read here can
+     * block: at most what the container says it holds is read.
+     */
+    static Optional<DeliveryResult> readArrived(HttpServletRequest request, IncomingDelivery delivery)
+            throws IOException {
+        long length = request.getContentLengthLong();
+        if (length <= 0 || expectsContinue(request)) {
+            return Optional.empty();
+        }
+        InputStream in = request.getInputStream();
+        // The declared length passed the receiver's limit before anything was read, so it fits an array.
+        if (in.available() < length) {
+            return Optional.empty();
+        }
+        byte[] body = new byte[(int) length];
+        int read = 0;
+        try {
+            while (read < body.length) {
+                int n = in.read(body, read, body.length - read);
+                if (n < 0) {
+                    break; // the delivery answers a body shorter than declared
+                }
+                read += n;
+            }
+        } catch (IOException e) {
+            return delivery.fail(e);
+        }
+        Optional<DeliveryResult> answer = delivery.accept(body, 0, read);
+        return answer.isPresent() ? answer : delivery.finish();
+    }
+
     private static boolean expectsContinue(HttpServletRequest request) {
         String expect = request.getHeader("Expect");
         return expect != null && expect.equalsIgnoreCase("100-continue");

@@ -157,7 +157,12 @@ public final class RefoldWebhookFilter implements Filter {
             if (refusal.isPresent()) {
                 write(response, refusal.get());
             } else if (request.isAsyncSupported()) {
-                AsyncDelivery.receive(request, response, delivery, timer());
+                Optional<DeliveryResult> arrived = AsyncDelivery.readArrived(request, delivery);
+                if (arrived.isPresent()) {
+                    write(response, arrived.get());
+                } else {
+                    AsyncDelivery.receive(request, response, delivery, timer());
+                }
             } else {
                 // Without asynchronous support a slow sender holds this thread until the read deadline, checked
                 // between reads, or the container's read timeout: register the filter with asyncSupported.
