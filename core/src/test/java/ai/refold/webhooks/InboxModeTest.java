@@ -410,11 +410,11 @@ class InboxModeTest {
         failuresLeft.set(2);
         receiver(THREE_QUICK_ATTEMPTS).receive(signed(ERRORED));
 
-        await(() -> inbox.find(KEY).orElseThrow().attempts() == 1 && state() == InboxState.PENDING);
+        await(() -> inbox.find(KEY).orElseThrow().attempts() >= 1); // more if full jitter drew no wait
         assertThat(inbox.find(KEY).orElseThrow().lastError()).hasValueSatisfying(error -> assertThat(error)
                 .startsWith("java.lang.IllegalStateException: downstream is down").doesNotContain(API_KEY));
         clock.advance(THREE_QUICK_ATTEMPTS.ceilingAfter(1));
-        await(() -> inbox.find(KEY).orElseThrow().attempts() == 2);
+        await(() -> inbox.find(KEY).orElseThrow().attempts() >= 2);
         clock.advance(THREE_QUICK_ATTEMPTS.ceilingAfter(2));
         await(() -> state() == InboxState.DONE);
 
@@ -427,7 +427,8 @@ class InboxModeTest {
         receiver(THREE_QUICK_ATTEMPTS).receive(signed(ERRORED));
         for (int failed = 1; failed < 3; failed++) {
             int attempt = failed;
-            await(() -> inbox.find(KEY).orElseThrow().attempts() == attempt);
+            // At least: full jitter draws no wait now and then, and the next attempt then runs at once.
+            await(() -> inbox.find(KEY).orElseThrow().attempts() >= attempt);
             clock.advance(THREE_QUICK_ATTEMPTS.ceilingAfter(failed));
         }
         await(() -> state() == InboxState.DEAD);
@@ -464,7 +465,7 @@ class InboxModeTest {
         receiver(THREE_QUICK_ATTEMPTS);
 
         clock.advance(WebhookReceiver.DEFAULT_LEASE.plusSeconds(1));
-        await(() -> inbox.find(KEY).orElseThrow().attempts() == 1 && state() == InboxState.PENDING);
+        await(() -> inbox.find(KEY).orElseThrow().attempts() >= 1); // more if full jitter drew no wait
         clock.advance(THREE_QUICK_ATTEMPTS.ceilingAfter(1));
         await(() -> state() == InboxState.DONE);
 
