@@ -74,12 +74,9 @@ final class FlatObjectReader {
             i++;
         } else {
             while (true) {
-                if (i == end || body[i] != '"') {
-                    return null;
-                }
                 int nameStart = i + 1;
-                int nameEnd = closingQuote(body, nameStart);
-                if (nameEnd < 0 || nameEnd - nameStart > limits.maxNameLength()) {
+                int nameEnd = string(body, i, limits.maxNameLength());
+                if (nameEnd < 0) {
                     return null;
                 }
                 i = skipSpace(body, nameEnd + 1);
@@ -87,12 +84,9 @@ final class FlatObjectReader {
                     return null;
                 }
                 i = skipSpace(body, i + 1);
-                if (i == end || body[i] != '"') {
-                    return null;
-                }
                 int valueStart = i + 1;
-                int valueEnd = closingQuote(body, valueStart);
-                if (valueEnd < 0 || valueEnd - valueStart > limits.maxStringLength()) {
+                int valueEnd = string(body, i, limits.maxStringLength());
+                if (valueEnd < 0) {
                     return null;
                 }
                 int slot = slotOf(body, nameStart, nameEnd);
@@ -176,6 +170,15 @@ final class FlatObjectReader {
             i++;
         }
         return i;
+    }
+
+    // The index of the closing quote of the string that opens at i, if one does and holds at most max bytes; else -1.
+    private static int string(byte[] body, int i, int max) {
+        if (i == body.length || body[i] != '"') {
+            return -1;
+        }
+        int close = closingQuote(body, i + 1);
+        return close < 0 || close - (i + 1) > max ? -1 : close;
     }
 
     // The index of the quote that ends the string starting at i, or -1 if the string holds an escape, a control
