@@ -40,6 +40,11 @@ final class Heartbeats {
         this.periodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), lease.toNanos() / 3);
     }
 
+    /** Returns how long apart the sweeps renew everything in flight: a third of the lease, at least 10 ms. */
+    long periodNanos() {
+        return periodNanos;
+    }
+
     /** Starts renewing {@code completion}'s claim; returns its slot for {@link #unregister}. */
     int register(Leased completion) {
         if (timer == null && scheduled) {

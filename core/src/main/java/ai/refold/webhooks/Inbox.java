@@ -202,7 +202,6 @@ final class Inbox {
         }
     }
 
-
     // The headers handlers may read later, names lower-cased: not the signature, not credentials.
     private Map<String, List<String>> stored(Headers headers) {
         Map<String, List<String>> kept = new TreeMap<>();

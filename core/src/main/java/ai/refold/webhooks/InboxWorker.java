@@ -45,14 +45,19 @@ final class InboxWorker {
 
         /** Gives a handoff no worker started back to the store, due at once, and stops renewing its lease. */
         void giveBack(Heartbeats heartbeats, DeliveryLog log) {
-            run.end();
-            heartbeats.unregister(run, slot);
+            drop(heartbeats);
             try {
                 run.store().release(entry.key(), run.owner());
             } catch (RuntimeException e) {
                 log.warn("refold inbox key={} was handed over but not started at shutdown, and could not be given"
                         + " back; its lease runs out and another instance runs it: {}", entry.key(), e.toString());
             }
+        }
+
+        /** Stops renewing the lease of a handoff that will not run here. */
+        void drop(Heartbeats heartbeats) {
+            run.end();
+            heartbeats.unregister(run, slot);
         }
     }
 
@@ -125,7 +130,7 @@ final class InboxWorker {
     private boolean stillHeld(Handoff handoff) {
         InboxRun run = handoff.run();
         boolean held = !run.isLost();
-        if (held && System.nanoTime() - run.startNanos() > lease.toNanos() / 3) {
+        if (held && System.nanoTime() - run.startNanos() > heartbeats.periodNanos()) {
             try {
                 held = inbox.store().renew(handoff.entry().key(), run.owner(), lease);
             } catch (RuntimeException e) {
@@ -133,8 +138,7 @@ final class InboxWorker {
             }
         }
         if (!held) {
-            run.end();
-            heartbeats.unregister(run, handoff.slot());
+            handoff.drop(heartbeats);
             log.warn("refold inbox key={} waited for a worker past its lease{}; it is left to the instance that took"
                     + " it, or to the next take", handoff.entry().key(), "");
         }
