@@ -26,17 +26,22 @@ final class InboxRows {
     private InboxRows() {
     }
 
+    // A new delivery's headers as the table keeps them.
+    static String headers(InboxEntry entry) {
+        try {
+            return JSON.writeValueAsString(entry.headers());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("headers could not be written as JSON", e);
+        }
+    }
+
     // Binds a new delivery's six columns from parameter first on, and returns the index of the next parameter.
-    static int bindReceived(PreparedStatement statement, int first, String key, InboxEntry entry)
+    static int bindReceived(PreparedStatement statement, int first, String key, InboxEntry entry, String headers)
             throws SQLException {
         statement.setString(first, key);
         statement.setString(first + 1, entry.eventType().orElse(null));
         statement.setString(first + 2, entry.keyLabel());
-        try {
-            statement.setString(first + 3, JSON.writeValueAsString(entry.headers()));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("headers could not be written as JSON", e);
-        }
+        statement.setString(first + 3, headers);
         statement.setBytes(first + 4, entry.body());
         statement.setObject(first + 5, OffsetDateTime.ofInstant(entry.receivedAt(), ZoneOffset.UTC));
         return first + 6;

@@ -4,9 +4,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The writes of {@link JdbcInboxStore} that every delivery makes, offering it and marking it done, grouped on
@@ -19,9 +23,18 @@ final class InboxWrites {
 
     /** The most offers, or completions, that one statement carries. */
     static final int GROUP_LIMIT = 64;
+    /** The most statements of each kind that run at a time. */
+    static final int LANES = 2;
 
-    /** A delivery to store: pending if owner is null, else taken by owner for leaseMillis. */
-    record Offer(String key, InboxEntry entry, String owner, long leaseMillis) {
+    /**
+     * A delivery to store: pending if owner is null, else taken by owner for leaseMillis. Its headers are written as
+     * JSON by its caller, so that headers that cannot be fail that call alone.
+     */
+    record Offer(String key, InboxEntry entry, String headers, String owner, long leaseMillis) {
+
+        static Offer of(String key, InboxEntry entry, String owner, long leaseMillis) {
+            return new Offer(key, entry, InboxRows.headers(entry), owner, leaseMillis);
+        }
     }
 
     /** A taken entry to mark done, kept retentionMillis. */
@@ -29,8 +42,10 @@ final class InboxWrites {
     }
 
     private final JdbcSession<InboxStatements> session;
-    private final GroupCommit<Offer> offers = new GroupCommit<>(this::storeAll, GROUP_LIMIT);
-    private final GroupCommit<Completion> completions = new GroupCommit<>(this::doneAll, GROUP_LIMIT);
+    private final GroupCommit<Offer> offers = new GroupCommit<>(this::storeAll, InboxWrites::isRowFailure,
+            GROUP_LIMIT, LANES);
+    private final GroupCommit<Completion> completions = new GroupCommit<>(this::doneAll, InboxWrites::isRowFailure,
+            GROUP_LIMIT, LANES);
 
     InboxWrites(JdbcSession<InboxStatements> session) {
         this.session = session;
@@ -61,13 +76,20 @@ final class InboxWrites {
         return session.run("store a delivery", (connection, sql) -> storeAll(connection, sql, batch));
     }
 
-    // One insert of every offer; each is true if its row was stored. Of two offers of one key, the first stores it.
+    // One insert of every offer, in key order, so that two instances' inserts never wait on each other's keys in
+    // opposite orders (a deadlock); each offer is true if its row was stored. Of two offers of one key, the first is
+    // stored and the second is a duplicate.
     private boolean[] storeAll(Connection connection, InboxStatements sql, List<Offer> batch) throws SQLException {
+        Map<String, Integer> firsts = new TreeMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            firsts.putIfAbsent(batch.get(i).key(), i);
+        }
         Set<String> stored = new HashSet<>();
-        try (PreparedStatement statement = session.prepare(connection, sql.offerRows(batch.size()))) {
+        try (PreparedStatement statement = session.prepare(connection, sql.offerRows(firsts.size()))) {
             int index = 1;
-            for (Offer offer : batch) {
-                index = InboxRows.bindReceived(statement, index, offer.key(), offer.entry());
+            for (int first : firsts.values()) {
+                Offer offer = batch.get(first);
+                index = InboxRows.bindReceived(statement, index, offer.key(), offer.entry(), offer.headers());
                 statement.setString(index++, offer.owner() == null ? "PENDING" : "PROCESSING");
                 statement.setLong(index++, offer.leaseMillis());
                 statement.setString(index++, offer.owner());
@@ -80,7 +102,8 @@ final class InboxWrites {
         }
         boolean[] results = new boolean[batch.size()];
         for (int i = 0; i < results.length; i++) {
-            results[i] = stored.remove(batch.get(i).key());
+            String key = batch.get(i).key();
+            results[i] = firsts.get(key) == i && stored.contains(key);
         }
         return results;
     }
@@ -89,7 +112,7 @@ final class InboxWrites {
     private boolean storeOne(Connection connection, InboxStatements sql, Offer offer) throws SQLException {
         try (PreparedStatement statement = session.prepare(connection,
                 offer.owner() == null ? sql.offer() : sql.offerTaken())) {
-            InboxRows.bindReceived(statement, 1, offer.key(), offer.entry());
+            InboxRows.bindReceived(statement, 1, offer.key(), offer.entry(), offer.headers());
             if (offer.owner() != null) {
                 statement.setLong(7, offer.leaseMillis());
                 statement.setString(8, offer.owner());
@@ -105,13 +128,15 @@ final class InboxWrites {
     }
 
     // The completions that arrived together, as one update that marks each entry done only while its owner holds it
-    // (PostgreSQL).
+    // (PostgreSQL); in key order, as offers are.
     boolean[] doneAll(List<Completion> batch) {
+        List<Completion> ordered = new ArrayList<>(batch);
+        ordered.sort(Comparator.comparing(Completion::key));
         return session.run("mark a delivery done", (connection, sql) -> {
             Set<List<String>> changed = new HashSet<>();
             try (PreparedStatement statement = session.prepare(connection, sql.doneRows(batch.size()))) {
                 int index = 1;
-                for (Completion completion : batch) {
+                for (Completion completion : ordered) {
                     statement.setString(index++, completion.key());
                     statement.setString(index++, completion.owner());
                     statement.setLong(index++, completion.retentionMillis());
@@ -129,5 +154,16 @@ final class InboxWrites {
             }
             return results;
         });
+    }
+
+    // A statement that failed on the data of one of its rows (SQL state class 22), a constraint (23) or a conflict
+    // with another transaction (40: deadlock, serialization) is run again row by row; a store that cannot answer is
+    // not asked again for each row.
+    static boolean isRowFailure(RuntimeException failure) {
+        if (failure instanceof StoreUnavailableException && failure.getCause() instanceof SQLException sql) {
+            String state = sql.getSQLState();
+            return state != null && (state.startsWith("22") || state.startsWith("23") || state.startsWith("40"));
+        }
+        return false;
     }
 }

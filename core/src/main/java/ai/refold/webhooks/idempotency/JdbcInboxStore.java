@@ -72,7 +72,7 @@ public final class JdbcInboxStore implements InboxStore {
 
     // One insert of a new delivery, pending and due now, or taken by owner for leaseMillis; false if the key is there.
     private boolean store(InboxEntry entry, String owner, long leaseMillis) {
-        return writes.offer(new InboxWrites.Offer(JdbcSession.checkKey(Objects.requireNonNull(entry, "entry").key()),
+        return writes.offer(InboxWrites.Offer.of(JdbcSession.checkKey(Objects.requireNonNull(entry, "entry").key()),
                 entry, owner, leaseMillis));
     }
 

@@ -58,7 +58,7 @@ class GroupCommitTest {
         GroupCommit<Integer> group = new GroupCommit<>(items -> {
             ranOn.add(Thread.currentThread());
             return record(items);
-        }, 64);
+        }, failure -> false, 64, 1);
 
         assertThat(group.call(4)).isTrue();
         assertThat(group.call(7)).isFalse();
@@ -69,7 +69,7 @@ class GroupCommitTest {
 
     @Test
     void callsThatArriveWhileAStatementRunsAreCarriedTogetherByTheNextEachWithItsOwnResult() throws Exception {
-        GroupCommit<Integer> group = new GroupCommit<>(this::record, 64);
+        GroupCommit<Integer> group = new GroupCommit<>(this::record, failure -> false, 64, 1);
         Future<Boolean> first = callers.submit(() -> group.call(0));
         assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
         List<Future<Boolean>> queued = new ArrayList<>();
@@ -92,7 +92,7 @@ class GroupCommitTest {
 
     @Test
     void noStatementCarriesMoreThanTheLimitAndEveryCallIsCarriedOnce() throws Exception {
-        GroupCommit<Integer> group = new GroupCommit<>(this::record, 3);
+        GroupCommit<Integer> group = new GroupCommit<>(this::record, failure -> false, 3, 1);
         Future<Boolean> first = callers.submit(() -> group.call(0));
         assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
         List<Future<Boolean>> queued = new ArrayList<>();
@@ -125,7 +125,7 @@ class GroupCommitTest {
                 throw down;
             }
             return results;
-        }, 64);
+        }, failure -> false, 64, 1);
         Future<Boolean> first = callers.submit(() -> group.call(0));
         assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
         List<Future<Boolean>> queued = new ArrayList<>();
@@ -161,14 +161,14 @@ class GroupCommitTest {
         IllegalStateException broken = new IllegalStateException("headers could not be written as JSON");
         GroupCommit<Integer> group = new GroupCommit<>(items -> {
             throw broken;
-        }, 64);
+        }, failure -> false, 64, 1);
 
         assertThatThrownBy(() -> group.call(1)).isSameAs(broken);
     }
 
     @Test
     void anInterruptedCallerStillGetsTheResultOfTheStatementThatCarriesItAndKeepsItsInterrupt() throws Exception {
-        GroupCommit<Integer> group = new GroupCommit<>(this::record, 64);
+        GroupCommit<Integer> group = new GroupCommit<>(this::record, failure -> false, 64, 1);
         Future<Boolean> first = callers.submit(() -> group.call(0));
         assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
         AtomicBoolean interruptedAfter = new AtomicBoolean();
@@ -198,7 +198,7 @@ class GroupCommitTest {
     @Test
     void manyCallersAtOnceEachGetTheirOwnResultWhateverTheGrouping() throws Exception {
         holdFirst.set(false);
-        GroupCommit<Integer> group = new GroupCommit<>(this::record, 5);
+        GroupCommit<Integer> group = new GroupCommit<>(this::record, failure -> false, 5, 1);
         int threads = 8;
         int perThread = 2_000;
         List<Future<Integer>> results = new ArrayList<>();
@@ -223,6 +223,130 @@ class GroupCommitTest {
         }
         assertThat(statements.stream().mapToInt(List::size).sum()).isEqualTo(threads * perThread);
         assertThat(statements).allSatisfy(items -> assertThat(items).hasSizeBetween(1, 5));
+    }
+
+    @Test
+    void aStatementThatFailsOnOneOfItsRowsIsRunAgainOneCallAtATimeSoThatOnlyThatCallFails() throws Exception {
+        StoreUnavailableException badRow = new StoreUnavailableException("inbox could not store a delivery: database"
+                + " error (SQL state 22001)");
+        GroupCommit<Integer> group = new GroupCommit<>(items -> {
+            boolean[] results = record(items);
+            if (items.contains(13)) {
+                throw badRow;
+            }
+            return results;
+        }, failure -> failure == badRow, 64, 1);
+        Future<Boolean> first = callers.submit(() -> group.call(0));
+        assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        List<Future<Boolean>> queued = new ArrayList<>();
+        for (int item : new int[] {12, 13, 14}) {
+            queued.add(callers.submit(() -> group.call(item)));
+        }
+        awaitQueued(group, 3);
+
+        releaseFirst.countDown();
+
+        assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(queued.get(0).get(10, TimeUnit.SECONDS)).isTrue();
+        assertThatThrownBy(() -> queued.get(1).get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(
+                StoreUnavailableException.class);
+        assertThat(queued.get(2).get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(statements.subList(2, statements.size())).containsExactlyInAnyOrder(List.of(12), List.of(13),
+                List.of(14));
+    }
+
+    @Test
+    void aStoreThatCannotAnswerIsNotAskedAgainForEachRow() throws Exception {
+        StoreUnavailableException down = new StoreUnavailableException("inbox could not store a delivery: database"
+                + " error (SQL state 08001)");
+        GroupCommit<Integer> group = new GroupCommit<>(items -> {
+            boolean[] results = record(items);
+            if (statements.size() > 1) {
+                throw down;
+            }
+            return results;
+        }, failure -> failure != down, 64, 1);
+        Future<Boolean> first = callers.submit(() -> group.call(0));
+        assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        List<Future<Boolean>> queued = new ArrayList<>();
+        for (int item = 1; item <= 4; item++) {
+            int value = item;
+            queued.add(callers.submit(() -> group.call(value)));
+        }
+        awaitQueued(group, 4);
+
+        releaseFirst.countDown();
+
+        first.get(10, TimeUnit.SECONDS);
+        for (Future<Boolean> call : queued) {
+            assertThatThrownBy(() -> call.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(
+                    StoreUnavailableException.class);
+        }
+        assertThat(statements).hasSize(2);
+    }
+
+    // An Error (out of memory, say) thrown by a statement ends every call it carried, and the group goes on: nobody
+    // waits for ever on a call taken from the queue.
+    @Test
+    void anErrorThrownByAStatementEndsEveryCallItCarriedAndTheNextStatementRunsAsUsual() throws Exception {
+        GroupCommit<Integer> group = new GroupCommit<>(items -> {
+            boolean[] results = record(items);
+            if (statements.size() == 2) {
+                throw new OutOfMemoryError("statement");
+            }
+            return results;
+        }, failure -> false, 64, 1);
+        Future<Boolean> first = callers.submit(() -> group.call(0));
+        assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        List<Future<Boolean>> queued = new ArrayList<>();
+        for (int item = 1; item <= 3; item++) {
+            int value = item;
+            queued.add(callers.submit(() -> group.call(value)));
+        }
+        awaitQueued(group, 3);
+
+        releaseFirst.countDown();
+
+        assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
+        for (Future<Boolean> call : queued) {
+            assertThatThrownBy(() -> call.get(10, TimeUnit.SECONDS)).satisfies(failure -> assertThat(
+                    failure.getCause()).isInstanceOfAny(OutOfMemoryError.class, IllegalStateException.class));
+        }
+        assertThat(group.call(4)).isTrue();
+        assertThat(group.waiting()).isZero();
+    }
+
+    // A statement carries other callers' rows, so it runs free of the interrupt of the thread that runs it; the caller
+    // gets its interrupt back afterwards.
+    @Test
+    void theThreadThatRunsAStatementRunsItFreeOfItsOwnInterruptAndGetsItBackAfterwards() {
+        holdFirst.set(false);
+        List<Boolean> interruptedInStatement = new CopyOnWriteArrayList<>();
+        GroupCommit<Integer> group = new GroupCommit<>(items -> {
+            interruptedInStatement.add(Thread.currentThread().isInterrupted());
+            return record(items);
+        }, failure -> false, 64, 1);
+
+        Thread.currentThread().interrupt();
+        boolean result = group.call(2);
+
+        assertThat(Thread.interrupted()).isTrue();
+        assertThat(result).isTrue();
+        assertThat(interruptedInStatement).containsExactly(false);
+    }
+
+    @Test
+    void withTwoLanesASecondStatementRunsWhileTheFirstIsHeld() throws Exception {
+        GroupCommit<Integer> group = new GroupCommit<>(this::record, failure -> false, 64, 2);
+        Future<Boolean> first = callers.submit(() -> group.call(0));
+        assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(callers.submit(() -> group.call(1)).get(10, TimeUnit.SECONDS)).isFalse();
+
+        assertThat(first).isNotDone();
+        releaseFirst.countDown();
+        assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(statements).containsExactly(List.of(0), List.of(1));
     }
 
     private static void awaitQueued(GroupCommit<?> group, int calls) throws InterruptedException {

@@ -25,6 +25,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The inbox against a real PostgreSQL server that the build starts on 127.0.0.1 and stops afterwards. */
 class PostgresJdbcInboxStoreTest extends JdbcInboxStoreContract {
@@ -87,24 +88,38 @@ class PostgresJdbcInboxStoreTest extends JdbcInboxStoreContract {
         JdbcInboxStore store = groupingStore();
 
         boolean[] stored = writes().storeAll(List.of(
-                new InboxWrites.Offer("first", received("first", "{\"n\":1}"), "owner-1", 30_000),
-                new InboxWrites.Offer("second", received("second", "{\"n\":2}"), null, 0),
-                new InboxWrites.Offer("first", received("first", "{\"n\":3}"), null, 0)));
+                InboxWrites.Offer.of("first", received("first", "{\"n\":1}"), "owner-1", 30_000),
+                InboxWrites.Offer.of("second", received("second", "{\"n\":2}"), null, 0),
+                InboxWrites.Offer.of("first", received("first", "{\"n\":3}"), null, 0)));
 
         assertThat(stored).containsExactly(true, true, false);
         InboxEntry first = store.find("first").orElseThrow();
         assertThat(first.state()).isEqualTo(InboxState.PROCESSING);
         assertThat(new String(first.body(), StandardCharsets.UTF_8)).isEqualTo("{\"n\":1}");
         assertThat(store.find("second").orElseThrow().state()).isEqualTo(InboxState.PENDING);
-        assertThat(writes().storeAll(List.of(new InboxWrites.Offer("second", received("second", "{}"), null, 0))))
+        assertThat(writes().storeAll(List.of(InboxWrites.Offer.of("second", received("second", "{}"), null, 0))))
                 .containsExactly(false);
+    }
+
+    // A row the table refuses (a key label over its 200 characters) fails the insert that carries it; the failure is
+    // judged a row's, so the grouped offers run again one at a time and only that one fails.
+    @Test
+    void anInsertThatFailsOnOneOfItsRowsIsJudgedARowFailure() {
+        InboxEntry tooLong = InboxEntry.received("too-long", Optional.of("Workflow Errored"), "l".repeat(201),
+                Map.of(), "{}".getBytes(StandardCharsets.UTF_8), Instant.parse("2026-11-01T09:30:00Z"));
+
+        assertThatThrownBy(() -> writes().storeAll(List.of(InboxWrites.Offer.of("fine", received("fine", "{}"), null, 0),
+                InboxWrites.Offer.of("too-long", tooLong, null, 0))))
+                .isInstanceOfSatisfying(StoreUnavailableException.class, failure -> assertThat(
+                        InboxWrites.isRowFailure(failure)).isTrue());
+        assertThat(groupingStore().find("fine")).isEmpty();
     }
 
     @Test
     void completionsCarriedByOneUpdateEachMarkTheirEntryDoneOnlyWhileTheirOwnerHoldsIt() {
         JdbcInboxStore store = groupingStore();
-        writes().storeAll(List.of(new InboxWrites.Offer("held", received("held", "{}"), "owner-1", 30_000),
-                new InboxWrites.Offer("pending", received("pending", "{}"), null, 0)));
+        writes().storeAll(List.of(InboxWrites.Offer.of("held", received("held", "{}"), "owner-1", 30_000),
+                InboxWrites.Offer.of("pending", received("pending", "{}"), null, 0)));
 
         boolean[] done = writes().doneAll(List.of(new InboxWrites.Completion("held", "owner-2", 60_000),
                 new InboxWrites.Completion("held", "owner-1", 60_000),
