@@ -26,25 +26,17 @@ final class InboxRows {
     private InboxRows() {
     }
 
-    // A new delivery's headers as the table keeps them.
-    static String headers(InboxEntry entry) {
+    static void bindReceived(PreparedStatement statement, String key, InboxEntry entry) throws SQLException {
+        statement.setString(1, key);
+        statement.setString(2, entry.eventType().orElse(null));
+        statement.setString(3, entry.keyLabel());
         try {
-            return JSON.writeValueAsString(entry.headers());
+            statement.setString(4, JSON.writeValueAsString(entry.headers()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("headers could not be written as JSON", e);
         }
-    }
-
-    // Binds a new delivery's six columns from parameter first on, and returns the index of the next parameter.
-    static int bindReceived(PreparedStatement statement, int first, String key, InboxEntry entry, String headers)
-            throws SQLException {
-        statement.setString(first, key);
-        statement.setString(first + 1, entry.eventType().orElse(null));
-        statement.setString(first + 2, entry.keyLabel());
-        statement.setString(first + 3, headers);
-        statement.setBytes(first + 4, entry.body());
-        statement.setObject(first + 5, OffsetDateTime.ofInstant(entry.receivedAt(), ZoneOffset.UTC));
-        return first + 6;
+        statement.setBytes(5, entry.body());
+        statement.setObject(6, OffsetDateTime.ofInstant(entry.receivedAt(), ZoneOffset.UTC));
     }
 
     // H2 refuses a second row with the same key with a unique violation, which is a duplicate here.

@@ -10,7 +10,7 @@ import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
  * @param takeReturnsRows whether {@code take} takes and returns the rows in one statement (PostgreSQL's
  *                        {@code RETURNING}); otherwise the store selects, updates and reads back in a transaction
  */
-record InboxStatements(Dialect dialect, String table, String offer, String offerTaken,
+record InboxStatements(Dialect dialect, String table, String offer, String offerTaken, boolean offerIgnoresDuplicates,
                        String take, boolean takeReturnsRows, String takeOne, String renew, String done, String retry, String dead,
                        String release, String find, String purge, String counts, String oldestDue) {
 
@@ -24,11 +24,13 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
                 : "DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP)";
         String into = "INSERT INTO " + table + " (idempotency_key, event_type, key_label, headers, body,"
                 + " received_at, state, attempts, next_attempt_at, rerun, owner_token) VALUES (?, ?, ?, ?, ?, ?, ";
-        // One row at a time, where offers are not grouped (H2): a duplicate key is refused by the primary key.
-        String offer = into + "'PENDING', 0, CURRENT_TIMESTAMP, FALSE, NULL)";
-        // Parameters as the offer's, then lease millis and owner: the row as take would leave it.
-        String offerTaken = into + "'PROCESSING', 0, " + later + ", FALSE, ?)";
+        String insert = into + "'PENDING', 0, CURRENT_TIMESTAMP, FALSE, NULL)";
+        // Parameters as the insert's, then lease millis and owner: the row as take would leave it.
+        String insertTaken = into + "'PROCESSING', 0, " + later + ", FALSE, ?)";
         boolean postgres = dialect == Dialect.POSTGRESQL;
+        String ignoring = postgres ? " ON CONFLICT (idempotency_key) DO NOTHING" : "";
+        String offer = insert + ignoring;
+        String offerTaken = insertTaken + ignoring;
         // Parameters: max, owner, lease millis. The lock makes instances taking side by side skip each other's rows;
         // rerun records that a taken row's previous worker never ended it, and stays set until the row is done or
         // dead: that worker may have run the handlers in full, whatever the attempts after it did. RETURNING yields
@@ -69,44 +71,8 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
                 : "SELECT state, COUNT(*) FROM " + table + " GROUP BY state";
         // Due as take sees it: a taken row whose lease ran out (its worker crashed) waits as much as a pending one.
         String oldestDue = "SELECT MIN(next_attempt_at) FROM " + table + " WHERE " + DUE;
-        return new InboxStatements(dialect, table, offer, offerTaken, take, postgres, takeOne, renew, done,
+        return new InboxStatements(dialect, table, offer, offerTaken, postgres, take, postgres, takeOne, renew, done,
                 retry, dead, release, find, purge, counts, oldestDue);
-    }
-
-    /** Returns whether concurrent offers and completions may share one statement: on PostgreSQL. */
-    boolean groupsCommits() {
-        return dialect == Dialect.POSTGRESQL;
-    }
-
-    /**
-     * Returns the insert of {@code rows} new deliveries, each pending and due now or taken (PostgreSQL). Per row, the
-     * parameters of {@code offer}, then the state, the lease in milliseconds (0 if pending) and the owner (null if
-     * pending); it returns the keys it stored. A key twice in one insert is stored once, as the first row has it.
-     */
-    String offerRows(int rows) {
-        StringBuilder sql = new StringBuilder("INSERT INTO ").append(table).append(" (idempotency_key, event_type,"
-                + " key_label, headers, body, received_at, state, attempts, next_attempt_at, rerun, owner_token) VALUES ");
-        for (int i = 0; i < rows; i++) {
-            sql.append(i == 0 ? "" : ", ").append("(?, ?, ?, ?, ?, ?, CAST(? AS VARCHAR), 0, CURRENT_TIMESTAMP"
-                    + " + CAST(? AS BIGINT) * INTERVAL '1 millisecond', FALSE, CAST(? AS VARCHAR))");
-        }
-        return sql.append(" ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key").toString();
-    }
-
-    /**
-     * Returns the update that marks {@code rows} taken entries done, each only while its owner holds it (PostgreSQL).
-     * Per row: key, owner, retention in milliseconds; it returns the key and owner of each row it changed.
-     */
-    String doneRows(int rows) {
-        StringBuilder sql = new StringBuilder("UPDATE ").append(table).append(" r SET state = 'DONE',"
-                + " owner_token = NULL, rerun = FALSE, done_handlers = NULL, next_attempt_at = CURRENT_TIMESTAMP"
-                + " + d.retention * INTERVAL '1 millisecond' FROM (VALUES ");
-        for (int i = 0; i < rows; i++) {
-            sql.append(i == 0 ? "" : ", ").append("(CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BIGINT))");
-        }
-        return sql.append(") AS d (idempotency_key, owner_token, retention) WHERE r.idempotency_key ="
-                + " d.idempotency_key AND r.owner_token = d.owner_token AND r.state = 'PROCESSING'"
-                + " RETURNING r.idempotency_key, d.owner_token").toString();
     }
 
     /** Returns the SELECT that lists (or, as a subquery of keys, replays and discards) what a query matches. */

@@ -41,12 +41,10 @@ public final class JdbcInboxStore implements InboxStore {
             "inbox-schema-", InboxStatements::of);
 
     private final JdbcSession<InboxStatements> session;
-    private final InboxWrites writes;
 
     private JdbcInboxStore(Builder builder) {
         this.session = new JdbcSession<>(KIND, builder.dataSource, builder.tableName, builder.dialect,
                 builder.createTableIfMissing, builder.queryTimeoutSeconds);
-        this.writes = new InboxWrites(session);
     }
 
     /** {@return a builder; a data source is required} */
@@ -72,8 +70,25 @@ public final class JdbcInboxStore implements InboxStore {
 
     // One insert of a new delivery, pending and due now, or taken by owner for leaseMillis; false if the key is there.
     private boolean store(InboxEntry entry, String owner, long leaseMillis) {
-        return writes.offer(InboxWrites.Offer.of(JdbcSession.checkKey(Objects.requireNonNull(entry, "entry").key()),
-                entry, owner, leaseMillis));
+        Objects.requireNonNull(entry, "entry");
+        String key = JdbcSession.checkKey(entry.key());
+        return session.run("store a delivery", (connection, sql) -> {
+            try (PreparedStatement statement = session.prepare(connection,
+                    owner == null ? sql.offer() : sql.offerTaken())) {
+                InboxRows.bindReceived(statement, key, entry);
+                if (owner != null) {
+                    statement.setLong(7, leaseMillis);
+                    statement.setString(8, owner);
+                }
+                return statement.executeUpdate() > 0;
+            } catch (SQLException e) {
+                if (sql.offerIgnoresDuplicates() || !InboxRows.isDuplicate(e)) {
+                    throw e;
+                }
+                JdbcSession.rollbackQuietly(connection, e);
+                return false;
+            }
+        });
     }
 
     @Override
@@ -97,10 +112,6 @@ public final class JdbcInboxStore implements InboxStore {
     @Override
     public boolean done(String key, String owner, Duration retention) {
         long millis = Durations.millis(Objects.requireNonNull(retention, "retention"));
-        if (writes.grouped()) {
-            return writes.done(new InboxWrites.Completion(JdbcSession.checkKey(key),
-                    Objects.requireNonNull(owner, "owner"), millis));
-        }
         return held("mark a delivery done", InboxStatements::done, key, owner,
                 statement -> statement.setLong(1, millis));
     }

@@ -143,11 +143,6 @@ final class JdbcSession<S> {
         }
     }
 
-    /** Returns the store's SQL once the first operation has detected the dialect; null before. */
-    S knownStatements() {
-        return statements;
-    }
-
     PreparedStatement prepare(Connection connection, String sql) throws SQLException {
         PreparedStatement statement = connection.prepareStatement(sql);
         if (queryTimeoutSeconds > 0) {
