@@ -144,10 +144,16 @@ public final class InboxLoadCheck {
                 awaitDrained(inbox);
 
                 // A-B-B-A, so that whatever warms up or slows down over the run weighs on both sides alike.
+                CpuTime floorOfHeldCpu = new CpuTime();
+                CpuTime acknowledgingCpu = new CpuTime();
+                CpuTime.Mark heldMark = CpuTime.mark();
                 Result floorOfHeld = run(floorUrl, bodies, next, half, seconds, threads);
+                heldMark = floorOfHeldCpu.add(heldMark);
                 Result acknowledging = run(heldUrl, bodies, next + half, half, seconds, threads);
                 acknowledging = acknowledging.plus(run(heldUrl, bodies, next + 2 * half, half, seconds, threads));
+                heldMark = acknowledgingCpu.add(heldMark);
                 floorOfHeld = floorOfHeld.plus(run(floorUrl, bodies, next + 3 * half, half, seconds, threads));
+                floorOfHeldCpu.add(heldMark);
                 next += 4 * half;
                 long backlog = heldInbox.stats().count(InboxState.PENDING);
                 held.release();
@@ -183,6 +189,8 @@ public final class InboxLoadCheck {
                         + " (target <= 1.5); the held backlog of %,d then ran in %.1f s = %,.0f/s%n",
                         acknowledging.perSecond() / floorOfHeld.perSecond(), ratio(acknowledging, floorOfHeld, 0.99),
                         backlog, backlogRun.toMillis() / 1e3, backlog / (backlogRun.toMillis() / 1e3));
+                System.out.printf(Locale.ROOT, "  CPU per delivery: floor %s; inbox acknowledging alone %s%n",
+                        floorOfHeldCpu.perDelivery(floorOfHeld.count), acknowledgingCpu.perDelivery(acknowledging.count));
                 System.out.printf(Locale.ROOT, "floor (one INSERT ... ON CONFLICT DO NOTHING): %s%n", floor);
                 System.out.printf(Locale.ROOT, "inbox mode, workers running alongside:        %s%n", running);
                 System.out.printf(Locale.ROOT, "  with the handlers' runs / floor: throughput %.2f (target >= 0.8), p99"
