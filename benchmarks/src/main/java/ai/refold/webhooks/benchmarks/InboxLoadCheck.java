@@ -76,6 +76,11 @@ public final class InboxLoadCheck {
     private static final int PACED_SECONDS = 10;
     private static final int POOL_SIZE = 16;
     private static final int WORKERS = 4;
+    // Rounds of warm-up, each half the measured count per path. With one round, -XX:+PrintCompilation showed the JIT
+    // still compiling (hundreds of methods and deoptimisations per 5 s) through the first A-B-B-A, and its floor ran at
+    // 5,300-7,200/s against 7,800-9,000/s in the second: the inbox's longer paths, compiled later, paid more for it.
+    // After three, the first floor runs as fast as the second.
+    private static final int WARMUP_ROUNDS = 3;
     private static final Duration DRAIN = Duration.ofSeconds(60);
     private static final AtomicReference<String> FIRST_FAILURE = new AtomicReference<>();
 
@@ -87,12 +92,13 @@ public final class InboxLoadCheck {
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 8;
         int workers = args.length > 3 ? Integer.parseInt(args[3]) : WORKERS;
-        // Half the measured count per path: after a tenth or a quarter, the first A-B-B-A still ran on code being
-        // compiled, its floor at 4,400 to 5,900/s against 7,800 to 8,700/s in the second.
+        // Half the measured count per path and round: after a tenth or a quarter, the first A-B-B-A still ran on code
+        // being compiled, its floor at 4,400 to 5,900/s against 7,800 to 8,700/s in the second.
         int warmup = Math.max(1, deliveries / 2);
         int half = deliveries / 2;
         int paced = PACED_PER_SECOND * PACED_SECONDS;
-        Deliveries bodies = new Deliveries(Deliveries.SAMPLE_SIZE, 3 * warmup + 8 * half + paced + paced / 2);
+        Deliveries bodies = new Deliveries(Deliveries.SAMPLE_SIZE, WARMUP_ROUNDS * 3 * warmup + 8 * half + paced
+                + paced / 2);
         AtomicLongArray handledAfterNanos = new AtomicLongArray(bodies.bodies.length);
         AtomicInteger handled = new AtomicInteger();
 
@@ -137,11 +143,13 @@ public final class InboxLoadCheck {
                 String heldUrl = base + HELD_PATH;
                 String inboxUrl = base + RefoldWebhookFilter.DEFAULT_PATH;
                 int next = 0;
-                for (String url : List.of(floorUrl, heldUrl, inboxUrl)) {
-                    run(url, bodies, next, warmup, seconds, threads);
-                    next += warmup;
+                for (int round = 0; round < WARMUP_ROUNDS; round++) {
+                    for (String url : List.of(floorUrl, heldUrl, inboxUrl)) {
+                        run(url, bodies, next, warmup, seconds, threads);
+                        next += warmup;
+                    }
+                    awaitDrained(inbox);
                 }
-                awaitDrained(inbox);
 
                 // A-B-B-A, so that whatever warms up or slows down over the run weighs on both sides alike.
                 CpuTime floorOfHeldCpu = new CpuTime();
@@ -203,7 +211,7 @@ public final class InboxLoadCheck {
                         PACED_PER_SECOND, PACED_SECONDS, steady, millis(percentile(endToEnd, 0.50)),
                         millis(percentile(endToEnd, 0.99)), pacedDrain.toMillis() / 1e3);
                 System.out.printf(Locale.ROOT, "handler runs = %,d for %,d deliveries acknowledged in inbox mode%n",
-                        handled.get(), 2 * warmup + acknowledging.count + running.count + paced / 2 + steady.count);
+                        handled.get(), WARMUP_ROUNDS * 2 * warmup + acknowledging.count + running.count + paced / 2 + steady.count);
                 if (Stream.of(floorOfHeld, acknowledging, floor, running, steady).anyMatch(r -> r.failures > 0)) {
                     System.out.println("first failure: " + FIRST_FAILURE.get());
                     System.exit(1);
