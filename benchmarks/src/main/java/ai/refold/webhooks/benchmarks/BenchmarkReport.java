@@ -36,7 +36,7 @@ public final class BenchmarkReport {
         for (Map.Entry<String, Map<String, JsonNode>> entry : bySize.entrySet()) {
             JsonNode floor = entry.getValue().get("floor");
             double floorScore = floor.path("primaryMetric").path("score").asDouble();
-            for (String method : new String[] {"floor", "verify", "parse", "pipeline"}) {
+            for (String method : new String[] {"floor", "verify", "parse", "verifyThenParse", "pipeline"}) {
                 JsonNode result = entry.getValue().get(method);
                 if (result == null) {
                     continue;
@@ -48,6 +48,16 @@ public final class BenchmarkReport {
                 System.out.printf(Locale.ROOT, "| %s B | %s | %,.0f ± %,.0f | %.2f ± %.2f | %s |%n",
                         entry.getKey(), method, score, error, score / floorScore, error / floorScore,
                         Double.isNaN(allocated) ? "n/a" : String.format(Locale.ROOT, "%,.0f B", allocated));
+            }
+            JsonNode sequence = entry.getValue().get("verifyThenParse");
+            JsonNode pipeline = entry.getValue().get("pipeline");
+            if (sequence != null && pipeline != null) {
+                double bookkeeping = pipeline.path("primaryMetric").path("score").asDouble()
+                        - sequence.path("primaryMetric").path("score").asDouble();
+                double error = pipeline.path("primaryMetric").path("scoreError").asDouble()
+                        + sequence.path("primaryMetric").path("scoreError").asDouble();
+                System.out.printf(Locale.ROOT, "| %s B | bookkeeping (pipeline - verifyThenParse) | %,.0f ± %,.0f | |"
+                        + " |%n", entry.getKey(), bookkeeping, error);
             }
         }
     }
