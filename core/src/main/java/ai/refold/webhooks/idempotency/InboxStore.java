@@ -1,6 +1,7 @@
 package ai.refold.webhooks.idempotency;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -173,6 +174,23 @@ public interface InboxStore {
      */
     int purge(int batchSize);
 
-    /** {@return how many entries are in each state, and since when the oldest due entry has waited} */
+    /**
+     * {@return how many entries are in each state, and since when the oldest due entry has waited} Counting the done
+     * entries may read every one of them (all those kept for their retention): call it for metrics and reports, not
+     * for every health check.
+     *
+     * @throws StoreUnavailableException if the store cannot answer
+     */
     InboxStats stats();
+
+    /**
+     * {@return since when the oldest due entry has waited, as in {@link #stats()}, if any is due} What a health check
+     * asks on every probe: a store should answer it without counting entries (the JDBC store reads one row of the due
+     * entries' index). The default asks {@link #stats()}.
+     *
+     * @throws StoreUnavailableException if the store cannot answer
+     */
+    default Optional<Instant> oldestDue() {
+        return stats().oldestDue();
+    }
 }

@@ -211,12 +211,20 @@ public final class JdbcInboxStore implements InboxStore {
                     counts.put(InboxState.valueOf(rows.getString(1)), rows.getLong(2));
                 }
             }
-            try (PreparedStatement statement = session.prepare(connection, sql.oldestDue());
-                 ResultSet row = statement.executeQuery()) {
-                Instant oldest = row.next() ? InboxRows.instant(row, 1) : null;
-                return new InboxStats(counts, Optional.ofNullable(oldest));
-            }
+            return new InboxStats(counts, oldestDue(connection, sql));
         });
+    }
+
+    @Override
+    public Optional<Instant> oldestDue() {
+        return session.run("find the oldest due delivery", this::oldestDue);
+    }
+
+    private Optional<Instant> oldestDue(Connection connection, InboxStatements sql) throws SQLException {
+        try (PreparedStatement statement = session.prepare(connection, sql.oldestDue());
+             ResultSet row = statement.executeQuery()) {
+            return Optional.ofNullable(row.next() ? InboxRows.instant(row, 1) : null);
+        }
     }
 
     /** {@return the table this store keeps its rows in} */

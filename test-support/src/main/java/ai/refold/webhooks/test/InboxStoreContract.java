@@ -816,6 +816,7 @@ public abstract class InboxStoreContract {
             assertThat(empty.count(state)).as("%s", state).isZero();
         }
         assertThat(empty.oldestDue()).isEmpty();
+        assertThat(nodeA.oldestDue()).isEmpty();
 
         held("taken", "owner-1");
         held("done", "owner-1");
@@ -833,6 +834,7 @@ public abstract class InboxStoreContract {
         assertThat(stats.count(InboxState.DONE)).isEqualTo(1);
         assertThat(stats.count(InboxState.DEAD)).isEqualTo(2);
         assertThat(stats.oldestDue()).as("a retry not yet due, a lease still running").isEmpty();
+        assertThat(nodeB.oldestDue()).as("a retry not yet due, a lease still running").isEmpty();
     }
 
     @Test
@@ -842,10 +844,14 @@ public abstract class InboxStoreContract {
         nodeA.offer(received("newer"));
         advanceTime(Duration.ofSeconds(2));
 
-        assertThat(nodeB.stats().oldestDue()).contains(nodeB.find(key("oldest")).orElseThrow().nextAttemptAt());
+        Instant oldest = nodeB.find(key("oldest")).orElseThrow().nextAttemptAt();
+        assertThat(nodeB.stats().oldestDue()).contains(oldest);
+        assertThat(nodeB.oldestDue()).contains(oldest);
 
         nodeB.take("owner-1", 1, LEASE);
-        assertThat(nodeB.stats().oldestDue()).contains(nodeB.find(key("newer")).orElseThrow().nextAttemptAt());
+        Instant newer = nodeB.find(key("newer")).orElseThrow().nextAttemptAt();
+        assertThat(nodeB.stats().oldestDue()).contains(newer);
+        assertThat(nodeA.oldestDue()).contains(newer);
     }
 
     @Test
@@ -856,6 +862,7 @@ public abstract class InboxStoreContract {
 
         Instant leaseEnd = nodeB.find(key("crashed")).orElseThrow().nextAttemptAt();
         assertThat(nodeB.stats().oldestDue()).contains(leaseEnd);
+        assertThat(nodeB.oldestDue()).contains(leaseEnd);
         assertThat(nodeB.take("owner-2", 1, LEASE)).extracting(InboxEntry::key).containsExactly(key("crashed"));
     }
 

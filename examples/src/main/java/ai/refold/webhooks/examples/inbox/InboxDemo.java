@@ -90,9 +90,9 @@ public final class InboxDemo {
 
         out.println();
         JsonNode health = get("/actuator/health/refoldInbox");
-        JsonNode entries = health.at("/details/entries");
-        out.println("3. GET /actuator/health/refoldInbox -> " + health.path("status").asText("?") + ", entries "
-                + entries);
+        JsonNode entries = get("/actuator/refoldinbox").at("/stats/entries");
+        out.println("3. GET /actuator/health/refoldInbox -> " + health.path("status").asText("?")
+                + "; GET /actuator/refoldinbox -> entries " + entries);
         check(health.path("status").asText().equals("UP") && entries.path("DONE").asInt() == 2
                 && entries.path("DEAD").asInt() == 0, "inbox UP with both deliveries done and no dead letter");
 

@@ -10,8 +10,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The inbox's counts for the health indicator and the gauges, read from the store at most once per
- * {@link #MAX_AGE}: a scrape reading every gauge, or several scrapes and health checks close together, cost one
+ * The inbox's counts for the gauges, read from the store at most once per
+ * {@link #MAX_AGE}: a scrape reading every gauge, or several scrapes close together, cost one
  * query. A store that cannot answer is remembered as a failure for as long.
  */
 final class InboxStatsCache {

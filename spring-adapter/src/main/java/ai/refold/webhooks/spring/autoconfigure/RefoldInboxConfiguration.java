@@ -95,13 +95,13 @@ class RefoldInboxConfiguration {
     }
 
     @Bean
-    InboxHealth refoldInboxHealth(InboxStatsCache stats, RefoldWebhookProperties properties) {
+    InboxHealth refoldInboxHealth(InboxStore store, RefoldWebhookProperties properties) {
         Duration maxDueAge = properties.getInbox().getHealth().getMaxDueAge();
         if (maxDueAge == null || maxDueAge.isNegative() || maxDueAge.isZero()) {
             throw RefoldInboxConfigurationException.refused(InboxMode.PREFIX + "health.max-due-age",
                     new IllegalArgumentException("it must be positive"));
         }
-        return new InboxHealth(stats, maxDueAge);
+        return new InboxHealth(store, Clock.systemUTC(), maxDueAge);
     }
 
     @Configuration(proxyBeanMethods = false)

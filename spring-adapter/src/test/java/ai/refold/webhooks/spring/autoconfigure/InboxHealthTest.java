@@ -1,8 +1,6 @@
 package ai.refold.webhooks.spring.autoconfigure;
 
 import ai.refold.webhooks.idempotency.InMemoryInboxStore;
-import ai.refold.webhooks.idempotency.InboxState;
-import ai.refold.webhooks.idempotency.InboxStats;
 import ai.refold.webhooks.idempotency.InboxStore;
 import ai.refold.webhooks.idempotency.StoreUnavailableException;
 
@@ -26,27 +24,52 @@ class InboxHealthTest {
     private static final Instant NOW = Instant.parse("2024-05-01T12:00:00Z");
     private static final Duration MAX_DUE_AGE = Duration.ofMinutes(10);
 
-    private static InboxStatsCache.Snapshot read(InboxStats stats) {
-        return new InboxStatsCache.Snapshot(NOW, Optional.of(stats), Optional.empty());
+    private static InboxHealth.Reading read(Instant oldestDue) {
+        return new InboxHealth.Reading(NOW, Optional.ofNullable(oldestDue), Optional.empty());
     }
 
     @Test
-    void anInboxWithNothingDueIsUpWithItsCountsByState() {
-        InboxStats stats = new InboxStats(Map.of(InboxState.DONE, 7L, InboxState.DEAD, 2L), Optional.empty());
-
-        InboxHealth.Verdict verdict = InboxHealth.of(read(stats), MAX_DUE_AGE);
+    void anInboxWithNothingDueIsUp() {
+        InboxHealth.Verdict verdict = InboxHealth.of(read(null), MAX_DUE_AGE);
 
         assertThat(verdict.status()).isEqualTo(InboxHealth.UP);
-        assertThat(verdict.details()).containsEntry("entries",
-                Map.of("PENDING", 0L, "PROCESSING", 0L, "DONE", 7L, "DEAD", 2L))
-                .containsEntry("maxDueAgeSeconds", 600L).doesNotContainKey("oldestDueAgeSeconds");
+        assertThat(verdict.details()).containsOnly(Map.entry("maxDueAgeSeconds", 600L));
+    }
+
+    // A probe every few seconds must not read every row kept for the duplicate guard: the health asks the store for
+    // the oldest due delivery only, never for its counts, and at most once a second.
+    @Test
+    void theHealthAsksTheStoreForTheOldestDueDeliveryOnlyAtMostOncePerSecondAndNeverCountsEntries() {
+        AtomicInteger counted = new AtomicInteger();
+        AtomicInteger asked = new AtomicInteger();
+        // One delivery due since NOW.
+        InboxStore store = (InboxStore) Proxy.newProxyInstance(InboxStore.class.getClassLoader(),
+                new Class<?>[] {InboxStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("oldestDue")) {
+                        asked.incrementAndGet();
+                        return Optional.of(NOW);
+                    }
+                    counted.incrementAndGet();
+                    throw new AssertionError("the health asked the store for " + method.getName());
+                });
+        MutableClock clock = new MutableClock();
+        InboxHealth health = new InboxHealth(store, clock, MAX_DUE_AGE);
+
+        assertThat(health.check().status()).isEqualTo(InboxHealth.UP);
+        clock.advance(Duration.ofMillis(999));
+        assertThat(health.check().status()).isEqualTo(InboxHealth.UP);
+        assertThat(asked).hasValue(1);
+        clock.advance(MAX_DUE_AGE);
+        InboxHealth.Verdict late = health.check();
+
+        assertThat(late.status()).isEqualTo(InboxHealth.OUT_OF_SERVICE);
+        assertThat(asked).hasValue(2);
+        assertThat(counted).hasValue(0);
     }
 
     @Test
     void anInboxWhoseOldestDueDeliveryWaitedUpToTheThresholdIsUp() {
-        InboxStats stats = new InboxStats(Map.of(InboxState.PENDING, 1L), Optional.of(NOW.minus(MAX_DUE_AGE)));
-
-        InboxHealth.Verdict verdict = InboxHealth.of(read(stats), MAX_DUE_AGE);
+        InboxHealth.Verdict verdict = InboxHealth.of(read(NOW.minus(MAX_DUE_AGE)), MAX_DUE_AGE);
 
         assertThat(verdict.status()).isEqualTo(InboxHealth.UP);
         assertThat(verdict.details()).containsEntry("oldestDueAgeSeconds", 600L);
@@ -54,10 +77,7 @@ class InboxHealthTest {
 
     @Test
     void anInboxWhoseOldestDueDeliveryWaitedLongerThanTheThresholdIsOutOfService() {
-        InboxStats stats = new InboxStats(Map.of(InboxState.PENDING, 3L),
-                Optional.of(NOW.minus(MAX_DUE_AGE).minusSeconds(1)));
-
-        InboxHealth.Verdict verdict = InboxHealth.of(read(stats), MAX_DUE_AGE);
+        InboxHealth.Verdict verdict = InboxHealth.of(read(NOW.minus(MAX_DUE_AGE).minusSeconds(1)), MAX_DUE_AGE);
 
         assertThat(verdict.status()).isEqualTo(InboxHealth.OUT_OF_SERVICE);
         assertThat(verdict.details()).containsEntry("oldestDueAgeSeconds", 601L);
@@ -65,9 +85,8 @@ class InboxHealthTest {
 
     @Test
     void aDueTimeAheadOfTheApplicationsClockCountsAsNoWait() {
-        InboxStats stats = new InboxStats(Map.of(InboxState.PENDING, 1L), Optional.of(NOW.plusSeconds(2)));
-
-        assertThat(InboxHealth.of(read(stats), MAX_DUE_AGE).details()).containsEntry("oldestDueAgeSeconds", 0L);
+        assertThat(InboxHealth.of(read(NOW.plusSeconds(2)), MAX_DUE_AGE).details()).containsEntry("oldestDueAgeSeconds",
+                0L);
     }
 
     @Test
@@ -112,8 +131,8 @@ class InboxHealthTest {
         assertThat(asked).hasValue(3);
     }
 
-    private static InboxStatsCache.Snapshot failed(RuntimeException failure) {
-        return new InboxStatsCache.Snapshot(NOW, Optional.empty(), Optional.of(failure));
+    private static InboxHealth.Reading failed(RuntimeException failure) {
+        return new InboxHealth.Reading(NOW, Optional.empty(), Optional.of(failure));
     }
 
     // The store, counting stats() and failing it while `failure` holds an exception.
