@@ -6,6 +6,7 @@ import ai.refold.webhooks.idempotency.InboxStats;
 import ai.refold.webhooks.idempotency.InboxStore;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -92,5 +93,10 @@ class ForwardingInboxStore implements InboxStore {
     @Override
     public InboxStats stats() {
         return delegate.stats();
+    }
+
+    @Override
+    public Optional<Instant> oldestDue() {
+        return delegate.oldestDue();
     }
 }

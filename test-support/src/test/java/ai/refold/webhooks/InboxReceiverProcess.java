@@ -249,6 +249,11 @@ final class InboxReceiverProcess {
             return delegate.stats();
         }
 
+        @Override
+        public java.util.Optional<java.time.Instant> oldestDue() {
+            return delegate.oldestDue();
+        }
+
         private static boolean ended(boolean held, String key, String owner) {
             if (held) {
                 report(ENDED + " " + key + " " + owner);

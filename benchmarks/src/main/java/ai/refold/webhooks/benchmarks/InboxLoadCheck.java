@@ -5,7 +5,6 @@ import ai.refold.webhooks.InboxOptions;
 import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.event.WorkflowErrored;
 import ai.refold.webhooks.idempotency.InboxState;
-import ai.refold.webhooks.idempotency.InboxStats;
 import ai.refold.webhooks.idempotency.JdbcIdempotencyStore;
 import ai.refold.webhooks.idempotency.JdbcInboxStore;
 import ai.refold.webhooks.servlet.RefoldWebhookFilter;

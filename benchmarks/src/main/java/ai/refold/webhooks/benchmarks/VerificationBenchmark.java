@@ -133,8 +133,8 @@ public class VerificationBenchmark {
 
     /**
      * Verification, then parsing of the same body, as the pipeline runs them: the pipeline less this is its
-     * bookkeeping. Measured apart, parse reads bodies the HMAC has not just read, and the sum of the two apart
-     * understates what they cost in sequence.
+     * bookkeeping. Measured apart, parse reads bodies the HMAC has not just read, so the two apart can cost more than
+     * in sequence, and the pipeline less the two apart then understates the bookkeeping.
      */
     @Benchmark
     public WebhookEvent verifyThenParse() {

@@ -68,8 +68,7 @@ public final class InMemoryInboxStore implements InboxStore {
 
     // A new delivery, pending and due now, or taken by owner for lease.
     private boolean store(InboxEntry entry, String owner, Duration lease) {
-        Objects.requireNonNull(entry, "entry");
-        if (entries.containsKey(entry.key())) {
+        if (entries.containsKey(Objects.requireNonNull(entry, "entry").key())) {
             return false;
         }
         if (entries.size() >= maximumSize && !evictOneDone()) {
@@ -183,10 +182,13 @@ public final class InMemoryInboxStore implements InboxStore {
     public synchronized InboxStats stats() {
         Map<InboxState, Long> counts = new EnumMap<>(InboxState.class);
         entries.values().forEach(entry -> counts.merge(entry.state(), 1L, Long::sum));
-        Instant now = clock.instant();
-        Optional<Instant> oldest = due.isEmpty() || due.first().nextAttemptAt().isAfter(now) ? Optional.empty()
-                : Optional.of(due.first().nextAttemptAt());
-        return new InboxStats(counts, oldest);
+        return new InboxStats(counts, oldestDue());
+    }
+
+    @Override
+    public synchronized Optional<Instant> oldestDue() {
+        return Optional.ofNullable(due.isEmpty() ? null : due.first().nextAttemptAt()).filter(at -> !at.isAfter(
+                clock.instant()));
     }
 
     /** {@return the number of entries held, in any state} */
@@ -240,12 +242,10 @@ public final class InMemoryInboxStore implements InboxStore {
 
     // Full: forget the done entry whose retention ends first, if there is one.
     private boolean evictOneDone() {
-        return entries.values().stream().filter(entry -> entry.state() == InboxState.DONE)
-                .min(Comparator.comparing(InboxEntry::nextAttemptAt))
-                .map(entry -> {
-                    remove(entry.key());
-                    return true;
-                }).orElse(false);
+        Optional<InboxEntry> first = entries.values().stream().filter(entry -> entry.state() == InboxState.DONE)
+                .min(Comparator.comparing(InboxEntry::nextAttemptAt));
+        first.ifPresent(entry -> remove(entry.key()));
+        return first.isPresent();
     }
 
     @Override

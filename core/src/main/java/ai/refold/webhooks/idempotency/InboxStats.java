@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A snapshot of an {@link InboxStore}, for health checks and gauges.
+ * A snapshot of an {@link InboxStore}, for gauges and reports (health checks ask {@link InboxStore#oldestDue()}).
  *
  * @param counts    how many entries are in each state
  * @param oldestDue when the oldest entry that is due became due, if any is due: a pending entry, or a taken one whose

@@ -185,8 +185,8 @@ public interface InboxStore {
 
     /**
      * {@return since when the oldest due entry has waited, as in {@link #stats()}, if any is due} What a health check
-     * asks on every probe: a store should answer it without counting entries (the JDBC store reads one row of the due
-     * entries' index). The default asks {@link #stats()}.
+     * asks on every probe: a store should answer it without counting entries (the JDBC store reads the due entries'
+     * index from its oldest, one row on PostgreSQL). The default asks {@link #stats()}.
      *
      * @throws StoreUnavailableException if the store cannot answer
      */

@@ -1006,6 +1006,7 @@ public abstract class InboxStoreContract {
                 operations.put("discard", () -> node.discard(InboxQuery.deadLetters()));
                 operations.put("purge", () -> node.purge(10));
                 operations.put("stats", node::stats);
+                operations.put("oldestDue", node::oldestDue);
                 operations.forEach((name, operation) -> assertThatThrownBy(operation::execute).as(name)
                         .isInstanceOf(StoreUnavailableException.class));
             }

@@ -139,6 +139,12 @@ class InMemoryInboxStoreContractTest extends InboxStoreContract {
             return delegate.stats();
         }
 
+        @Override
+        public Optional<Instant> oldestDue() {
+            failIfDown();
+            return delegate.oldestDue();
+        }
+
         private void failIfDown() {
             if (down) {
                 throw new StoreUnavailableException("inbox is down (simulated outage)");

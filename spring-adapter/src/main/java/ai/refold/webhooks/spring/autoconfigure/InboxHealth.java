@@ -16,8 +16,8 @@ import java.util.Optional;
  * OUT_OF_SERVICE when the oldest due delivery has waited longer than {@code refold.webhooks.inbox.health.max-due-age}
  * (the workers are stuck or too few), UP otherwise. It asks the store only for the oldest due delivery
  * ({@link InboxStore#oldestDue()}), at most once per {@link InboxStatsCache#MAX_AGE}, and never counts entries:
- * counting the done ones reads every row kept for the duplicate guard (about 70 to 400 ms at a million rows on
- * PostgreSQL), which a probe every few seconds must not pay. The counts are the gauges' and the refoldinbox
+ * counting the done ones reads every row kept for the duplicate guard (68 to 420 ms at a million rows on
+ * PostgreSQL, see docs/inbox.md), which a probe every few seconds must not pay. The counts are the gauges' and the refoldinbox
  * endpoint's. The details are ages, never a key, a body or a database URL.
  */
 final class InboxHealth {
@@ -60,7 +60,7 @@ final class InboxHealth {
         if (last == null || !now.isBefore(last.readAt().plus(InboxStatsCache.MAX_AGE))
                 || now.isBefore(last.readAt())) {
             try {
-                last = new Reading(now, store.oldestDue(), Optional.empty());
+                last = new Reading(now, Objects.requireNonNull(store.oldestDue(), "oldestDue"), Optional.empty());
             } catch (RuntimeException e) {
                 last = new Reading(now, Optional.empty(), Optional.of(e));
             }

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The one place that decides the inbox's health for both Boot lines, and the cache that feeds it and the gauges. */
+/** The one place that decides the inbox's health for both Boot lines, and the cache that feeds the gauges. */
 class InboxHealthTest {
 
     private static final Instant NOW = Instant.parse("2024-05-01T12:00:00Z");
@@ -128,6 +128,35 @@ class InboxHealthTest {
         failure.set(null);
         clock.advance(Duration.ofSeconds(1));
         assertThat(cache.current().stats()).isPresent();
+        assertThat(asked).hasValue(3);
+    }
+
+    @Test
+    void theHealthRemembersAFailedReadingForASecondThenReadsAgainAndReadsAgainIfTheClockGoesBack() {
+        AtomicInteger asked = new AtomicInteger();
+        AtomicReference<RuntimeException> failure = new AtomicReference<>(
+                new StoreUnavailableException("inbox could not find the oldest due delivery"));
+        InboxStore store = (InboxStore) Proxy.newProxyInstance(InboxStore.class.getClassLoader(),
+                new Class<?>[] {InboxStore.class}, (proxy, method, args) -> {
+                    asked.incrementAndGet();
+                    if (failure.get() != null) {
+                        throw failure.get();
+                    }
+                    return Optional.empty();
+                });
+        MutableClock clock = new MutableClock();
+        InboxHealth health = new InboxHealth(store, clock, MAX_DUE_AGE);
+
+        assertThat(health.check().status()).isEqualTo(InboxHealth.DOWN);
+        failure.set(null);
+        clock.advance(Duration.ofMillis(999));
+        assertThat(health.check().status()).isEqualTo(InboxHealth.DOWN);
+        assertThat(asked).hasValue(1);
+
+        clock.advance(Duration.ofMillis(1));
+        assertThat(health.check().status()).isEqualTo(InboxHealth.UP);
+        clock.advance(Duration.ofMillis(-500));
+        assertThat(health.check().status()).isEqualTo(InboxHealth.UP);
         assertThat(asked).hasValue(3);
     }
 
