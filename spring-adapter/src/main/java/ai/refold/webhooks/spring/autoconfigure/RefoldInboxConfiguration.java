@@ -1,6 +1,7 @@
 package ai.refold.webhooks.spring.autoconfigure;
 
 import ai.refold.webhooks.idempotency.InMemoryInboxStore;
+import ai.refold.webhooks.idempotency.InboxStats;
 import ai.refold.webhooks.idempotency.InboxStore;
 import ai.refold.webhooks.idempotency.JdbcInboxStore;
 
@@ -90,8 +91,8 @@ class RefoldInboxConfiguration {
     }
 
     @Bean
-    InboxStatsCache refoldInboxStats(InboxStore store) {
-        return new InboxStatsCache(store, Clock.systemUTC());
+    InboxReading<InboxStats> refoldInboxStats(InboxStore store) {
+        return new InboxReading<>(store::stats, Clock.systemUTC());
     }
 
     @Bean
@@ -101,7 +102,7 @@ class RefoldInboxConfiguration {
             throw RefoldInboxConfigurationException.refused(InboxMode.PREFIX + "health.max-due-age",
                     new IllegalArgumentException("it must be positive"));
         }
-        return new InboxHealth(store, Clock.systemUTC(), maxDueAge);
+        return new InboxHealth(new InboxReading<>(store::oldestDue, Clock.systemUTC()), maxDueAge);
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -133,7 +134,7 @@ class RefoldInboxConfiguration {
         @Bean
         @ConditionalOnBean(MeterRegistry.class)
         @ConditionalOnMissingBean
-        RefoldInboxMetrics refoldInboxMetrics(MeterRegistry registry, InboxStatsCache stats) {
+        RefoldInboxMetrics refoldInboxMetrics(MeterRegistry registry, InboxReading<InboxStats> stats) {
             return new RefoldInboxMetrics(registry, stats);
         }
     }

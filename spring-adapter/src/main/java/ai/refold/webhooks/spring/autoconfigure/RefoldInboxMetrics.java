@@ -13,7 +13,7 @@ import java.util.Locale;
 /**
  * The inbox's gauges, {@value RefoldWebhookMetrics#INBOX_ENTRIES} tagged {@code state} (one of the four states,
  * lower case) and {@value RefoldWebhookMetrics#INBOX_OLDEST_DUE_AGE} in seconds, read through the
- * {@link InboxStatsCache} so that a scrape costs at most one query; NaN while the store cannot answer. Also counts
+ * {@link InboxReading} so that a scrape costs at most one query; NaN while the store cannot answer. Also counts
  * the replays the endpoint makes, {@value RefoldWebhookMetrics#INBOX_REPLAYS}. The attempts and dead letters are
  * counted by {@link RefoldWebhookMetrics} as the workers report them.
  */
@@ -21,7 +21,7 @@ final class RefoldInboxMetrics implements InboxReplayCounter {
 
     private final Counter replays;
 
-    RefoldInboxMetrics(MeterRegistry registry, InboxStatsCache cache) {
+    RefoldInboxMetrics(MeterRegistry registry, InboxReading<InboxStats> cache) {
         for (InboxState state : InboxState.values()) {
             gauge(cache, RefoldWebhookMetrics.INBOX_ENTRIES, (stats, now) -> stats.count(state))
                     .description("Refold webhook deliveries in the inbox, by state")
@@ -53,10 +53,11 @@ final class RefoldInboxMetrics implements InboxReplayCounter {
         double of(InboxStats stats, Instant readAt);
     }
 
-    private static Gauge.Builder<InboxStatsCache> gauge(InboxStatsCache cache, String name, StatsValue value) {
+    private static Gauge.Builder<InboxReading<InboxStats>> gauge(InboxReading<InboxStats> cache, String name,
+                                                                 StatsValue value) {
         return Gauge.builder(name, cache, source -> {
-            InboxStatsCache.Snapshot snapshot = source.current();
-            return snapshot.stats().map(stats -> value.of(stats, snapshot.readAt())).orElse(Double.NaN);
+            InboxReading.Snapshot<InboxStats> snapshot = source.current();
+            return snapshot.value().map(stats -> value.of(stats, snapshot.readAt())).orElse(Double.NaN);
         }).strongReference(true);
     }
 }

@@ -1,6 +1,7 @@
 package ai.refold.webhooks.spring.autoconfigure;
 
 import ai.refold.webhooks.idempotency.InMemoryInboxStore;
+import ai.refold.webhooks.idempotency.InboxStats;
 import ai.refold.webhooks.idempotency.InboxStore;
 import ai.refold.webhooks.idempotency.StoreUnavailableException;
 
@@ -24,8 +25,8 @@ class InboxHealthTest {
     private static final Instant NOW = Instant.parse("2024-05-01T12:00:00Z");
     private static final Duration MAX_DUE_AGE = Duration.ofMinutes(10);
 
-    private static InboxHealth.Reading read(Instant oldestDue) {
-        return new InboxHealth.Reading(NOW, Optional.ofNullable(oldestDue), Optional.empty());
+    private static InboxReading.Snapshot<Optional<Instant>> read(Instant oldestDue) {
+        return new InboxReading.Snapshot<>(NOW, Optional.of(Optional.ofNullable(oldestDue)), Optional.empty());
     }
 
     @Test
@@ -53,7 +54,7 @@ class InboxHealthTest {
                     throw new AssertionError("the health asked the store for " + method.getName());
                 });
         MutableClock clock = new MutableClock();
-        InboxHealth health = new InboxHealth(store, clock, MAX_DUE_AGE);
+        InboxHealth health = new InboxHealth(new InboxReading<>(store::oldestDue, clock), MAX_DUE_AGE);
 
         assertThat(health.check().status()).isEqualTo(InboxHealth.UP);
         clock.advance(Duration.ofMillis(999));
@@ -111,23 +112,23 @@ class InboxHealthTest {
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
         InboxStore counted = counting(InMemoryInboxStore.create(), asked, failure);
         MutableClock clock = new MutableClock();
-        InboxStatsCache cache = new InboxStatsCache(counted, clock);
+        InboxReading<InboxStats> cache = new InboxReading<>(counted::stats, clock);
 
-        InboxStatsCache.Snapshot first = cache.current();
+        InboxReading.Snapshot<InboxStats> first = cache.current();
         clock.advance(Duration.ofMillis(999));
         assertThat(cache.current()).isSameAs(first);
         assertThat(asked).hasValue(1);
 
         failure.set(new StoreUnavailableException("inbox could not count deliveries"));
         clock.advance(Duration.ofMillis(1));
-        InboxStatsCache.Snapshot failed = cache.current();
+        InboxReading.Snapshot<InboxStats> failed = cache.current();
         assertThat(failed.failure()).containsSame(failure.get());
         assertThat(cache.current()).isSameAs(failed);
         assertThat(asked).hasValue(2);
 
         failure.set(null);
         clock.advance(Duration.ofSeconds(1));
-        assertThat(cache.current().stats()).isPresent();
+        assertThat(cache.current().value()).isPresent();
         assertThat(asked).hasValue(3);
     }
 
@@ -145,7 +146,7 @@ class InboxHealthTest {
                     return Optional.empty();
                 });
         MutableClock clock = new MutableClock();
-        InboxHealth health = new InboxHealth(store, clock, MAX_DUE_AGE);
+        InboxHealth health = new InboxHealth(new InboxReading<>(store::oldestDue, clock), MAX_DUE_AGE);
 
         assertThat(health.check().status()).isEqualTo(InboxHealth.DOWN);
         failure.set(null);
@@ -160,8 +161,8 @@ class InboxHealthTest {
         assertThat(asked).hasValue(3);
     }
 
-    private static InboxHealth.Reading failed(RuntimeException failure) {
-        return new InboxHealth.Reading(NOW, Optional.empty(), Optional.of(failure));
+    private static InboxReading.Snapshot<Optional<Instant>> failed(RuntimeException failure) {
+        return new InboxReading.Snapshot<>(NOW, Optional.empty(), Optional.of(failure));
     }
 
     // The store, counting stats() and failing it while `failure` holds an exception.
