@@ -34,10 +34,10 @@ final class InboxWorker {
 
     /**
      * A delivery stored already taken, to run at once by whichever worker is free first; its lease is renewed from
-     * the moment it was stored.
+     * the moment it was stored. A worker runs an entry it took from the store as one too, with no event yet.
      *
      * @param entry the delivery as received
-     * @param event its event, parsed on receipt
+     * @param event its event, parsed on receipt; null for an entry taken from the store, parsed when it runs
      * @param run   its lease, registered with the heartbeats
      * @param slot  its heartbeat slot
      */
@@ -54,7 +54,7 @@ final class InboxWorker {
             }
         }
 
-        /** Stops renewing the lease of a handoff that will not run here. */
+        /** Stops renewing the lease: the entry ran, or will not run here. */
         void drop(Heartbeats heartbeats) {
             run.end();
             heartbeats.unregister(run, slot);
@@ -112,7 +112,7 @@ final class InboxWorker {
             try {
                 if (next instanceof Handoff handoff) {
                     if (stillHeld(handoff)) {
-                        run(handoff.entry(), handoff.event(), handoff.run(), handoff.slot());
+                        run(handoff);
                     }
                 } else if (!inbox.isClosing()) {
                     look = takeOne();
@@ -159,7 +159,7 @@ final class InboxWorker {
             return false;
         }
         InboxRun run = new InboxRun(inbox.store(), taken.get(0).key(), owner, lease, System.nanoTime(), log);
-        run(taken.get(0), null, run, heartbeats.register(run));
+        run(new Handoff(taken.get(0), null, run, heartbeats.register(run)));
         return true;
     }
 
@@ -170,13 +170,15 @@ final class InboxWorker {
 
     // Runs an entry taken from the store (event null: parsed here) or handed over with its event, its lease renewed
     // by the heartbeats until it ends.
-    private void run(InboxEntry entry, WebhookEvent parsed, InboxRun run, int slot) {
+    private void run(Handoff work) {
         long start = System.nanoTime();
+        InboxEntry entry = work.entry();
+        InboxRun run = work.run();
         String owner = run.owner();
         run.started();
         current = entry.key();
         try {
-            WebhookEvent event = parsed;
+            WebhookEvent event = work.event();
             try {
                 event = event != null ? event : parser.parse(entry.body());
             } catch (InvalidPayloadException e) {
@@ -197,8 +199,7 @@ final class InboxWorker {
             }
         } finally {
             current = null;
-            run.end();
-            heartbeats.unregister(run, slot);
+            work.drop(heartbeats);
         }
     }
 

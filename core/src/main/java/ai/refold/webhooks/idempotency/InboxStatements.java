@@ -11,8 +11,8 @@ import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
  *                        {@code RETURNING}); otherwise the store selects, updates and reads back in a transaction
  */
 record InboxStatements(Dialect dialect, String table, String offer, String offerTaken, boolean offerIgnoresDuplicates,
-                       String take, boolean takeReturnsRows, String takeOne, String renew, String done, String retry, String dead,
-                       String release, String find, String purge, String counts, String oldestDue) {
+                       String take, boolean takeReturnsRows, String takeOne, String renew, String done, String retry,
+                       String dead, String release, String find, String purge, String counts, String oldestDue) {
 
     static final String COLUMNS = "idempotency_key, event_type, key_label, headers, body, received_at, state,"
             + " attempts, next_attempt_at, rerun, done_handlers, last_error";
