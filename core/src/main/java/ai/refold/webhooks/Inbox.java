@@ -1,6 +1,8 @@
 package ai.refold.webhooks;
 
+import ai.refold.webhooks.event.ConnectionEvent;
 import ai.refold.webhooks.event.WebhookEvent;
+import ai.refold.webhooks.event.WorkflowEvent;
 import ai.refold.webhooks.idempotency.InboxEntry;
 import ai.refold.webhooks.idempotency.InboxStore;
 
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
@@ -32,6 +35,7 @@ final class Inbox {
 
     // Headers a handler has no business reading again from storage: the signature and credentials.
     private static final Set<String> NOT_STORED = Set.of("authorization", "proxy-authorization", "cookie");
+    private static final int MAX_ORDERING_KEY = 200;
 
     private final InboxStore store;
     private final InboxOptions options;
@@ -87,9 +91,11 @@ final class Inbox {
     /** Stores a verified delivery and answers it: 200 accepted or duplicate, or 503 if the store cannot answer. */
     DeliveryResult intake(WebhookEvent event, String key, String keyLabel, Headers headers, byte[] body,
                           Instant receivedAt, long start) {
+        Optional<String> ordering = options.orderPerLinkedAccount() ? orderingKey(event) : Optional.empty();
         InboxEntry entry = InboxEntry.received(key, event.eventType().map(type -> type.wireName()), keyLabel,
-                stored(headers), body, receivedAt);
-        boolean handing = !closing && store.storesTaken() && handoffRoom.tryAcquire();
+                stored(headers), body, receivedAt, ordering);
+        // An ordered delivery may have to wait for an earlier one of its account: only a take can tell.
+        boolean handing = !closing && ordering.isEmpty() && store.storesTaken() && handoffRoom.tryAcquire();
         boolean accepted;
         boolean queued = false;
         try {
@@ -200,6 +206,16 @@ final class Inbox {
                         + " shutdown: {}", key, "its lease runs out and another instance runs it again as a rerun"));
             }
         }
+    }
+
+    // The linked account an event names, if any; an id longer than an ordering key holds is cut, which at worst
+    // orders two such accounts together.
+    private static Optional<String> orderingKey(WebhookEvent event) {
+        Optional<String> account = event instanceof ConnectionEvent connection
+                ? Optional.of(connection.linkedAccountId())
+                : event instanceof WorkflowEvent workflow ? workflow.linkedAccountId() : Optional.empty();
+        return account.filter(id -> !id.isEmpty())
+                .map(id -> id.length() <= MAX_ORDERING_KEY ? id : id.substring(0, MAX_ORDERING_KEY));
     }
 
     // The headers handlers may read later, names lower-cased: not the signature, not credentials.

@@ -27,7 +27,8 @@ import java.util.concurrent.Executor;
  * @param executor     runs the workers' loops (one long-lived task per worker); by default daemon threads of the
  *                     receiver's own
  */
-public record InboxOptions(RetryPolicy retries, int workers, Duration pollInterval, Optional<Executor> executor) {
+public record InboxOptions(RetryPolicy retries, int workers, Duration pollInterval, Optional<Executor> executor,
+                           boolean orderPerLinkedAccount) {
 
     /** Workers per instance unless {@link #withWorkers} says otherwise: 2. */
     public static final int DEFAULT_WORKERS = 2;
@@ -36,7 +37,7 @@ public record InboxOptions(RetryPolicy retries, int workers, Duration pollInterv
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
 
     private static final InboxOptions DEFAULTS = new InboxOptions(RetryPolicy.defaults(), DEFAULT_WORKERS,
-            DEFAULT_POLL_INTERVAL, Optional.empty());
+            DEFAULT_POLL_INTERVAL, Optional.empty(), false);
 
     /**
      * Creates options; {@link #defaults()} and the {@code with} methods are the usual way to get them.
@@ -45,6 +46,8 @@ public record InboxOptions(RetryPolicy retries, int workers, Duration pollInterv
      * @param workers      how many deliveries this instance runs at a time, 1 to 256
      * @param pollInterval how long an idle worker waits before looking for due deliveries again, 10 ms to 1 hour
      * @param executor     runs the workers' loops; empty for daemon threads of the receiver's own
+     * @param orderPerLinkedAccount whether the deliveries of one linked account run one at a time, in the order they
+     *                     were received (see {@link #withOrderPerLinkedAccount})
      * @throws NullPointerException     if an argument is null
      * @throws IllegalArgumentException if {@code workers} is not 1 to 256, or the poll interval is not 10 ms to 1 hour
      */
@@ -60,7 +63,10 @@ public record InboxOptions(RetryPolicy retries, int workers, Duration pollInterv
         Objects.requireNonNull(executor, "executor");
     }
 
-    /** {@return the defaults: {@link RetryPolicy#defaults()}, 2 workers, a 1 second poll interval, own threads} */
+    /**
+     * {@return the defaults: {@link RetryPolicy#defaults()}, 2 workers, a 1 second poll interval, own threads, no
+     * order}
+     */
     public static InboxOptions defaults() {
         return DEFAULTS;
     }
@@ -72,7 +78,7 @@ public record InboxOptions(RetryPolicy retries, int workers, Duration pollInterv
      * @throws NullPointerException if {@code retries} is null
      */
     public InboxOptions withRetries(RetryPolicy retries) {
-        return new InboxOptions(retries, workers, pollInterval, executor);
+        return new InboxOptions(retries, workers, pollInterval, executor, orderPerLinkedAccount);
     }
 
     /**
@@ -82,7 +88,7 @@ public record InboxOptions(RetryPolicy retries, int workers, Duration pollInterv
      * @throws IllegalArgumentException if {@code workers} is not 1 to 256
      */
     public InboxOptions withWorkers(int workers) {
-        return new InboxOptions(retries, workers, pollInterval, executor);
+        return new InboxOptions(retries, workers, pollInterval, executor, orderPerLinkedAccount);
     }
 
     /**
@@ -93,7 +99,7 @@ public record InboxOptions(RetryPolicy retries, int workers, Duration pollInterv
      * @throws IllegalArgumentException if {@code pollInterval} is not 10 ms to 1 hour
      */
     public InboxOptions withPollInterval(Duration pollInterval) {
-        return new InboxOptions(retries, workers, pollInterval, executor);
+        return new InboxOptions(retries, workers, pollInterval, executor, orderPerLinkedAccount);
     }
 
     /**
@@ -103,6 +109,23 @@ public record InboxOptions(RetryPolicy retries, int workers, Duration pollInterv
      * @throws NullPointerException if {@code executor} is null
      */
     public InboxOptions withExecutor(Executor executor) {
-        return new InboxOptions(retries, workers, pollInterval, Optional.of(executor));
+        return new InboxOptions(retries, workers, pollInterval, Optional.of(executor), orderPerLinkedAccount);
+    }
+
+    /**
+     * {@return a copy that runs the deliveries of one linked account one at a time, in the order they were received,
+     * or (false, the default) as workers are free}
+     * With the order on, a delivery that names a linked account ({@code linked_account_id}: every connection event,
+     * and workflow events that carry one) is not run while an earlier delivery of the same account is pending,
+     * running or waiting for its retry: a Connection Deleted waits for its account's Connection Created, however
+     * many attempts that takes. A delivery that ends dead no longer holds the later ones back. The order is the order
+     * of receipt by the receivers sharing the store (two deliveries of one account received at the same moment by
+     * two instances may run in either order), and it costs each ordered delivery a take: it is stored due rather
+     * than handed to a worker directly.
+     *
+     * @param orderPerLinkedAccount whether the deliveries of one linked account run one at a time, in order
+     */
+    public InboxOptions withOrderPerLinkedAccount(boolean orderPerLinkedAccount) {
+        return new InboxOptions(retries, workers, pollInterval, executor, orderPerLinkedAccount);
     }
 }

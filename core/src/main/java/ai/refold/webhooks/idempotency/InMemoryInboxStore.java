@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * An {@link InboxStore} in this JVM's memory, for a receiver that runs as a single instance, and for tests. It is
@@ -30,9 +29,7 @@ public final class InMemoryInboxStore implements InboxStore {
 
     private final Map<String, InboxEntry> entries = new HashMap<>();
     private final Map<String, String> owners = new HashMap<>();
-    // PENDING and PROCESSING entries by the time they are due (or their lease runs out), then key.
-    private final TreeSet<InboxEntry> due = new TreeSet<>(
-            Comparator.comparing(InboxEntry::nextAttemptAt).thenComparing(InboxEntry::key));
+    private final MemoryDue due = new MemoryDue();
     private final Clock clock;
     private final int maximumSize;
 
@@ -58,6 +55,7 @@ public final class InMemoryInboxStore implements InboxStore {
 
     @Override
     public synchronized boolean offerTaken(InboxEntry entry, String owner, Duration lease) {
+        InboxEntry.checkUnordered(entry);
         return store(entry, Objects.requireNonNull(owner, "owner"), Objects.requireNonNull(lease, "lease"));
     }
 
@@ -89,8 +87,7 @@ public final class InMemoryInboxStore implements InboxStore {
         }
         Instant now = clock.instant();
         List<InboxEntry> taken = new ArrayList<>();
-        while (taken.size() < max && !due.isEmpty() && !due.first().nextAttemptAt().isAfter(now)) {
-            InboxEntry entry = due.first();
+        for (InboxEntry entry : due.ready(now, max)) {
             InboxEntry held = entry.with(InboxState.PROCESSING, entry.attempts(), Durations.after(now, lease),
                     entry.doneHandlers(), entry.lastError(), entry.state() == InboxState.PROCESSING || entry.rerun());
             put(held);
@@ -187,8 +184,7 @@ public final class InMemoryInboxStore implements InboxStore {
 
     @Override
     public synchronized Optional<Instant> oldestDue() {
-        return Optional.ofNullable(due.isEmpty() ? null : due.first().nextAttemptAt()).filter(at -> !at.isAfter(
-                clock.instant()));
+        return due.oldestDue(clock.instant());
     }
 
     /** {@return the number of entries held, in any state} */
@@ -223,21 +219,12 @@ public final class InMemoryInboxStore implements InboxStore {
     }
 
     private void put(InboxEntry entry) {
-        InboxEntry previous = entries.put(entry.key(), entry);
-        if (previous != null) {
-            due.remove(previous);
-        }
-        if (entry.state() == InboxState.PENDING || entry.state() == InboxState.PROCESSING) {
-            due.add(entry);
-        }
+        due.replace(entries.put(entry.key(), entry), entry);
     }
 
     private void remove(String key) {
-        InboxEntry removed = entries.remove(key);
+        due.replace(entries.remove(key), null);
         owners.remove(key);
-        if (removed != null) {
-            due.remove(removed);
-        }
     }
 
     // Full: forget the done entry whose retention ends first, if there is one.

@@ -26,10 +26,13 @@ import java.util.Set;
  * @param rerun         whether an earlier attempt ended without a record (a crashed worker), so that it may have run
  *                      the handlers not yet done in full; set when such an entry is taken again, and kept through
  *                      later retries and releases until the entry is done or dead
+ * @param orderingKey   what the entry is ordered by, if anything: it is not taken while an entry with the same
+ *                      ordering key received before it (by {@code receivedAt}, then key) is PENDING or PROCESSING
  */
 public record InboxEntry(String key, Optional<String> eventType, String keyLabel, Map<String, List<String>> headers,
                          byte[] body, Instant receivedAt, InboxState state, int attempts, Instant nextAttemptAt,
-                         Set<String> doneHandlers, Optional<String> lastError, boolean rerun) {
+                         Set<String> doneHandlers, Optional<String> lastError, boolean rerun,
+                         Optional<String> orderingKey) {
 
     /**
      * Creates an entry, copying the headers, the body and the done handlers; stores create entries as they read
@@ -48,7 +51,9 @@ public record InboxEntry(String key, Optional<String> eventType, String keyLabel
      * @param lastError     the last attempt's failure, as class and sanitized message
      * @param rerun         whether an earlier attempt ended without a record, so that it may have run the handlers
      *                      not yet done
-     * @throws NullPointerException if an argument is null
+     * @param orderingKey   what the entry is ordered by, if anything, at most 200 characters
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if the ordering key is empty or longer than 200 characters
      */
     public InboxEntry {
         Objects.requireNonNull(key, "key");
@@ -61,6 +66,11 @@ public record InboxEntry(String key, Optional<String> eventType, String keyLabel
         Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
         doneHandlers = Set.copyOf(doneHandlers);
         Objects.requireNonNull(lastError, "lastError");
+        Objects.requireNonNull(orderingKey, "orderingKey");
+        if (orderingKey.isPresent() && (orderingKey.get().isEmpty() || orderingKey.get().length() > 200)) {
+            throw new IllegalArgumentException("orderingKey must be 1 to 200 characters but was "
+                    + orderingKey.get().length());
+        }
     }
 
     /** {@return a copy of the raw body} */
@@ -82,15 +92,41 @@ public record InboxEntry(String key, Optional<String> eventType, String keyLabel
      */
     public static InboxEntry received(String key, Optional<String> eventType, String keyLabel,
                                       Map<String, List<String>> headers, byte[] body, Instant receivedAt) {
+        return received(key, eventType, keyLabel, headers, body, receivedAt, Optional.empty());
+    }
+
+    /**
+     * {@return a delivery just received, ordered by {@code orderingKey}: pending, due at once, no attempt made}
+     *
+     * @param key         the event's idempotency key, unique in the inbox
+     * @param eventType   the wire name of a documented event type, if the body named one
+     * @param keyLabel    the label of the signing key that verified the delivery
+     * @param headers     the request headers kept for handlers (never the signature)
+     * @param body        the raw body exactly as signed; it is copied
+     * @param receivedAt  when it was received, by the receiving instance's clock
+     * @param orderingKey what the entry is ordered by (the linked account, say), if anything
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if the ordering key is empty or longer than 200 characters
+     */
+    public static InboxEntry received(String key, Optional<String> eventType, String keyLabel,
+                                      Map<String, List<String>> headers, byte[] body, Instant receivedAt,
+                                      Optional<String> orderingKey) {
         return new InboxEntry(key, eventType, keyLabel, headers, body, receivedAt, InboxState.PENDING, 0, receivedAt,
-                Set.of(), Optional.empty(), false);
+                Set.of(), Optional.empty(), false, orderingKey);
     }
 
     // This entry with what a store changes as it moves on; the body is copied as by every entry made.
     InboxEntry with(InboxState state, int attempts, Instant next, Set<String> doneHandlers,
                     Optional<String> lastError, boolean rerun) {
         return new InboxEntry(key, eventType, keyLabel, headers, body, receivedAt, state, attempts, next, doneHandlers,
-                lastError, rerun);
+                lastError, rerun, orderingKey);
+    }
+
+    // Only an entry that nothing orders may be stored taken: one with an ordering key may have to wait for another.
+    static void checkUnordered(InboxEntry entry) {
+        if (entry.orderingKey().isPresent()) {
+            throw new IllegalArgumentException("an entry with an ordering key is offered due, never taken");
+        }
     }
 
     // A copy with a body of its own, as a database hands each reader.
@@ -104,7 +140,8 @@ public record InboxEntry(String key, Optional<String> eventType, String keyLabel
                 && keyLabel.equals(that.keyLabel) && headers.equals(that.headers)
                 && java.util.Arrays.equals(body, that.body) && receivedAt.equals(that.receivedAt)
                 && state == that.state && attempts == that.attempts && nextAttemptAt.equals(that.nextAttemptAt)
-                && doneHandlers.equals(that.doneHandlers) && lastError.equals(that.lastError) && rerun == that.rerun;
+                && doneHandlers.equals(that.doneHandlers) && lastError.equals(that.lastError) && rerun == that.rerun
+                && orderingKey.equals(that.orderingKey);
     }
 
     @Override

@@ -37,6 +37,7 @@ final class InboxRows {
         }
         statement.setBytes(5, entry.body());
         statement.setObject(6, OffsetDateTime.ofInstant(entry.receivedAt(), ZoneOffset.UTC));
+        statement.setString(7, entry.orderingKey().orElse(null));
     }
 
     // H2 refuses a second row with the same key with a unique violation, which is a duplicate here.
@@ -132,7 +133,8 @@ final class InboxRows {
                 entries.add(new InboxEntry(row.getString(1), Optional.ofNullable(row.getString(2)), row.getString(3),
                         headers, row.getBytes(5), instant(row, 6), InboxState.valueOf(row.getString(7)),
                         row.getInt(8), instant(row, 9), JdbcSession.decodeHandlers(row.getString(11)),
-                        Optional.ofNullable(row.getString(12)), row.getBoolean(10)));
+                        Optional.ofNullable(row.getString(12)), row.getBoolean(10),
+                        Optional.ofNullable(row.getString(13))));
             }
         }
         return entries;

@@ -15,15 +15,25 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
                        String dead, String release, String find, String purge, String counts, String oldestDue) {
 
     static final String COLUMNS = "idempotency_key, event_type, key_label, headers, body, received_at, state,"
-            + " attempts, next_attempt_at, rerun, done_handlers, last_error";
+            + " attempts, next_attempt_at, rerun, done_handlers, last_error, ordering_key";
     private static final String HELD = " WHERE idempotency_key = ? AND owner_token = ? AND state = 'PROCESSING'";
     private static final String DUE = "state IN ('PENDING', 'PROCESSING') AND next_attempt_at <= CURRENT_TIMESTAMP";
+
+    // A due row of alias r is free unless a row with its ordering key, received before it (then by key), is not
+    // yet done or dead.
+    private static String free(String table) {
+        return " AND (r.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM " + table + " e"
+                + " WHERE e.ordering_key = r.ordering_key AND e.state IN ('PENDING', 'PROCESSING')"
+                + " AND (e.received_at < r.received_at"
+                + " OR (e.received_at = r.received_at AND e.idempotency_key < r.idempotency_key))))";
+    }
 
     static InboxStatements of(Dialect dialect, String table) {
         String later = dialect == Dialect.POSTGRESQL ? "CURRENT_TIMESTAMP + CAST(? AS BIGINT) * INTERVAL '1 millisecond'"
                 : "DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP)";
         String into = "INSERT INTO " + table + " (idempotency_key, event_type, key_label, headers, body,"
-                + " received_at, state, attempts, next_attempt_at, rerun, owner_token) VALUES (?, ?, ?, ?, ?, ?, ";
+                + " received_at, ordering_key, state, attempts, next_attempt_at, rerun, owner_token)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ";
         String insert = into + "'PENDING', 0, CURRENT_TIMESTAMP, FALSE, NULL)";
         // Parameters as the insert's, then lease millis and owner: the row as take would leave it.
         String insertTaken = into + "'PROCESSING', 0, " + later + ", FALSE, ?)";
@@ -36,8 +46,9 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
         // dead: that worker may have run the handlers in full, whatever the attempts after it did. RETURNING yields
         // rows in whatever order the join back to the table produced (a hash join: table order), so the rows are
         // sorted once taken.
+        String free = free(table);
         String take = postgres
-                ? "WITH due AS (SELECT idempotency_key, next_attempt_at FROM " + table + " WHERE " + DUE
+                ? "WITH due AS (SELECT idempotency_key, next_attempt_at FROM " + table + " r WHERE " + DUE + free
                         + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED),"
                         + " taken AS (UPDATE " + table + " r SET owner_token = ?,"
                         + " rerun = (r.state = 'PROCESSING' OR r.rerun),"
@@ -45,10 +56,10 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
                         + " FROM due WHERE r.idempotency_key = due.idempotency_key RETURNING " + qualified("r")
                         + ", due.next_attempt_at AS was_due)"
                         + " SELECT " + COLUMNS + " FROM taken ORDER BY was_due, idempotency_key"
-                : "SELECT idempotency_key FROM " + table + " WHERE " + DUE
+                : "SELECT idempotency_key FROM " + table + " r WHERE " + DUE + free
                         + " ORDER BY next_attempt_at FETCH FIRST ? ROWS ONLY FOR UPDATE";
-        String takeOne = "UPDATE " + table + " SET owner_token = ?, rerun = (state = 'PROCESSING' OR rerun),"
-                + " state = 'PROCESSING', next_attempt_at = " + later + " WHERE idempotency_key = ? AND " + DUE;
+        String takeOne = "UPDATE " + table + " r SET owner_token = ?, rerun = (state = 'PROCESSING' OR rerun),"
+                + " state = 'PROCESSING', next_attempt_at = " + later + " WHERE idempotency_key = ? AND " + DUE + free;
         String renew = "UPDATE " + table + " SET next_attempt_at = " + later + HELD;
         String done = "UPDATE " + table + " SET state = 'DONE', owner_token = NULL, rerun = FALSE,"
                 + " done_handlers = NULL, next_attempt_at = " + later + HELD;
@@ -69,8 +80,9 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
                         + " UNION ALL SELECT 'DONE', COUNT(*) FROM " + table + " WHERE state = 'DONE'"
                         + " UNION ALL SELECT 'DEAD', COUNT(*) FROM " + table + " WHERE state = 'DEAD'"
                 : "SELECT state, COUNT(*) FROM " + table + " GROUP BY state";
-        // Due as take sees it: a taken row whose lease ran out (its worker crashed) waits as much as a pending one.
-        String oldestDue = "SELECT MIN(next_attempt_at) FROM " + table + " WHERE " + DUE;
+        // Due as take sees it: a taken row whose lease ran out (its worker crashed) waits as much as a pending one, and
+        // a row held back behind an earlier one of its ordering key is not waiting for a worker.
+        String oldestDue = "SELECT MIN(next_attempt_at) FROM " + table + " r WHERE " + DUE + free;
         return new InboxStatements(dialect, table, offer, offerTaken, postgres, take, postgres, takeOne, renew, done,
                 retry, dead, release, find, purge, counts, oldestDue);
     }

@@ -11,7 +11,8 @@ import java.util.Optional;
  *
  * @param counts    how many entries are in each state
  * @param oldestDue when the oldest entry that is due became due, if any is due: a pending entry, or a taken one whose
- *                  lease ran out (its worker stopped renewing it), as {@link InboxStore#take} sees them
+ *                  lease ran out (its worker stopped renewing it), as {@link InboxStore#take} sees them; not one
+ *                  held back by its ordering key
  */
 public record InboxStats(Map<InboxState, Long> counts, Optional<Instant> oldestDue) {
 

@@ -33,14 +33,16 @@ public interface InboxStore {
      * Stores a delivery if its key is absent, in one atomic step, already taken by {@code owner} for {@code lease}:
      * PROCESSING, as {@link #take} would leave it had it been offered and taken at once. The instance that received
      * the delivery hands it to one of its own idle workers without taking it again; should that instance crash, the
-     * entry is taken again once its lease runs out, as any other. Called only if {@link #storesTaken()} is true.
+     * entry is taken again once its lease runs out, as any other. Called only if {@link #storesTaken()} is true, and
+     * never for an entry with an {@linkplain InboxEntry#orderingKey() ordering key}, which may have to wait.
      *
-     * @param entry the delivery just received, as {@link InboxEntry#received} makes it
+     * @param entry the delivery just received, as {@link InboxEntry#received} makes it, without an ordering key
      * @param owner a token unique to the worker that runs it
      * @param lease how long the entry is held, unless renewed, before another worker may take it
      * @return true if stored (the delivery is accepted), false if an entry with the key was already there
      * @throws StoreUnavailableException     if the store cannot answer; nothing was stored
      * @throws UnsupportedOperationException if this store does not store taken entries (the default)
+     * @throws IllegalArgumentException      if the entry has an ordering key (the stores of this library)
      */
     default boolean offerTaken(InboxEntry entry, String owner, Duration lease) {
         throw new UnsupportedOperationException(getClass().getName() + " does not store taken entries");
@@ -60,7 +62,10 @@ public interface InboxStore {
      * Takes up to {@code max} entries for {@code owner}, oldest due first: pending entries that are due, and taken
      * entries whose lease ran out (returned with {@link InboxEntry#rerun()} set, as every later attempt of such an
      * entry is until it is done or dead). Each becomes PROCESSING, held by
-     * {@code owner} for {@code lease}. Instances taking at the same time never get the same entry.
+     * {@code owner} for {@code lease}. Instances taking at the same time never get the same entry. An entry with an
+     * {@linkplain InboxEntry#orderingKey() ordering key} is held back, due or not, while an entry with the same
+     * ordering key received before it (by {@link InboxEntry#receivedAt()}, then by key) is PENDING or PROCESSING;
+     * DONE and DEAD entries hold nothing back.
      *
      * @param owner a token unique to the worker taking the entries
      * @param max   the most entries to take
@@ -184,7 +189,8 @@ public interface InboxStore {
     InboxStats stats();
 
     /**
-     * {@return since when the oldest due entry has waited, as in {@link #stats()}, if any is due} What a health check
+     * {@return since when the oldest due entry has waited, as in {@link #stats()}, if any is due} An entry held back
+     * by its ordering key is not counted as due: it waits for an earlier entry, not for a worker. What a health check
      * asks on every probe: a store should answer it without counting entries (the JDBC store reads the due entries'
      * index from its oldest, one row on PostgreSQL). The default asks {@link #stats()}.
      *

@@ -59,6 +59,7 @@ public final class JdbcInboxStore implements InboxStore {
 
     @Override
     public boolean offerTaken(InboxEntry entry, String owner, Duration lease) {
+        InboxEntry.checkUnordered(entry);
         JdbcSession.checkOwner(owner);
         return store(entry, owner, Durations.millis(Objects.requireNonNull(lease, "lease")));
     }
@@ -77,8 +78,8 @@ public final class JdbcInboxStore implements InboxStore {
                     owner == null ? sql.offer() : sql.offerTaken())) {
                 InboxRows.bindReceived(statement, key, entry);
                 if (owner != null) {
-                    statement.setLong(7, leaseMillis);
-                    statement.setString(8, owner);
+                    statement.setLong(8, leaseMillis);
+                    statement.setString(9, owner);
                 }
                 return statement.executeUpdate() > 0;
             } catch (SQLException e) {

@@ -1,7 +1,8 @@
 -- The inbox of the Refold webhook receiver (JdbcInboxStore), H2 2.x: one row per event, holding
 -- the delivery as received until its handlers have run. state is PENDING (due at next_attempt_at), PROCESSING (taken
 -- by owner_token, whose lease runs until next_attempt_at), DONE (kept until next_attempt_at as a duplicate guard) or
--- DEAD (kept until replayed or discarded). done_handlers lists the handlers that already succeeded.
+-- DEAD (kept until replayed or discarded). done_handlers lists the handlers that already succeeded. A row with an
+-- ordering_key is not taken while a row with the same ordering_key received before it is PENDING or PROCESSING.
 CREATE TABLE IF NOT EXISTS refold_webhook_inbox (
     idempotency_key VARCHAR(200)             NOT NULL PRIMARY KEY,
     event_type      VARCHAR(100),
@@ -15,7 +16,9 @@ CREATE TABLE IF NOT EXISTS refold_webhook_inbox (
     owner_token     VARCHAR(200),
     rerun           BOOLEAN                  NOT NULL,
     done_handlers   VARCHAR,
-    last_error      VARCHAR(1000)
+    last_error      VARCHAR(1000),
+    ordering_key    VARCHAR(200)
 );
 CREATE INDEX IF NOT EXISTS refold_webhook_inbox_due_idx ON refold_webhook_inbox (state, next_attempt_at);
 CREATE INDEX IF NOT EXISTS refold_webhook_inbox_received_idx ON refold_webhook_inbox (received_at);
+CREATE INDEX IF NOT EXISTS refold_webhook_inbox_ordered_idx ON refold_webhook_inbox (ordering_key, received_at);

@@ -37,7 +37,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * once and every later copy a duplicate; due entries taken oldest first with a lease, never by two takers at once,
  * and taken again as a rerun once a lease runs out; done, retry, dead and release only by the worker holding the
  * entry (ownership, not the clock, decides); dead letters listed, replayed and discarded by query or by key; done entries
- * purged after their retention; counts and the oldest due time; bodies and headers kept byte for byte; and an outage
+ * purged after their retention; entries of one ordering key taken one at a time in the order they were received;
+ * counts and the oldest due time; bodies and headers kept byte for byte; and an outage
  * in which every operation fails as unavailable without losing or half-storing anything. The in-memory inbox, and
  * the JDBC inbox on H2 and on PostgreSQL, run it in this project's build.
  *
@@ -866,6 +867,137 @@ public abstract class InboxStoreContract {
         assertThat(nodeB.take("owner-2", 1, LEASE)).extracting(InboxEntry::key).containsExactly(key("crashed"));
     }
 
+    // --- order ---
+
+    @Test
+    void anEntryIsNotTakenWhileAnEarlierEntryOfItsOrderingKeyIsPendingOrTakenAndOthersAreTakenMeanwhile() {
+        offerOrdered("x-1", "account-x", RECEIVED);
+        offerOrdered("x-2", "account-x", RECEIVED.plusSeconds(1));
+        offerOrdered("y-1", "account-y", RECEIVED.plusSeconds(2));
+        offerAt("none", RECEIVED.plusSeconds(3), Optional.of(ERRORED));
+
+        List<InboxEntry> first = nodeA.take("owner-1", 10, LEASE);
+        assertThat(keys(first)).containsExactlyInAnyOrder("x-1", "y-1", "none");
+        assertThat(first).filteredOn(entry -> entry.key().equals(key("x-1"))).singleElement()
+                .satisfies(entry -> assertThat(entry.orderingKey()).contains(run + "account-x"));
+        assertThat(nodeB.take("owner-2", 10, LEASE)).as("x-2 behind x-1, which is taken").isEmpty();
+        assertThat(nodeB.find(key("x-2")).orElseThrow().orderingKey()).contains(run + "account-x");
+
+        assertThat(nodeA.done(key("x-1"), "owner-1", RETENTION)).isTrue();
+        assertThat(keys(nodeB.take("owner-2", 10, LEASE))).containsExactly("x-2");
+    }
+
+    @Test
+    void anEntryWaitsThroughTheRetriesOfAnEarlierEntryOfItsOrderingKeyAndIsFreedWhenThatOneIsDead() {
+        offerOrdered("x-1", "account-x", RECEIVED);
+        offerOrdered("x-2", "account-x", RECEIVED.plusSeconds(1));
+        assertThat(keys(nodeA.take("owner-1", 10, LEASE))).containsExactly("x-1");
+        assertThat(nodeA.retry(key("x-1"), "owner-1", DELAY, Set.of(), "error")).isTrue();
+
+        assertThat(nodeB.take("owner-2", 10, LEASE)).as("x-2 behind x-1, waiting for its retry").isEmpty();
+        advanceTime(DELAY.plus(MARGIN));
+        assertThat(keys(nodeB.take("owner-2", 10, LEASE))).as("x-1 due again; x-2, due first, still behind it")
+                .containsExactly("x-1");
+        assertThat(nodeB.dead(key("x-1"), "owner-2", Set.of(), "error")).isTrue();
+        assertThat(keys(nodeA.take("owner-3", 10, LEASE))).containsExactly("x-2");
+    }
+
+    @Test
+    void anEntryWaitsForAnEarlierEntryOfItsOrderingKeyWhoseWorkerCrashedUntilThatOneIsDone() {
+        offerOrdered("x-1", "account-x", RECEIVED);
+        offerOrdered("x-2", "account-x", RECEIVED.plusSeconds(1));
+        assertThat(keys(nodeA.take("crashed", 10, LEASE))).containsExactly("x-1");
+
+        advanceTime(LEASE.plus(MARGIN));
+        List<InboxEntry> retaken = nodeB.take("owner-2", 10, LEASE);
+        assertThat(keys(retaken)).containsExactly("x-1");
+        assertThat(retaken.get(0).rerun()).isTrue();
+        assertThat(nodeB.done(key("x-1"), "owner-2", RETENTION)).isTrue();
+        assertThat(keys(nodeB.take("owner-2", 10, LEASE))).containsExactly("x-2");
+    }
+
+    @Test
+    void theOrderIsByReceiveTimeThenByKeyNotByWhenEntriesWereOffered() {
+        offerOrdered("late", "account-x", RECEIVED.plusSeconds(10));
+        offerOrdered("tie-2", "account-x", RECEIVED);
+        offerOrdered("tie-1", "account-x", RECEIVED);
+
+        for (String next : List.of("tie-1", "tie-2", "late")) {
+            assertThat(keys(nodeA.take("owner-1", 10, LEASE))).containsExactly(next);
+            assertThat(nodeA.done(key(next), "owner-1", RETENTION)).isTrue();
+        }
+        assertThat(nodeA.take("owner-1", 10, LEASE)).isEmpty();
+    }
+
+    @Test
+    void aReplayedEntryHoldsTheLaterPendingEntriesOfItsOrderingKeyBackAgain() {
+        offerOrdered("x-1", "account-x", RECEIVED);
+        assertThat(keys(nodeA.take("owner-1", 10, LEASE))).containsExactly("x-1");
+        assertThat(nodeA.dead(key("x-1"), "owner-1", Set.of(), "error")).isTrue();
+        offerOrdered("x-2", "account-x", RECEIVED.plusSeconds(1));
+
+        assertThat(nodeB.replay(InboxQuery.deadLetters().withKey(key("x-1")))).isEqualTo(1);
+
+        assertThat(keys(nodeB.take("owner-2", 10, LEASE))).containsExactly("x-1");
+    }
+
+    @Test
+    void theOldestDueTimeLeavesOutAnEntryHeldBackByItsOrderingKey() {
+        offerOrdered("x-1", "account-x", RECEIVED);
+        assertThat(nodeA.take("owner-1", 10, LEASE)).hasSize(1);
+        offerOrdered("x-2", "account-x", RECEIVED.plusSeconds(1));
+
+        assertThat(nodeB.oldestDue()).as("x-2 waits for x-1, not for a worker").isEmpty();
+        assertThat(nodeB.stats().oldestDue()).isEmpty();
+        offerAt("none", RECEIVED.plusSeconds(2), Optional.of(ERRORED));
+        Instant due = nodeB.find(key("none")).orElseThrow().nextAttemptAt();
+        assertThat(nodeB.oldestDue()).contains(due);
+        assertThat(nodeB.stats().oldestDue()).contains(due);
+    }
+
+    @Test
+    void anEntryWithAnOrderingKeyIsNeverStoredTaken() {
+        if (!nodeA.storesTaken()) {
+            assertThatThrownBy(() -> nodeA.offerTaken(ordered("x-1", "account-x", RECEIVED), "owner-1", LEASE))
+                    .isInstanceOf(UnsupportedOperationException.class);
+            return;
+        }
+        assertThatThrownBy(() -> nodeA.offerTaken(ordered("x-1", "account-x", RECEIVED), "owner-1", LEASE))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(nodeB.find(key("x-1"))).isEmpty();
+    }
+
+    @Test
+    void twoNodesTakingAtTheSameTimeNeverGetTwoEntriesOfOneOrderingKey() throws Exception {
+        CyclicBarrier barrier = new CyclicBarrier(2);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < RACE_ROUNDS / 5; round++) {
+                String account = "account-" + round;
+                offerOrdered("first-" + round, account, RECEIVED);
+                offerOrdered("second-" + round, account, RECEIVED.plusSeconds(1));
+                String ownerA = "a-" + round;
+                String ownerB = "b-" + round;
+                Future<List<InboxEntry>> a = pool.submit(() -> atBarrier(barrier,
+                        () -> nodeA.take(ownerA, 2, LEASE)));
+                Future<List<InboxEntry>> b = pool.submit(() -> atBarrier(barrier,
+                        () -> nodeB.take(ownerB, 2, LEASE)));
+                List<InboxEntry> takenByA = a.get(30, TimeUnit.SECONDS);
+                List<InboxEntry> takenByB = b.get(30, TimeUnit.SECONDS);
+
+                List<InboxEntry> all = new ArrayList<>(takenByA);
+                all.addAll(takenByB);
+                assertThat(keys(all)).as("round %d", round).containsExactly("first-" + round);
+                String owner = takenByA.isEmpty() ? ownerB : ownerA;
+                assertThat(nodeA.done(key("first-" + round), owner, RETENTION)).isTrue();
+                assertThat(keys(nodeB.take("drain", 2, LEASE))).containsExactly("second-" + round);
+                assertThat(nodeB.done(key("second-" + round), "drain", RETENTION)).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     // --- what is kept ---
 
     @Test
@@ -1065,6 +1197,16 @@ public abstract class InboxStoreContract {
 
     private static InboxEntry entry(String key, byte[] body) {
         return InboxEntry.received(key, Optional.of(ERRORED), "live", HEADERS, body, RECEIVED);
+    }
+
+    // An entry of this test's `account` (the ordering key is made this test's own, like the keys).
+    private InboxEntry ordered(String name, String account, Instant receivedAt) {
+        return InboxEntry.received(key(name), Optional.of(ERRORED), "live", HEADERS, body(name), receivedAt,
+                Optional.of(run + account));
+    }
+
+    private void offerOrdered(String name, String account, Instant receivedAt) {
+        assertThat(nodeA.offer(ordered(name, account, receivedAt))).as(name).isTrue();
     }
 
     private void offerAt(String name, Instant receivedAt, Optional<String> eventType) {

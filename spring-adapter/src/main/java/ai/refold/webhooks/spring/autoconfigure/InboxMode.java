@@ -46,7 +46,8 @@ final class InboxMode {
                     + " initial backoff at most the maximum). (The values are not shown.)",
                     "Change " + PREFIX + "retry.initial-backoff or " + PREFIX + "retry.max-backoff.");
         }
-        InboxOptions base = InboxOptions.defaults().withRetries(retries).withExecutor(executor);
+        InboxOptions base = InboxOptions.defaults().withRetries(retries).withExecutor(executor)
+                .withOrderPerLinkedAccount(inbox.isOrderPerLinkedAccount());
         InboxOptions workers = base.withWorkers(workers(inbox));
         InboxOptions options = checked(PREFIX + "poll-interval", () -> workers.withPollInterval(
                 inbox.getPollInterval()));

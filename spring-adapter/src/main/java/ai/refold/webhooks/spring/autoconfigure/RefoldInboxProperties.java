@@ -48,6 +48,12 @@ public class RefoldInboxProperties {
     private Duration pollInterval = InboxOptions.DEFAULT_POLL_INTERVAL;
 
     /**
+     * Whether the deliveries of one linked account run one at a time, in the order they were received: a later one
+     * waits while an earlier one is pending, running or waiting for its retry.
+     */
+    private boolean orderPerLinkedAccount;
+
+    /**
      * How often handled deliveries whose retention (refold.webhooks.retention) ran out are deleted; zero or negative
      * to never delete them.
      */
@@ -148,6 +154,24 @@ public class RefoldInboxProperties {
      */
     public void setPollInterval(Duration pollInterval) {
         this.pollInterval = pollInterval;
+    }
+
+    /**
+     * {@return whether the deliveries of one linked account run one at a time, in the order they were received}
+     * Property {@code refold.webhooks.inbox.order-per-linked-account}.
+     */
+    public boolean isOrderPerLinkedAccount() {
+        return orderPerLinkedAccount;
+    }
+
+    /**
+     * Sets whether the deliveries of one linked account run one at a time, in the order they were received. Property
+     * {@code refold.webhooks.inbox.order-per-linked-account}.
+     *
+     * @param orderPerLinkedAccount whether a linked account's deliveries run one at a time, in order
+     */
+    public void setOrderPerLinkedAccount(boolean orderPerLinkedAccount) {
+        this.orderPerLinkedAccount = orderPerLinkedAccount;
     }
 
     /**

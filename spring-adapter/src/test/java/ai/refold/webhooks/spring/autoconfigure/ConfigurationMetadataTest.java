@@ -75,7 +75,7 @@ class ConfigurationMetadataTest {
         }
         assertThat(problems).isEmpty();
         assertThat(checked).as("properties checked").isGreaterThanOrEqualTo(20);
-        assertThat(inbox).as("refold.webhooks.inbox.* properties checked").isEqualTo(13);
+        assertThat(inbox).as("refold.webhooks.inbox.* properties checked").isEqualTo(14);
     }
 
     /**

@@ -95,10 +95,11 @@ class RefoldInboxAutoConfigurationTest {
         inMemory.withPropertyValues("refold.webhooks.inbox.workers=3", "refold.webhooks.inbox.poll-interval=250ms",
                         "refold.webhooks.inbox.retry.max-attempts=5", "refold.webhooks.inbox.retry.initial-backoff=2s",
                         "refold.webhooks.inbox.retry.max-backoff=1m", "refold.webhooks.inbox.maximum-size=50",
-                        "refold.webhooks.shutdown-timeout=7s")
+                        "refold.webhooks.inbox.order-per-linked-account=true", "refold.webhooks.shutdown-timeout=7s")
                 .run(context -> {
                     InboxOptions options = context.getBean(InboxMode.class).options();
                     assertThat(options.workers()).isEqualTo(3);
+                    assertThat(options.orderPerLinkedAccount()).isTrue();
                     assertThat(options.pollInterval()).isEqualTo(Duration.ofMillis(250));
                     assertThat(options.retries()).isEqualTo(new RetryPolicy(5, Duration.ofSeconds(2),
                             Duration.ofMinutes(1)));
@@ -124,6 +125,7 @@ class RefoldInboxAutoConfigurationTest {
         assertThat(inbox.getStore()).isEqualTo(RefoldWebhookProperties.Store.JDBC);
         assertThat(inbox.getWorkers()).isEqualTo(InboxOptions.DEFAULT_WORKERS);
         assertThat(inbox.getPollInterval()).isEqualTo(InboxOptions.DEFAULT_POLL_INTERVAL);
+        assertThat(inbox.isOrderPerLinkedAccount()).isEqualTo(InboxOptions.defaults().orderPerLinkedAccount());
         assertThat(new RetryPolicy(inbox.getRetry().getMaxAttempts(), inbox.getRetry().getInitialBackoff(),
                 inbox.getRetry().getMaxBackoff())).isEqualTo(retries);
         assertThat(inbox.getJdbc().getTableName()).isEqualTo(JdbcInboxStore.DEFAULT_TABLE_NAME);
