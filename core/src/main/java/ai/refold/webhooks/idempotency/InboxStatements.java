@@ -20,12 +20,12 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
     private static final String DUE = "state IN ('PENDING', 'PROCESSING') AND next_attempt_at <= CURRENT_TIMESTAMP";
 
     // A due row of alias r is free unless a row with its ordering key, received before it (then by key), is not
-    // yet done or dead.
+    // yet done or dead. The bound on received_at is the ordered index's range: a row first in line reads no entry.
     private static String free(String table) {
         return " AND (r.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM " + table + " e"
                 + " WHERE e.ordering_key = r.ordering_key AND e.state IN ('PENDING', 'PROCESSING')"
-                + " AND (e.received_at < r.received_at"
-                + " OR (e.received_at = r.received_at AND e.idempotency_key < r.idempotency_key))))";
+                + " AND e.received_at <= r.received_at"
+                + " AND (e.received_at < r.received_at OR e.idempotency_key < r.idempotency_key)))";
     }
 
     static InboxStatements of(Dialect dialect, String table) {
