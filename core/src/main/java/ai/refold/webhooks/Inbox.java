@@ -35,7 +35,6 @@ final class Inbox {
 
     // Headers a handler has no business reading again from storage: the signature and credentials.
     private static final Set<String> NOT_STORED = Set.of("authorization", "proxy-authorization", "cookie");
-    private static final int MAX_ORDERING_KEY = 200;
 
     private final InboxStore store;
     private final InboxOptions options;
@@ -208,14 +207,12 @@ final class Inbox {
         }
     }
 
-    // The linked account an event names, if any; an id longer than an ordering key holds is cut, which at worst
-    // orders two such accounts together.
+    // The linked account an event names, if any.
     private static Optional<String> orderingKey(WebhookEvent event) {
         Optional<String> account = event instanceof ConnectionEvent connection
                 ? Optional.of(connection.linkedAccountId())
                 : event instanceof WorkflowEvent workflow ? workflow.linkedAccountId() : Optional.empty();
-        return account.filter(id -> !id.isEmpty())
-                .map(id -> id.length() <= MAX_ORDERING_KEY ? id : id.substring(0, MAX_ORDERING_KEY));
+        return account.filter(id -> !id.isEmpty());
     }
 
     // The headers handlers may read later, names lower-cased: not the signature, not credentials.

@@ -116,12 +116,12 @@ public record InboxOptions(RetryPolicy retries, int workers, Duration pollInterv
      * {@return a copy that runs the deliveries of one linked account one at a time, in the order they were received,
      * or (false, the default) as workers are free}
      * With the order on, a delivery that names a linked account ({@code linked_account_id}: every connection event,
-     * and workflow events that carry one) is not run while an earlier delivery of the same account is pending,
-     * running or waiting for its retry: a Connection Deleted waits for its account's Connection Created, however
-     * many attempts that takes. A delivery that ends dead no longer holds the later ones back. The order is the order
-     * of receipt by the receivers sharing the store (two deliveries of one account received at the same moment by
-     * two instances may run in either order), and it costs each ordered delivery a take: it is stored due rather
-     * than handed to a worker directly.
+     * and workflow events that carry one) is not run while another delivery of the same account runs, nor while an
+     * earlier one is pending or waiting for its retry: a Connection Deleted waits for its account's Connection
+     * Created, however many attempts that takes. A delivery that ends dead no longer holds the later ones back. The
+     * order is the order of receipt as far as the store has seen it: an earlier delivery stored only after a later
+     * one of its account started runs after it. Each ordered delivery costs a take: it is stored due rather than
+     * handed to a worker directly.
      *
      * @param orderPerLinkedAccount whether the deliveries of one linked account run one at a time, in order
      */

@@ -26,8 +26,9 @@ import java.util.Set;
  * @param rerun         whether an earlier attempt ended without a record (a crashed worker), so that it may have run
  *                      the handlers not yet done in full; set when such an entry is taken again, and kept through
  *                      later retries and releases until the entry is done or dead
- * @param orderingKey   what the entry is ordered by, if anything: it is not taken while an entry with the same
- *                      ordering key received before it (by {@code receivedAt}, then key) is PENDING or PROCESSING
+ * @param orderingKey   what the entry is ordered by, if anything: it is not taken while another entry with the
+ *                      same ordering key is PROCESSING, or one received before it (by {@code receivedAt}, then key)
+ *                      is PENDING
  */
 public record InboxEntry(String key, Optional<String> eventType, String keyLabel, Map<String, List<String>> headers,
                          byte[] body, Instant receivedAt, InboxState state, int attempts, Instant nextAttemptAt,
@@ -51,9 +52,10 @@ public record InboxEntry(String key, Optional<String> eventType, String keyLabel
      * @param lastError     the last attempt's failure, as class and sanitized message
      * @param rerun         whether an earlier attempt ended without a record, so that it may have run the handlers
      *                      not yet done
-     * @param orderingKey   what the entry is ordered by, if anything, at most 200 characters
+     * @param orderingKey   what the entry is ordered by, if anything; one a store could not hold character for
+     *                      character (a NUL, an unpaired surrogate, over 200 characters) is kept as its SHA-256
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if the ordering key is empty or longer than 200 characters
+     * @throws IllegalArgumentException if the ordering key is empty
      */
     public InboxEntry {
         Objects.requireNonNull(key, "key");
@@ -66,11 +68,11 @@ public record InboxEntry(String key, Optional<String> eventType, String keyLabel
         Objects.requireNonNull(nextAttemptAt, "nextAttemptAt");
         doneHandlers = Set.copyOf(doneHandlers);
         Objects.requireNonNull(lastError, "lastError");
-        Objects.requireNonNull(orderingKey, "orderingKey");
-        if (orderingKey.isPresent() && (orderingKey.get().isEmpty() || orderingKey.get().length() > 200)) {
-            throw new IllegalArgumentException("orderingKey must be 1 to 200 characters but was "
-                    + orderingKey.get().length());
+        if (Objects.requireNonNull(orderingKey, "orderingKey").filter(String::isEmpty).isPresent()) {
+            throw new IllegalArgumentException("orderingKey must not be empty");
         }
+        // As a key is stored: one a store would mangle (a NUL, a lone surrogate, over 200 characters) by its hash.
+        orderingKey = orderingKey.map(StandardIdempotencyKeys::storable);
     }
 
     /** {@return a copy of the raw body} */
@@ -106,7 +108,7 @@ public record InboxEntry(String key, Optional<String> eventType, String keyLabel
      * @param receivedAt  when it was received, by the receiving instance's clock
      * @param orderingKey what the entry is ordered by (the linked account, say), if anything
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if the ordering key is empty or longer than 200 characters
+     * @throws IllegalArgumentException if the ordering key is empty
      */
     public static InboxEntry received(String key, Optional<String> eventType, String keyLabel,
                                       Map<String, List<String>> headers, byte[] body, Instant receivedAt,

@@ -36,6 +36,7 @@ public final class JdbcInboxStore implements InboxStore {
 
     /** Table used unless {@link Builder#tableName(String)} names another. */
     public static final String DEFAULT_TABLE_NAME = "refold_webhook_inbox";
+    private static final int TAKE_ATTEMPTS = 3;
 
     static final JdbcSession.Kind<InboxStatements> KIND = new JdbcSession.Kind<>("inbox", DEFAULT_TABLE_NAME,
             "inbox-schema-", InboxStatements::of);
@@ -99,9 +100,22 @@ public final class JdbcInboxStore implements InboxStore {
         if (max < 1) {
             throw new IllegalArgumentException("max must be positive but was " + max);
         }
-        return session.run("take due deliveries", (connection, sql) -> sql.takeReturnsRows()
-                ? InboxRows.takeReturning(session, connection, sql, owner, max, leaseMillis)
-                : InboxRows.takeInTransaction(session, connection, sql, owner, max, leaseMillis));
+        return session.run("take due deliveries", (connection, sql) -> {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return sql.takeReturnsRows()
+                            ? InboxRows.takeReturning(session, connection, sql, owner, max, leaseMillis)
+                            : InboxRows.takeInTransaction(session, connection, sql, owner, max, leaseMillis);
+                } catch (SQLException e) {
+                    // A row of an ordering key another taker took at the same moment, unseen: taken, it would be
+                    // the key's second. Nothing was taken; a new try sees the other take.
+                    if (attempt == TAKE_ATTEMPTS || !InboxRows.isDuplicate(e)) {
+                        throw e;
+                    }
+                    JdbcSession.rollbackQuietly(connection, e);
+                }
+            }
+        });
     }
 
     @Override

@@ -2,7 +2,8 @@
 -- the delivery as received until its handlers have run. state is PENDING (due at next_attempt_at), PROCESSING (taken
 -- by owner_token, whose lease runs until next_attempt_at), DONE (kept until next_attempt_at as a duplicate guard) or
 -- DEAD (kept until replayed or discarded). done_handlers lists the handlers that already succeeded. A row with an
--- ordering_key is not taken while a row with the same ordering_key received before it is PENDING or PROCESSING.
+-- ordering_key is not taken while another row with the same ordering_key is PROCESSING, or one received before it is
+-- PENDING.
 CREATE TABLE IF NOT EXISTS refold_webhook_inbox (
     idempotency_key VARCHAR(200)             NOT NULL PRIMARY KEY,
     event_type      VARCHAR(100),
@@ -16,9 +17,14 @@ CREATE TABLE IF NOT EXISTS refold_webhook_inbox (
     owner_token     VARCHAR(200),
     rerun           BOOLEAN                  NOT NULL,
     done_handlers   VARCHAR,
-    last_error      VARCHAR(1000),
-    ordering_key    VARCHAR(200)
+    last_error      VARCHAR(1000)
 );
 CREATE INDEX IF NOT EXISTS refold_webhook_inbox_due_idx ON refold_webhook_inbox (state, next_attempt_at);
 CREATE INDEX IF NOT EXISTS refold_webhook_inbox_received_idx ON refold_webhook_inbox (received_at);
+-- ordering_key is added apart from the table, so that a table created before it existed gets it too.
+ALTER TABLE refold_webhook_inbox ADD COLUMN IF NOT EXISTS ordering_key VARCHAR(200);
 CREATE INDEX IF NOT EXISTS refold_webhook_inbox_ordered_idx ON refold_webhook_inbox (ordering_key, received_at);
+-- At most one taken row per ordering key, whatever the takers saw: a take that would be a second fails instead.
+ALTER TABLE refold_webhook_inbox ADD COLUMN IF NOT EXISTS running_key VARCHAR(200)
+    GENERATED ALWAYS AS (CASE WHEN state = 'PROCESSING' THEN ordering_key END);
+CREATE UNIQUE INDEX IF NOT EXISTS refold_webhook_inbox_running_idx ON refold_webhook_inbox (running_key);

@@ -37,7 +37,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * once and every later copy a duplicate; due entries taken oldest first with a lease, never by two takers at once,
  * and taken again as a rerun once a lease runs out; done, retry, dead and release only by the worker holding the
  * entry (ownership, not the clock, decides); dead letters listed, replayed and discarded by query or by key; done entries
- * purged after their retention; entries of one ordering key taken one at a time in the order they were received;
+ * purged after their retention; entries of one ordering key taken one at a time, in the order they were received
+ * unless an earlier one arrives while a later one is taken;
  * counts and the oldest due time; bodies and headers kept byte for byte; and an outage
  * in which every operation fails as unavailable without losing or half-storing anything. The in-memory inbox, and
  * the JDBC inbox on H2 and on PostgreSQL, run it in this project's build.
@@ -914,6 +915,46 @@ public abstract class InboxStoreContract {
         assertThat(retaken.get(0).rerun()).isTrue();
         assertThat(nodeB.done(key("x-1"), "owner-2", RETENTION)).isTrue();
         assertThat(keys(nodeB.take("owner-2", 10, LEASE))).containsExactly("x-2");
+    }
+
+    @Test
+    void anEntryStoredAfterALaterEntryOfItsOrderingKeyWasTakenWaitsUntilThatOneIsDone() {
+        offerOrdered("x-2", "account-x", RECEIVED.plusSeconds(1));
+        assertThat(keys(nodeA.take("owner-1", 10, LEASE))).containsExactly("x-2");
+        offerOrdered("x-1", "account-x", RECEIVED);
+
+        assertThat(nodeB.take("owner-2", 10, LEASE)).as("never two taken entries of one ordering key").isEmpty();
+        assertThat(nodeB.oldestDue()).isEmpty();
+        assertThat(nodeA.done(key("x-2"), "owner-1", RETENTION)).isTrue();
+        assertThat(keys(nodeB.take("owner-2", 10, LEASE))).containsExactly("x-1");
+    }
+
+    @Test
+    void aDeadEntryReplayedWhileALaterEntryOfItsOrderingKeyIsTakenWaitsUntilThatOneIsDone() {
+        offerOrdered("x-1", "account-x", RECEIVED);
+        assertThat(keys(nodeA.take("owner-1", 10, LEASE))).containsExactly("x-1");
+        assertThat(nodeA.dead(key("x-1"), "owner-1", Set.of(), "error")).isTrue();
+        offerOrdered("x-2", "account-x", RECEIVED.plusSeconds(1));
+        assertThat(keys(nodeA.take("owner-1", 10, LEASE))).containsExactly("x-2");
+
+        assertThat(nodeB.replay(InboxQuery.deadLetters().withKey(key("x-1")))).isEqualTo(1);
+
+        assertThat(nodeB.take("owner-2", 10, LEASE)).as("never two taken entries of one ordering key").isEmpty();
+        assertThat(nodeA.done(key("x-2"), "owner-1", RETENTION)).isTrue();
+        assertThat(keys(nodeB.take("owner-2", 10, LEASE))).containsExactly("x-1");
+    }
+
+    @Test
+    void anOrderingKeyAStoreCouldNotHoldCharacterForCharacterIsKeptInAnotherFormThatStillOrders() {
+        String unholdable = "account\u0000" + "x".repeat(300) + "\ud800";
+        assertThat(nodeA.offer(InboxEntry.received(key("x-1"), Optional.of(ERRORED), "live", HEADERS, body("x-1"),
+                RECEIVED, Optional.of(unholdable)))).isTrue();
+        assertThat(nodeA.offer(InboxEntry.received(key("x-2"), Optional.of(ERRORED), "live", HEADERS, body("x-2"),
+                RECEIVED.plusSeconds(1), Optional.of(unholdable)))).isTrue();
+
+        assertThat(keys(nodeB.take("owner-1", 10, LEASE))).containsExactly("x-1");
+        assertThat(nodeB.find(key("x-2")).orElseThrow().orderingKey()).hasValueSatisfying(
+                stored -> assertThat(stored).isNotEqualTo(unholdable).hasSizeLessThanOrEqualTo(200));
     }
 
     @Test

@@ -22,6 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -113,6 +117,36 @@ abstract class JdbcInboxStoreContract extends InboxStoreContract {
                 + " AND next_attempt_at <= CURRENT_TIMESTAMP + INTERVAL '49' HOUR")).isEqualTo(1);
     }
 
+    // Two takers that cannot see each other's take: an earlier row of an ordering key stored late, free as far as this
+    // take can see, while another connection has taken a later row of that key and not yet committed. The unique index
+    // of taken ordered rows makes the take wait for that commit and fail, and its second try sees the other row taken.
+    @Test
+    void aTakeRacingAnUncommittedTakeOfItsOrderingKeyTakesNothingRatherThanASecondRowOfTheKey() throws Exception {
+        JdbcInboxStore store = store();
+        store.offer(InboxEntry.received("x-2", Optional.of("Workflow Errored"), "live", Map.of(),
+                "{}".getBytes(StandardCharsets.UTF_8), RECEIVED.plusSeconds(1), Optional.of("account-x")));
+        store.offer(InboxEntry.received("x-1", Optional.of("Workflow Errored"), "live", Map.of(),
+                "{}".getBytes(StandardCharsets.UTF_8), RECEIVED, Optional.of("account-x")));
+        ExecutorService taker = Executors.newSingleThreadExecutor();
+        try (Connection other = newDataSource().getConnection()) {
+            other.setAutoCommit(false);
+            try (Statement statement = other.createStatement()) {
+                statement.executeUpdate("UPDATE " + TABLE + " SET state = 'PROCESSING', owner_token = 'unseen'"
+                        + " WHERE idempotency_key = 'x-2'");
+            }
+            Future<List<InboxEntry>> take = taker.submit(() -> store.take("owner-1", 10, LEASE));
+            Thread.sleep(300);
+            assertThat(take).as("the take waits for the other one's commit").isNotDone();
+            other.commit();
+
+            assertThat(take.get(30, TimeUnit.SECONDS)).isEmpty();
+        } finally {
+            taker.shutdownNow();
+        }
+        assertThat(count("idempotency_key = 'x-1' AND state = 'PENDING'")).isEqualTo(1);
+        assertThat(count("idempotency_key = 'x-2' AND state = 'PROCESSING' AND owner_token = 'unseen'")).isEqualTo(1);
+    }
+
     // On a large analysed table PostgreSQL joins the locked batch back by hashing, so rows come out of an UPDATE in
     // the table's order unless the statement sorts them; a worker taking one at a time would never notice.
     @Test
@@ -180,6 +214,34 @@ abstract class JdbcInboxStoreContract extends InboxStoreContract {
         assertThat(custom.toString()).isEqualTo("JdbcInboxStore[table=refold_custom_inbox, dialect=" + dialect()
                 + "]");
         execute("DROP TABLE refold_custom_inbox");
+    }
+
+    // The schema as it was before ordering: created on first use, the store adds what it lacks, and keeps its rows.
+    @Test
+    void aTableCreatedBeforeTheOrderingKeyGetsItOnFirstUseAndKeepsItsRows() throws SQLException {
+        execute("DROP TABLE IF EXISTS refold_older_inbox");
+        execute("CREATE TABLE refold_older_inbox (idempotency_key VARCHAR(200) NOT NULL PRIMARY KEY,"
+                + " event_type VARCHAR(100), key_label VARCHAR(200) NOT NULL, headers VARCHAR NOT NULL, body "
+                + (dialect() == Dialect.POSTGRESQL ? "BYTEA" : "BLOB") + " NOT NULL,"
+                + " received_at TIMESTAMP WITH TIME ZONE NOT NULL, state VARCHAR(16) NOT NULL,"
+                + " attempts INTEGER NOT NULL, next_attempt_at TIMESTAMP WITH TIME ZONE NOT NULL,"
+                + " owner_token VARCHAR(200), rerun BOOLEAN NOT NULL, done_handlers VARCHAR, last_error VARCHAR(1000))");
+        execute("INSERT INTO refold_older_inbox (idempotency_key, key_label, headers, body, received_at, state,"
+                + " attempts, next_attempt_at, rerun) VALUES ('stored-before', 'live', '{}', "
+                + (dialect() == Dialect.POSTGRESQL ? "'\\x7b7d'" : "X'7B7D'") + ","
+                + " CURRENT_TIMESTAMP, 'PENDING', 0, CURRENT_TIMESTAMP, FALSE)");
+        try {
+            JdbcInboxStore upgraded = JdbcInboxStore.builder().dataSource(newDataSource())
+                    .tableName("refold_older_inbox").createTableIfMissing(true).build();
+
+            assertThat(upgraded.offer(InboxEntry.received("ordered", Optional.empty(), "live", Map.of(),
+                    "{}".getBytes(StandardCharsets.UTF_8), RECEIVED, Optional.of("account-x")))).isTrue();
+            assertThat(upgraded.take("owner", 10, LEASE)).extracting(InboxEntry::key)
+                    .containsExactlyInAnyOrder("stored-before", "ordered");
+            assertThat(upgraded.find("ordered").orElseThrow().orderingKey()).contains("account-x");
+        } finally {
+            execute("DROP TABLE refold_older_inbox");
+        }
     }
 
     @Test
