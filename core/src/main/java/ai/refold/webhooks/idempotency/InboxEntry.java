@@ -27,8 +27,8 @@ import java.util.Set;
  *                      the handlers not yet done in full; set when such an entry is taken again, and kept through
  *                      later retries and releases until the entry is done or dead
  * @param orderingKey   what the entry is ordered by, if anything: it is not taken while another entry with the
- *                      same ordering key is PROCESSING, or one received before it (by {@code receivedAt}, then key)
- *                      is PENDING
+ *                      same ordering key is PROCESSING, nor, while pending, while one received before it (by
+ *                      {@code receivedAt}, then key) is PENDING (see {@link InboxStore#take})
  */
 public record InboxEntry(String key, Optional<String> eventType, String keyLabel, Map<String, List<String>> headers,
                          byte[] body, Instant receivedAt, InboxState state, int attempts, Instant nextAttemptAt,

@@ -19,17 +19,18 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
     private static final String HELD = " WHERE idempotency_key = ? AND owner_token = ? AND state = 'PROCESSING'";
     private static final String DUE = "state IN ('PENDING', 'PROCESSING') AND next_attempt_at <= CURRENT_TIMESTAMP";
 
-    // A due row of alias r is free unless another row with its ordering key is taken, or one received before it
-    // (then by key) is pending. The bound on received_at is the ordered index's range: a row first in line reads no
+    // A due row of alias r is free unless another row with its ordering key is taken, or, for a pending row, one
+    // received before it (then by key) is pending: a taken row whose lease ran out is its key's running row, and is
+    // taken again whatever waits (else a row stored late behind it, or replayed, and it would wait for each other). The bound on received_at is the ordered index's range: a row first in line reads no
     // entry. What two takers cannot see of each other (an uncommitted take) the unique index of taken ordered rows
     // settles: the second take fails, and is tried again.
     private static String free(String table) {
         return " AND (r.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM " + table + " p"
                 + " WHERE p.ordering_key = r.ordering_key AND p.state = 'PROCESSING'"
                 + " AND p.idempotency_key <> r.idempotency_key)"
-                + " AND NOT EXISTS (SELECT 1 FROM " + table + " e"
+                + " AND (r.state = 'PROCESSING' OR NOT EXISTS (SELECT 1 FROM " + table + " e"
                 + " WHERE e.ordering_key = r.ordering_key AND e.state = 'PENDING' AND e.received_at <= r.received_at"
-                + " AND (e.received_at < r.received_at OR e.idempotency_key < r.idempotency_key)))";
+                + " AND (e.received_at < r.received_at OR e.idempotency_key < r.idempotency_key))))";
     }
 
     static InboxStatements of(Dialect dialect, String table) {

@@ -63,9 +63,11 @@ public interface InboxStore {
      * entries whose lease ran out (returned with {@link InboxEntry#rerun()} set, as every later attempt of such an
      * entry is until it is done or dead). Each becomes PROCESSING, held by
      * {@code owner} for {@code lease}. Instances taking at the same time never get the same entry. An entry with an
-     * {@linkplain InboxEntry#orderingKey() ordering key} is held back, due or not, while an entry with the same
-     * ordering key received before it (by {@link InboxEntry#receivedAt()}, then by key) is PENDING or PROCESSING;
-     * DONE and DEAD entries hold nothing back.
+     * {@linkplain InboxEntry#orderingKey() ordering key} is held back, due or not, while another entry with the same
+     * ordering key is PROCESSING, and a PENDING one also while an entry with that key received before it (by
+     * {@link InboxEntry#receivedAt()}, then by key) is PENDING; so at most one entry of an ordering key is ever
+     * PROCESSING, even between takers that cannot see each other's take, and one whose lease ran out is taken again
+     * whatever waits behind it. DONE and DEAD entries hold nothing back.
      *
      * @param owner a token unique to the worker taking the entries
      * @param max   the most entries to take

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,6 +19,8 @@ import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * How a JDBC store ({@link JdbcIdempotencyStore}, {@link JdbcInboxStore}) talks to its database: a connection per operation, committed or rolled back
@@ -31,6 +34,9 @@ final class JdbcSession<S> {
     record Kind<S>(String storeName, String defaultTable, String schemaPrefix,
                    BiFunction<Dialect, String, S> statements) {
     }
+
+    private static final Pattern ADDED_COLUMN = Pattern.compile(
+            "(?is)ALTER TABLE\\s+(\\w+)\\s+ADD COLUMN IF NOT EXISTS\\s+(\\w+)\\s.*");
 
     private final Kind<S> kind;
     private final DataSource dataSource;
@@ -173,6 +179,9 @@ final class JdbcSession<S> {
     private void createTable(Connection connection, Dialect dialect) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             for (String ddl : schema(kind, dialect, tableName)) {
+                if (addsColumnThatExists(connection, ddl)) {
+                    continue;
+                }
                 try {
                     statement.execute(ddl);
                 } catch (SQLException raced) {
@@ -186,6 +195,28 @@ final class JdbcSession<S> {
                 commitIfManual(connection);
             }
         }
+    }
+
+    // ALTER TABLE ... ADD COLUMN IF NOT EXISTS locks the whole table on PostgreSQL before it finds the column there,
+    // stalling every reader and writer behind any open transaction on it: it runs only if the column is missing.
+    private static boolean addsColumnThatExists(Connection connection, String ddl) throws SQLException {
+        Matcher added = ADDED_COLUMN.matcher(ddl);
+        if (!added.matches()) {
+            return false;
+        }
+        DatabaseMetaData metadata = connection.getMetaData();
+        for (String table : List.of(added.group(1), added.group(1).toLowerCase(Locale.ROOT),
+                added.group(1).toUpperCase(Locale.ROOT))) {
+            for (String column : List.of(added.group(2).toLowerCase(Locale.ROOT),
+                    added.group(2).toUpperCase(Locale.ROOT))) {
+                try (ResultSet found = metadata.getColumns(null, null, table, column)) {
+                    if (found.next()) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     /**

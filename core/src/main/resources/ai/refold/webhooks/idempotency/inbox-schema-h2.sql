@@ -25,6 +25,8 @@ CREATE INDEX IF NOT EXISTS refold_webhook_inbox_received_idx ON refold_webhook_i
 ALTER TABLE refold_webhook_inbox ADD COLUMN IF NOT EXISTS ordering_key VARCHAR(200);
 CREATE INDEX IF NOT EXISTS refold_webhook_inbox_ordered_idx ON refold_webhook_inbox (ordering_key, received_at);
 -- At most one taken row per ordering key, whatever the takers saw: a take that would be a second fails instead.
-ALTER TABLE refold_webhook_inbox ADD COLUMN IF NOT EXISTS running_key VARCHAR(200)
-    GENERATED ALWAYS AS (CASE WHEN state = 'PROCESSING' THEN ordering_key END);
+-- Every other row has its own key here rather than NULL, which some compatibility modes count as equal to NULL.
+ALTER TABLE refold_webhook_inbox ADD COLUMN IF NOT EXISTS running_key VARCHAR(210)
+    GENERATED ALWAYS AS (CASE WHEN state = 'PROCESSING' AND ordering_key IS NOT NULL THEN 'o:' || ordering_key
+        ELSE 'k:' || idempotency_key END);
 CREATE UNIQUE INDEX IF NOT EXISTS refold_webhook_inbox_running_idx ON refold_webhook_inbox (running_key);

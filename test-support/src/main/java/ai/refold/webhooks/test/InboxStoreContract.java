@@ -930,6 +930,35 @@ public abstract class InboxStoreContract {
     }
 
     @Test
+    void aTakenEntryWhoseWorkerCrashedIsTakenAgainThoughAnEarlierEntryOfItsOrderingKeyArrivedLate() {
+        offerOrdered("x-2", "account-x", RECEIVED.plusSeconds(1));
+        assertThat(keys(nodeA.take("crashed", 10, LEASE))).containsExactly("x-2");
+        offerOrdered("x-1", "account-x", RECEIVED);
+
+        advanceTime(LEASE.plus(MARGIN));
+        List<InboxEntry> retaken = nodeB.take("owner-2", 10, LEASE);
+        assertThat(keys(retaken)).as("x-2 is the key's running entry, x-1 waits for it").containsExactly("x-2");
+        assertThat(retaken.get(0).rerun()).isTrue();
+        assertThat(nodeB.done(key("x-2"), "owner-2", RETENTION)).isTrue();
+        assertThat(keys(nodeB.take("owner-2", 10, LEASE))).containsExactly("x-1");
+    }
+
+    @Test
+    void aTakenEntryWhoseWorkerCrashedIsTakenAgainThoughAnEarlierEntryOfItsOrderingKeyWasReplayed() {
+        offerOrdered("x-1", "account-x", RECEIVED);
+        assertThat(keys(nodeA.take("owner-1", 10, LEASE))).containsExactly("x-1");
+        assertThat(nodeA.dead(key("x-1"), "owner-1", Set.of(), "error")).isTrue();
+        offerOrdered("x-2", "account-x", RECEIVED.plusSeconds(1));
+        assertThat(keys(nodeA.take("crashed", 10, LEASE))).containsExactly("x-2");
+        assertThat(nodeB.replay(InboxQuery.deadLetters().withKey(key("x-1")))).isEqualTo(1);
+
+        advanceTime(LEASE.plus(MARGIN));
+        assertThat(keys(nodeB.take("owner-2", 10, LEASE))).containsExactly("x-2");
+        assertThat(nodeB.done(key("x-2"), "owner-2", RETENTION)).isTrue();
+        assertThat(keys(nodeB.take("owner-2", 10, LEASE))).containsExactly("x-1");
+    }
+
+    @Test
     void aDeadEntryReplayedWhileALaterEntryOfItsOrderingKeyIsTakenWaitsUntilThatOneIsDone() {
         offerOrdered("x-1", "account-x", RECEIVED);
         assertThat(keys(nodeA.take("owner-1", 10, LEASE))).containsExactly("x-1");

@@ -131,8 +131,9 @@ abstract class JdbcInboxStoreContract extends InboxStoreContract {
         try (Connection other = newDataSource().getConnection()) {
             other.setAutoCommit(false);
             try (Statement statement = other.createStatement()) {
-                statement.executeUpdate("UPDATE " + TABLE + " SET state = 'PROCESSING', owner_token = 'unseen'"
-                        + " WHERE idempotency_key = 'x-2'");
+                // Taken as a take would leave it: held for a lease from now.
+                statement.executeUpdate("UPDATE " + TABLE + " SET state = 'PROCESSING', owner_token = 'unseen',"
+                        + " next_attempt_at = CURRENT_TIMESTAMP + INTERVAL '1' HOUR WHERE idempotency_key = 'x-2'");
             }
             Future<List<InboxEntry>> take = taker.submit(() -> store.take("owner-1", 10, LEASE));
             Thread.sleep(300);
@@ -241,6 +242,28 @@ abstract class JdbcInboxStoreContract extends InboxStoreContract {
             assertThat(upgraded.find("ordered").orElseThrow().orderingKey()).contains("account-x");
         } finally {
             execute("DROP TABLE refold_older_inbox");
+        }
+    }
+
+    // Every instance runs the schema on first use: on a table that has everything, none of it may wait for the
+    // transactions open on the table (PostgreSQL locks the whole table for ALTER TABLE, even for a column there).
+    @Test
+    void anInstanceStartingOnAnUpToDateTableDoesNotWaitForTransactionsOpenOnIt() throws Exception {
+        assertThat(store().offer(entry("before", Optional.empty(), "{}"))).isTrue();
+        ExecutorService starter = Executors.newSingleThreadExecutor();
+        try (Connection reader = newDataSource().getConnection()) {
+            reader.setAutoCommit(false);
+            try (Statement statement = reader.createStatement();
+                 ResultSet rows = statement.executeQuery("SELECT COUNT(*) FROM " + TABLE)) {
+                assertThat(rows.next()).isTrue();
+            }
+            Future<Boolean> started = starter.submit(() -> JdbcInboxStore.builder().dataSource(newDataSource())
+                    .createTableIfMissing(true).build().offer(entry("after", Optional.empty(), "{}")));
+
+            assertThat(started.get(5, TimeUnit.SECONDS)).isTrue();
+            reader.rollback();
+        } finally {
+            starter.shutdownNow();
         }
     }
 
