@@ -45,46 +45,6 @@ final class InboxRows {
         return "23505".equals(e.getSQLState());
     }
 
-    private static final int TAKE_ATTEMPTS = 3;
-
-    /** Takes due rows in the dialect's way, trying again when the take would be its ordering key's second. */
-    static List<InboxEntry> take(JdbcSession<InboxStatements> session, Connection connection, InboxStatements sql,
-                                 String owner, int max, long leaseMillis) throws SQLException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return sql.takeReturnsRows() ? takeReturning(session, connection, sql, owner, max, leaseMillis)
-                        : takeInTransaction(session, connection, sql, owner, max, leaseMillis);
-            } catch (SQLException e) {
-                // A row of an ordering key another taker took at the same moment, unseen: taken, it would be the
-                // key's second. Nothing was taken; a new try sees the other take.
-                if (attempt == TAKE_ATTEMPTS || !isDuplicate(e)) {
-                    throw e;
-                }
-                JdbcSession.rollbackQuietly(connection, e);
-            }
-        }
-    }
-
-    /**
-     * Runs {@code text} on the row {@code owner} holds, its key and owner bound last: null if not held, else the
-     * ordering key the statement returned, if it returns one (else empty).
-     */
-    static Optional<String> onHeld(JdbcSession<InboxStatements> session, Connection connection, String text,
-                                   String key, String owner, JdbcSession.Binder first) throws SQLException {
-        try (PreparedStatement statement = session.prepare(connection, text)) {
-            first.bind(statement);
-            int keyIndex = (int) text.chars().filter(c -> c == '?').count() - 1;
-            statement.setString(keyIndex, key);
-            statement.setString(keyIndex + 1, owner);
-            if (!text.endsWith(" RETURNING ordering_key")) {
-                return statement.executeUpdate() > 0 ? Optional.empty() : null;
-            }
-            try (ResultSet row = statement.executeQuery()) {
-                return row.next() ? Optional.ofNullable(row.getString(1)) : null;
-            }
-        }
-    }
-
     static List<InboxEntry> takeReturning(JdbcSession<InboxStatements> session, Connection connection,
                                           InboxStatements sql, String owner, int max, long leaseMillis)
             throws SQLException {
@@ -92,7 +52,6 @@ final class InboxRows {
             statement.setInt(1, max);
             statement.setString(2, owner);
             statement.setLong(3, leaseMillis);
-            statement.setLong(4, leaseMillis);
             return read(statement);
         }
     }

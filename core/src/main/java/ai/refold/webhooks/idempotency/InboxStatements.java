@@ -9,53 +9,28 @@ import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
  *
  * @param takeReturnsRows whether {@code take} takes and returns the rows in one statement (PostgreSQL's
  *                        {@code RETURNING}); otherwise the store selects, updates and reads back in a transaction
- * @param wake            the statement that wakes the first row parked behind an ordering key, if take parks rows
- *                        (then {@code done} and {@code dead} return the ordering key of the row they end)
  */
 record InboxStatements(Dialect dialect, String table, String offer, String offerTaken, boolean offerIgnoresDuplicates,
                        String take, boolean takeReturnsRows, String takeOne, String renew, String done, String retry,
-                       String dead, String wake, String release, String find, String purge, String counts,
-                       String oldestDue) {
+                       String dead, String release, String find, String purge, String counts, String oldestDue) {
 
     static final String COLUMNS = "idempotency_key, event_type, key_label, headers, body, received_at, state,"
             + " attempts, next_attempt_at, rerun, done_handlers, last_error, ordering_key";
     private static final String HELD = " WHERE idempotency_key = ? AND owner_token = ? AND state = 'PROCESSING'";
     private static final String DUE = "state IN ('PENDING', 'PROCESSING') AND next_attempt_at <= CURRENT_TIMESTAMP";
 
-    // Another row of r's ordering key is taken.
-    private static String running(String table) {
-        return "EXISTS (SELECT 1 FROM " + table + " p WHERE p.ordering_key = r.ordering_key"
-                + " AND p.state = 'PROCESSING' AND p.idempotency_key <> r.idempotency_key)";
-    }
-
-    // A row of r's ordering key received before it (then by key) is pending. The bound on received_at is the ordered
-    // index's range: a row first in line reads no entry.
-    private static String earlier(String table) {
-        return "EXISTS (SELECT 1 FROM " + table + " e WHERE e.ordering_key = r.ordering_key AND e.state = 'PENDING'"
-                + " AND e.received_at <= r.received_at"
-                + " AND (e.received_at < r.received_at OR e.idempotency_key < r.idempotency_key))";
-    }
-
-    // A due row of alias r is free unless another row of its ordering key is taken, or, for a pending row, one
-    // received before it is pending. A taken row whose lease ran out is its key's running row and is taken again
-    // whatever waits (else a row stored late behind it, or replayed, and it would wait for each other). What two
-    // takers cannot see of each other (an uncommitted take) the unique index of taken ordered rows settles: the
-    // second take fails, and is tried again.
+    // A due row of alias r is free unless another row with its ordering key is taken, or, for a pending row, one
+    // received before it (then by key) is pending: a taken row whose lease ran out is its key's running row, and is
+    // taken again whatever waits (else a row stored late behind it, or replayed, and it would wait for each other). The bound on received_at is the ordered index's range: a row first in line reads no
+    // entry. What two takers cannot see of each other (an uncommitted take) the unique index of taken ordered rows
+    // settles: the second take fails, and is tried again.
     private static String free(String table) {
-        return " AND (r.ordering_key IS NULL OR (NOT " + running(table) + " AND (r.state = 'PROCESSING' OR NOT "
-                + earlier(table) + ")))";
-    }
-
-    // PostgreSQL: the pending rows held back that a take read past (due no later than the last row it took, or all
-    // due ones if it took none) are parked a lease ahead, so that the next takes do not read them again; the end of
-    // the row they wait for wakes the first of them (wake). A wake-up lost to a race costs at most that lease.
-    private static String parked(String table, String later) {
-        return " parked AS (UPDATE " + table + " h SET next_attempt_at = " + later
-                + " FROM (SELECT r.idempotency_key FROM " + table + " r WHERE r.ordering_key IS NOT NULL"
-                + " AND r.state = 'PENDING'"
-                + " AND r.next_attempt_at <= COALESCE((SELECT MAX(next_attempt_at) FROM due), CURRENT_TIMESTAMP)"
-                + " AND (" + running(table) + " OR " + earlier(table) + ") FOR UPDATE SKIP LOCKED) b"
-                + " WHERE h.idempotency_key = b.idempotency_key)";
+        return " AND (r.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM " + table + " p"
+                + " WHERE p.ordering_key = r.ordering_key AND p.state = 'PROCESSING'"
+                + " AND p.idempotency_key <> r.idempotency_key)"
+                + " AND (r.state = 'PROCESSING' OR NOT EXISTS (SELECT 1 FROM " + table + " e"
+                + " WHERE e.ordering_key = r.ordering_key AND e.state = 'PENDING' AND e.received_at <= r.received_at"
+                + " AND (e.received_at < r.received_at OR e.idempotency_key < r.idempotency_key))))";
     }
 
     static InboxStatements of(Dialect dialect, String table) {
@@ -71,7 +46,7 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
         String ignoring = postgres ? " ON CONFLICT (idempotency_key) DO NOTHING" : "";
         String offer = insert + ignoring;
         String offerTaken = insertTaken + ignoring;
-        // Parameters: max, owner, lease millis (PostgreSQL: lease millis again, to park). The lock makes instances taking side by side skip each other's rows;
+        // Parameters: max, owner, lease millis. The lock makes instances taking side by side skip each other's rows;
         // rerun records that a taken row's previous worker never ended it, and stays set until the row is done or
         // dead: that worker may have run the handlers in full, whatever the attempts after it did. RETURNING yields
         // rows in whatever order the join back to the table produced (a hash join: table order), so the rows are
@@ -84,27 +59,20 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
                         + " rerun = (r.state = 'PROCESSING' OR r.rerun),"
                         + " state = 'PROCESSING', next_attempt_at = " + later
                         + " FROM due WHERE r.idempotency_key = due.idempotency_key RETURNING " + qualified("r")
-                        + ", due.next_attempt_at AS was_due)," + parked(table, later)
+                        + ", due.next_attempt_at AS was_due)"
                         + " SELECT " + COLUMNS + " FROM taken ORDER BY was_due, idempotency_key"
                 : "SELECT idempotency_key FROM " + table + " r WHERE " + DUE + free
                         + " ORDER BY next_attempt_at FETCH FIRST ? ROWS ONLY FOR UPDATE";
         String takeOne = "UPDATE " + table + " r SET owner_token = ?, rerun = (state = 'PROCESSING' OR rerun),"
                 + " state = 'PROCESSING', next_attempt_at = " + later + " WHERE idempotency_key = ? AND " + DUE + free;
         String renew = "UPDATE " + table + " SET next_attempt_at = " + later + HELD;
-        // On PostgreSQL the end of a row names its ordering key, so that the first row parked behind it is woken.
-        String ended = postgres ? " RETURNING ordering_key" : "";
         String done = "UPDATE " + table + " SET state = 'DONE', owner_token = NULL, rerun = FALSE,"
-                + " done_handlers = NULL, next_attempt_at = " + later + HELD + ended;
+                + " done_handlers = NULL, next_attempt_at = " + later + HELD;
         String retry = "UPDATE " + table + " SET state = 'PENDING', owner_token = NULL,"
                 + " attempts = attempts + 1, done_handlers = ?, last_error = ?, next_attempt_at = " + later + HELD;
         String dead = "UPDATE " + table + " SET state = 'DEAD', owner_token = NULL, rerun = FALSE,"
                 + " attempts = attempts + 1, done_handlers = ?, last_error = ?, next_attempt_at = CURRENT_TIMESTAMP"
-                + HELD + ended;
-        // Parameter: the ordering key. Only a parked first row is woken, never one waiting for its own retry.
-        String wake = postgres ? "UPDATE " + table + " SET next_attempt_at = CURRENT_TIMESTAMP"
-                + " WHERE idempotency_key = (SELECT idempotency_key FROM " + table + " WHERE ordering_key = ?"
-                + " AND state = 'PENDING' ORDER BY received_at, idempotency_key LIMIT 1)"
-                + " AND attempts = 0 AND next_attempt_at > CURRENT_TIMESTAMP" : null;
+                + HELD;
         String release = "UPDATE " + table + " SET state = 'PENDING', owner_token = NULL,"
                 + " next_attempt_at = CURRENT_TIMESTAMP" + HELD;
         String find = "SELECT " + COLUMNS + " FROM " + table + " WHERE idempotency_key = ?";
@@ -121,7 +89,7 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
         // a row held back behind an earlier one of its ordering key is not waiting for a worker.
         String oldestDue = "SELECT MIN(next_attempt_at) FROM " + table + " r WHERE " + DUE + free;
         return new InboxStatements(dialect, table, offer, offerTaken, postgres, take, postgres, takeOne, renew, done,
-                retry, dead, wake, release, find, purge, counts, oldestDue);
+                retry, dead, release, find, purge, counts, oldestDue);
     }
 
     /** Returns the SELECT that lists (or, as a subquery of keys, replays and discards) what a query matches. */

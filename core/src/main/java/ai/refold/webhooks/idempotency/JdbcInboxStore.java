@@ -36,6 +36,7 @@ public final class JdbcInboxStore implements InboxStore {
 
     /** Table used unless {@link Builder#tableName(String)} names another. */
     public static final String DEFAULT_TABLE_NAME = "refold_webhook_inbox";
+    private static final int TAKE_ATTEMPTS = 3;
 
     static final JdbcSession.Kind<InboxStatements> KIND = new JdbcSession.Kind<>("inbox", DEFAULT_TABLE_NAME,
             "inbox-schema-", InboxStatements::of);
@@ -99,8 +100,22 @@ public final class JdbcInboxStore implements InboxStore {
         if (max < 1) {
             throw new IllegalArgumentException("max must be positive but was " + max);
         }
-        return session.run("take due deliveries",
-                (connection, sql) -> InboxRows.take(session, connection, sql, owner, max, leaseMillis));
+        return session.run("take due deliveries", (connection, sql) -> {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return sql.takeReturnsRows()
+                            ? InboxRows.takeReturning(session, connection, sql, owner, max, leaseMillis)
+                            : InboxRows.takeInTransaction(session, connection, sql, owner, max, leaseMillis);
+                } catch (SQLException e) {
+                    // A row of an ordering key another taker took at the same moment, unseen: taken, it would be
+                    // the key's second. Nothing was taken; a new try sees the other take.
+                    if (attempt == TAKE_ATTEMPTS || !InboxRows.isDuplicate(e)) {
+                        throw e;
+                    }
+                    JdbcSession.rollbackQuietly(connection, e);
+                }
+            }
+        });
     }
 
     @Override
@@ -112,7 +127,7 @@ public final class JdbcInboxStore implements InboxStore {
     @Override
     public boolean done(String key, String owner, Duration retention) {
         long millis = Durations.millis(Objects.requireNonNull(retention, "retention"));
-        return ended("mark a delivery done", InboxStatements::done, key, owner,
+        return held("mark a delivery done", InboxStatements::done, key, owner,
                 statement -> statement.setLong(1, millis));
     }
 
@@ -131,7 +146,7 @@ public final class JdbcInboxStore implements InboxStore {
     @Override
     public boolean dead(String key, String owner, Set<String> doneHandlers, String error) {
         String done = JdbcSession.encodeHandlers(doneHandlers);
-        return ended("mark a delivery dead", InboxStatements::dead, key, owner, statement -> {
+        return held("mark a delivery dead", InboxStatements::dead, key, owner, statement -> {
             statement.setString(1, done.isEmpty() ? null : done);
             statement.setString(2, InboxRows.error(error));
         });
@@ -234,33 +249,18 @@ public final class JdbcInboxStore implements InboxStore {
 
     private boolean held(String operation, JdbcSession.SqlPick<InboxStatements> pick, String key, String owner,
                          JdbcSession.Binder first) {
-        return run(operation, pick, key, owner, first) != null;
-    }
-
-    // Ends a held row; where takes park rows, then wakes the first row parked behind its ordering key, if it has one.
-    // The row's end counts whatever the wake-up does: a row not woken is looked at again within a second.
-    private boolean ended(String operation, JdbcSession.SqlPick<InboxStatements> pick, String key, String owner,
-                          JdbcSession.Binder first) {
-        Optional<String> ordering = run(operation, pick, key, owner, first);
-        if (ordering != null && ordering.isPresent()) {
-            try {
-                session.update("wake the next delivery of an ordering key", InboxStatements::wake,
-                        statement -> statement.setString(1, ordering.get()));
-            } catch (StoreUnavailableException e) {
-                // parked for a second at most
-            }
-        }
-        return ordering != null;
-    }
-
-    // Runs a statement on a row its owner holds: null if not held, else the ordering key the statement returned, if
-    // it returns one (an empty one if not).
-    private Optional<String> run(String operation, JdbcSession.SqlPick<InboxStatements> pick, String key,
-                                 String owner, JdbcSession.Binder first) {
         String stored = JdbcSession.checkKey(key);
         Objects.requireNonNull(owner, "owner");
-        return session.run(operation, (connection, sql) -> InboxRows.onHeld(session, connection, pick.of(sql), stored,
-                owner, first));
+        return session.run(operation, (connection, sql) -> {
+            String text = pick.of(sql);
+            try (PreparedStatement statement = session.prepare(connection, text)) {
+                first.bind(statement);
+                int keyIndex = (int) text.chars().filter(c -> c == '?').count() - 1;
+                statement.setString(keyIndex, stored);
+                statement.setString(keyIndex + 1, owner);
+                return statement.executeUpdate() > 0;
+            }
+        });
     }
 
 

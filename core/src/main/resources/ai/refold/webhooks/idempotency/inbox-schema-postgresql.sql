@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS refold_webhook_inbox (
     last_error      VARCHAR(1000)
 );
 -- Partial indexes only, each holding the rows of the states that read it, so that a row version indexes itself once
--- or twice (up to four times for an ordered row not yet done): a delivery inserts its row and updates it
+-- or twice (three times for an ordered row not yet done), not six times: a delivery inserts its row and updates it
 -- when taken and when done, and every update of an indexed column writes a new entry into each index that holds it.
 -- What take and stats read: due rows of both states, oldest due first.
 CREATE INDEX IF NOT EXISTS refold_webhook_inbox_due_at_idx ON refold_webhook_inbox (next_attempt_at)
@@ -35,9 +35,6 @@ CREATE INDEX IF NOT EXISTS refold_webhook_inbox_dead_idx ON refold_webhook_inbox
 ALTER TABLE refold_webhook_inbox ADD COLUMN IF NOT EXISTS ordering_key VARCHAR(200);
 -- What take reads to hold a row back behind an earlier pending one of its ordering key.
 CREATE INDEX IF NOT EXISTS refold_webhook_inbox_ordered_idx ON refold_webhook_inbox (ordering_key, received_at)
-    WHERE ordering_key IS NOT NULL AND state = 'PENDING';
--- What take reads to park the pending ordered rows it read past, by due time.
-CREATE INDEX IF NOT EXISTS refold_webhook_inbox_ordered_due_idx ON refold_webhook_inbox (next_attempt_at)
     WHERE ordering_key IS NOT NULL AND state = 'PENDING';
 -- At most one taken row per ordering key, whatever the takers saw: a take that would be a second fails instead.
 CREATE UNIQUE INDEX IF NOT EXISTS refold_webhook_inbox_running_idx ON refold_webhook_inbox (ordering_key)
