@@ -21,9 +21,10 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
 
     // A due row of alias r is free unless another row with its ordering key is taken, or, for a pending row, one
     // received before it (then by key) is pending: a taken row whose lease ran out is its key's running row, and is
-    // taken again whatever waits (else a row stored late behind it, or replayed, and it would wait for each other). The bound on received_at is the ordered index's range: a row first in line reads no
-    // entry. What two takers cannot see of each other (an uncommitted take) the unique index of taken ordered rows
-    // settles: the second take fails, and is tried again.
+    // taken again whatever waits (else a row stored late behind it, or replayed, and it would wait for each other).
+    // The bound on received_at is the ordered index's range: a row first in line reads no entry. What two takers
+    // cannot see of each other (an uncommitted take) the unique index of taken ordered rows settles: the second take
+    // fails, and is tried again.
     private static String free(String table) {
         return " AND (r.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM " + table + " p"
                 + " WHERE p.ordering_key = r.ordering_key AND p.state = 'PROCESSING'"

@@ -919,9 +919,7 @@ public abstract class InboxStoreContract {
 
     @Test
     void anEntryStoredAfterALaterEntryOfItsOrderingKeyWasTakenWaitsUntilThatOneIsDone() {
-        offerOrdered("x-2", "account-x", RECEIVED.plusSeconds(1));
-        assertThat(keys(nodeA.take("owner-1", 10, LEASE))).containsExactly("x-2");
-        offerOrdered("x-1", "account-x", RECEIVED);
+        offerEarlierAfterLaterTaken("owner-1");
 
         assertThat(nodeB.take("owner-2", 10, LEASE)).as("never two taken entries of one ordering key").isEmpty();
         assertThat(nodeB.oldestDue()).isEmpty();
@@ -931,9 +929,7 @@ public abstract class InboxStoreContract {
 
     @Test
     void aTakenEntryWhoseWorkerCrashedIsTakenAgainThoughAnEarlierEntryOfItsOrderingKeyArrivedLate() {
-        offerOrdered("x-2", "account-x", RECEIVED.plusSeconds(1));
-        assertThat(keys(nodeA.take("crashed", 10, LEASE))).containsExactly("x-2");
-        offerOrdered("x-1", "account-x", RECEIVED);
+        offerEarlierAfterLaterTaken("crashed");
 
         advanceTime(LEASE.plus(MARGIN));
         List<InboxEntry> retaken = nodeB.take("owner-2", 10, LEASE);
@@ -945,12 +941,7 @@ public abstract class InboxStoreContract {
 
     @Test
     void aTakenEntryWhoseWorkerCrashedIsTakenAgainThoughAnEarlierEntryOfItsOrderingKeyWasReplayed() {
-        offerOrdered("x-1", "account-x", RECEIVED);
-        assertThat(keys(nodeA.take("owner-1", 10, LEASE))).containsExactly("x-1");
-        assertThat(nodeA.dead(key("x-1"), "owner-1", Set.of(), "error")).isTrue();
-        offerOrdered("x-2", "account-x", RECEIVED.plusSeconds(1));
-        assertThat(keys(nodeA.take("crashed", 10, LEASE))).containsExactly("x-2");
-        assertThat(nodeB.replay(InboxQuery.deadLetters().withKey(key("x-1")))).isEqualTo(1);
+        replayEarlierWhileLaterTaken("crashed");
 
         advanceTime(LEASE.plus(MARGIN));
         assertThat(keys(nodeB.take("owner-2", 10, LEASE))).containsExactly("x-2");
@@ -960,13 +951,7 @@ public abstract class InboxStoreContract {
 
     @Test
     void aDeadEntryReplayedWhileALaterEntryOfItsOrderingKeyIsTakenWaitsUntilThatOneIsDone() {
-        offerOrdered("x-1", "account-x", RECEIVED);
-        assertThat(keys(nodeA.take("owner-1", 10, LEASE))).containsExactly("x-1");
-        assertThat(nodeA.dead(key("x-1"), "owner-1", Set.of(), "error")).isTrue();
-        offerOrdered("x-2", "account-x", RECEIVED.plusSeconds(1));
-        assertThat(keys(nodeA.take("owner-1", 10, LEASE))).containsExactly("x-2");
-
-        assertThat(nodeB.replay(InboxQuery.deadLetters().withKey(key("x-1")))).isEqualTo(1);
+        replayEarlierWhileLaterTaken("owner-1");
 
         assertThat(nodeB.take("owner-2", 10, LEASE)).as("never two taken entries of one ordering key").isEmpty();
         assertThat(nodeA.done(key("x-2"), "owner-1", RETENTION)).isTrue();
@@ -1277,6 +1262,24 @@ public abstract class InboxStoreContract {
 
     private void offerOrdered(String name, String account, Instant receivedAt) {
         assertThat(nodeA.offer(ordered(name, account, receivedAt))).as(name).isTrue();
+    }
+
+    // Takes x-2 of account-x for `owner`, then offers x-1 of that account, received before it: an earlier delivery
+    // stored late.
+    private void offerEarlierAfterLaterTaken(String owner) {
+        offerOrdered("x-2", "account-x", RECEIVED.plusSeconds(1));
+        assertThat(keys(nodeA.take(owner, 10, LEASE))).containsExactly("x-2");
+        offerOrdered("x-1", "account-x", RECEIVED);
+    }
+
+    // Makes x-1 of account-x dead, takes the later x-2 for `owner`, then replays x-1.
+    private void replayEarlierWhileLaterTaken(String owner) {
+        offerOrdered("x-1", "account-x", RECEIVED);
+        assertThat(keys(nodeA.take("owner-1", 10, LEASE))).containsExactly("x-1");
+        assertThat(nodeA.dead(key("x-1"), "owner-1", Set.of(), "error")).isTrue();
+        offerOrdered("x-2", "account-x", RECEIVED.plusSeconds(1));
+        assertThat(keys(nodeA.take(owner, 10, LEASE))).containsExactly("x-2");
+        assertThat(nodeB.replay(InboxQuery.deadLetters().withKey(key("x-1")))).isEqualTo(1);
     }
 
     private void offerAt(String name, Instant receivedAt, Optional<String> eventType) {
