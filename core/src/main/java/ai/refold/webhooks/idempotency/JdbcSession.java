@@ -204,19 +204,20 @@ final class JdbcSession<S> {
         if (!added.matches()) {
             return false;
         }
+        // As the database keeps unquoted names: PostgreSQL lower-cased, H2 upper-cased.
         DatabaseMetaData metadata = connection.getMetaData();
-        for (String table : List.of(added.group(1), added.group(1).toLowerCase(Locale.ROOT),
-                added.group(1).toUpperCase(Locale.ROOT))) {
-            for (String column : List.of(added.group(2).toLowerCase(Locale.ROOT),
-                    added.group(2).toUpperCase(Locale.ROOT))) {
-                try (ResultSet found = metadata.getColumns(null, null, table, column)) {
-                    if (found.next()) {
-                        return true;
-                    }
-                }
-            }
+        String table = added.group(1);
+        String column = added.group(2);
+        if (metadata.storesUpperCaseIdentifiers()) {
+            table = table.toUpperCase(Locale.ROOT);
+            column = column.toUpperCase(Locale.ROOT);
+        } else if (metadata.storesLowerCaseIdentifiers()) {
+            table = table.toLowerCase(Locale.ROOT);
+            column = column.toLowerCase(Locale.ROOT);
         }
-        return false;
+        try (ResultSet found = metadata.getColumns(null, null, table, column)) {
+            return found.next();
+        }
     }
 
     /**
