@@ -12,16 +12,21 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** Rows of {@link JdbcInboxStore}'s table to entries and back, and its take in each dialect. */
+/** Rows of {@link JdbcInboxStore}'s table to entries and back, its take in each dialect, and its counts. */
 final class InboxRows {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<Map<String, List<String>>> HEADERS = new TypeReference<>() { };
     private static final int MAX_ERROR_LENGTH = 1000;
+    private static final Pattern PLANNED_ROWS = Pattern.compile(" rows=(\\d+) ");
 
     private InboxRows() {
     }
@@ -138,6 +143,37 @@ final class InboxRows {
             }
         }
         return entries;
+    }
+
+    static InboxStats stats(JdbcSession<InboxStatements> session, Connection connection, InboxStatements sql)
+            throws SQLException {
+        Map<InboxState, Long> counts = new EnumMap<>(InboxState.class);
+        try (PreparedStatement statement = session.prepare(connection, sql.counts());
+             ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+                counts.put(InboxState.valueOf(rows.getString(1)), rows.getLong(2));
+            }
+        }
+        Set<InboxState> estimated = Set.of();
+        if (sql.estimateDone() != null && counts.getOrDefault(InboxState.DONE, 0L) > InboxStats.EXACT_COUNT_LIMIT) {
+            // The planner's estimate, from the statistics autovacuum keeps: "... (cost=... rows=N width=...)".
+            try (PreparedStatement statement = session.prepare(connection, sql.estimateDone());
+                 ResultSet plan = statement.executeQuery()) {
+                Matcher rows = PLANNED_ROWS.matcher(plan.next() ? plan.getString(1) : "");
+                long estimate = rows.find() ? Long.parseLong(rows.group(1)) : 0;
+                counts.put(InboxState.DONE, Math.max(InboxStats.EXACT_COUNT_LIMIT + 1L, estimate));
+            }
+            estimated = Set.of(InboxState.DONE);
+        }
+        return new InboxStats(counts, oldestDue(session, connection, sql), estimated);
+    }
+
+    static Optional<Instant> oldestDue(JdbcSession<InboxStatements> session, Connection connection,
+                                       InboxStatements sql) throws SQLException {
+        try (PreparedStatement statement = session.prepare(connection, sql.oldestDue());
+             ResultSet row = statement.executeQuery()) {
+            return Optional.ofNullable(row.next() ? instant(row, 1) : null);
+        }
     }
 
     static Instant instant(ResultSet row, int column) throws SQLException {

@@ -12,7 +12,8 @@ import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
  */
 record InboxStatements(Dialect dialect, String table, String offer, String offerTaken, boolean offerIgnoresDuplicates,
                        String take, boolean takeReturnsRows, String takeOne, String renew, String done, String retry,
-                       String dead, String release, String find, String purge, String counts, String oldestDue) {
+                       String dead, String release, String find, String purge, String counts, String estimateDone,
+                       String oldestDue) {
 
     static final String COLUMNS = "idempotency_key, event_type, key_label, headers, body, received_at, state,"
             + " attempts, next_attempt_at, rerun, done_handlers, last_error, ordering_key";
@@ -80,17 +81,21 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
         String purge = "DELETE FROM " + table + " WHERE idempotency_key IN (SELECT idempotency_key FROM " + table
                 + " WHERE state = 'DONE' AND next_attempt_at <= CURRENT_TIMESTAMP ORDER BY next_attempt_at"
                 + (postgres ? " LIMIT ?" : " FETCH FIRST ? ROWS ONLY") + ")";
-        // On PostgreSQL one count per partial index, so that none of them reads the whole table.
+        // On PostgreSQL one count per partial index, so that none of them reads the whole table, and the done rows (all
+        // those kept for their retention, millions on a busy receiver) counted only up to one past the exact limit:
+        // past it, estimate_done gives the planner's estimate, which reads no row.
         String counts = postgres
                 ? "SELECT state, COUNT(*) FROM " + table + " WHERE state IN ('PENDING', 'PROCESSING') GROUP BY state"
-                        + " UNION ALL SELECT 'DONE', COUNT(*) FROM " + table + " WHERE state = 'DONE'"
+                        + " UNION ALL SELECT 'DONE', COUNT(*) FROM (SELECT 1 FROM " + table + " WHERE state = 'DONE'"
+                        + " LIMIT " + (InboxStats.EXACT_COUNT_LIMIT + 1) + ") done"
                         + " UNION ALL SELECT 'DEAD', COUNT(*) FROM " + table + " WHERE state = 'DEAD'"
                 : "SELECT state, COUNT(*) FROM " + table + " GROUP BY state";
+        String estimateDone = postgres ? "EXPLAIN SELECT 1 FROM " + table + " WHERE state = 'DONE'" : null;
         // Due as take sees it: a taken row whose lease ran out (its worker crashed) waits as much as a pending one, and
         // a row held back behind an earlier one of its ordering key is not waiting for a worker.
         String oldestDue = "SELECT MIN(next_attempt_at) FROM " + table + " r WHERE " + DUE + free;
         return new InboxStatements(dialect, table, offer, offerTaken, postgres, take, postgres, takeOne, renew, done,
-                retry, dead, release, find, purge, counts, oldestDue);
+                retry, dead, release, find, purge, counts, estimateDone, oldestDue);
     }
 
     /** Returns the SELECT that lists (or, as a subquery of keys, replays and discards) what a query matches. */

@@ -182,9 +182,10 @@ public interface InboxStore {
     int purge(int batchSize);
 
     /**
-     * {@return how many entries are in each state, and since when the oldest due entry has waited} Counting the done
-     * entries may read every one of them (all those kept for their retention): call it for metrics and reports, not
-     * for every health check.
+     * {@return how many entries are in each state, and since when the oldest due entry has waited} Counting reads
+     * the entries counted, up to {@link InboxStats#EXACT_COUNT_LIMIT} of a state that a store estimates beyond it (the
+     * JDBC store on PostgreSQL: the done entries, all those kept for their retention); the others are read in full:
+     * call it for metrics and reports, not for every health check.
      *
      * @throws StoreUnavailableException if the store cannot answer
      */

@@ -3,16 +3,12 @@ package ai.refold.webhooks.idempotency;
 import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
 
 import javax.sql.DataSource;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -218,28 +214,13 @@ public final class JdbcInboxStore implements InboxStore {
 
     @Override
     public InboxStats stats() {
-        return session.run("count deliveries", (connection, sql) -> {
-            Map<InboxState, Long> counts = new EnumMap<>(InboxState.class);
-            try (PreparedStatement statement = session.prepare(connection, sql.counts());
-                 ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    counts.put(InboxState.valueOf(rows.getString(1)), rows.getLong(2));
-                }
-            }
-            return new InboxStats(counts, oldestDue(connection, sql));
-        });
+        return session.run("count deliveries", (connection, sql) -> InboxRows.stats(session, connection, sql));
     }
 
     @Override
     public Optional<Instant> oldestDue() {
-        return session.run("find the oldest due delivery", this::oldestDue);
-    }
-
-    private Optional<Instant> oldestDue(Connection connection, InboxStatements sql) throws SQLException {
-        try (PreparedStatement statement = session.prepare(connection, sql.oldestDue());
-             ResultSet row = statement.executeQuery()) {
-            return Optional.ofNullable(row.next() ? InboxRows.instant(row, 1) : null);
-        }
+        return session.run("find the oldest due delivery", (connection, sql) -> InboxRows.oldestDue(session,
+                connection, sql));
     }
 
     /** {@return the table this store keeps its rows in} */

@@ -2,6 +2,7 @@ package ai.refold.webhooks.idempotency;
 
 import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
 import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -73,6 +74,17 @@ class H2JdbcInboxStoreTest extends JdbcInboxStoreContract {
                 .containsExactlyInAnyOrder("a", "b", "c");
         assertThat(store.offer(InboxEntry.received("a", Optional.empty(), "live", Map.of(), new byte[] {'{', '}'},
                 Instant.parse("2026-11-01T09:30:00Z")))).as("a copy").isFalse();
+    }
+
+    // H2 has no cheap estimate to give: it counts every state exactly, past the limit too.
+    @Test
+    void pastTheExactCountLimitTheDoneRowsAreStillCountedExactly() throws SQLException {
+        insertRows("done", "DONE", InboxStats.EXACT_COUNT_LIMIT + 7);
+
+        InboxStats stats = store().stats();
+
+        assertThat(stats.count(InboxState.DONE)).isEqualTo(InboxStats.EXACT_COUNT_LIMIT + 7);
+        assertThat(stats.estimated()).isEmpty();
     }
 
     /** Hands out connections from a delegate, or fails as an unreachable database does while it is down. */

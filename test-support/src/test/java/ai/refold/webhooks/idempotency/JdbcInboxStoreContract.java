@@ -163,6 +163,44 @@ abstract class JdbcInboxStoreContract extends InboxStoreContract {
         assertThat(lateness).isSorted().startsWith(0L, 1L, 2L);
     }
 
+    // A gauge scrape must not read every done row (all those kept for their retention): up to the limit every state is
+    // counted exactly, whatever the dialect.
+    @Test
+    void statsCountEveryStateExactlyUpToTheExactCountLimit() throws SQLException {
+        insertRows("done", "DONE", InboxStats.EXACT_COUNT_LIMIT);
+        insertRows("dead", "DEAD", 2);
+        insertRows("pending", "PENDING", 3);
+
+        InboxStats stats = store().stats();
+
+        assertThat(stats.count(InboxState.DONE)).isEqualTo(InboxStats.EXACT_COUNT_LIMIT);
+        assertThat(stats.count(InboxState.DEAD)).isEqualTo(2);
+        assertThat(stats.count(InboxState.PENDING)).isEqualTo(3);
+        assertThat(stats.count(InboxState.PROCESSING)).isZero();
+        assertThat(stats.estimated()).isEmpty();
+    }
+
+    /** Inserts {@code rows} rows {@code <prefix>-<i>} in {@code state}, due (or kept) until a day from now. */
+    void insertRows(String prefix, String state, int rows) throws SQLException {
+        try (Connection connection = newDataSource().getConnection();
+             PreparedStatement insert = connection.prepareStatement("INSERT INTO " + TABLE + " (idempotency_key,"
+                     + " key_label, headers, body, received_at, state, attempts, next_attempt_at, rerun)"
+                     + " VALUES (?, 'live', '{}', ?, ?, ?, 0, ?, FALSE)")) {
+            connection.setAutoCommit(false);
+            OffsetDateTime tomorrow = OffsetDateTime.now(ZoneOffset.UTC).plusDays(1);
+            for (int i = 0; i < rows; i++) {
+                insert.setString(1, prefix + "-" + i);
+                insert.setBytes(2, new byte[] {(byte) i});
+                insert.setObject(3, OffsetDateTime.ofInstant(RECEIVED, ZoneOffset.UTC));
+                insert.setString(4, state);
+                insert.setObject(5, tomorrow);
+                insert.addBatch();
+            }
+            insert.executeBatch();
+            connection.commit();
+        }
+    }
+
     /** Inserts pending rows {@code bulk-<i>}, row i due (i * 7919 mod rows) seconds after a month ago; analyses. */
     void insertShuffledBacklog(int rows) throws SQLException {
         Instant longAgo = Instant.now().minus(Duration.ofDays(30));
@@ -335,7 +373,7 @@ abstract class JdbcInboxStoreContract extends InboxStoreContract {
         return text.toString();
     }
 
-    private JdbcInboxStore store() {
+    JdbcInboxStore store() {
         return JdbcInboxStore.builder().dataSource(newDataSource()).dialect(dialect()).build();
     }
 

@@ -68,6 +68,44 @@ class PostgresJdbcInboxStoreTest extends JdbcInboxStoreContract {
         assertThat(plan.toString()).contains("Index Scan using " + TABLE + "_due_at_idx").doesNotContain("Seq Scan");
     }
 
+    // Past the limit the done rows are the planner's estimate: close to the truth once the table's statistics are
+    // fresh, never below what was counted, and the count itself stops reading at one past the limit.
+    @Test
+    void pastTheExactCountLimitTheDoneRowsAreEstimatedWithoutReadingThemAll() throws SQLException {
+        int done = InboxStats.EXACT_COUNT_LIMIT + 5_000;
+        insertRows("done", "DONE", done);
+        insertRows("dead", "DEAD", 2);
+
+        InboxStats stale = store().stats();
+        assertThat(stale.isEstimated(InboxState.DONE)).isTrue();
+        assertThat(stale.count(InboxState.DONE)).as("never below what was counted")
+                .isGreaterThan(InboxStats.EXACT_COUNT_LIMIT);
+        assertThat(stale.count(InboxState.DEAD)).isEqualTo(2);
+
+        execute("ANALYZE " + TABLE);
+        InboxStats fresh = store().stats();
+        assertThat(fresh.isEstimated(InboxState.DONE)).isTrue();
+        assertThat(fresh.isEstimated(InboxState.DEAD)).isFalse();
+        assertThat(fresh.count(InboxState.DONE)).isBetween(done * 95L / 100, done * 105L / 100);
+        assertThat(fresh.count(InboxState.DEAD)).isEqualTo(2);
+
+        assertThat(explainAnalyze(InboxStatements.of(Dialect.POSTGRESQL, TABLE).counts()))
+                .as("the done rows read by the count")
+                .containsPattern("Limit \\(actual rows=" + (InboxStats.EXACT_COUNT_LIMIT + 1) + "(\\.00)? loops=1\\)");
+    }
+
+    private String explainAnalyze(String sql) throws SQLException {
+        StringBuilder plan = new StringBuilder();
+        try (Connection connection = server.dataSource().getConnection();
+             PreparedStatement explain = connection.prepareStatement("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql);
+             ResultSet rows = explain.executeQuery()) {
+            while (rows.next()) {
+                plan.append(rows.getString(1)).append('\n');
+            }
+        }
+        return plan.toString();
+    }
+
     @Override
     void stopDatabase() {
         server.stopServer();

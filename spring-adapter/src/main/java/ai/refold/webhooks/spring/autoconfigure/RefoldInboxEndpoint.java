@@ -18,6 +18,7 @@ import org.springframework.lang.Nullable;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -186,17 +187,23 @@ public class RefoldInboxEndpoint {
      * How many entries are in each state, and since when the oldest due one has waited.
      *
      * @param entries             the count of each state
+     * @param estimated           the states whose count is an estimate (see {@link InboxStats})
      * @param oldestDueAt         when the oldest due entry became due, if any is due (ISO-8601)
      * @param oldestDueAgeSeconds how long it has waited, if any is due
      */
-    public record Stats(Map<String, Long> entries, @Nullable String oldestDueAt, @Nullable Long oldestDueAgeSeconds) {
+    public record Stats(Map<String, Long> entries, List<String> estimated, @Nullable String oldestDueAt,
+                        @Nullable Long oldestDueAgeSeconds) {
 
         static Stats of(InboxStats stats, Instant now) {
             Map<String, Long> counts = new LinkedHashMap<>();
+            List<String> estimated = new ArrayList<>();
             for (InboxState state : InboxState.values()) {
                 counts.put(state.name(), stats.count(state));
+                if (stats.isEstimated(state)) {
+                    estimated.add(state.name());
+                }
             }
-            return new Stats(counts, stats.oldestDue().map(Instant::toString).orElse(null),
+            return new Stats(counts, List.copyOf(estimated), stats.oldestDue().map(Instant::toString).orElse(null),
                     stats.oldestDue().map(due -> InboxHealth.ageOf(due, now).toSeconds()).orElse(null));
         }
     }

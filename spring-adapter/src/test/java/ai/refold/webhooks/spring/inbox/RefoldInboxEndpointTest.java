@@ -75,6 +75,8 @@ class RefoldInboxEndpointTest {
 
         JsonNode listing = http.operator("GET", ENDPOINT + "?state=dead&eventType=Workflow%20Errored", null, 200);
         assertThat(listing.at("/stats/entries/DEAD").asLong()).isGreaterThanOrEqualTo(1);
+        assertThat(listing.at("/stats/estimated").isArray()).as("no count estimated").isTrue();
+        assertThat(listing.at("/stats/estimated")).isEmpty();
         JsonNode listed = entry(listing.get("entries"), key);
         assertThat(listed.get("state").asText()).isEqualTo("DEAD");
         assertThat(listed.get("attempts").asInt()).isEqualTo(2);
