@@ -50,6 +50,12 @@ final class InboxRows {
         return "23505".equals(e.getSQLState());
     }
 
+    // A take that failed having taken nothing, and that a new try can get past: it would have taken a second row of
+    // an ordering key (23505), or it deadlocked with another transaction over taken rows (40P01).
+    static boolean isRetryableTake(SQLException e) {
+        return isDuplicate(e) || "40P01".equals(e.getSQLState());
+    }
+
     static List<InboxEntry> takeReturning(JdbcSession<InboxStatements> session, Connection connection,
                                           InboxStatements sql, String owner, int max, long leaseMillis)
             throws SQLException {

@@ -104,8 +104,9 @@ public final class JdbcInboxStore implements InboxStore {
                             : InboxRows.takeInTransaction(session, connection, sql, owner, max, leaseMillis);
                 } catch (SQLException e) {
                     // A row of an ordering key another taker took at the same moment, unseen: taken, it would be
-                    // the key's second. Nothing was taken; a new try sees the other take.
-                    if (attempt == TAKE_ATTEMPTS || !InboxRows.isDuplicate(e)) {
+                    // the key's second; or, taking several rows, a deadlock with such a taker. Nothing was taken; a
+                    // new try sees the other take.
+                    if (attempt == TAKE_ATTEMPTS || !InboxRows.isRetryableTake(e)) {
                         throw e;
                     }
                     JdbcSession.rollbackQuietly(connection, e);

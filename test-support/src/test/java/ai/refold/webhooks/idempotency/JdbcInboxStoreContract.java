@@ -42,7 +42,7 @@ abstract class JdbcInboxStoreContract extends InboxStoreContract {
     static final String TABLE = JdbcInboxStore.DEFAULT_TABLE_NAME;
     static final String PASSWORD = "do-not-leak-inbox-password";
 
-    private static final Instant RECEIVED = Instant.parse("2026-11-01T09:30:00Z");
+    static final Instant RECEIVED = Instant.parse("2026-11-01T09:30:00Z");
     private int nodes;
 
     /** Returns a new, independent data source for one node. */

@@ -7,11 +7,21 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -66,6 +76,52 @@ class PostgresJdbcInboxStoreTest extends JdbcInboxStoreContract {
         }
 
         assertThat(plan.toString()).contains("Index Scan using " + TABLE + "_due_at_idx").doesNotContain("Seq Scan");
+    }
+
+    // A take of several rows holds the rows it took while it waits to take one of an ordering key another transaction
+    // has taken unseen (the unique index of taken ordered rows); that one then waits for a row the take holds: a
+    // deadlock, which PostgreSQL breaks by failing the take (its deadlock check runs first: it waited first). Nothing
+    // was taken; a new try sees the other transaction's rows and takes what is free.
+    @Test
+    void aTakeOfSeveralRowsThatDeadlocksWithAnotherTransactionIsTriedAgain() throws Exception {
+        JdbcInboxStore store = store();
+        store.offer(entry("u-1", RECEIVED, Optional.empty()));
+        store.offer(entry("a-2", RECEIVED.plusSeconds(2), Optional.of("account-a")));
+        store.offer(entry("a-1", RECEIVED.plusSeconds(1), Optional.of("account-a")));
+        // Due in the order u-1, a-1, a-2: the take locks and takes u-1 before it reaches a-1.
+        execute("UPDATE " + TABLE + " SET next_attempt_at = CURRENT_TIMESTAMP - INTERVAL '3 minutes'"
+                + " WHERE idempotency_key = 'u-1'");
+        execute("UPDATE " + TABLE + " SET next_attempt_at = CURRENT_TIMESTAMP - INTERVAL '2 minutes'"
+                + " WHERE idempotency_key = 'a-1'");
+        ExecutorService taker = Executors.newSingleThreadExecutor();
+        try (Connection other = server.dataSource().getConnection()) {
+            other.setAutoCommit(false);
+            try (Statement statement = other.createStatement()) {
+                statement.execute("SET LOCAL deadlock_timeout = '30s'");
+                statement.executeUpdate("UPDATE " + TABLE + " SET state = 'PROCESSING', owner_token = 'unseen',"
+                        + " next_attempt_at = CURRENT_TIMESTAMP + INTERVAL '1' HOUR WHERE idempotency_key = 'a-2'");
+            }
+            Future<List<InboxEntry>> take = taker.submit(() -> store.take("owner-1", 10, Duration.ofMinutes(1)));
+            Thread.sleep(300);
+            assertThat(take).as("the take waits for the other transaction's taken row of account-a").isNotDone();
+            try (Statement statement = other.createStatement()) {
+                // Returns once the take has failed and let go of u-1.
+                statement.executeUpdate("UPDATE " + TABLE + " SET state = 'DONE', owner_token = NULL"
+                        + " WHERE idempotency_key = 'u-1'");
+            }
+            other.commit();
+
+            assertThat(take.get(30, TimeUnit.SECONDS)).as("a-1 waits behind the running a-2; u-1 is done").isEmpty();
+        } finally {
+            taker.shutdownNow();
+        }
+        assertThat(count("state = 'PROCESSING'")).as("only the other transaction's row").isEqualTo(1);
+        assertThat(count("idempotency_key = 'a-1' AND state = 'PENDING'")).isEqualTo(1);
+    }
+
+    private static InboxEntry entry(String key, Instant receivedAt, Optional<String> orderingKey) {
+        return InboxEntry.received(key, Optional.of("Workflow Errored"), "live", Map.of(),
+                "{}".getBytes(StandardCharsets.UTF_8), receivedAt, orderingKey);
     }
 
     // Past the limit the done rows are the planner's estimate: close to the truth once the table's statistics are
