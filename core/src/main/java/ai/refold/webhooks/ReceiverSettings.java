@@ -155,7 +155,7 @@ abstract class ReceiverSettings {
      * @throws IllegalArgumentException if {@code deadline} is not positive, or longer than an hour
      */
     public final WebhookReceiver.Builder readDeadline(Duration deadline) {
-        this.readDeadline = requireBetween(deadline, "readDeadline", Duration.ofHours(1));
+        this.readDeadline = requireBetween(deadline, "readDeadline", Duration.ZERO, Duration.ofHours(1));
         return self();
     }
 
@@ -184,12 +184,12 @@ abstract class ReceiverSettings {
      * run (or wait in the acknowledge-fast queue), so handlers may take longer; the lease bounds how long a crashed
      * instance's claim delays a retry, and should be well inside the {@linkplain #retryWindow(Duration) retry window}.
      *
-     * @param lease how long a claim holds unless renewed, at most a day
+     * @param lease how long a claim holds unless renewed, at least {@link WebhookReceiver#MIN_LEASE} and at most a day
      * @return this builder
-     * @throws IllegalArgumentException if {@code lease} is not positive, or longer than a day
+     * @throws IllegalArgumentException if {@code lease} is shorter than a second, or longer than a day
      */
     public final WebhookReceiver.Builder lease(Duration lease) {
-        this.lease = requireBetween(lease, "lease", Duration.ofDays(1));
+        this.lease = requireBetween(lease, "lease", WebhookReceiver.MIN_LEASE, Duration.ofDays(1));
         return self();
     }
 
@@ -203,7 +203,7 @@ abstract class ReceiverSettings {
      * @throws IllegalArgumentException if {@code retention} is not positive, or longer than 10 years
      */
     public final WebhookReceiver.Builder retention(Duration retention) {
-        this.retention = requireBetween(retention, "retention", MAX_RETENTION);
+        this.retention = requireBetween(retention, "retention", Duration.ZERO, MAX_RETENTION);
         return self();
     }
 
@@ -217,7 +217,7 @@ abstract class ReceiverSettings {
      * @throws IllegalArgumentException if {@code retention} is not positive, or longer than 10 years
      */
     public final WebhookReceiver.Builder contentKeyRetention(Duration retention) {
-        this.contentKeyRetention = requireBetween(retention, "contentKeyRetention", MAX_RETENTION);
+        this.contentKeyRetention = requireBetween(retention, "contentKeyRetention", Duration.ZERO, MAX_RETENTION);
         return self();
     }
 
@@ -232,7 +232,7 @@ abstract class ReceiverSettings {
      * @throws IllegalArgumentException if {@code window} is not positive, or longer than 10 years
      */
     public final WebhookReceiver.Builder retryWindow(Duration window) {
-        this.retryWindow = requireBetween(window, "retryWindow", MAX_RETENTION);
+        this.retryWindow = requireBetween(window, "retryWindow", Duration.ZERO, MAX_RETENTION);
         return self();
     }
 
@@ -289,11 +289,11 @@ abstract class ReceiverSettings {
     }
 
     // Durations are refused, never overflowed: a store adds them to its clock.
-    private static Duration requireBetween(Duration value, String name, Duration maximum) {
+    private static Duration requireBetween(Duration value, String name, Duration minimum, Duration maximum) {
         Objects.requireNonNull(value, name);
-        if (value.isNegative() || value.isZero() || value.compareTo(maximum) > 0) {
-            throw new IllegalArgumentException(name + " must be positive and at most " + maximum + " but was "
-                    + value);
+        if (value.isNegative() || value.isZero() || value.compareTo(minimum) < 0 || value.compareTo(maximum) > 0) {
+            throw new IllegalArgumentException(name + " must be " + (minimum.isZero() ? "positive" : "at least "
+                    + minimum) + " and at most " + maximum + " but was " + value);
         }
         return value;
     }

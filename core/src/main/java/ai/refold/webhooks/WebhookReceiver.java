@@ -49,6 +49,13 @@ public final class WebhookReceiver implements AutoCloseable {
      */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
 
+    /**
+     * The shortest lease {@link Builder#lease} accepts: 1 second. A claim is renewed every third of its lease; a
+     * lease of a few milliseconds would run out between renewals (or in a pause of the JVM) while its handlers still
+     * run, and a retry arriving then would run them a second time, at once.
+     */
+    public static final Duration MIN_LEASE = Duration.ofSeconds(1);
+
     /** How long a processed event is remembered unless {@link Builder#retention} says otherwise: 7 days. */
     public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
 

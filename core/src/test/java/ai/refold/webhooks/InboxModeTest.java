@@ -288,7 +288,7 @@ class InboxModeTest {
         CountDownLatch release = new CountDownLatch(1);
         List<String> runs = new CopyOnWriteArrayList<>();
         receiver = WebhookReceiver.builder().signingKey("live", API_KEY).clock(clock).manualHeartbeats()
-                .lease(Duration.ofMillis(300))
+                .lease(WebhookReceiver.MIN_LEASE)
                 .inbox(inbox, InboxOptions.defaults().withWorkers(1).withPollInterval(Duration.ofMillis(20)))
                 .on(WorkflowErrored.class, (event, context) -> {
                     runs.add(event.instanceId());
@@ -300,9 +300,9 @@ class InboxModeTest {
         receiver.receive(signed(event(1))); // handed over, waits behind the blocked run
         assertThat(receiver.inbox().waitingHandoffs()).isOne();
 
-        clock.advance(Duration.ofSeconds(1)); // no heartbeat renewed it: its lease ran out
+        clock.advance(Duration.ofSeconds(2)); // no heartbeat renewed it: its lease ran out
         List<InboxEntry> takenElsewhere = inbox.take("other-instance", 10, Duration.ofMinutes(5));
-        Thread.sleep(200); // longer than a heartbeat's period (a third of the lease) of waiting
+        Thread.sleep(400); // longer than a heartbeat's period (a third of the lease) of waiting
         release.countDown();
 
         await(() -> receiver.inbox().waitingHandoffs() == 0 && receiver.heartbeats().inFlight().isEmpty());

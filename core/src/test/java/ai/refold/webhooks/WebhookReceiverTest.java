@@ -674,6 +674,19 @@ class WebhookReceiverTest {
                 .isInstanceOf(NullPointerException.class);
     }
 
+    // A claim is renewed every third of its lease: a lease of milliseconds runs out between renewals while the
+    // handlers still run, and a retry arriving then would run them again, at once. Refused, with the shortest allowed.
+    @Test
+    void refusesALeaseTooShortToBeRenewedInTime() {
+        assertThatThrownBy(() -> WebhookReceiver.builder().lease(Duration.ofMillis(10)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("lease must be at least PT1S and at most PT24H but was PT0.01S");
+        assertThatThrownBy(() -> WebhookReceiver.builder().lease(WebhookReceiver.MIN_LEASE.minusNanos(1)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(WebhookReceiver.builder().signingKey("live", "k").lease(WebhookReceiver.MIN_LEASE).onAny(
+                (event, context) -> { }).build().toString()).contains("lease=PT1S");
+    }
+
     /** A stream that fails the test if anyone reads it. */
     static final class UnreadableStream extends InputStream {
         @Override
