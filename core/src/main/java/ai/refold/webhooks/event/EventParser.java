@@ -16,6 +16,11 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -135,19 +140,19 @@ public final class EventParser {
                 repeated = EventFields.read(parser, fields, repeated);
             }
             if (token != JsonToken.END_OBJECT) {
-                throw malformed("unexpected " + describe(token), null);
+                throw malformed("unexpected " + describe(token));
             }
             if (parser.nextToken() != null) {
-                throw malformed("content after the top-level object", null);
+                throw malformed("content after the top-level object");
             }
             return EventFields.toEvent(fields, repeated, RawPayload.of(body, this));
         } catch (StreamConstraintsException e) {
             throw new InvalidPayloadException(InvalidPayloadException.Reason.LIMIT_EXCEEDED,
-                    "body exceeds a read limit: " + firstLine(e.getOriginalMessage()), e);
+                    "body exceeds a read limit: " + firstLine(e.getOriginalMessage()));
         } catch (JsonParseException e) {
-            throw malformed(syntaxError(e), e);
+            throw malformed(syntaxError(e));
         } catch (IOException e) {
-            throw malformed("body could not be read as JSON", e);
+            throw malformed("body could not be read as JSON");
         }
     }
 
@@ -169,14 +174,14 @@ public final class EventParser {
             return tree;
         } catch (StreamConstraintsException e) {
             throw new InvalidPayloadException(InvalidPayloadException.Reason.LIMIT_EXCEEDED,
-                    "body exceeds a read limit: " + firstLine(e.getOriginalMessage()), e);
+                    "body exceeds a read limit: " + firstLine(e.getOriginalMessage()));
         } catch (JsonParseException e) {
             // The one message that names something from the body: a repeated key, which the handler asked about.
             String original = e.getOriginalMessage();
             throw malformed(original != null && original.startsWith("Duplicate field") ? firstLine(original)
-                    : syntaxError(e), e);
+                    : syntaxError(e));
         } catch (IOException e) {
-            throw malformed("body could not be read as JSON", e);
+            throw malformed("body could not be read as JSON");
         }
     }
 
@@ -191,15 +196,15 @@ public final class EventParser {
             return binder.forType(type).readValue(body);
         } catch (StreamConstraintsException e) {
             throw new InvalidPayloadException(InvalidPayloadException.Reason.LIMIT_EXCEEDED,
-                    "body exceeds a read limit: " + firstLine(e.getOriginalMessage()), e);
+                    "body exceeds a read limit: " + firstLine(e.getOriginalMessage()));
         } catch (JsonParseException e) {
-            throw malformed(syntaxError(e), e);
+            throw malformed(syntaxError(e));
         } catch (JsonMappingException e) {
             // The path names only fields of the caller's type; Jackson's own message can quote a value.
             throw new InvalidPayloadException(InvalidPayloadException.Reason.DOES_NOT_BIND,
-                    "body does not bind to " + type.getSimpleName() + " at " + path(e), e);
+                    "body does not bind to " + type.getSimpleName() + " at " + path(e));
         } catch (IOException e) {
-            throw malformed("body could not be read as JSON", e);
+            throw malformed("body could not be read as JSON");
         }
     }
 
@@ -246,19 +251,40 @@ public final class EventParser {
         }
     }
 
-    // Jackson reads a body with a NUL among its first four bytes as UTF-16 or UTF-32. Deliveries are UTF-8 and the
-    // payload is decoded as UTF-8 elsewhere (RawPayload.asString), so such a body must not parse to an event.
+    // Deliveries are UTF-8, decoded as UTF-8 elsewhere (RawPayload.asString): Jackson reads a body with a NUL among its
+    // first four bytes as UTF-16 or UTF-32, and lets overlong forms, encoded surrogates and lead bytes past U+10FFFF
+    // through, some read as other characters than asString() reads. An ASCII body costs one scan; past the first
+    // non-ASCII byte the rest is decoded through a small buffer. No exception here carries Jackson's as its cause:
+    // Jackson's messages can quote the body, and causes are logged.
     private static void requireUtf8(byte[] body) {
         for (int i = 0, end = Math.min(4, body.length); i < end; i++) {
             if (body[i] == 0) {
-                throw malformed("body is not UTF-8", null);
+                throw malformed("body is not UTF-8");
             }
+        }
+        int ascii = 0;
+        while (ascii < body.length && body[ascii] >= 0) {
+            ascii++;
+        }
+        if (ascii == body.length) {
+            return;
+        }
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder();
+        ByteBuffer in = ByteBuffer.wrap(body, ascii, body.length - ascii);
+        CharBuffer out = CharBuffer.allocate(256);
+        CoderResult result;
+        do {
+            out.clear();
+            result = decoder.decode(in, out, true);
+        } while (result.isOverflow());
+        if (result.isError()) {
+            throw malformed("body is not UTF-8");
         }
     }
 
-    static InvalidPayloadException malformed(String detail, Throwable cause) {
+    static InvalidPayloadException malformed(String detail) {
         return new InvalidPayloadException(InvalidPayloadException.Reason.MALFORMED_JSON,
-                "body is not valid JSON: " + detail, cause);
+                "body is not valid JSON: " + detail);
     }
 
     // Jackson's messages can quote input; keep only the first line and cap its length.
