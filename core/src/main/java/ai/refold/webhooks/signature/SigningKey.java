@@ -115,6 +115,11 @@ public final class SigningKey {
             if (Character.isISOControl(c)) {
                 return "contains a control character";
             }
+            // A byte order mark from a file saved by an editor, a zero-width space pasted from a web page: invisible,
+            // so the key looks right and every delivery would fail its signature.
+            if (Character.getType(c) == Character.FORMAT) {
+                return "contains an invisible formatting character (a byte order mark or zero-width space?)";
+            }
         }
         return null;
     }
