@@ -149,14 +149,16 @@ public final class SignatureVerifier {
         }
     }
 
-    // The one value of the header, or the result that refuses it: none, or several that differ.
+    // The one value of the header, or the result that refuses it: none, or several that differ other than in the
+    // case of their letters (hex digits in either case are one signature).
     private static VerificationResult oneValue(List<String> headerValues) {
         if (headerValues.isEmpty()) {
             return VerificationResult.MISSING;
         }
         String first = headerValues.get(0);
         for (int i = 1; i < headerValues.size(); i++) {
-            if (!Objects.equals(first, headerValues.get(i))) {
+            String other = headerValues.get(i);
+            if (first == null ? other != null : !first.equalsIgnoreCase(other)) {
                 return VerificationResult.AMBIGUOUS;
             }
         }

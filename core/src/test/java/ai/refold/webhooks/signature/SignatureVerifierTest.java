@@ -93,6 +93,9 @@ class SignatureVerifierTest {
                 .hasMessage("refold.webhooks.keys.live " + problem);
     }
 
+    private static final String INVISIBLE =
+            "contains an invisible formatting character (a byte order mark or zero-width space?)";
+
     static Stream<Arguments> keysBreakingThePolicy() {
         return Stream.of(
                 Arguments.of("", "is empty"),
@@ -102,7 +105,10 @@ class SignatureVerifierTest {
                 Arguments.of("sk live", "contains white space (a pasted newline or space?)"),
                 Arguments.of("${REFOLD_API_KEY}", "is an unresolved ${...} placeholder: set the variable it names"),
                 Arguments.of("\u000b".repeat(20), "is blank"),
-                Arguments.of("key\u0000", "contains a control character"));
+                Arguments.of("key\u0000", "contains a control character"),
+                Arguments.of("\ufeffsk_live_abc", INVISIBLE),
+                Arguments.of("sk_live_\u200babc", INVISIBLE),
+                Arguments.of("sk_live_abc\u2060", INVISIBLE));
     }
 
     @Test
@@ -212,6 +218,11 @@ class SignatureVerifierTest {
 
         assertThat(verifier.verify(List.of(signature, signature), BODY).status()).isEqualTo(Status.VALID);
         assertThat(verifier.verify(List.of(signature), BODY).status()).isEqualTo(Status.VALID);
+        // One signature, its hex digits in either case: the same value, not two.
+        assertThat(verifier.verify(List.of(signature, signature.toUpperCase(Locale.ROOT)), BODY).status())
+                .isEqualTo(Status.VALID);
+        assertThat(verifier.verify(List.of(signature.toUpperCase(Locale.ROOT), signature), BODY).status())
+                .isEqualTo(Status.VALID);
     }
 
     @Test
