@@ -21,6 +21,10 @@ public final class JdkHttpServerReceiver {
     private static final Logger log = LoggerFactory.getLogger(JdkHttpServerReceiver.class);
 
     public static void main(String[] args) throws IOException {
+        // The JDK server's limit on a request, body and handlers, in seconds (read when the first server starts):
+        // without it a sender that stalls mid-body holds a thread for ever, since the core's read deadline is
+        // checked between reads and cannot end one that blocks. Past it the server closes the connection.
+        System.setProperty("sun.net.httpserver.maxReqTime", "30");
         start(Objects.requireNonNull(System.getenv("REFOLD_API_KEY"), "REFOLD_API_KEY is not set"),
                 new InetSocketAddress(8080));
     }
@@ -36,9 +40,11 @@ public final class JdkHttpServerReceiver {
 
         HttpServer server = HttpServer.create(address, 0);
         server.createContext("/webhooks/refold", exchange -> {
-            // The core reads the body itself, within its size limit and read deadline (-1: no declared length).
+            // The core reads the body itself, within its size limit; a declared length over it is refused unread.
+            String declared = exchange.getRequestHeaders().getFirst("Content-Length");
             DeliveryResult result = receiver.receive(exchange.getRequestMethod(),
-                    Headers.of(exchange.getRequestHeaders()), exchange.getRequestBody(), -1);
+                    Headers.of(exchange.getRequestHeaders()), exchange.getRequestBody(),
+                    declared == null ? -1 : Long.parseLong(declared));
             byte[] answer = result.responseBody().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             result.responseHeaders().forEach(exchange.getResponseHeaders()::set);
