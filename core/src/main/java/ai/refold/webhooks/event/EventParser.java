@@ -262,10 +262,7 @@ public final class EventParser {
                 throw malformed("body is not UTF-8");
             }
         }
-        int ascii = 0;
-        while (ascii < body.length && body[ascii] >= 0) {
-            ascii++;
-        }
+        int ascii = FlatObjectReader.asciiPrefix(body);
         if (ascii == body.length) {
             return;
         }

@@ -205,6 +205,18 @@ final class FlatObjectReader {
         return -1;
     }
 
+    /** {@return the index of the first byte of {@code body} outside ASCII, or its length} Eight bytes at a time. */
+    static int asciiPrefix(byte[] body) {
+        int i = 0;
+        while (i + Long.BYTES <= body.length && ((long) LONGS.get(body, i) & HIGHS) == 0) {
+            i += Long.BYTES;
+        }
+        while (i < body.length && body[i] >= 0) {
+            i++;
+        }
+        return i;
+    }
+
     // A word whose high bits are all clear if none of the eight bytes is a quote, a backslash, a control character or
     // outside ASCII. When every byte is ASCII, no subtraction borrows across bytes unless one of them flags a byte;
     // a byte outside ASCII is flagged by its own high bit.

@@ -195,4 +195,25 @@ class FlatObjectReaderTest {
         }
         return all;
     }
+
+    // Eight bytes at a time, then one: the first byte outside ASCII is found wherever it is, NULs included as ASCII.
+    @Test
+    void theAsciiPrefixEndsAtTheFirstByteOutsideAsciiWhereverItIs() {
+        for (int length = 0; length <= 40; length++) {
+            byte[] ascii = new byte[length];
+            for (int i = 0; i < length; i++) {
+                ascii[i] = (byte) (i % 3 == 0 ? 0 : 'a' + i % 26);
+            }
+            assertThat(FlatObjectReader.asciiPrefix(ascii)).as("all ASCII, length %d", length).isEqualTo(length);
+            for (int at = 0; at < length; at++) {
+                byte[] body = ascii.clone();
+                body[at] = (byte) 0xC3;
+                if (at + 1 < length) {
+                    body[at + 1] = (byte) 0xFF;
+                }
+                assertThat(FlatObjectReader.asciiPrefix(body)).as("length %d, outside ASCII at %d", length, at)
+                        .isEqualTo(at);
+            }
+        }
+    }
 }
