@@ -25,7 +25,8 @@ import java.util.function.UnaryOperator;
  *       <td>10000</td></tr>
  *   <tr><td>{@code body-budget-bytes}</td><td>body bytes held at once across deliveries; past it 503</td>
  *       <td>67108864</td></tr>
- *   <tr><td>{@code allow-no-handlers}</td><td>{@code true} to run without handlers (forward mode implies it)</td>
+ *   <tr><td>{@code allow-no-handlers}</td><td>{@code true} to run without handlers (forward mode implies it, and
+ *       refuses a {@code configurer} that registers handlers: the servlet behind the filter is the handler)</td>
  *       <td>{@code false}</td></tr>
  *   <tr><td>{@code configurer}</td><td>class name of a {@link RefoldWebhookConfigurer} with a public no-argument
  *       constructor, which registers handlers and sets the store</td><td>none</td></tr>
@@ -93,6 +94,9 @@ record WebXmlConfiguration(WebhookReceiver receiver, String path, RefoldWebhookF
         if (configurer != null && !configurer.isBlank()) {
             instantiate(configurer.trim()).configure(builder);
         }
+        // Checked before the receiver is built, so that a refused configuration starts no inbox workers.
+        RefoldWebhookFilter.requireNoHandlersToForward(mode, builder.hasHandlers(), "remove the handlers the"
+                + " 'configurer' registers, or set 'mode' to endpoint to run them");
         try {
             return new WebXmlConfiguration(builder.build(), checkedPath, mode);
         } catch (IllegalStateException e) {

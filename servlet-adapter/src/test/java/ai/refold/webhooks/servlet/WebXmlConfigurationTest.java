@@ -234,6 +234,17 @@ class WebXmlConfigurationTest {
                 .isEqualTo("ignored");
     }
 
+    @Test
+    void forwardModeWithAConfigurerThatRegistersHandlersFailsInit() {
+        assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=REFOLD_TEST_API_KEY",
+                "mode", "forward", "configurer", RecordingConfigurer.class.getName())))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("refold-filter")
+                .hasMessageContaining("forward mode hands each event to the servlet behind the filter")
+                .hasMessageContaining("must have no handlers")
+                .hasMessageContaining("'configurer'").hasMessageContaining("'mode'");
+    }
+
     static RefoldWebhookFilter initialised(Map<String, String> parameters) throws ServletException {
         RefoldWebhookFilter filter = new RefoldWebhookFilter(ENVIRONMENT::get);
         filter.init(config(parameters));
