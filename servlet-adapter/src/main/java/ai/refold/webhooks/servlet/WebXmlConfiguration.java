@@ -34,6 +34,7 @@ import java.util.function.UnaryOperator;
  */
 record WebXmlConfiguration(WebhookReceiver receiver, String path, RefoldWebhookFilter.Mode mode) {
 
+    // Only chooses the wording of an unset variable's message; the value itself is never shown.
     private static final Pattern CONVENTIONAL_VARIABLE = Pattern.compile("[A-Z_][A-Z0-9_]{0,63}");
 
     static WebXmlConfiguration read(UnaryOperator<String> parameters, UnaryOperator<String> environment) {
@@ -55,12 +56,15 @@ record WebXmlConfiguration(WebhookReceiver receiver, String path, RefoldWebhookF
             String label = pair.substring(0, equals).trim();
             String variable = pair.substring(equals + 1).trim();
             String apiKey = environment.apply(variable);
-            // A conventional variable name is safe to show; anything else may be a key pasted in by mistake.
-            String named = (CONVENTIONAL_VARIABLE.matcher(variable).matches() ? "environment variable " + variable
-                    : "the environment variable named in entry " + (i + 1) + " of 'signing-keys'")
-                    + " for signing key '" + label + "'";
+            // The value is never shown: a key pasted where the name belongs can have a variable name's shape too.
+            String named = "the environment variable named in entry " + (i + 1) + " of 'signing-keys' for signing"
+                    + " key '" + label + "'";
             if (apiKey == null) {
-                throw new IllegalArgumentException(named + " is not set");
+                String shape = CONVENTIONAL_VARIABLE.matcher(variable).matches()
+                        ? "the value looks like an unresolved environment variable name: set that variable"
+                        : "the value does not look like an environment variable name";
+                throw new IllegalArgumentException(named + " is not set; " + shape + " (the value is not shown, in"
+                        + " case it is an API key pasted where the name belongs)");
             }
             builder.signingKey(SigningKey.of(label, apiKey, named));
         }

@@ -71,11 +71,13 @@ class WebXmlConfigurationTest {
     }
 
     @Test
-    void unsetEnvironmentVariableFailsInitNamingTheVariableButNoKey() {
+    void unsetEnvironmentVariableFailsInitNamingTheEntryAndLabelButNotTheValue() {
         assertThatThrownBy(() -> initialised(Map.of("signing-keys", "live=REFOLD_LIVE_API_KEY,test=REFOLD_PROD_KEY")))
                 .isInstanceOf(ServletException.class)
-                .hasMessageContaining("REFOLD_PROD_KEY")
+                .hasMessageContaining("entry 2 of 'signing-keys' for signing key 'test' is not set")
+                .hasMessageContaining("looks like an unresolved environment variable name")
                 .hasMessageContaining("refold-filter")
+                .hasMessageNotContaining("REFOLD_PROD_KEY")
                 .hasMessageNotContaining(LIVE_KEY);
     }
 
@@ -86,6 +88,7 @@ class WebXmlConfigurationTest {
         assertThatThrownBy(() -> initialised(Map.of("signing-keys", "live=" + pasted)))
                 .isInstanceOf(ServletException.class)
                 .hasMessageContaining("entry 1 of 'signing-keys'")
+                .hasMessageContaining("does not look like an environment variable name")
                 .hasMessageNotContaining(pasted);
     }
 
@@ -93,19 +96,20 @@ class WebXmlConfigurationTest {
     void blankEnvironmentVariableCountsAsUnset() {
         assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=BLANK_VARIABLE")))
                 .isInstanceOf(ServletException.class)
-                .hasMessageContaining("BLANK_VARIABLE");
+                .hasMessageContaining("entry 1 of 'signing-keys' for signing key 'test' is blank");
     }
 
     @Test
-    void aKeyWithAPastedNewlineOrAnUnresolvedPlaceholderFailsInitNamingTheVariableButNotTheKey() {
+    void aKeyWithAPastedNewlineOrAnUnresolvedPlaceholderFailsInitNamingTheEntryButNotTheKey() {
         assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=PADDED_VARIABLE")))
                 .isInstanceOf(ServletException.class)
-                .hasMessageContaining("environment variable PADDED_VARIABLE for signing key 'test' contains white space")
+                .hasMessageContaining("the environment variable named in entry 1 of 'signing-keys' for signing key"
+                        + " 'test' contains white space")
                 .hasMessageNotContaining(TEST_KEY);
         assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=PLACEHOLDER_VARIABLE")))
                 .isInstanceOf(ServletException.class)
-                .hasMessageContaining("environment variable PLACEHOLDER_VARIABLE for signing key 'test' is an"
-                        + " unresolved ${...} placeholder");
+                .hasMessageContaining("the environment variable named in entry 1 of 'signing-keys' for signing key"
+                        + " 'test' is an unresolved ${...} placeholder");
     }
 
     @Test
