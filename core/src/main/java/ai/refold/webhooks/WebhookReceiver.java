@@ -80,6 +80,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final Heartbeats heartbeats;
     private final Inbox inbox;
     private final int maxBodyBytes;
+    private final boolean hasHandlers;
     private final ReceiverSummary summary;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -90,6 +91,7 @@ public final class WebhookReceiver implements AutoCloseable {
         this.heartbeats = parts.heartbeats;
         this.inbox = parts.inbox;
         this.maxBodyBytes = builder.maxBodyBytes;
+        this.hasHandlers = builder.hasHandlers();
         this.summary = parts.summary;
         if (inbox != null) {
             inbox.start();
@@ -104,6 +106,14 @@ public final class WebhookReceiver implements AutoCloseable {
     /** {@return the largest body accepted, in bytes; adapters stop reading beyond it} */
     public int maxBodyBytes() {
         return maxBodyBytes;
+    }
+
+    /**
+     * {@return whether any handler is registered} An adapter that hands admitted events to the application's own
+     * code instead (the servlet filter's forward mode) refuses a receiver with handlers, which would never run.
+     */
+    public boolean hasHandlers() {
+        return hasHandlers;
     }
 
     /** {@return the signature header this receiver reads, in lower case} */

@@ -581,6 +581,13 @@ class WebhookReceiverTest {
     }
 
     @Test
+    void saysWhetherItHasHandlersSoAnAdapterThatIsItselfTheHandlerCanRefuseThem() {
+        assertThat(builder().allowNoHandlers().build().hasHandlers()).isFalse();
+        assertThat(builder().onAny((event, context) -> calls.add("any")).build().hasHandlers()).isTrue();
+        assertThat(builder().onUnknown((event, context) -> calls.add("unknown")).build().hasHandlers()).isTrue();
+    }
+
+    @Test
     void runsSeveralHandlersOfATypeInRegistrationOrder() {
         WebhookReceiver receiver = builder()
                 .on(WorkflowErrored.class, (event, context) -> calls.add("1"))

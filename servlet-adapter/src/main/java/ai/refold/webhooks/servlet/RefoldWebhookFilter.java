@@ -40,7 +40,8 @@ import java.util.function.UnaryOperator;
  * parses and claims the delivery, then calls the rest of the chain with a request whose body reads again byte for
  * byte and whose attributes {@link #EVENT_ATTRIBUTE} and {@link #CONTEXT_ATTRIBUTE} hold the event and its
  * context; a 2xx answer from the application records the event as done, anything else releases it for Refold's
- * retry. Rejections (bad signature, duplicates, ...) are answered by the filter in both modes.
+ * retry. The application is then the handler: a receiver with handlers is refused in forward mode. Rejections (bad
+ * signature, duplicates, ...) are answered by the filter in both modes.
  *
  * <p>Register it in code:
  * <pre>{@code
@@ -67,7 +68,10 @@ public final class RefoldWebhookFilter implements Filter {
     public enum Mode {
         /** The filter runs the receiver's handlers and answers the delivery itself. */
         ENDPOINT,
-        /** The filter hands the verified, claimed delivery to the rest of the chain. */
+        /**
+         * The filter hands the verified, claimed delivery to the rest of the chain, whose servlet is the handler: the
+         * receiver must have no handlers, and a filter whose receiver has some is refused at startup.
+         */
         FORWARD
     }
 
@@ -90,6 +94,9 @@ public final class RefoldWebhookFilter implements Filter {
     }
 
     private RefoldWebhookFilter(Builder builder) {
+        requireNoHandlersToForward(builder.mode, builder.receiver.hasHandlers(),
+                "build the receiver without on(...), onAny(...) or onUnknown(...) (allowNoHandlers() says it is"
+                        + " meant), or use Mode.ENDPOINT to run them");
         this.environment = System::getenv;
         this.receiver = builder.receiver;
         this.path = builder.path;
@@ -114,7 +121,8 @@ public final class RefoldWebhookFilter implements Filter {
      * {@code read-deadline-millis}, {@code body-budget-bytes}, {@code allow-no-handlers} and {@code configurer} (a
      * {@link RefoldWebhookConfigurer} class name). Either way the receiver's startup line is logged.
      *
-     * @throws ServletException if the parameters are incomplete or name an unset environment variable
+     * @throws ServletException if the parameters are incomplete, name an unset environment variable, or set
+     *                          {@code mode} to {@code forward} with a {@code configurer} that registers handlers
      */
     @Override
     public void init(FilterConfig config) throws ServletException {
@@ -196,6 +204,15 @@ public final class RefoldWebhookFilter implements Filter {
             replay.getAsyncContext().addListener(new AsyncCompletion(admission, response));
         } else {
             admission.finish(response.getStatus());
+        }
+    }
+
+    // Forward mode never runs the receiver's handlers: registered ones would be skipped in silence while the servlet's
+    // 2xx acknowledges the event, so Refold would never send it again.
+    static void requireNoHandlersToForward(Mode mode, boolean hasHandlers, String remedy) {
+        if (mode == Mode.FORWARD && hasHandlers) {
+            throw new IllegalStateException("forward mode hands each event to the servlet behind the filter, which"
+                    + " is its handler, so the receiver must have no handlers, but this one has some: " + remedy);
         }
     }
 
@@ -377,6 +394,8 @@ public final class RefoldWebhookFilter implements Filter {
          * Builds the filter.
          *
          * @return a filter, ready to be registered with the container
+         * @throws IllegalStateException if the mode is {@link Mode#FORWARD} and the receiver has handlers, which
+         *                               forward mode would never run
          */
         public RefoldWebhookFilter build() {
             return new RefoldWebhookFilter(this);

@@ -25,7 +25,8 @@ import java.util.function.UnaryOperator;
  *       <td>10000</td></tr>
  *   <tr><td>{@code body-budget-bytes}</td><td>body bytes held at once across deliveries; past it 503</td>
  *       <td>67108864</td></tr>
- *   <tr><td>{@code allow-no-handlers}</td><td>{@code true} to run without handlers (forward mode implies it)</td>
+ *   <tr><td>{@code allow-no-handlers}</td><td>{@code true} to run without handlers (forward mode implies it, and
+ *       refuses a {@code configurer} that registers handlers: the servlet behind the filter is the handler)</td>
  *       <td>{@code false}</td></tr>
  *   <tr><td>{@code configurer}</td><td>class name of a {@link RefoldWebhookConfigurer} with a public no-argument
  *       constructor, which registers handlers and sets the store</td><td>none</td></tr>
@@ -33,6 +34,7 @@ import java.util.function.UnaryOperator;
  */
 record WebXmlConfiguration(WebhookReceiver receiver, String path, RefoldWebhookFilter.Mode mode) {
 
+    // Only chooses the wording of an unset variable's message; the value itself is never shown.
     private static final Pattern CONVENTIONAL_VARIABLE = Pattern.compile("[A-Z_][A-Z0-9_]{0,63}");
 
     static WebXmlConfiguration read(UnaryOperator<String> parameters, UnaryOperator<String> environment) {
@@ -54,12 +56,15 @@ record WebXmlConfiguration(WebhookReceiver receiver, String path, RefoldWebhookF
             String label = pair.substring(0, equals).trim();
             String variable = pair.substring(equals + 1).trim();
             String apiKey = environment.apply(variable);
-            // A conventional variable name is safe to show; anything else may be a key pasted in by mistake.
-            String named = (CONVENTIONAL_VARIABLE.matcher(variable).matches() ? "environment variable " + variable
-                    : "the environment variable named in entry " + (i + 1) + " of 'signing-keys'")
-                    + " for signing key '" + label + "'";
+            // The value is never shown: a key pasted where the name belongs can have a variable name's shape too.
+            String named = "the environment variable named in entry " + (i + 1) + " of 'signing-keys' for signing"
+                    + " key '" + label + "'";
             if (apiKey == null) {
-                throw new IllegalArgumentException(named + " is not set");
+                String shape = CONVENTIONAL_VARIABLE.matcher(variable).matches()
+                        ? "the value looks like an unresolved environment variable name: set that variable"
+                        : "the value does not look like an environment variable name";
+                throw new IllegalArgumentException(named + " is not set; " + shape + " (the value is not shown, in"
+                        + " case it is an API key pasted where the name belongs)");
             }
             builder.signingKey(SigningKey.of(label, apiKey, named));
         }
@@ -93,6 +98,9 @@ record WebXmlConfiguration(WebhookReceiver receiver, String path, RefoldWebhookF
         if (configurer != null && !configurer.isBlank()) {
             instantiate(configurer.trim()).configure(builder);
         }
+        // Checked before the receiver is built, so that a refused configuration starts no inbox workers.
+        RefoldWebhookFilter.requireNoHandlersToForward(mode, builder.hasHandlers(), "remove the handlers the"
+                + " 'configurer' registers, or set 'mode' to endpoint to run them");
         try {
             return new WebXmlConfiguration(builder.build(), checkedPath, mode);
         } catch (IllegalStateException e) {

@@ -59,6 +59,20 @@ class RefoldWebhookFilterSecretHygieneTest {
         }
     }
 
+    @Test
+    void aKeyShapedLikeAVariableNamePastedInItsPlaceIsNeverEchoed() {
+        // Upper case, digits and underscores: the shape of an environment variable's name, and of some API keys.
+        String pasted = "RK_LIVE_7F3A9C2E5B8D1F4A6C0E2B9D";
+
+        Throwable failure = catchThrowable(() -> new RefoldWebhookFilter(ENVIRONMENT::get)
+                .init(config(Map.of("signing-keys", "live=" + pasted, "allow-no-handlers", "true"))));
+
+        assertThat(failure).isInstanceOf(ServletException.class);
+        assertThat(failure.toString() + failure.getCause()).doesNotContain(pasted);
+        assertThat(failure.getMessage()).contains("'signing-keys'", "signing key 'live'",
+                "looks like an unresolved environment variable name");
+    }
+
     private static FilterConfig config(Map<String, String> parameters) {
         return new FilterConfig() {
             @Override

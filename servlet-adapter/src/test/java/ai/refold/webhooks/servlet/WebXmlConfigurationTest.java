@@ -71,11 +71,13 @@ class WebXmlConfigurationTest {
     }
 
     @Test
-    void unsetEnvironmentVariableFailsInitNamingTheVariableButNoKey() {
+    void unsetEnvironmentVariableFailsInitNamingTheEntryAndLabelButNotTheValue() {
         assertThatThrownBy(() -> initialised(Map.of("signing-keys", "live=REFOLD_LIVE_API_KEY,test=REFOLD_PROD_KEY")))
                 .isInstanceOf(ServletException.class)
-                .hasMessageContaining("REFOLD_PROD_KEY")
+                .hasMessageContaining("entry 2 of 'signing-keys' for signing key 'test' is not set")
+                .hasMessageContaining("looks like an unresolved environment variable name")
                 .hasMessageContaining("refold-filter")
+                .hasMessageNotContaining("REFOLD_PROD_KEY")
                 .hasMessageNotContaining(LIVE_KEY);
     }
 
@@ -86,6 +88,7 @@ class WebXmlConfigurationTest {
         assertThatThrownBy(() -> initialised(Map.of("signing-keys", "live=" + pasted)))
                 .isInstanceOf(ServletException.class)
                 .hasMessageContaining("entry 1 of 'signing-keys'")
+                .hasMessageContaining("does not look like an environment variable name")
                 .hasMessageNotContaining(pasted);
     }
 
@@ -93,19 +96,20 @@ class WebXmlConfigurationTest {
     void blankEnvironmentVariableCountsAsUnset() {
         assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=BLANK_VARIABLE")))
                 .isInstanceOf(ServletException.class)
-                .hasMessageContaining("BLANK_VARIABLE");
+                .hasMessageContaining("entry 1 of 'signing-keys' for signing key 'test' is blank");
     }
 
     @Test
-    void aKeyWithAPastedNewlineOrAnUnresolvedPlaceholderFailsInitNamingTheVariableButNotTheKey() {
+    void aKeyWithAPastedNewlineOrAnUnresolvedPlaceholderFailsInitNamingTheEntryButNotTheKey() {
         assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=PADDED_VARIABLE")))
                 .isInstanceOf(ServletException.class)
-                .hasMessageContaining("environment variable PADDED_VARIABLE for signing key 'test' contains white space")
+                .hasMessageContaining("the environment variable named in entry 1 of 'signing-keys' for signing key"
+                        + " 'test' contains white space")
                 .hasMessageNotContaining(TEST_KEY);
         assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=PLACEHOLDER_VARIABLE")))
                 .isInstanceOf(ServletException.class)
-                .hasMessageContaining("environment variable PLACEHOLDER_VARIABLE for signing key 'test' is an"
-                        + " unresolved ${...} placeholder");
+                .hasMessageContaining("the environment variable named in entry 1 of 'signing-keys' for signing key"
+                        + " 'test' is an unresolved ${...} placeholder");
     }
 
     @Test
@@ -232,6 +236,17 @@ class WebXmlConfigurationTest {
         assertThat(forward.mode()).isEqualTo(RefoldWebhookFilter.Mode.FORWARD);
         assertThat(allowed.receive(SIGNED.of(workflowCompleted("inst-no-handler"))).outcome().code())
                 .isEqualTo("ignored");
+    }
+
+    @Test
+    void forwardModeWithAConfigurerThatRegistersHandlersFailsInit() {
+        assertThatThrownBy(() -> initialised(Map.of("signing-keys", "test=REFOLD_TEST_API_KEY",
+                "mode", "forward", "configurer", RecordingConfigurer.class.getName())))
+                .isInstanceOf(ServletException.class)
+                .hasMessageContaining("refold-filter")
+                .hasMessageContaining("forward mode hands each event to the servlet behind the filter")
+                .hasMessageContaining("must have no handlers")
+                .hasMessageContaining("'configurer'").hasMessageContaining("'mode'");
     }
 
     static RefoldWebhookFilter initialised(Map<String, String> parameters) throws ServletException {
