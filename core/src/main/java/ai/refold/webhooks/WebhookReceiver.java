@@ -80,7 +80,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final Heartbeats heartbeats;
     private final Inbox inbox;
     private final int maxBodyBytes;
-    private final boolean hasHandlers;
+    private final boolean leavesEventsToCaller;
     private final ReceiverSummary summary;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -91,7 +91,7 @@ public final class WebhookReceiver implements AutoCloseable {
         this.heartbeats = parts.heartbeats;
         this.inbox = parts.inbox;
         this.maxBodyBytes = builder.maxBodyBytes;
-        this.hasHandlers = builder.hasHandlers();
+        this.leavesEventsToCaller = !builder.hasHandlers() && builder.inbox == null;
         this.summary = parts.summary;
         if (inbox != null) {
             inbox.start();
@@ -109,11 +109,12 @@ public final class WebhookReceiver implements AutoCloseable {
     }
 
     /**
-     * {@return whether any handler is registered} An adapter that hands admitted events to the application's own
-     * code instead (the servlet filter's forward mode) refuses a receiver with handlers, which would never run.
+     * {@return whether this receiver leaves each admitted event to its caller} True when it has no handlers (which
+     * would never run) and no inbox (which stores and acknowledges each delivery itself): what an adapter that hands
+     * admitted deliveries to the application's own code (the servlet filter's forward mode) requires.
      */
-    public boolean hasHandlers() {
-        return hasHandlers;
+    public boolean leavesEventsToCaller() {
+        return leavesEventsToCaller;
     }
 
     /** {@return the signature header this receiver reads, in lower case} */

@@ -16,6 +16,7 @@ import ai.refold.webhooks.event.WorkflowErrored;
 import ai.refold.webhooks.idempotency.ClaimResult;
 import ai.refold.webhooks.idempotency.IdempotencyStore;
 import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
+import ai.refold.webhooks.idempotency.InMemoryInboxStore;
 import ai.refold.webhooks.idempotency.StoreUnavailableException;
 import ai.refold.webhooks.signature.SignatureScheme;
 import ai.refold.webhooks.signature.SigningKey;
@@ -581,10 +582,16 @@ class WebhookReceiverTest {
     }
 
     @Test
-    void saysWhetherItHasHandlersSoAnAdapterThatIsItselfTheHandlerCanRefuseThem() {
-        assertThat(builder().allowNoHandlers().build().hasHandlers()).isFalse();
-        assertThat(builder().onAny((event, context) -> calls.add("any")).build().hasHandlers()).isTrue();
-        assertThat(builder().onUnknown((event, context) -> calls.add("unknown")).build().hasHandlers()).isTrue();
+    void saysWhetherItLeavesEventsToItsCallerSoAnAdapterThatIsItselfTheHandlerCanRefuseIt() {
+        assertThat(builder().allowNoHandlers().build().leavesEventsToCaller()).isTrue();
+        assertThat(builder().onAny((event, context) -> calls.add("any")).build().leavesEventsToCaller()).isFalse();
+        assertThat(builder().onUnknown((event, context) -> calls.add("unknown")).build().leavesEventsToCaller())
+                .isFalse();
+        try (WebhookReceiver inbox = builder().allowNoHandlers().inbox(InMemoryInboxStore.create()).build()) {
+            assertThat(inbox.leavesEventsToCaller()).as("an inbox answers every delivery itself").isFalse();
+            assertThat(inbox.admit(signed(ERRORED)).isAdmitted()).as("stored and answered, never handed over")
+                    .isFalse();
+        }
     }
 
     @Test

@@ -40,8 +40,8 @@ import java.util.function.UnaryOperator;
  * parses and claims the delivery, then calls the rest of the chain with a request whose body reads again byte for
  * byte and whose attributes {@link #EVENT_ATTRIBUTE} and {@link #CONTEXT_ATTRIBUTE} hold the event and its
  * context; a 2xx answer from the application records the event as done, anything else releases it for Refold's
- * retry. The application is then the handler: a receiver with handlers is refused in forward mode. Rejections (bad
- * signature, duplicates, ...) are answered by the filter in both modes.
+ * retry. The application is then the handler: a receiver with handlers or an inbox is refused in forward mode.
+ * Rejections (bad signature, duplicates, ...) are answered by the filter in both modes.
  *
  * <p>Register it in code:
  * <pre>{@code
@@ -94,9 +94,8 @@ public final class RefoldWebhookFilter implements Filter {
     }
 
     private RefoldWebhookFilter(Builder builder) {
-        requireNoHandlersToForward(builder.mode, builder.receiver.hasHandlers(),
-                "build the receiver without on(...), onAny(...) or onUnknown(...) (allowNoHandlers() says it is"
-                        + " meant), or use Mode.ENDPOINT to run them");
+        requireForwardable(builder.mode, builder.receiver, "build the receiver without on(...), onAny(...),"
+                + " onUnknown(...) and inbox(...) (allowNoHandlers() says it is meant), or use Mode.ENDPOINT");
         this.environment = System::getenv;
         this.receiver = builder.receiver;
         this.path = builder.path;
@@ -123,6 +122,7 @@ public final class RefoldWebhookFilter implements Filter {
      *
      * @throws ServletException if the parameters are incomplete, name an unset environment variable, or set
      *                          {@code mode} to {@code forward} with a {@code configurer} that registers handlers
+     *                          or an inbox
      */
     @Override
     public void init(FilterConfig config) throws ServletException {
@@ -208,11 +208,13 @@ public final class RefoldWebhookFilter implements Filter {
     }
 
     // Forward mode never runs the receiver's handlers: registered ones would be skipped in silence while the servlet's
-    // 2xx acknowledges the event, so Refold would never send it again.
-    static void requireNoHandlersToForward(Mode mode, boolean hasHandlers, String remedy) {
-        if (mode == Mode.FORWARD && hasHandlers) {
+    // 2xx acknowledges the event, so Refold would never send it again; and an inbox would store and answer each
+    // delivery itself, so the servlet would never see one.
+    static void requireForwardable(Mode mode, WebhookReceiver receiver, String remedy) {
+        if (mode == Mode.FORWARD && !receiver.leavesEventsToCaller()) {
             throw new IllegalStateException("forward mode hands each event to the servlet behind the filter, which"
-                    + " is its handler, so the receiver must have no handlers, but this one has some: " + remedy);
+                    + " is its handler, so the receiver must have no handlers and no inbox, but this one has: "
+                    + remedy);
         }
     }
 
@@ -394,8 +396,8 @@ public final class RefoldWebhookFilter implements Filter {
          * Builds the filter.
          *
          * @return a filter, ready to be registered with the container
-         * @throws IllegalStateException if the mode is {@link Mode#FORWARD} and the receiver has handlers, which
-         *                               forward mode would never run
+         * @throws IllegalStateException if the mode is {@link Mode#FORWARD} and the receiver has handlers (which forward
+         *                               mode would never run) or an inbox (which would answer every delivery itself)
          */
         public RefoldWebhookFilter build() {
             return new RefoldWebhookFilter(this);

@@ -98,11 +98,9 @@ record WebXmlConfiguration(WebhookReceiver receiver, String path, RefoldWebhookF
         if (configurer != null && !configurer.isBlank()) {
             instantiate(configurer.trim()).configure(builder);
         }
-        // Checked before the receiver is built, so that a refused configuration starts no inbox workers.
-        RefoldWebhookFilter.requireNoHandlersToForward(mode, builder.hasHandlers(), "remove the handlers the"
-                + " 'configurer' registers, or set 'mode' to endpoint to run them");
+        WebhookReceiver receiver;
         try {
-            return new WebXmlConfiguration(builder.build(), checkedPath, mode);
+            receiver = builder.build();
         } catch (IllegalStateException e) {
             if (builder.hasHandlers()) {
                 throw e;
@@ -112,6 +110,14 @@ record WebXmlConfiguration(WebhookReceiver receiver, String path, RefoldWebhookF
                     + " registers them in init-parameter 'configurer', or set 'allow-no-handlers' to true if the"
                     + " receiver is meant to have none", e);
         }
+        try {
+            RefoldWebhookFilter.requireForwardable(mode, receiver, "remove the handlers and the inbox the"
+                    + " 'configurer' sets up, or set 'mode' to endpoint to run them");
+        } catch (IllegalStateException e) {
+            receiver.close(); // its inbox workers, if it has any
+            throw e;
+        }
+        return new WebXmlConfiguration(receiver, checkedPath, mode);
     }
 
     // A whole number from an init-parameter, or null if it is not set; the builder checks its range.

@@ -2,6 +2,7 @@ package ai.refold.webhooks.servlet;
 
 import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.event.WorkflowErrored;
+import ai.refold.webhooks.idempotency.InMemoryInboxStore;
 
 import org.junit.jupiter.api.Test;
 
@@ -22,8 +23,22 @@ class RefoldWebhookFilterBuilderTest {
         assertThatThrownBy(forward::build)
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("forward mode hands each event to the servlet behind the filter")
-                .hasMessageContaining("must have no handlers")
+                .hasMessageContaining("must have no handlers and no inbox")
                 .hasMessageContaining("Mode.ENDPOINT");
+    }
+
+    // An inbox stores and answers every delivery itself: the servlet behind the filter would never see one.
+    @Test
+    void forwardModeRefusesAReceiverWithAnInboxWhichWouldAnswerEveryDeliveryItself() {
+        try (WebhookReceiver withInbox = WebhookReceiver.builder().signingKey("test", API_KEY).allowNoHandlers()
+                .inbox(InMemoryInboxStore.create()).build()) {
+            RefoldWebhookFilter.Builder forward = RefoldWebhookFilter.builder(withInbox)
+                    .mode(RefoldWebhookFilter.Mode.FORWARD);
+
+            assertThatThrownBy(forward::build).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("must have no handlers and no inbox")
+                    .hasMessageContaining("inbox(...)");
+        }
     }
 
     @Test

@@ -245,7 +245,7 @@ class WebXmlConfigurationTest {
                 .isInstanceOf(ServletException.class)
                 .hasMessageContaining("refold-filter")
                 .hasMessageContaining("forward mode hands each event to the servlet behind the filter")
-                .hasMessageContaining("must have no handlers")
+                .hasMessageContaining("must have no handlers and no inbox")
                 .hasMessageContaining("'configurer'").hasMessageContaining("'mode'");
     }
 
