@@ -313,7 +313,8 @@ class DeliveryGuaranteesTest {
         assertThatThrownBy(() -> instance().retention(Duration.ofMillis(Long.MAX_VALUE)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("retention must be positive");
         assertThatThrownBy(() -> instance().lease(Duration.ofDays(2)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("lease must be positive");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("lease must be at least PT1S and at most PT24H");
 
         assertThat(memory.claim("k", "owner", Duration.ofSeconds(Long.MAX_VALUE))).isEqualTo(ClaimResult.CLAIMED);
         clock.advance(Duration.ofDays(365 * 100));
