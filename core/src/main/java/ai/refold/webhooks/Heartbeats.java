@@ -5,8 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -14,20 +18,27 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * Renews the lease of everything in flight (a claimed delivery running its handlers or queued for them, an inbox entry
  * a worker runs) while it lasts, so that the lease can be short: a crashed instance stops renewing, and its claims free
  * within one lease, inside Refold's retry window. One daemon thread per receiver, started with the first claim, sweeps
- * every third of the lease and renews every claim in flight, so that none goes longer than that unrenewed. Registering
- * is a compare-and-set in a fixed table and unregistering a plain store, so a delivery allocates nothing for it; past
- * the table's capacity deliveries go to an overflow set.
+ * every third of the lease and has every claim in flight renewed, so that none goes longer than that unrenewed. The
+ * renewals run on a few threads of their own, so that one the store answers slowly (a locked row, a stalled
+ * connection) delays only itself, not the claims after it, whose leases would lapse while their handlers still run;
+ * a claim whose last renewal has not ended is not renewed again meanwhile. Registering is a compare-and-set in a fixed
+ * table and unregistering a plain store, so a delivery allocates nothing for it; past the table's capacity deliveries
+ * go to an overflow set.
  */
 final class Heartbeats {
 
     private static final int CAPACITY = 4096;
+    // Renewals at once: a few stalled ones leave the rest on time, without taking many of the store's connections.
+    private static final int RENEWAL_THREADS = 4;
 
     private final AtomicReferenceArray<Leased> slots = new AtomicReferenceArray<>(CAPACITY);
     private final Set<Leased> overflow = ConcurrentHashMap.newKeySet();
     private final long periodNanos;
     private final DeliveryLog log;
     private final boolean scheduled;
+    private final Set<Leased> renewing = ConcurrentHashMap.newKeySet();
     private volatile ScheduledExecutorService timer;
+    private volatile ExecutorService renewals;
     private volatile boolean closed;
 
     /**
@@ -110,13 +121,15 @@ final class Heartbeats {
         ScheduledExecutorService current = timer;
         if (current != null) {
             current.shutdownNow();
+            renewals.shutdownNow();
         }
     }
 
-    // Renews every claim in flight, however young: skipping those younger than a period would leave a claim admitted
-    // just after a sweep unrenewed for up to two periods, two thirds of its lease, and a stalled heartbeat thread only
-    // a third of the lease before a copy may take a running claim over. A delivery that ends within a period costs an
-    // extra renewal only if a sweep falls inside it.
+    // Renews every claim in flight, however young, one after another on the calling thread: the scheduled sweep
+    // (sweepQuietly) does the same on the renewal threads. Skipping claims younger than a period would leave one
+    // admitted just after a sweep unrenewed for up to two periods, two thirds of its lease, and a stalled heartbeat
+    // thread only a third of the lease before a copy may take a running claim over. A delivery that ends within a
+    // period costs an extra renewal only if a sweep falls inside it.
     void sweep() {
         for (Leased completion : inFlight()) {
             completion.renew();
@@ -132,20 +145,39 @@ final class Heartbeats {
         if (timer != null || closed) {
             return;
         }
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "refold-webhook-heartbeat");
-            thread.setDaemon(true);
-            return thread;
-        });
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(RENEWAL_THREADS, RENEWAL_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemon("refold-webhook-renewal"));
+        pool.allowCoreThreadTimeOut(true);
+        renewals = pool;
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemon("refold-webhook-heartbeat"));
         executor.setRemoveOnCancelPolicy(true);
         executor.scheduleAtFixedRate(this::sweepQuietly, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
         timer = executor;
     }
 
-    // A sweep that threw would cancel the schedule; each renewal handles its own failures, so this is a last guard.
+    private static ThreadFactory daemon(String name) {
+        return task -> {
+            Thread thread = new Thread(task, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    // Hands each claim in flight to the renewal threads, unless its last renewal is still running. A sweep that threw
+    // would cancel the schedule; each renewal handles its own failures, so the catch is a last guard.
     private void sweepQuietly() {
         try {
-            sweep();
+            for (Leased completion : inFlight()) {
+                if (renewing.add(completion)) {
+                    renewals.execute(() -> {
+                        try {
+                            completion.renew();
+                        } finally {
+                            renewing.remove(completion);
+                        }
+                    });
+                }
+            }
         } catch (RuntimeException e) {
             log.warn("refold heartbeat sweep failed{}: {}", "", e.toString());
         }

@@ -12,6 +12,9 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The heartbeats' schedule, swept by hand: no claim in flight goes longer than one sweep period (a third of the
@@ -68,8 +71,49 @@ class HeartbeatsTest {
         assertThat(heartbeats.inFlight()).isEmpty();
     }
 
+    // One renewal the store does not answer (a locked row, a stalled connection) must not hold back the others: on one
+    // thread, every claim swept after it went unrenewed until it returned, and its lease lapsed while its handlers ran.
+    @Test
+    void aRenewalThatHangsDelaysOnlyItselfAndIsNotPiledUpWhileItHangs() throws InterruptedException {
+        Heartbeats heartbeats = new Heartbeats(Duration.ofMillis(300), null, true); // a sweep every 100 ms
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger stuckCalls = new AtomicInteger();
+        AtomicInteger healthyCalls = new AtomicInteger();
+        Leased stuck = new Work(1) {
+            @Override
+            public void renew() {
+                stuckCalls.incrementAndGet();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        Leased healthy = new Work(2) {
+            @Override
+            public void renew() {
+                healthyCalls.incrementAndGet();
+            }
+        };
+        try {
+            heartbeats.register(stuck);
+            heartbeats.register(healthy);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (healthyCalls.get() < 5 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+
+            assertThat(healthyCalls.get()).as("renewals of the healthy claim").isGreaterThanOrEqualTo(5);
+            assertThat(stuckCalls.get()).as("the hanging renewal, not called again while it hangs").isEqualTo(1);
+        } finally {
+            release.countDown();
+            heartbeats.close();
+        }
+    }
+
     // Compared by identity, as the heartbeats compare what they hold.
-    private static final class Work implements Leased {
+    private static class Work implements Leased {
         private final long startNanos;
 
         Work(long startNanos) {
