@@ -195,6 +195,11 @@ public class RefoldWebhookAutoConfiguration {
     @ConditionalOnProperty(prefix = "refold.webhooks.idempotency", name = "store", havingValue = "jdbc")
     @ConditionalOnMissingBean
     JdbcPurgeScheduler refoldWebhookPurgeScheduler(IdempotencyStore store, RefoldWebhookProperties properties) {
+        // Refused here, not at the first purge: each purge would fail and the table would grow without limit.
+        if (properties.getIdempotency().getJdbc().getPurgeBatchSize() < 1) {
+            throw new RefoldWebhookConfigurationException("refold.webhooks.idempotency.jdbc.purge-batch-size",
+                    "must be at least 1 but was " + properties.getIdempotency().getJdbc().getPurgeBatchSize());
+        }
         return new JdbcPurgeScheduler(store, properties.getIdempotency().getJdbc());
     }
 

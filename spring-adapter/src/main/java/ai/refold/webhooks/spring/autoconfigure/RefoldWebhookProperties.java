@@ -524,7 +524,7 @@ public class RefoldWebhookProperties {
          * Sets the most rows deleted by one purge statement. Property
          * {@code refold.webhooks.idempotency.jdbc.purge-batch-size}.
          *
-         * @param purgeBatchSize the most rows one purge statement deletes
+         * @param purgeBatchSize the most rows one purge statement deletes, at least 1
          */
         public void setPurgeBatchSize(int purgeBatchSize) {
             this.purgeBatchSize = purgeBatchSize;

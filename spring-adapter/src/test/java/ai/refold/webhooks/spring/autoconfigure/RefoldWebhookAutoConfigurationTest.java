@@ -19,6 +19,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -31,6 +33,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.util.unit.DataSize;
 
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -209,6 +212,20 @@ class RefoldWebhookAutoConfigurationTest {
                 });
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "-1"})
+    void aJdbcPurgeBatchSizeBelowOneFailsStartupNamingTheProperty(String size) {
+        withKey.withPropertyValues("refold.webhooks.idempotency.store=jdbc",
+                        "refold.webhooks.idempotency.jdbc.purge-batch-size=" + size)
+                .withBean(DataSource.class, RefoldWebhookAutoConfigurationTest::h2)
+                .run(context -> {
+                    FailureAnalysis analysis = analysis(context.getStartupFailure());
+                    assertThat(analysis.getDescription())
+                            .contains("refold.webhooks.idempotency.jdbc.purge-batch-size must be at least 1");
+                    assertThat(analysis.getAction()).contains("refold.webhooks.idempotency.jdbc.purge-batch-size");
+                });
+    }
+
     @Test
     void theJdbcStoreWithoutADataSourceFailsStartupClearly() {
         withKey.withPropertyValues("refold.webhooks.idempotency.store=jdbc")
@@ -236,6 +253,19 @@ class RefoldWebhookAutoConfigurationTest {
                     assertThat(context).hasBean(RefoldWebhookAutoConfiguration.EXECUTOR_BEAN);
                     assertThat(context.getBean(WebhookReceiver.class).toString()).contains("acknowledgeFast");
                 });
+    }
+
+    private static DataSource h2() {
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:starter-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        return h2;
+    }
+
+    private static FailureAnalysis analysis(Throwable failure) {
+        assertThat(failure).as("startup failure").isNotNull();
+        FailureAnalysis analysis = new RefoldWebhookConfigurationFailureAnalyzer().analyze(failure);
+        assertThat(analysis).as("analysis of %s", failure).isNotNull();
+        return analysis;
     }
 
     @Configuration(proxyBeanMethods = false)
