@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import jakarta.servlet.DispatcherType;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -23,9 +24,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
@@ -63,6 +66,7 @@ public class RefoldWebhookAutoConfiguration {
     }
 
     @Bean
+    @Conditional(WithoutInbox.class)
     @ConditionalOnMissingBean
     IdempotencyStore refoldIdempotencyStore(RefoldWebhookProperties properties,
                                             ObjectProvider<DataSource> dataSource) {
@@ -94,12 +98,12 @@ public class RefoldWebhookAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    WebhookReceiver refoldWebhookReceiver(RefoldWebhookProperties properties, IdempotencyStore store,
+    WebhookReceiver refoldWebhookReceiver(RefoldWebhookProperties properties, ObjectProvider<IdempotencyStore> store,
                                           RefoldWebhookMethodProcessor handlers,
                                           ObjectProvider<DeliveryListener> listeners,
                                           ObjectProvider<RefoldWebhookReceiverCustomizer> customizers,
                                           @Qualifier(EXECUTOR_BEAN) ObjectProvider<java.util.concurrent.Executor> executor,
-                                          ObjectProvider<InboxMode> inbox) {
+                                          ObjectProvider<InboxMode> inbox, ListableBeanFactory beans) {
         if (properties.getKeys().isEmpty()) {
             throw new MissingRefoldApiKeyException("No Refold API key is configured: set refold.webhooks.keys.<label>");
         }
@@ -121,12 +125,14 @@ public class RefoldWebhookAutoConfiguration {
             throw new IllegalStateException("refold.webhooks.body-budget must be positive but was "
                     + properties.getBodyBudget());
         }
-        // In inbox mode the inbox deduplicates, in place of the idempotency store.
+        // In inbox mode the inbox deduplicates, in place of the idempotency store; an application's store would be
+        // ignored, so it stops startup instead.
         InboxMode inboxMode = inbox.getIfAvailable();
         if (inboxMode != null) {
+            InboxMode.refuseIdempotencyStores(beans.getBeanNamesForType(IdempotencyStore.class, true, false));
             inboxMode.applyTo(builder);
         } else {
-            builder.idempotencyStore(store);
+            builder.idempotencyStore(store.getObject());
         }
         builder.maxBodyBytes((int) maxBody)
                 .readDeadline(properties.getReadDeadline())
@@ -192,6 +198,7 @@ public class RefoldWebhookAutoConfiguration {
     }
 
     @Bean
+    @Conditional(WithoutInbox.class)
     @ConditionalOnProperty(prefix = "refold.webhooks.idempotency", name = "store", havingValue = "jdbc")
     @ConditionalOnMissingBean
     JdbcPurgeScheduler refoldWebhookPurgeScheduler(IdempotencyStore store, RefoldWebhookProperties properties) {
@@ -235,6 +242,19 @@ public class RefoldWebhookAutoConfiguration {
     @Configuration(proxyBeanMethods = false)
     @Import(RefoldInboxConfiguration.class)
     static class InboxConfiguration {
+    }
+
+    // The exact complement of RefoldInboxConfiguration's condition. In inbox mode the starter defines no idempotency
+    // store (the inbox deduplicates), so any IdempotencyStore bean there is the application's.
+    static class WithoutInbox extends NoneNestedConditions {
+
+        WithoutInbox() {
+            super(ConfigurationPhase.REGISTER_BEAN);
+        }
+
+        @ConditionalOnProperty(prefix = "refold.webhooks.inbox", name = "enabled", havingValue = "true")
+        static class InboxEnabled {
+        }
     }
 
     @Configuration(proxyBeanMethods = false)
