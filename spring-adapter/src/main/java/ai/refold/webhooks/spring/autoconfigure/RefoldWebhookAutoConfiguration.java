@@ -32,6 +32,9 @@ import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+import org.springframework.util.unit.DataSize;
+
+import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
@@ -54,6 +57,8 @@ import javax.sql.DataSource;
 public class RefoldWebhookAutoConfiguration {
 
     static final String EXECUTOR_BEAN = "refoldWebhookExecutor";
+
+    private static final String PREFIX = "refold.webhooks.";
 
     /** Created by Spring Boot when it applies the auto-configuration; applications do not call it. */
     public RefoldWebhookAutoConfiguration() {
@@ -78,13 +83,14 @@ public class RefoldWebhookAutoConfiguration {
                 throw new IllegalStateException("refold.webhooks.idempotency.store=jdbc needs exactly one DataSource"
                         + " bean (configure spring.datasource.*)");
             }
-            return JdbcIdempotencyStore.builder()
-                    .dataSource(source)
-                    .tableName(idempotency.getJdbc().getTableName())
-                    .createTableIfMissing(idempotency.getJdbc().isCreateTable())
-                    .build();
+            JdbcIdempotencyStore.Builder jdbc = JdbcIdempotencyStore.builder().dataSource(source)
+                    .createTableIfMissing(idempotency.getJdbc().isCreateTable());
+            set(PREFIX + "idempotency.jdbc.table-name", idempotency.getJdbc().getTableName(), jdbc::tableName);
+            return jdbc.build();
         }
-        return InMemoryIdempotencyStore.builder().maximumSize(idempotency.getMaximumSize()).build();
+        InMemoryIdempotencyStore.Builder memory = InMemoryIdempotencyStore.builder();
+        set(PREFIX + "idempotency.maximum-size", idempotency.getMaximumSize(), memory::maximumSize);
+        return memory.build();
     }
 
     // Bounded: when the queue is full the delivery is refused with 503 and Refold retries it later.
@@ -116,15 +122,7 @@ public class RefoldWebhookAutoConfiguration {
                 throw new MissingRefoldApiKeyException(property, e.getMessage());
             }
         });
-        long maxBody = properties.getMaxBodySize().toBytes();
-        if (maxBody <= 0 || maxBody > Integer.MAX_VALUE) {
-            throw new IllegalStateException("refold.webhooks.max-body-size must be between 1B and 2GB but was "
-                    + properties.getMaxBodySize());
-        }
-        if (properties.getBodyBudget().toBytes() <= 0) {
-            throw new IllegalStateException("refold.webhooks.body-budget must be positive but was "
-                    + properties.getBodyBudget());
-        }
+        applySettings(builder, properties);
         // In inbox mode the inbox deduplicates, in place of the idempotency store; an application's store would be
         // ignored, so it stops startup instead.
         InboxMode inboxMode = inbox.getIfAvailable();
@@ -134,13 +132,6 @@ public class RefoldWebhookAutoConfiguration {
         } else {
             builder.idempotencyStore(store.getObject());
         }
-        builder.maxBodyBytes((int) maxBody)
-                .readDeadline(properties.getReadDeadline())
-                .bodyBudget(properties.getBodyBudget().toBytes())
-                .lease(properties.getLease())
-                .retention(properties.getRetention())
-                .contentKeyRetention(properties.getContentKeyRetention())
-                .retryWindow(properties.getRetryWindow());
         handlers.registerHandlers(builder);
         listeners.orderedStream().forEach(builder::listener);
         if (properties.isAcknowledgeFast()) {
@@ -158,6 +149,36 @@ public class RefoldWebhookAutoConfiguration {
             }
             // Core refused a receiver without handlers; the analyzer explains it in Spring's terms.
             throw new NoRefoldWebhookHandlerException(e.getMessage(), e);
+        }
+    }
+
+    // Core checks each value; a refusal names the property, so that no message speaks of a builder the user never saw.
+    private static void applySettings(WebhookReceiver.Builder builder, RefoldWebhookProperties properties) {
+        DataSize maxBody = properties.getMaxBodySize();
+        if (maxBody.toBytes() <= 0 || maxBody.toBytes() > Integer.MAX_VALUE) {
+            throw new RefoldWebhookConfigurationException(PREFIX + "max-body-size",
+                    "must be between 1B and 2GB but was " + maxBody);
+        }
+        DataSize bodyBudget = properties.getBodyBudget();
+        if (bodyBudget.toBytes() <= 0) {
+            throw new RefoldWebhookConfigurationException(PREFIX + "body-budget", "must be positive but was "
+                    + bodyBudget);
+        }
+        set(PREFIX + "max-body-size", (int) maxBody.toBytes(), builder::maxBodyBytes);
+        set(PREFIX + "body-budget", bodyBudget.toBytes(), builder::bodyBudget);
+        set(PREFIX + "read-deadline", properties.getReadDeadline(), builder::readDeadline);
+        set(PREFIX + "lease", properties.getLease(), builder::lease);
+        set(PREFIX + "retention", properties.getRetention(), builder::retention);
+        set(PREFIX + "content-key-retention", properties.getContentKeyRetention(), builder::contentKeyRetention);
+        set(PREFIX + "retry-window", properties.getRetryWindow(), builder::retryWindow);
+    }
+
+    // Passes the value of a property to a setter that validates it; a refusal is reported under the property's name.
+    private static <T> void set(String property, T value, Consumer<T> setter) {
+        try {
+            setter.accept(value);
+        } catch (IllegalArgumentException e) {
+            throw RefoldWebhookConfigurationException.refused(property, e);
         }
     }
 
@@ -204,7 +225,7 @@ public class RefoldWebhookAutoConfiguration {
     JdbcPurgeScheduler refoldWebhookPurgeScheduler(IdempotencyStore store, RefoldWebhookProperties properties) {
         // Refused here, not at the first purge: each purge would fail and the table would grow without limit.
         if (properties.getIdempotency().getJdbc().getPurgeBatchSize() < 1) {
-            throw new RefoldWebhookConfigurationException("refold.webhooks.idempotency.jdbc.purge-batch-size",
+            throw new RefoldWebhookConfigurationException(PREFIX + "idempotency.jdbc.purge-batch-size",
                     "must be at least 1 but was " + properties.getIdempotency().getJdbc().getPurgeBatchSize());
         }
         return new JdbcPurgeScheduler(store, properties.getIdempotency().getJdbc());

@@ -17,8 +17,22 @@ final class RefoldWebhookConfigurationException extends IllegalStateException {
      * @param problem  what is wrong with its value, completing a sentence that starts with the property's name
      */
     RefoldWebhookConfigurationException(String property, String problem) {
-        super(property + " " + problem);
+        this(property, problem, null);
+    }
+
+    private RefoldWebhookConfigurationException(String property, String problem, Throwable cause) {
+        super(property + " " + problem, cause);
         this.property = property;
+    }
+
+    /**
+     * Reports that core refused the value of {@code property}, with core's reason. Core names its setter
+     * ({@code "lease must be positive ..."}); the property is named instead, once.
+     */
+    static RefoldWebhookConfigurationException refused(String property, IllegalArgumentException refusal) {
+        String reason = refusal.getMessage() == null ? "" : refusal.getMessage();
+        return new RefoldWebhookConfigurationException(property, "cannot be used: "
+                + reason.replaceFirst("^[A-Za-z]+ (?=must )", "it "), refusal);
     }
 
     String property() {

@@ -20,6 +20,7 @@ import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -224,6 +225,42 @@ class RefoldWebhookAutoConfigurationTest {
                             .contains("refold.webhooks.idempotency.jdbc.purge-batch-size must be at least 1");
                     assertThat(analysis.getAction()).contains("refold.webhooks.idempotency.jdbc.purge-batch-size");
                 });
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "lease                       | -5s         | memory",
+        "lease                       | 2d          | memory",
+        "read-deadline               | 0s          | memory",
+        "read-deadline               | 2h          | memory",
+        "retention                   | -1d         | memory",
+        "content-key-retention       | 0s          | memory",
+        "retry-window                | -1m         | memory",
+        "max-body-size               | 0B          | memory",
+        "max-body-size               | 3GB         | memory",
+        "body-budget                 | -1KB        | memory",
+        "idempotency.maximum-size    | 0           | memory",
+        "idempotency.jdbc.table-name | drop;table  | jdbc"
+    })
+    void aValueTheReceiverRefusesFailsStartupNamingTheProperty(String property, String value, String store) {
+        withKey.withPropertyValues("refold.webhooks." + property + "=" + value,
+                        "refold.webhooks.idempotency.store=" + store)
+                .withBean(DataSource.class, RefoldWebhookAutoConfigurationTest::h2)
+                .run(context -> {
+                    FailureAnalysis analysis = analysis(context.getStartupFailure());
+                    assertThat(analysis.getDescription())
+                            .startsWith("The Refold webhook receiver cannot start: refold.webhooks." + property + " ");
+                    assertThat(analysis.getAction()).contains("refold.webhooks." + property);
+                });
+    }
+
+    @Test
+    void aRefusedLeaseIsExplainedInTermsOfThePropertyWithCoresReason() {
+        // Core's rule may change (a minimum lease); what matters is that the property, not the setter, is named.
+        withKey.withPropertyValues("refold.webhooks.lease=-5s").run(context -> assertThat(
+                analysis(context.getStartupFailure()).getDescription()).startsWith("The Refold webhook receiver cannot"
+                + " start: refold.webhooks.lease cannot be used: it must be ").endsWith("PT-5S")
+                .doesNotContain("lease must"));
     }
 
     @Test
