@@ -34,6 +34,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.util.unit.DataSize;
 
+import java.time.Duration;
 import java.util.function.Consumer;
 
 import javax.sql.DataSource;
@@ -99,7 +100,7 @@ public class RefoldWebhookAutoConfiguration {
     @ConditionalOnMissingBean(name = EXECUTOR_BEAN)
     ThreadPoolTaskExecutor refoldWebhookExecutor(RefoldWebhookProperties properties) {
         return RefoldTaskExecutors.acknowledgeFast(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                RefoldTaskExecutors.ACKNOWLEDGE_FAST_QUEUE, properties.getShutdownTimeout());
+                RefoldTaskExecutors.ACKNOWLEDGE_FAST_QUEUE, shutdownTimeout(properties));
     }
 
     @Bean
@@ -186,7 +187,20 @@ public class RefoldWebhookAutoConfiguration {
     // in-flight deliveries finish, and acknowledge-fast work that never started is released with its key logged.
     @Bean
     ReceiverShutdown refoldWebhookShutdown(WebhookReceiver receiver, RefoldWebhookProperties properties) {
-        return new ReceiverShutdown(receiver, properties.getShutdownTimeout());
+        return new ReceiverShutdown(receiver, shutdownTimeout(properties));
+    }
+
+    /**
+     * Returns {@code refold.webhooks.shutdown-timeout}, refusing a negative one: it would silently mean "do not wait",
+     * which zero says plainly. Every bean that waits on shutdown reads it here, whichever is created first.
+     */
+    static Duration shutdownTimeout(RefoldWebhookProperties properties) {
+        Duration timeout = properties.getShutdownTimeout();
+        if (timeout.isNegative()) {
+            throw new RefoldWebhookConfigurationException(PREFIX + "shutdown-timeout", "must not be negative (zero"
+                    + " does not wait) but was " + timeout);
+        }
+        return timeout;
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -85,7 +85,7 @@ public class RefoldWebhookProperties {
 
     /**
      * How long shutdown waits for deliveries in flight before releasing, with a warning naming each key, those
-     * whose handlers have not started.
+     * whose handlers have not started; zero does not wait. A negative value stops startup.
      */
     private Duration shutdownTimeout = WebhookReceiver.DEFAULT_SHUTDOWN_TIMEOUT;
 
@@ -303,7 +303,8 @@ public class RefoldWebhookProperties {
     /**
      * Sets how long shutdown waits for deliveries in flight. Property {@code refold.webhooks.shutdown-timeout}.
      *
-     * @param shutdownTimeout how long shutdown waits for deliveries in flight
+     * @param shutdownTimeout how long shutdown waits for deliveries in flight; zero does not wait, and a negative
+     *                        value stops startup
      */
     public void setShutdownTimeout(Duration shutdownTimeout) {
         this.shutdownTimeout = shutdownTimeout;

@@ -263,6 +263,25 @@ class RefoldWebhookAutoConfigurationTest {
                 .doesNotContain("lease must"));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"refold.webhooks.acknowledge-fast=false", "refold.webhooks.acknowledge-fast=true",
+        "refold.webhooks.inbox.enabled=true refold.webhooks.inbox.store=memory"})
+    void aNegativeShutdownTimeoutFailsStartupNamingThePropertyInEveryMode(String mode) {
+        withKey.withPropertyValues(mode.split(" ")).withPropertyValues("refold.webhooks.shutdown-timeout=-1s")
+                .run(context -> {
+                    FailureAnalysis analysis = analysis(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).startsWith("The Refold webhook receiver cannot start:"
+                            + " refold.webhooks.shutdown-timeout must not be negative");
+                    assertThat(analysis.getAction()).contains("refold.webhooks.shutdown-timeout");
+                });
+    }
+
+    @Test
+    void aZeroShutdownTimeoutStartsAndMeansDoNotWait() {
+        withKey.withPropertyValues("refold.webhooks.shutdown-timeout=0s")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(ReceiverShutdown.class));
+    }
+
     @Test
     void theJdbcStoreWithoutADataSourceFailsStartupClearly() {
         withKey.withPropertyValues("refold.webhooks.idempotency.store=jdbc")
