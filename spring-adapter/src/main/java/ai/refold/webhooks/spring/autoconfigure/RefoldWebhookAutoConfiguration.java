@@ -191,6 +191,22 @@ public class RefoldWebhookAutoConfiguration {
     }
 
     /**
+     * Returns {@code refold.webhooks.path}, refusing one that deliveries would miss: both filters compare it, exactly,
+     * with the request's decoded path, which starts with '/'; white space in it is a slip (a trailing blank, which a
+     * .properties file keeps) that no subscription URL carries. The value is quoted so that the blank can be seen.
+     */
+    static String path(RefoldWebhookProperties properties) {
+        String path = properties.getPath();
+        if (path == null || !path.startsWith("/")
+                || path.codePoints().anyMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c)
+                        || Character.isISOControl(c))) {
+            throw new RefoldWebhookConfigurationException(PREFIX + "path", "must start with '/' and hold no white"
+                    + " space or control character, but was '" + path + "'");
+        }
+        return path;
+    }
+
+    /**
      * Returns {@code refold.webhooks.shutdown-timeout}, refusing a negative one: it would silently mean "do not wait",
      * which zero says plainly. Every bean that waits on shutdown reads it here, whichever is created first.
      */
@@ -211,10 +227,11 @@ public class RefoldWebhookAutoConfiguration {
         @ConditionalOnMissingBean(name = "refoldWebhookFilterRegistration")
         FilterRegistrationBean<RefoldWebhookFilter> refoldWebhookFilterRegistration(WebhookReceiver receiver,
                                                                                    RefoldWebhookProperties properties) {
-            RefoldWebhookFilter filter = RefoldWebhookFilter.builder(receiver).path(properties.getPath()).build();
+            String path = path(properties);
+            RefoldWebhookFilter filter = RefoldWebhookFilter.builder(receiver).path(path).build();
             FilterRegistrationBean<RefoldWebhookFilter> registration = new FilterRegistrationBean<>(filter);
             registration.setName("refoldWebhookFilter");
-            registration.addUrlPatterns(properties.getPath());
+            registration.addUrlPatterns(path);
             registration.setDispatcherTypes(DispatcherType.REQUEST);
             registration.setOrder(properties.getFilterOrder());
             return registration;
@@ -261,7 +278,7 @@ public class RefoldWebhookAutoConfiguration {
             OrderedRefoldWebhookWebFilter refoldWebhookWebFilter(WebhookReceiver receiver,
                                                                  RefoldWebhookProperties properties) {
                 return new OrderedRefoldWebhookWebFilter(RefoldWebhookWebFilter.builder(receiver)
-                        .path(properties.getPath()).build(), properties.getFilterOrder());
+                        .path(path(properties)).build(), properties.getFilterOrder());
             }
         }
 

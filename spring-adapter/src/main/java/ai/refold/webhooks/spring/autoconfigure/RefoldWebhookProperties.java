@@ -33,7 +33,7 @@ public class RefoldWebhookProperties {
     private Map<String, String> keys = new LinkedHashMap<>();
 
     /**
-     * Path, within the application, that receives deliveries.
+     * Path, within the application, that receives deliveries; it starts with a slash and holds no white space.
      */
     private String path = RefoldWebhookFilter.DEFAULT_PATH;
 
@@ -146,7 +146,7 @@ public class RefoldWebhookProperties {
     /**
      * Sets the path, within the application, that receives deliveries. Property {@code refold.webhooks.path}.
      *
-     * @param path the path, starting with {@code /}
+     * @param path the path, starting with {@code /} and without white space
      */
     public void setPath(String path) {
         this.path = path;

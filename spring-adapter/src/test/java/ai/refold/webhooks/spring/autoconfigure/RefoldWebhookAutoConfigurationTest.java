@@ -31,9 +31,11 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.MapPropertySource;
 import org.springframework.util.unit.DataSize;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -280,6 +282,30 @@ class RefoldWebhookAutoConfigurationTest {
     void aZeroShutdownTimeoutStartsAndMeansDoNotWait() {
         withKey.withPropertyValues("refold.webhooks.shutdown-timeout=0s")
                 .run(context -> assertThat(context).hasNotFailed().hasSingleBean(ReceiverShutdown.class));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/webhooks/refold ", "/webhooks/refold\t", "/webhooks/refold\n", "/webhooks/ refold",
+        "/webhooks/refold\u00a0", " /webhooks/refold", "webhooks/refold", ""})
+    void aPathNoRequestCouldMatchFailsStartupNamingThePropertyAndQuotingIt(String path) {
+        // Set as a .properties file would: keeping blanks that withPropertyValues trims.
+        withKey.withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(
+                        new MapPropertySource("properties-file", Map.of("refold.webhooks.path", path))))
+                .run(context -> {
+                    FailureAnalysis analysis = analysis(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).startsWith("The Refold webhook receiver cannot start:"
+                            + " refold.webhooks.path must start with '/'").endsWith("'" + path + "'");
+                    assertThat(analysis.getAction()).contains("refold.webhooks.path");
+                });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "/webhooks/refold", "/api/v2/refold-webhooks_live.json"})
+    void aPathStartingWithASlashWithoutWhiteSpaceIsRegisteredAsGiven(String path) {
+        withKey.withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(
+                        new MapPropertySource("properties-file", Map.of("refold.webhooks.path", path))))
+                .run(context -> assertThat(((RefoldWebhookFilter) context.getBean("refoldWebhookFilterRegistration",
+                        FilterRegistrationBean.class).getFilter()).path()).isEqualTo(path));
     }
 
     @Test
