@@ -19,8 +19,12 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.stereotype.Component;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -95,7 +99,7 @@ class SafeByDefaultSpringBootTest {
     }
 
     @Test
-    void startupLogsOneLineSayingWhereWhatAndHowButNoKey(CapturedOutput output) {
+    void startupLogsOneLineSayingWhereWhatAndHowButNoKey(CapturedOutput output) throws IOException {
         try (ConfigurableApplicationContext context = run(HandlerApplication.class,
                 "--refold.webhooks.keys.test=" + KEY)) {
             assertThat(output.getAll()).contains("refold webhooks receiving on path=/webhooks/refold mode=endpoint"
@@ -103,7 +107,26 @@ class SafeByDefaultSpringBootTest {
                     + " Connection Expired=0, Workflow Completed=0, Workflow Errored=1, unknown=0}"
                     + " store=InMemoryIdempotencyStore dispatch=synchronous maxBodyBytes=1048576"
                     + " readDeadline=PT10S bodyBudgetBytes=67108864").doesNotContain(KEY);
+            // docs/spring-boot.md shows this application's line: it must be the line the defaults print.
+            assertThat(documentedLine("docs/spring-boot.md", STARTUP_LINE)).isEqualTo(output.getAll().lines()
+                    .filter(line -> line.contains(STARTUP_LINE)).findFirst()
+                    .map(line -> line.substring(line.indexOf(STARTUP_LINE))).orElseThrow());
         }
+    }
+
+    private static final String STARTUP_LINE = "refold webhooks receiving on ";
+
+    // The first line of a page of the project (found above the module's directory, spring-adapter or its boot4 run)
+    // holding the marker, from the marker on.
+    private static String documentedLine(String page, String marker) throws IOException {
+        Path root = Path.of("").toAbsolutePath();
+        while (root != null && !Files.exists(root.resolve(page))) {
+            root = root.getParent();
+        }
+        assertThat(root).as(page + " above " + Path.of("").toAbsolutePath()).isNotNull();
+        return Files.readAllLines(root.resolve(page), StandardCharsets.UTF_8).stream()
+                .filter(line -> line.contains(marker)).findFirst()
+                .map(line -> line.substring(line.indexOf(marker))).orElseThrow();
     }
 
     // ---- 3. The key is printed on a natural mistake ----

@@ -79,6 +79,23 @@ final class InboxMode {
         }
     }
 
+    /**
+     * Refuses the application's {@code IdempotencyStore} beans: the inbox keeps one row per event and deduplicates by
+     * itself, so the receiver would never use them. Core refuses a receiver given both too; this names the beans.
+     *
+     * @param beanNames the IdempotencyStore beans; in inbox mode the starter defines none itself
+     */
+    static void refuseIdempotencyStores(String[] beanNames) {
+        if (beanNames.length == 0) {
+            return;
+        }
+        throw new RefoldInboxConfigurationException("the application defines an IdempotencyStore bean ("
+                + String.join(", ", beanNames) + ") and " + PREFIX + "enabled=true. In inbox mode the inbox store"
+                + " keeps one row per event and deduplicates deliveries itself, so the receiver would never use that"
+                + " IdempotencyStore.", "Remove the IdempotencyStore bean (to keep the inbox in a store of your own,"
+                + " define an InboxStore bean instead), or set " + PREFIX + "enabled=false to deduplicate with it.");
+    }
+
     /** Returns how many workers to run, as checked by core; the executor is sized before the options are built. */
     static int workers(RefoldInboxProperties inbox) {
         return checked(PREFIX + "workers", () -> InboxOptions.defaults().withWorkers(inbox.getWorkers())).workers();

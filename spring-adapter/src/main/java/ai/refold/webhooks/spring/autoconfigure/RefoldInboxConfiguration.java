@@ -71,7 +71,7 @@ class RefoldInboxConfiguration {
     @ConditionalOnMissingBean(name = EXECUTOR_BEAN)
     ThreadPoolTaskExecutor refoldInboxExecutor(RefoldWebhookProperties properties) {
         return RefoldTaskExecutors.inboxWorkers(InboxMode.workers(properties.getInbox()),
-                properties.getShutdownTimeout());
+                RefoldWebhookAutoConfiguration.shutdownTimeout(properties));
     }
 
     @Bean

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import jakarta.servlet.DispatcherType;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -23,12 +24,18 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+import org.springframework.util.unit.DataSize;
+
+import java.time.Duration;
+import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
@@ -52,6 +59,8 @@ public class RefoldWebhookAutoConfiguration {
 
     static final String EXECUTOR_BEAN = "refoldWebhookExecutor";
 
+    private static final String PREFIX = "refold.webhooks.";
+
     /** Created by Spring Boot when it applies the auto-configuration; applications do not call it. */
     public RefoldWebhookAutoConfiguration() {
     }
@@ -63,6 +72,7 @@ public class RefoldWebhookAutoConfiguration {
     }
 
     @Bean
+    @Conditional(WithoutInbox.class)
     @ConditionalOnMissingBean
     IdempotencyStore refoldIdempotencyStore(RefoldWebhookProperties properties,
                                             ObjectProvider<DataSource> dataSource) {
@@ -74,13 +84,14 @@ public class RefoldWebhookAutoConfiguration {
                 throw new IllegalStateException("refold.webhooks.idempotency.store=jdbc needs exactly one DataSource"
                         + " bean (configure spring.datasource.*)");
             }
-            return JdbcIdempotencyStore.builder()
-                    .dataSource(source)
-                    .tableName(idempotency.getJdbc().getTableName())
-                    .createTableIfMissing(idempotency.getJdbc().isCreateTable())
-                    .build();
+            JdbcIdempotencyStore.Builder jdbc = JdbcIdempotencyStore.builder().dataSource(source)
+                    .createTableIfMissing(idempotency.getJdbc().isCreateTable());
+            set(PREFIX + "idempotency.jdbc.table-name", idempotency.getJdbc().getTableName(), jdbc::tableName);
+            return jdbc.build();
         }
-        return InMemoryIdempotencyStore.builder().maximumSize(idempotency.getMaximumSize()).build();
+        InMemoryIdempotencyStore.Builder memory = InMemoryIdempotencyStore.builder();
+        set(PREFIX + "idempotency.maximum-size", idempotency.getMaximumSize(), memory::maximumSize);
+        return memory.build();
     }
 
     // Bounded: when the queue is full the delivery is refused with 503 and Refold retries it later.
@@ -89,17 +100,17 @@ public class RefoldWebhookAutoConfiguration {
     @ConditionalOnMissingBean(name = EXECUTOR_BEAN)
     ThreadPoolTaskExecutor refoldWebhookExecutor(RefoldWebhookProperties properties) {
         return RefoldTaskExecutors.acknowledgeFast(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                RefoldTaskExecutors.ACKNOWLEDGE_FAST_QUEUE, properties.getShutdownTimeout());
+                RefoldTaskExecutors.ACKNOWLEDGE_FAST_QUEUE, shutdownTimeout(properties));
     }
 
     @Bean
     @ConditionalOnMissingBean
-    WebhookReceiver refoldWebhookReceiver(RefoldWebhookProperties properties, IdempotencyStore store,
+    WebhookReceiver refoldWebhookReceiver(RefoldWebhookProperties properties, ObjectProvider<IdempotencyStore> store,
                                           RefoldWebhookMethodProcessor handlers,
                                           ObjectProvider<DeliveryListener> listeners,
                                           ObjectProvider<RefoldWebhookReceiverCustomizer> customizers,
                                           @Qualifier(EXECUTOR_BEAN) ObjectProvider<java.util.concurrent.Executor> executor,
-                                          ObjectProvider<InboxMode> inbox) {
+                                          ObjectProvider<InboxMode> inbox, ListableBeanFactory beans) {
         if (properties.getKeys().isEmpty()) {
             throw new MissingRefoldApiKeyException("No Refold API key is configured: set refold.webhooks.keys.<label>");
         }
@@ -112,29 +123,16 @@ public class RefoldWebhookAutoConfiguration {
                 throw new MissingRefoldApiKeyException(property, e.getMessage());
             }
         });
-        long maxBody = properties.getMaxBodySize().toBytes();
-        if (maxBody <= 0 || maxBody > Integer.MAX_VALUE) {
-            throw new IllegalStateException("refold.webhooks.max-body-size must be between 1B and 2GB but was "
-                    + properties.getMaxBodySize());
-        }
-        if (properties.getBodyBudget().toBytes() <= 0) {
-            throw new IllegalStateException("refold.webhooks.body-budget must be positive but was "
-                    + properties.getBodyBudget());
-        }
-        // In inbox mode the inbox deduplicates, in place of the idempotency store.
+        applySettings(builder, properties);
+        // In inbox mode the inbox deduplicates, in place of the idempotency store; an application's store would be
+        // ignored, so it stops startup instead.
         InboxMode inboxMode = inbox.getIfAvailable();
         if (inboxMode != null) {
+            InboxMode.refuseIdempotencyStores(beans.getBeanNamesForType(IdempotencyStore.class, true, false));
             inboxMode.applyTo(builder);
         } else {
-            builder.idempotencyStore(store);
+            builder.idempotencyStore(store.getObject());
         }
-        builder.maxBodyBytes((int) maxBody)
-                .readDeadline(properties.getReadDeadline())
-                .bodyBudget(properties.getBodyBudget().toBytes())
-                .lease(properties.getLease())
-                .retention(properties.getRetention())
-                .contentKeyRetention(properties.getContentKeyRetention())
-                .retryWindow(properties.getRetryWindow());
         handlers.registerHandlers(builder);
         listeners.orderedStream().forEach(builder::listener);
         if (properties.isAcknowledgeFast()) {
@@ -155,11 +153,70 @@ public class RefoldWebhookAutoConfiguration {
         }
     }
 
+    // Core checks each value; a refusal names the property, so that no message speaks of a builder the user never saw.
+    private static void applySettings(WebhookReceiver.Builder builder, RefoldWebhookProperties properties) {
+        DataSize maxBody = properties.getMaxBodySize();
+        if (maxBody.toBytes() <= 0 || maxBody.toBytes() > Integer.MAX_VALUE) {
+            throw new RefoldWebhookConfigurationException(PREFIX + "max-body-size",
+                    "must be between 1B and 2GB but was " + maxBody);
+        }
+        DataSize bodyBudget = properties.getBodyBudget();
+        if (bodyBudget.toBytes() <= 0) {
+            throw new RefoldWebhookConfigurationException(PREFIX + "body-budget", "must be positive but was "
+                    + bodyBudget);
+        }
+        set(PREFIX + "max-body-size", (int) maxBody.toBytes(), builder::maxBodyBytes);
+        set(PREFIX + "body-budget", bodyBudget.toBytes(), builder::bodyBudget);
+        set(PREFIX + "read-deadline", properties.getReadDeadline(), builder::readDeadline);
+        set(PREFIX + "lease", properties.getLease(), builder::lease);
+        set(PREFIX + "retention", properties.getRetention(), builder::retention);
+        set(PREFIX + "content-key-retention", properties.getContentKeyRetention(), builder::contentKeyRetention);
+        set(PREFIX + "retry-window", properties.getRetryWindow(), builder::retryWindow);
+    }
+
+    // Passes the value of a property to a setter that validates it; a refusal is reported under the property's name.
+    private static <T> void set(String property, T value, Consumer<T> setter) {
+        try {
+            setter.accept(value);
+        } catch (IllegalArgumentException e) {
+            throw RefoldWebhookConfigurationException.refused(property, e);
+        }
+    }
+
     // Closes the receiver within the configured timeout once the web server has stopped, before its executors stop:
     // in-flight deliveries finish, and acknowledge-fast work that never started is released with its key logged.
     @Bean
     ReceiverShutdown refoldWebhookShutdown(WebhookReceiver receiver, RefoldWebhookProperties properties) {
-        return new ReceiverShutdown(receiver, properties.getShutdownTimeout());
+        return new ReceiverShutdown(receiver, shutdownTimeout(properties));
+    }
+
+    /**
+     * Returns {@code refold.webhooks.path}, refusing one that deliveries would miss: both filters compare it, exactly,
+     * with the request's decoded path, which starts with '/'; white space in it is a slip (a trailing blank, which a
+     * .properties file keeps) that no subscription URL carries. The value is quoted so that the blank can be seen.
+     */
+    static String path(RefoldWebhookProperties properties) {
+        String path = properties.getPath();
+        if (path == null || !path.startsWith("/")
+                || path.codePoints().anyMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c)
+                        || Character.isISOControl(c))) {
+            throw new RefoldWebhookConfigurationException(PREFIX + "path", "must start with '/' and hold no white"
+                    + " space or control character, but was '" + path + "'");
+        }
+        return path;
+    }
+
+    /**
+     * Returns {@code refold.webhooks.shutdown-timeout}, refusing a negative one: it would silently mean "do not wait",
+     * which zero says plainly. Every bean that waits on shutdown reads it here, whichever is created first.
+     */
+    static Duration shutdownTimeout(RefoldWebhookProperties properties) {
+        Duration timeout = properties.getShutdownTimeout();
+        if (timeout.isNegative()) {
+            throw new RefoldWebhookConfigurationException(PREFIX + "shutdown-timeout", "must not be negative (zero"
+                    + " does not wait) but was " + timeout);
+        }
+        return timeout;
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -170,10 +227,11 @@ public class RefoldWebhookAutoConfiguration {
         @ConditionalOnMissingBean(name = "refoldWebhookFilterRegistration")
         FilterRegistrationBean<RefoldWebhookFilter> refoldWebhookFilterRegistration(WebhookReceiver receiver,
                                                                                    RefoldWebhookProperties properties) {
-            RefoldWebhookFilter filter = RefoldWebhookFilter.builder(receiver).path(properties.getPath()).build();
+            String path = path(properties);
+            RefoldWebhookFilter filter = RefoldWebhookFilter.builder(receiver).path(path).build();
             FilterRegistrationBean<RefoldWebhookFilter> registration = new FilterRegistrationBean<>(filter);
             registration.setName("refoldWebhookFilter");
-            registration.addUrlPatterns(properties.getPath());
+            registration.addUrlPatterns(path);
             registration.setDispatcherTypes(DispatcherType.REQUEST);
             registration.setOrder(properties.getFilterOrder());
             return registration;
@@ -192,9 +250,15 @@ public class RefoldWebhookAutoConfiguration {
     }
 
     @Bean
+    @Conditional(WithoutInbox.class)
     @ConditionalOnProperty(prefix = "refold.webhooks.idempotency", name = "store", havingValue = "jdbc")
     @ConditionalOnMissingBean
     JdbcPurgeScheduler refoldWebhookPurgeScheduler(IdempotencyStore store, RefoldWebhookProperties properties) {
+        // Refused here, not at the first purge: each purge would fail and the table would grow without limit.
+        if (properties.getIdempotency().getJdbc().getPurgeBatchSize() < 1) {
+            throw new RefoldWebhookConfigurationException(PREFIX + "idempotency.jdbc.purge-batch-size",
+                    "must be at least 1 but was " + properties.getIdempotency().getJdbc().getPurgeBatchSize());
+        }
         return new JdbcPurgeScheduler(store, properties.getIdempotency().getJdbc());
     }
 
@@ -214,7 +278,7 @@ public class RefoldWebhookAutoConfiguration {
             OrderedRefoldWebhookWebFilter refoldWebhookWebFilter(WebhookReceiver receiver,
                                                                  RefoldWebhookProperties properties) {
                 return new OrderedRefoldWebhookWebFilter(RefoldWebhookWebFilter.builder(receiver)
-                        .path(properties.getPath()).build(), properties.getFilterOrder());
+                        .path(path(properties)).build(), properties.getFilterOrder());
             }
         }
 
@@ -230,6 +294,19 @@ public class RefoldWebhookAutoConfiguration {
     @Configuration(proxyBeanMethods = false)
     @Import(RefoldInboxConfiguration.class)
     static class InboxConfiguration {
+    }
+
+    // The exact complement of RefoldInboxConfiguration's condition. In inbox mode the starter defines no idempotency
+    // store (the inbox deduplicates), so any IdempotencyStore bean there is the application's.
+    static class WithoutInbox extends NoneNestedConditions {
+
+        WithoutInbox() {
+            super(ConfigurationPhase.REGISTER_BEAN);
+        }
+
+        @ConditionalOnProperty(prefix = "refold.webhooks.inbox", name = "enabled", havingValue = "true")
+        static class InboxEnabled {
+        }
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -33,7 +33,7 @@ public class RefoldWebhookProperties {
     private Map<String, String> keys = new LinkedHashMap<>();
 
     /**
-     * Path, within the application, that receives deliveries.
+     * Path, within the application, that receives deliveries; it starts with a slash and holds no white space.
      */
     private String path = RefoldWebhookFilter.DEFAULT_PATH;
 
@@ -85,7 +85,7 @@ public class RefoldWebhookProperties {
 
     /**
      * How long shutdown waits for deliveries in flight before releasing, with a warning naming each key, those
-     * whose handlers have not started.
+     * whose handlers have not started; zero does not wait. A negative value stops startup.
      */
     private Duration shutdownTimeout = WebhookReceiver.DEFAULT_SHUTDOWN_TIMEOUT;
 
@@ -146,7 +146,7 @@ public class RefoldWebhookProperties {
     /**
      * Sets the path, within the application, that receives deliveries. Property {@code refold.webhooks.path}.
      *
-     * @param path the path, starting with {@code /}
+     * @param path the path, starting with {@code /} and without white space
      */
     public void setPath(String path) {
         this.path = path;
@@ -303,7 +303,8 @@ public class RefoldWebhookProperties {
     /**
      * Sets how long shutdown waits for deliveries in flight. Property {@code refold.webhooks.shutdown-timeout}.
      *
-     * @param shutdownTimeout how long shutdown waits for deliveries in flight
+     * @param shutdownTimeout how long shutdown waits for deliveries in flight; zero does not wait, and a negative
+     *                        value stops startup
      */
     public void setShutdownTimeout(Duration shutdownTimeout) {
         this.shutdownTimeout = shutdownTimeout;
@@ -524,7 +525,7 @@ public class RefoldWebhookProperties {
          * Sets the most rows deleted by one purge statement. Property
          * {@code refold.webhooks.idempotency.jdbc.purge-batch-size}.
          *
-         * @param purgeBatchSize the most rows one purge statement deletes
+         * @param purgeBatchSize the most rows one purge statement deletes, at least 1
          */
         public void setPurgeBatchSize(int purgeBatchSize) {
             this.purgeBatchSize = purgeBatchSize;

@@ -6,6 +6,7 @@ import ai.refold.webhooks.Outcome;
 import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.event.EventType;
 import ai.refold.webhooks.idempotency.IdempotencyStore;
+import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
 import ai.refold.webhooks.idempotency.InMemoryInboxStore;
 import ai.refold.webhooks.idempotency.InboxQuery;
 import ai.refold.webhooks.idempotency.InboxState;
@@ -169,6 +170,24 @@ class RefoldInboxAutoConfigurationTest {
                     FailureAnalysis analysis = analysis(context.getStartupFailure());
                     assertThat(analysis.getDescription()).contains("refold.webhooks.idempotency.store=jdbc")
                             .contains("refold.webhooks.inbox.enabled=true");
+                });
+    }
+
+    @Test
+    void inInboxModeTheStarterDefinesNoIdempotencyStoreAndNoJdbcPurge() {
+        inMemory.run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(IdempotencyStore.class)
+                .doesNotHaveBean(JdbcPurgeScheduler.class));
+    }
+
+    @Test
+    void anApplicationsOwnIdempotencyStoreWithTheInboxFailsStartupNamingTheBeanAndTheProperty() {
+        inMemory.withBean("redisIdempotencyStore", IdempotencyStore.class, InMemoryIdempotencyStore::create)
+                .run(context -> {
+                    FailureAnalysis analysis = analysis(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).contains("IdempotencyStore bean (redisIdempotencyStore)")
+                            .contains("refold.webhooks.inbox.enabled=true");
+                    assertThat(analysis.getAction()).contains("InboxStore")
+                            .contains("refold.webhooks.inbox.enabled=false");
                 });
     }
 

@@ -19,6 +19,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -28,9 +31,12 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.MapPropertySource;
 import org.springframework.util.unit.DataSize;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -209,6 +215,99 @@ class RefoldWebhookAutoConfigurationTest {
                 });
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "-1"})
+    void aJdbcPurgeBatchSizeBelowOneFailsStartupNamingTheProperty(String size) {
+        withKey.withPropertyValues("refold.webhooks.idempotency.store=jdbc",
+                        "refold.webhooks.idempotency.jdbc.purge-batch-size=" + size)
+                .withBean(DataSource.class, RefoldWebhookAutoConfigurationTest::h2)
+                .run(context -> {
+                    FailureAnalysis analysis = analysis(context.getStartupFailure());
+                    assertThat(analysis.getDescription())
+                            .contains("refold.webhooks.idempotency.jdbc.purge-batch-size must be at least 1");
+                    assertThat(analysis.getAction()).contains("refold.webhooks.idempotency.jdbc.purge-batch-size");
+                });
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "lease                       | -5s         | memory",
+        "lease                       | 2d          | memory",
+        "read-deadline               | 0s          | memory",
+        "read-deadline               | 2h          | memory",
+        "retention                   | -1d         | memory",
+        "content-key-retention       | 0s          | memory",
+        "retry-window                | -1m         | memory",
+        "max-body-size               | 0B          | memory",
+        "max-body-size               | 3GB         | memory",
+        "body-budget                 | -1KB        | memory",
+        "idempotency.maximum-size    | 0           | memory",
+        "idempotency.jdbc.table-name | drop;table  | jdbc"
+    })
+    void aValueTheReceiverRefusesFailsStartupNamingTheProperty(String property, String value, String store) {
+        withKey.withPropertyValues("refold.webhooks." + property + "=" + value,
+                        "refold.webhooks.idempotency.store=" + store)
+                .withBean(DataSource.class, RefoldWebhookAutoConfigurationTest::h2)
+                .run(context -> {
+                    FailureAnalysis analysis = analysis(context.getStartupFailure());
+                    assertThat(analysis.getDescription())
+                            .startsWith("The Refold webhook receiver cannot start: refold.webhooks." + property + " ");
+                    assertThat(analysis.getAction()).contains("refold.webhooks." + property);
+                });
+    }
+
+    @Test
+    void aRefusedLeaseIsExplainedInTermsOfThePropertyWithCoresReason() {
+        // Core's rule may change (a minimum lease); what matters is that the property, not the setter, is named.
+        withKey.withPropertyValues("refold.webhooks.lease=-5s").run(context -> assertThat(
+                analysis(context.getStartupFailure()).getDescription()).startsWith("The Refold webhook receiver cannot"
+                + " start: refold.webhooks.lease cannot be used: it must be ").endsWith("PT-5S")
+                .doesNotContain("lease must"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"refold.webhooks.acknowledge-fast=false", "refold.webhooks.acknowledge-fast=true",
+        "refold.webhooks.inbox.enabled=true refold.webhooks.inbox.store=memory"})
+    void aNegativeShutdownTimeoutFailsStartupNamingThePropertyInEveryMode(String mode) {
+        withKey.withPropertyValues(mode.split(" ")).withPropertyValues("refold.webhooks.shutdown-timeout=-1s")
+                .run(context -> {
+                    FailureAnalysis analysis = analysis(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).startsWith("The Refold webhook receiver cannot start:"
+                            + " refold.webhooks.shutdown-timeout must not be negative");
+                    assertThat(analysis.getAction()).contains("refold.webhooks.shutdown-timeout");
+                });
+    }
+
+    @Test
+    void aZeroShutdownTimeoutStartsAndMeansDoNotWait() {
+        withKey.withPropertyValues("refold.webhooks.shutdown-timeout=0s")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(ReceiverShutdown.class));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/webhooks/refold ", "/webhooks/refold\t", "/webhooks/refold\n", "/webhooks/ refold",
+        "/webhooks/refold\u00a0", " /webhooks/refold", "webhooks/refold", ""})
+    void aPathNoRequestCouldMatchFailsStartupNamingThePropertyAndQuotingIt(String path) {
+        // Set as a .properties file would: keeping blanks that withPropertyValues trims.
+        withKey.withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(
+                        new MapPropertySource("properties-file", Map.of("refold.webhooks.path", path))))
+                .run(context -> {
+                    FailureAnalysis analysis = analysis(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).startsWith("The Refold webhook receiver cannot start:"
+                            + " refold.webhooks.path must start with '/'").endsWith("'" + path + "'");
+                    assertThat(analysis.getAction()).contains("refold.webhooks.path");
+                });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "/webhooks/refold", "/api/v2/refold-webhooks_live.json"})
+    void aPathStartingWithASlashWithoutWhiteSpaceIsRegisteredAsGiven(String path) {
+        withKey.withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(
+                        new MapPropertySource("properties-file", Map.of("refold.webhooks.path", path))))
+                .run(context -> assertThat(((RefoldWebhookFilter) context.getBean("refoldWebhookFilterRegistration",
+                        FilterRegistrationBean.class).getFilter()).path()).isEqualTo(path));
+    }
+
     @Test
     void theJdbcStoreWithoutADataSourceFailsStartupClearly() {
         withKey.withPropertyValues("refold.webhooks.idempotency.store=jdbc")
@@ -236,6 +335,19 @@ class RefoldWebhookAutoConfigurationTest {
                     assertThat(context).hasBean(RefoldWebhookAutoConfiguration.EXECUTOR_BEAN);
                     assertThat(context.getBean(WebhookReceiver.class).toString()).contains("acknowledgeFast");
                 });
+    }
+
+    private static DataSource h2() {
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:starter-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        return h2;
+    }
+
+    private static FailureAnalysis analysis(Throwable failure) {
+        assertThat(failure).as("startup failure").isNotNull();
+        FailureAnalysis analysis = new RefoldWebhookConfigurationFailureAnalyzer().analyze(failure);
+        assertThat(analysis).as("analysis of %s", failure).isNotNull();
+        return analysis;
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -8,15 +8,19 @@ import ai.refold.webhooks.webflux.RefoldWebhookWebFilter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.core.Ordered;
+import org.springframework.core.env.MapPropertySource;
 import org.springframework.web.server.WebFilter;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,6 +46,21 @@ class ReactiveAutoConfigurationTest {
                     assertThat(filter.getOrder()).isEqualTo(7);
                     assertThat(filter.filter().path()).isEqualTo("/hooks/refold");
                     assertThat(filter.toString()).doesNotContain("reactive-test-api-key-0123");
+                });
+    }
+
+    @Test
+    void aPathWithATrailingBlankFailsStartupNamingTheProperty() {
+        // Set as a .properties file would: keeping the blank that withPropertyValues trims.
+        runner.withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(
+                        new MapPropertySource("properties-file", Map.of("refold.webhooks.path", "/webhooks/refold "))))
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    FailureAnalysis analysis = new RefoldWebhookConfigurationFailureAnalyzer()
+                            .analyze(context.getStartupFailure());
+                    assertThat(analysis).isNotNull();
+                    assertThat(analysis.getDescription()).contains("refold.webhooks.path must start with '/'")
+                            .endsWith("'/webhooks/refold '");
                 });
     }
 
