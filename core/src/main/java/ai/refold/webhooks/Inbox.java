@@ -3,7 +3,10 @@ package ai.refold.webhooks;
 import ai.refold.webhooks.event.ConnectionEvent;
 import ai.refold.webhooks.event.WebhookEvent;
 import ai.refold.webhooks.event.WorkflowEvent;
+import ai.refold.webhooks.idempotency.InMemoryInboxStore;
 import ai.refold.webhooks.idempotency.InboxEntry;
+import ai.refold.webhooks.idempotency.InboxState;
+import ai.refold.webhooks.idempotency.InboxStats;
 import ai.refold.webhooks.idempotency.InboxStore;
 
 import java.time.Duration;
@@ -52,6 +55,10 @@ final class Inbox {
     private final AtomicInteger looks = new AtomicInteger();
     private final List<InboxWorker> workers = new ArrayList<>();
     private final CountDownLatch stopped;
+    // An in-memory store loses what it holds with the process: at a graceful shutdown, until the timeout, its workers
+    // run what is handed over or due before they stop.
+    private final boolean drainsAtClose;
+    private volatile long drainDeadline;
     private volatile boolean closing;
 
     Inbox(InboxStore store, InboxOptions options, String signatureHeader, DeliveryLog log, Claims claims,
@@ -64,6 +71,7 @@ final class Inbox {
         this.lease = claims.lease();
         this.handoffRoom = new Semaphore(options.workers());
         this.stopped = new CountDownLatch(options.workers());
+        this.drainsAtClose = store instanceof InMemoryInboxStore;
         for (int i = 0; i < options.workers(); i++) {
             workers.add(workerFactory.create(this));
         }
@@ -87,9 +95,16 @@ final class Inbox {
         }
     }
 
-    /** Stores a verified delivery and answers it: 200 accepted or duplicate, or 503 if the store cannot answer. */
+    /**
+     * Stores a verified delivery and answers it: 200 accepted or duplicate, or 503 if the store cannot answer or the
+     * receiver is shutting down (no worker here would run it; Refold retries).
+     */
     DeliveryResult intake(WebhookEvent event, String key, String keyLabel, Headers headers, byte[] body,
                           Instant receivedAt, long start) {
+        if (closing) {
+            return log.log(new DeliveryResult(Outcome.OVERLOADED, 503, "receiver is shutting down; retry later", event,
+                    key, keyLabel, Map.of()), start, null);
+        }
         Optional<String> ordering = options.orderPerLinkedAccount() ? orderingKey(event) : Optional.empty();
         InboxEntry entry = InboxEntry.received(key, event.eventType().map(type -> type.wireName()), keyLabel,
                 stored(headers), body, receivedAt, ordering);
@@ -171,6 +186,11 @@ final class Inbox {
         return closing;
     }
 
+    /** Returns whether a worker that stopped taking for the shutdown still runs what is handed over or due. */
+    boolean drains() {
+        return drainsAtClose && System.nanoTime() - drainDeadline < 0;
+    }
+
     InboxStore store() {
         return store;
     }
@@ -181,9 +201,12 @@ final class Inbox {
 
     /**
      * Stops taking deliveries, lets the runs in flight finish within {@code timeout}, and names those still running
-     * (their leases run out, and another instance takes them again as reruns). Entries never taken stay stored.
+     * (their leases run out, and another instance takes them again as reruns). Entries never taken stay stored; an
+     * in-memory store's are run first, within the timeout, and those left (waiting for a retry, say) are counted in a
+     * WARN: they are lost with the process.
      */
     void close(Duration timeout) throws InterruptedException {
+        drainDeadline = System.nanoTime() + timeout.toNanos();
         closing = true;
         for (int i = 0; i < options.workers(); i++) {
             wake(Integer.MAX_VALUE);
@@ -203,6 +226,14 @@ final class Inbox {
             for (InboxWorker worker : workers) {
                 worker.current().ifPresent(key -> log.warn("refold inbox key={} was still running its handlers at"
                         + " shutdown: {}", key, "its lease runs out and another instance runs it again as a rerun"));
+            }
+        }
+        if (drainsAtClose) {
+            InboxStats left = store.stats();
+            long unrun = left.count(InboxState.PENDING) + left.count(InboxState.PROCESSING);
+            if (unrun > 0) {
+                log.warn("refold inbox closed with {} deliveries in memory not yet handled (waiting for a retry, or"
+                        + " still running): {}", Long.toString(unrun), "they are lost with the process");
             }
         }
     }

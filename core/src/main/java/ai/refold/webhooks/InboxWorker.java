@@ -123,6 +123,26 @@ final class InboxWorker {
             // An interrupt a handler left behind belongs to its run, not to the next wait.
             Thread.interrupted();
         }
+        while (inbox.drains() && drainOne()) {
+            Thread.interrupted();
+        }
+    }
+
+    // At the shutdown of an inbox that drains: runs one delivery handed over or due; false once there is none.
+    private boolean drainOne() {
+        try {
+            Object next = inbox.nextWork(false);
+            if (next instanceof Handoff handoff) {
+                if (stillHeld(handoff)) {
+                    run(handoff);
+                }
+                return true;
+            }
+            return takeOne() || inbox.queued() > 0;
+        } catch (InterruptedException | RuntimeException e) {
+            log.warn("refold inbox worker stopped draining{}: {}", "", e.toString());
+            return false;
+        }
     }
 
     // A handoff that waited longer than a heartbeat's period is run only once the store confirms it is still this
@@ -212,6 +232,9 @@ final class InboxWorker {
         RetryPolicy retries = inbox.options().retries();
         Duration delay = outcome == InboxState.PENDING ? retries.delayAfter(attempt, random) : Duration.ZERO;
         String error = failure == null ? null : errors.describe(failure);
+        // An interrupt a handler left behind would end the first pause between tries; it is the handler's, and is
+        // set again once the outcome is recorded.
+        boolean interrupted = Thread.interrupted();
         boolean held;
         try {
             held = recordWhileOpen(key, () -> switch (outcome) {
@@ -223,6 +246,10 @@ final class InboxWorker {
             log.warn("refold inbox key={} ran but its outcome could not be recorded before shutdown; its lease runs"
                     + " out and it runs again as a rerun: {}", key, e.toString());
             return;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (!held && !run.isLost()) {
             log.warn("refold inbox key={} finished after another worker took it over: {}", key,

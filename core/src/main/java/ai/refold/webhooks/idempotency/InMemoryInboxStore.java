@@ -17,7 +17,8 @@ import java.util.Set;
  * An {@link InboxStore} in this JVM's memory, for a receiver that runs as a single instance, and for tests. It is
  * bounded by {@link Builder#maximumSize}: when full it forgets the done entries that expire first, and past that a
  * new delivery is refused (503, so Refold retries). <strong>A crash or restart loses every entry</strong>, pending
- * ones included, although their senders were answered 200; a graceful shutdown drains it. Use a
+ * ones included, although their senders were answered 200; at a graceful shutdown the receiver's workers run what is
+ * due before they stop, within its timeout, and what still waits (a retry's backoff) is lost too. Use a
  * {@link JdbcInboxStore} when deliveries must survive the process.
  *
  * <p>Every operation takes one lock; none is held while handlers run.

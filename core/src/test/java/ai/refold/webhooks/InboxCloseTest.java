@@ -1,0 +1,162 @@
+package ai.refold.webhooks;
+
+import ai.refold.webhooks.event.EventType;
+import ai.refold.webhooks.event.Samples;
+import ai.refold.webhooks.event.WorkflowErrored;
+import ai.refold.webhooks.idempotency.InMemoryInboxStore;
+import ai.refold.webhooks.idempotency.InboxEntry;
+import ai.refold.webhooks.idempotency.InboxState;
+import ai.refold.webhooks.idempotency.InboxStats;
+import ai.refold.webhooks.idempotency.RetryPolicy;
+import ai.refold.webhooks.idempotency.StoreUnavailableException;
+import ai.refold.webhooks.signature.WebhookSigner;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Inbox mode at shutdown, on real worker threads: a delivery after close is refused, an in-memory inbox (which loses
+ * what it holds with the process) runs what it holds before its workers stop, within the timeout, and a store that
+ * outlives the process is left to the next instance.
+ */
+class InboxCloseTest {
+
+    private static final String API_KEY = "inbox-api-key-0123456789";
+    private static final byte[] ERRORED = Samples.of(EventType.WORKFLOW_ERRORED);
+
+    private final AtomicInteger runs = new AtomicInteger();
+
+    private WebhookReceiver receiver(InMemoryInboxStore memory, long handlerMillis) {
+        return receiver(memory, handlerMillis, false);
+    }
+
+    private WebhookReceiver receiver(InMemoryInboxStore memory, long handlerMillis, boolean outlivesProcess) {
+        return WebhookReceiver.builder().signingKey("live", API_KEY)
+                .inbox(outlivesProcess ? new ForwardingInboxStore(memory) : memory,
+                        InboxOptions.defaults().withWorkers(1))
+                .on(WorkflowErrored.class, (event, context) -> {
+                    runs.incrementAndGet();
+                    Thread.sleep(handlerMillis);
+                })
+                .build();
+    }
+
+    @Test
+    void anInMemoryInboxRunsEveryAcknowledgedDeliveryBeforeItClosesAndRefusesThoseAfter() {
+        InMemoryInboxStore memory = InMemoryInboxStore.create();
+        WebhookReceiver receiver = receiver(memory, 20);
+        for (int i = 0; i < 20; i++) {
+            assertThat(receiver.receive(signed(event(i))).status()).isEqualTo(200);
+        }
+
+        receiver.close(Duration.ofSeconds(20));
+
+        assertThat(runs).hasValue(20);
+        assertThat(unhandled(memory)).isZero();
+        DeliveryResult after = receiver.receive(signed(event(99)));
+        assertThat(after.status()).as("no worker here would run it").isEqualTo(503);
+        assertThat(after.outcome()).isEqualTo(Outcome.OVERLOADED);
+        assertThat(memory.size()).as("nothing stored after close").isEqualTo(20);
+    }
+
+    @Test
+    void drainingStopsAtTheShutdownTimeout() {
+        InMemoryInboxStore memory = InMemoryInboxStore.create();
+        WebhookReceiver receiver = receiver(memory, 200);
+        for (int i = 0; i < 20; i++) {
+            receiver.receive(signed(event(i)));
+        }
+
+        long start = System.nanoTime();
+        receiver.close(Duration.ofMillis(500));
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+        assertThat(tookMillis).as("close waits about its timeout, not for all 20 x 200 ms").isLessThan(3_000);
+        assertThat(unhandled(memory)).as("left to be lost with the process, and counted in a WARN").isPositive();
+    }
+
+    // A store that outlives the process keeps what was never taken for the next instance: no draining.
+    @Test
+    void aStoreThatOutlivesTheProcessIsNotDrained() throws InterruptedException {
+        InMemoryInboxStore memory = InMemoryInboxStore.create();
+        WebhookReceiver receiver = receiver(memory, 200, true);
+        for (int i = 0; i < 10; i++) {
+            receiver.receive(signed(event(i)));
+        }
+        await(() -> runs.get() >= 1);
+
+        receiver.close(Duration.ofSeconds(20));
+
+        assertThat(runs.get()).as("only what was running when close began").isLessThan(10);
+        assertThat(memory.stats().count(InboxState.PENDING)).isPositive();
+    }
+
+    // A handler that failed with InterruptedException leaves the interrupt set; it must not end the pauses between
+    // tries to record the outcome, or a brief store failure would leave the outcome to the lease.
+    @Test
+    void anInterruptedHandlerStillHasItsOutcomeRecordedThroughABriefStoreFailure() throws InterruptedException {
+        InMemoryInboxStore memory = InMemoryInboxStore.create();
+        AtomicInteger refusals = new AtomicInteger(1);
+        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("live", API_KEY)
+                .pause(duration -> Thread.sleep(duration.toMillis()))
+                .inbox(new ForwardingInboxStore(memory) {
+                    @Override
+                    public boolean retry(String key, String owner, Duration delay, Set<String> done, String error) {
+                        if (refusals.getAndDecrement() > 0) {
+                            throw new StoreUnavailableException("a brief outage");
+                        }
+                        return super.retry(key, owner, delay, done, error);
+                    }
+                }, InboxOptions.defaults().withWorkers(1)
+                        .withRetries(new RetryPolicy(5, Duration.ofHours(1), Duration.ofHours(1))))
+                .on(WorkflowErrored.class, (event, context) -> {
+                    runs.incrementAndGet();
+                    throw new InterruptedException("downstream call interrupted");
+                })
+                .build();
+        try {
+            receiver.receive(signed(ERRORED));
+            String key = "workflow-errored:-:656f308b9144bb8f183bfc7b";
+            await(() -> memory.find(key).map(InboxEntry::state).orElseThrow() == InboxState.PENDING);
+
+            InboxEntry entry = memory.find(key).orElseThrow();
+            assertThat(entry.attempts()).isEqualTo(1);
+            assertThat(entry.lastError()).hasValueSatisfying(error -> assertThat(error).contains("interrupted"));
+            assertThat(runs).hasValue(1);
+        } finally {
+            receiver.close(Duration.ofSeconds(2));
+        }
+    }
+
+    private static long unhandled(InMemoryInboxStore memory) {
+        InboxStats stats = memory.stats();
+        return stats.count(InboxState.PENDING) + stats.count(InboxState.PROCESSING);
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() - deadline).as("waited 20 s").isNegative();
+            Thread.sleep(5);
+        }
+    }
+
+    private static byte[] event(int n) {
+        String id = "656f308b9144bb8f183b" + String.format("%04x", n + 0x1000);
+        return new String(ERRORED, StandardCharsets.UTF_8).replace("656f308b9144bb8f183bfc7b", id)
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static DeliveryRequest signed(byte[] body) {
+        return DeliveryRequest.of("POST", Headers.of("x-cobalt-signature", WebhookSigner.of(API_KEY).sign(body)),
+                body);
+    }
+}
