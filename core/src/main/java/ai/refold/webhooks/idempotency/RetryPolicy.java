@@ -11,7 +11,8 @@ import java.util.random.RandomGenerator;
  * the delivery is dead.
  *
  * <p>The {@linkplain #defaults() defaults} make 20 attempts, base 30 seconds, at most 12 hours apart: the waits cap
- * after the 12th attempt, so the 20 attempts span at most about 5 days and on average about 2.7.
+ * from the 12th failure on, so the 19 waits between the 20 attempts add up to at most 407,010 seconds (4.7 days) and
+ * on average half that (2.4 days).
  *
  * @param maxAttempts how many attempts in all, the first included
  * @param baseDelay   the cap of the wait after the first failure, doubling with each failure after it
