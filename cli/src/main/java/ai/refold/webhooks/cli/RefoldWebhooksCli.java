@@ -36,7 +36,9 @@ public final class RefoldWebhooksCli {
                        [--body-template TEXT] [--base-uri https://app.refold.ai]
                   creates a webhook with Refold's Create Webhook API, in the environment of the key
               dead-letters list DATABASE [SELECTION]          the dead letters, oldest first
-              dead-letters show KEY DATABASE                  one inbox entry: state, failure, headers and body
+              dead-letters show KEY DATABASE [--show-header-values]
+                  one inbox entry: state, failure, header names and body; --show-header-values prints the headers'
+                  values too, which may hold credentials (a subscription's custom headers)
               dead-letters replay (KEY | SELECTION | --all) DATABASE
                   makes them pending and due now: a running receiver's workers run every handler again
               dead-letters discard (KEY | SELECTION | --all) DATABASE

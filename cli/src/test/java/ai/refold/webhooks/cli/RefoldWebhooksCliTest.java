@@ -309,8 +309,35 @@ class RefoldWebhooksCliTest {
 
         assertThat(status).as(err()).isZero();
         assertThat(out()).contains("state:          DEAD").contains("done handlers:  #1")
-                .contains("header:         User-Agent: Refold")
                 .contains(new String(SamplePayloads.of(EventType.WORKFLOW_ERRORED), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void deadLettersShowPrintsHeaderNamesButNotTheirValues() {
+        DeadLetterDatabase database = DeadLetterDatabase.create(directory, "");
+
+        int status = run("dead-letters", "show", DeadLetterDatabase.ERRORED_KEY, "--jdbc-url", database.url(),
+                "--user", DeadLetterDatabase.USER);
+
+        assertThat(status).as(err()).isZero();
+        assertThat(out()).contains("headers:        User-Agent, X-Receiver-Token (values not shown;"
+                + " --show-header-values prints them)\n").doesNotContain(DeadLetterDatabase.RECEIVER_TOKEN)
+                .doesNotContain("User-Agent: Refold");
+    }
+
+    @Test
+    void deadLettersShowPrintsHeaderValuesOnlyWhenAskedAndSaysItDoes() {
+        DeadLetterDatabase database = DeadLetterDatabase.create(directory, "");
+
+        int status = run("dead-letters", "show", DeadLetterDatabase.ERRORED_KEY, "--show-header-values",
+                "--jdbc-url", database.url(), "--user", DeadLetterDatabase.USER);
+
+        assertThat(status).as(err()).isZero();
+        assertThat(out()).contains("""
+                headers:        values shown (--show-header-values)
+                header:         User-Agent: Refold
+                header:         X-Receiver-Token: %s
+                """.formatted(DeadLetterDatabase.RECEIVER_TOKEN));
     }
 
     @Test
