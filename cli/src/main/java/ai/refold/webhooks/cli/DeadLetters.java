@@ -49,8 +49,10 @@ final class DeadLetters {
             case "show" -> show(Arguments.parse(rest, SHOW), environment, output);
             case "replay", "discard" -> change(Arguments.parse(rest, words.get(0).equals("replay") ? REPLAY : DISCARD),
                     environment, output);
-            default -> throw new UsageException("unknown dead-letters command '" + words.get(0)
-                    + "' (list, show, replay, discard)");
+            default -> throw new UsageException((Arguments.isNameShaped(words.get(0))
+                    ? "unknown dead-letters command '" + words.get(0) + "'"
+                    : "the argument after dead-letters is not a command (not shown, in case it is a key)")
+                    + " (list, show, replay, discard)");
         };
     }
 
