@@ -7,13 +7,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The words of one command after its name: positional values, options ({@code --name value} or
  * {@code --name=value}) and flags ({@code --name}). Each command states what it takes in a {@link Syntax}, so that
- * anything else is refused with a message naming it.
+ * anything else is refused with a message naming the option, or the position of a value: a value is never shown,
+ * since it may be a key typed where it does not belong.
  */
 final class Arguments {
+
+    // What the tool's command and option names look like (no digits, no underscore); a word of another shape is
+    // never shown, since it may be a key typed in the wrong place (a key can start with a dash too).
+    private static final Pattern NAME = Pattern.compile("(--?)?[a-z]+(-[a-z]+)*");
 
     /**
      * What a command accepts.
@@ -47,7 +53,7 @@ final class Arguments {
      * Splits {@code words} as {@code syntax} says.
      *
      * @throws UsageException for an unknown option, a missing value, an option given twice or a positional value
-     *                        too many
+     *                        too many (named by its position, never its value)
      */
     static Arguments parse(List<String> words, Syntax syntax) {
         List<String> positionals = new ArrayList<>();
@@ -57,7 +63,8 @@ final class Arguments {
             String word = words.get(i);
             if (!word.startsWith("-") || word.equals("-")) {
                 if (positionals.size() == syntax.maxPositionals()) {
-                    throw new UsageException("unexpected argument '" + word + "' for " + syntax.command());
+                    throw new UsageException("unexpected argument at position " + (i + 1) + " after "
+                            + syntax.command() + " (not shown, in case it is a key)" + keyHint(syntax));
                 }
                 positionals.add(word);
                 continue;
@@ -82,11 +89,25 @@ final class Arguments {
                     throw new UsageException("--" + name + " is given twice");
                 }
             } else {
-                throw new UsageException("unknown option " + (equals < 0 ? word : word.substring(0, equals))
-                        + " for " + syntax.command());
+                String option = equals < 0 ? word : word.substring(0, equals);
+                throw new UsageException(isNameShaped(option)
+                        ? "unknown option " + option + " for " + syntax.command()
+                        : "unknown option at position " + (i + 1) + " after " + syntax.command()
+                                + " (not shown, in case it is a key)" + keyHint(syntax));
             }
         }
         return new Arguments(syntax, positionals, options, flags);
+    }
+
+    /** Whether {@code word} has the shape of a command or option name, and so may be shown in a message. */
+    static boolean isNameShaped(String word) {
+        return word.length() <= 32 && NAME.matcher(word).matches();
+    }
+
+    // Where the key goes instead, for the commands that take one: older usage text showed it as a positional.
+    private static String keyHint(Syntax syntax) {
+        return syntax.options().contains("key-env") ? "; the API key is read from the environment variable "
+                + Inputs.KEY_VARIABLE + ", or the one --key-env names" : "";
     }
 
     /** Returns the value of an option, if given. */

@@ -14,6 +14,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -31,7 +32,7 @@ final class DeadLetters {
 
     private static final Set<String> SELECTION = Set.of("event-type", "from", "until", "limit");
     static final Arguments.Syntax LIST = syntax("list", SELECTION, Set.of(), 0);
-    static final Arguments.Syntax SHOW = syntax("show", Set.of(), Set.of(), 1);
+    static final Arguments.Syntax SHOW = syntax("show", Set.of(), Set.of("show-header-values"), 1);
     static final Arguments.Syntax REPLAY = syntax("replay", SELECTION, Set.of("all"), 1);
     static final Arguments.Syntax DISCARD = syntax("discard", SELECTION, Set.of("all"), 1);
 
@@ -48,8 +49,10 @@ final class DeadLetters {
             case "show" -> show(Arguments.parse(rest, SHOW), environment, output);
             case "replay", "discard" -> change(Arguments.parse(rest, words.get(0).equals("replay") ? REPLAY : DISCARD),
                     environment, output);
-            default -> throw new UsageException("unknown dead-letters command '" + words.get(0)
-                    + "' (list, show, replay, discard)");
+            default -> throw new UsageException((Arguments.isNameShaped(words.get(0))
+                    ? "unknown dead-letters command '" + words.get(0) + "'"
+                    : "the argument after dead-letters is not a command (not shown, in case it is a key)")
+                    + " (list, show, replay, discard)");
         };
     }
 
@@ -91,8 +94,20 @@ final class DeadLetters {
         output.line("done handlers:  " + (entry.doneHandlers().isEmpty() ? "-"
                 : entry.doneHandlers().stream().sorted().collect(Collectors.joining(", "))));
         output.line("last error:     " + entry.lastError().orElse("-"));
-        entry.headers().forEach((name, values) -> values.forEach(value -> output.line("header:         " + name
-                + ": " + value)));
+        // Names only by default: a subscription's custom webhook_headers often carry credentials for the receiver,
+        // and the inbox keeps every header but the signature, Authorization, Proxy-Authorization and Cookie.
+        List<String> names = entry.headers().keySet().stream()
+                .sorted(String.CASE_INSENSITIVE_ORDER.thenComparing(Comparator.naturalOrder())).toList();
+        if (names.isEmpty()) {
+            output.line("headers:        -");
+        } else if (arguments.has("show-header-values")) {
+            output.line("headers:        values shown (--show-header-values)");
+            names.forEach(name -> entry.headers().get(name).forEach(value -> output.line("header:         " + name
+                    + ": " + value)));
+        } else {
+            output.line("headers:        " + String.join(", ", names) + " (values not shown; --show-header-values"
+                    + " prints them)");
+        }
         byte[] body = entry.body();
         output.line("body:           " + body.length + " bytes");
         output.line(new String(body, StandardCharsets.UTF_8));

@@ -54,7 +54,9 @@ final class InboxDatabase {
             String variable = arguments.required("password-env");
             password = environment.apply(variable);
             if (password == null) {
-                throw new UsageException("the environment variable " + variable + " (--password-env) is not set");
+                // The name is not shown: it may be the password itself, typed where the name belongs.
+                throw new UsageException("the environment variable --password-env names is not set (the name is not"
+                        + " shown, in case it is a password)");
             }
             output.secret(password);
         }

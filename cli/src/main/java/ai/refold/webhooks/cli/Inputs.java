@@ -26,8 +26,8 @@ final class Inputs {
     }
 
     /**
-     * Returns the API key from {@code --key}, or from the environment variable {@code --key-env} names (by default
-     * {@value #KEY_VARIABLE}), and registers it as a secret of {@code output}.
+     * Returns the API key from the environment variable {@code --key-env} names (by default {@value #KEY_VARIABLE}),
+     * or from {@code --key} with a warning on standard error, and registers it as a secret of {@code output}.
      *
      * @throws UsageException if there is none, both options are given, or the key breaks the key policy
      */
@@ -46,16 +46,26 @@ final class Inputs {
             source = "the environment variable " + variable;
             key = environment.apply(variable);
             if (key == null) {
-                throw new UsageException(arguments.has("key-env") ? source + " is not set"
-                        : arguments.command() + " needs --key, or the key in the environment variable " + variable);
+                // The name is not shown: it may be the key itself, typed where the name belongs.
+                throw new UsageException(arguments.has("key-env")
+                        ? "the environment variable --key-env names is not set (the name is not shown, in case it"
+                                + " is a key)"
+                        : arguments.command() + " needs the API key in the environment variable " + variable
+                                + " (or the one --key-env names)");
             }
         }
         output.secret(key);
+        String valid;
         try {
-            return SigningKey.requireValidApiKey(key, source);
+            valid = SigningKey.requireValidApiKey(key, source);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
+        if (given.isPresent()) {
+            output.warning("a key given with --key is visible in the process list and the shell history; put it in"
+                    + " the environment variable " + KEY_VARIABLE + " (or the one --key-env names) instead");
+        }
+        return valid;
     }
 
     /**

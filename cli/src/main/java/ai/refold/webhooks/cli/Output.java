@@ -38,6 +38,11 @@ final class Output {
         out.print(text);
     }
 
+    /** Prints {@code message} as one line on standard error, after the tool's name and "warning:". */
+    void warning(String message) {
+        error("warning: " + message);
+    }
+
     /** Prints {@code message} as one line on standard error, after the tool's name. */
     void error(String message) {
         err.println(RefoldWebhooksCli.NAME + ": " + mask(String.valueOf(message)).replaceAll("\\s*\\R\\s*", " "));

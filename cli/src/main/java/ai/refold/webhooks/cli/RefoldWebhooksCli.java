@@ -26,17 +26,19 @@ public final class RefoldWebhooksCli {
 
             Plays Refold against a receiver, registers webhooks with Refold, and manages a durable inbox's dead letters.
 
-              send --url URL (--sample NAME | --file PATH) KEY [--method POST|PUT|PATCH] [--header NAME] [--prefix TEXT]
-                   [--timeout SECONDS (30)]
+              send --url URL (--sample NAME | --file PATH) [--key-env VARIABLE] [--method POST|PUT|PATCH]
+                   [--header NAME] [--prefix TEXT] [--timeout SECONDS (30)]
                   signs the body as Refold does and sends it; prints the answer; exit 0 if it was 200
-              sign (--sample NAME | --file PATH) KEY [--prefix TEXT]
+              sign (--sample NAME | --file PATH) [--key-env VARIABLE] [--prefix TEXT]
                   prints the body's x-cobalt-signature value
-              register --url WEBHOOK_URL --events "Workflow Errored,Connection Expired" KEY
+              register --url WEBHOOK_URL --events "Workflow Errored,Connection Expired" [--key-env VARIABLE]
                        [--type default|slack|custom] [--method POST|PUT|PATCH] [--slug APP] [--workflow-ids ID,ID]
                        [--body-template TEXT] [--base-uri https://app.refold.ai]
                   creates a webhook with Refold's Create Webhook API, in the environment of the key
               dead-letters list DATABASE [SELECTION]          the dead letters, oldest first
-              dead-letters show KEY DATABASE                  one inbox entry: state, failure, headers and body
+              dead-letters show KEY DATABASE [--show-header-values]
+                  one inbox entry: state, failure, header names and body; --show-header-values prints the headers'
+                  values too, which may hold credentials (a subscription's custom headers)
               dead-letters replay (KEY | SELECTION | --all) DATABASE
                   makes them pending and due now: a running receiver's workers run every handler again
               dead-letters discard (KEY | SELECTION | --all) DATABASE
@@ -44,7 +46,9 @@ public final class RefoldWebhooksCli {
               help, --help                                    this text
               version, --version                              the tool's version
 
-            KEY        --key API_KEY, or the key in the environment variable --key-env names (%s by default)
+            API key    read from the environment variable %s, or the one --key-env names; --key API_KEY works
+                       too, with a warning: a key on the command line shows in the process list and shell history
+            KEY        an inbox entry's key, as dead-letters list prints it
             samples    %s
             DATABASE   --jdbc-url URL (jdbc:postgresql:... or jdbc:h2:...) [--user NAME] [--password-env VARIABLE]
                        [--table NAME]; the password is read from the environment variable --password-env names
@@ -102,8 +106,9 @@ public final class RefoldWebhooksCli {
                 case "register" -> Registration.register(Arguments.parse(rest, Registration.REGISTER), environment,
                         output);
                 case "dead-letters" -> DeadLetters.run(rest, environment, output);
-                default -> throw new UsageException(command.startsWith("-") ? "unknown option " + command
-                        : "unknown command '" + command + "'");
+                default -> throw new UsageException(!Arguments.isNameShaped(command)
+                        ? "the first argument is not a command (not shown, in case it is a key)"
+                        : command.startsWith("-") ? "unknown option " + command : "unknown command '" + command + "'");
             };
         } catch (UsageException e) {
             output.error(e.getMessage() + "; try --help");

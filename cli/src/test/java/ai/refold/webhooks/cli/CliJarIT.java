@@ -90,8 +90,8 @@ class CliJarIT {
     void aConnectionRefusedExitsOneWithOneLine() throws Exception {
         int port = RefoldWebhooksCliTest.closedPort();
 
-        Run run = java("send", "--url", "http://127.0.0.1:" + port + "/webhooks/refold", "--key", "jar-test-key",
-                "--sample", "workflow-errored");
+        Run run = java(Map.of("REFOLD_API_KEY", "jar-test-key"), "send", "--url", "http://127.0.0.1:" + port
+                + "/webhooks/refold", "--sample", "workflow-errored");
 
         assertThat(run.status()).isEqualTo(1);
         assertThat(run.err()).isEqualTo("refold-webhooks-cli: could not connect to 127.0.0.1:" + port

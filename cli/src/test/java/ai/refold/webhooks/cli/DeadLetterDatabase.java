@@ -27,6 +27,9 @@ final class DeadLetterDatabase {
     static final String EXPIRED_KEY = "connection-expired:test:12345:pipedrive:Tue, 07 Nov 2023 08:38:33 GMT";
     static final String PENDING_KEY = "workflow-completed:test:656f30f69144bb8f183c0118";
     static final String USER = "inbox";
+    // The value of a subscription's custom header (webhook_headers), as a receiver's credential often is; the inbox
+    // keeps such headers for the handlers.
+    static final String RECEIVER_TOKEN = "receiver-token-not-real";
 
     private final String url;
     private final JdbcInboxStore store;
@@ -42,7 +45,8 @@ final class DeadLetterDatabase {
 
     /**
      * Creates the database in {@code directory}: a dead Workflow Errored received at 2026-06-16T10:00:00Z, a dead
-     * Connection Expired received at 12:00, and a pending Workflow Completed.
+     * Connection Expired received at 12:00, and a pending Workflow Completed; each with the headers User-Agent and
+     * X-Receiver-Token ({@link #RECEIVER_TOKEN}).
      */
     static DeadLetterDatabase create(Path directory, String password) {
         DeadLetterDatabase database = new DeadLetterDatabase(directory, password);
@@ -71,6 +75,7 @@ final class DeadLetterDatabase {
 
     private static InboxEntry entry(String key, EventType type, Instant receivedAt) {
         return InboxEntry.received(key, Optional.of(type.wireName()), "test",
-                Map.of("User-Agent", List.of("Refold")), SamplePayloads.of(type), receivedAt);
+                Map.of("User-Agent", List.of("Refold"), "X-Receiver-Token", List.of(RECEIVER_TOKEN)),
+                SamplePayloads.of(type), receivedAt);
     }
 }

@@ -27,6 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RefoldWebhooksCliTest {
 
     private static final String PASSWORD = "inbox-password-not-real";
+    // A key's shape that no command or option name has; never a real key
+    private static final String API_KEY = "rk_test_2f9c1e7a4b5d6e8f";
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -84,7 +86,8 @@ class RefoldWebhooksCliTest {
                 refold-webhooks-cli: --url must be an http:// or https:// URL with a host, not 'ftp://x/hook'; try --help
                 refold-webhooks-cli: unknown sample 'invoice-paid' (samples: connection-created, connection-deleted, \
                 connection-expired, workflow-completed, workflow-errored); try --help
-                refold-webhooks-cli: sign needs --key, or the key in the environment variable REFOLD_API_KEY; try --help
+                refold-webhooks-cli: sign needs the API key in the environment variable REFOLD_API_KEY (or the one \
+                --key-env names); try --help
                 """);
     }
 
@@ -97,9 +100,9 @@ class RefoldWebhooksCliTest {
 
     @Test
     void sendSignsTheNamedSampleAndPrintsTheReceiversAnswer() throws Exception {
+        environment.put("REFOLD_API_KEY", "sender-test-key");
         try (TestReceiver receiver = TestReceiver.start("sender-test-key")) {
-            int status = run("send", "--url", receiver.url(), "--key", "sender-test-key", "--sample",
-                    "connection-expired");
+            int status = run("send", "--url", receiver.url(), "--sample", "connection-expired");
 
             assertThat(status).isZero();
             assertThat(out()).contains("HTTP 200").contains("\"processed\"");
@@ -136,8 +139,9 @@ class RefoldWebhooksCliTest {
 
     @Test
     void sendToAClosedPortSaysTheConnectionWasRefusedInOneLine() throws Exception {
-        int status = run("send", "--url", "http://127.0.0.1:" + closedPort() + "/webhooks/refold", "--key",
-                "sender-test-key", "--sample", "workflow-errored");
+        environment.put("REFOLD_API_KEY", "sender-test-key");
+        int status = run("send", "--url", "http://127.0.0.1:" + closedPort() + "/webhooks/refold", "--sample",
+                "workflow-errored");
 
         assertThat(status).isEqualTo(1);
         assertThat(err()).matches("refold-webhooks-cli: could not connect to 127\\.0\\.0\\.1:\\d+: Connection refused;"
@@ -160,8 +164,8 @@ class RefoldWebhooksCliTest {
         try {
             String url = "http://127.0.0.1:" + slow.getAddress().getPort() + "/webhooks/refold";
 
-            int status = run("send", "--url", url, "--key", "sender-test-key", "--sample", "workflow-errored",
-                    "--timeout", "1");
+            environment.put("REFOLD_API_KEY", "sender-test-key");
+            int status = run("send", "--url", url, "--sample", "workflow-errored", "--timeout", "1");
 
             assertThat(status).isEqualTo(1);
             assertThat(err()).isEqualTo("refold-webhooks-cli: no answer from " + url + " within 1 s; the receiver may"
@@ -186,6 +190,55 @@ class RefoldWebhooksCliTest {
         assertThat(status).isEqualTo(2);
         assertThat(err()).isEqualTo("refold-webhooks-cli: --key contains white space (a pasted newline or space?);"
                 + " try --help\n");
+    }
+
+    @Test
+    void aKeyTypedAsAPositionalArgumentIsNamedByItsPositionNeverShown() {
+        int status = run("sign", "--sample", "workflow-errored", API_KEY);
+
+        assertThat(status).isEqualTo(2);
+        assertThat(err()).isEqualTo("refold-webhooks-cli: unexpected argument at position 3 after sign (not shown,"
+                + " in case it is a key); the API key is read from the environment variable REFOLD_API_KEY, or the"
+                + " one --key-env names; try --help\n");
+        assertThat(out()).isEmpty();
+    }
+
+    @Test
+    void noWordOfAKeysShapeIsShownWhereverItIsTyped() {
+        assertThat(run(API_KEY, "sign")).isEqualTo(2);
+        assertThat(run("dead-letters", API_KEY)).isEqualTo(2);
+        assertThat(run("send", "-" + API_KEY)).isEqualTo(2);
+        assertThat(run("dead-letters", "show", "some-key", API_KEY, "--jdbc-url", "jdbc:h2:/nowhere")).isEqualTo(2);
+        assertThat(run("sign", "--sample", "workflow-errored", "--key-env", API_KEY)).isEqualTo(2);
+        assertThat(run("dead-letters", "list", "--jdbc-url", "jdbc:h2:/nowhere", "--password-env", PASSWORD))
+                .isEqualTo(2);
+
+        assertThat(err()).hasLineCount(6).doesNotContain(API_KEY).doesNotContain(PASSWORD)
+                .contains("refold-webhooks-cli: unexpected argument at position 2 after dead-letters show (not shown,"
+                        + " in case it is a key); try --help\n")
+                .contains("refold-webhooks-cli: the environment variable --key-env names is not set (the name is not"
+                        + " shown, in case it is a key); try --help\n");
+    }
+
+    @Test
+    void aKeyGivenWithKeyIsUsedWithAWarningThatPointsToTheEnvironmentVariable() {
+        int status = run("sign", "--sample", "workflow-errored", "--key", "sign-test-key");
+
+        assertThat(status).isZero();
+        assertThat(out()).isEqualTo(WebhookSigner.of("sign-test-key").sign(SamplePayloads.of(
+                EventType.WORKFLOW_ERRORED)) + "\n");
+        assertThat(err()).isEqualTo("refold-webhooks-cli: warning: a key given with --key is visible in the process"
+                + " list and the shell history; put it in the environment variable REFOLD_API_KEY (or the one"
+                + " --key-env names) instead\n");
+    }
+
+    @Test
+    void theUsageShowsTheKeyAsAnEnvironmentVariableNotAsAPositionalArgument() {
+        assertThat(run("--help")).isZero();
+
+        assertThat(out()).contains("sign (--sample NAME | --file PATH) [--key-env VARIABLE] [--prefix TEXT]")
+                .contains("API key    read from the environment variable REFOLD_API_KEY, or the one --key-env names")
+                .doesNotContainPattern("(send|sign|register) [^\\n]*(\\)|\"|URL) KEY");
     }
 
     @Test
@@ -253,7 +306,8 @@ class RefoldWebhooksCliTest {
     @Test
     void registerWithRefoldUnreachableSaysSoAndThatNoWebhookWasCreated() throws Exception {
         int port = closedPort();
-        int status = run("register", "--key", "register-test-key", "--url", "https://your-app.com/hook",
+        environment.put("REFOLD_API_KEY", "register-test-key");
+        int status = run("register", "--url", "https://your-app.com/hook",
                 "--events", "Workflow Errored", "--base-uri", "http://127.0.0.1:" + port);
 
         assertThat(status).isEqualTo(1);
@@ -269,9 +323,10 @@ class RefoldWebhooksCliTest {
             exchange.close();
         });
         api.start();
+        environment.put("REFOLD_API_KEY", "register-test-key");
         try {
-            int status = run("register", "--key", "register-test-key", "--url", "https://your-app.com/hook",
-                    "--events", "Workflow Errored", "--base-uri", "http://127.0.0.1:" + api.getAddress().getPort());
+            int status = run("register", "--url", "https://your-app.com/hook", "--events", "Workflow Errored",
+                    "--base-uri", "http://127.0.0.1:" + api.getAddress().getPort());
 
             assertThat(status).isEqualTo(1);
             assertThat(err()).isEqualTo("refold-webhooks-cli: Refold did not accept the API key (401): check the key"
@@ -309,8 +364,35 @@ class RefoldWebhooksCliTest {
 
         assertThat(status).as(err()).isZero();
         assertThat(out()).contains("state:          DEAD").contains("done handlers:  #1")
-                .contains("header:         User-Agent: Refold")
                 .contains(new String(SamplePayloads.of(EventType.WORKFLOW_ERRORED), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void deadLettersShowPrintsHeaderNamesButNotTheirValues() {
+        DeadLetterDatabase database = DeadLetterDatabase.create(directory, "");
+
+        int status = run("dead-letters", "show", DeadLetterDatabase.ERRORED_KEY, "--jdbc-url", database.url(),
+                "--user", DeadLetterDatabase.USER);
+
+        assertThat(status).as(err()).isZero();
+        assertThat(out()).contains("headers:        User-Agent, X-Receiver-Token (values not shown;"
+                + " --show-header-values prints them)\n").doesNotContain(DeadLetterDatabase.RECEIVER_TOKEN)
+                .doesNotContain("User-Agent: Refold");
+    }
+
+    @Test
+    void deadLettersShowPrintsHeaderValuesOnlyWhenAskedAndSaysItDoes() {
+        DeadLetterDatabase database = DeadLetterDatabase.create(directory, "");
+
+        int status = run("dead-letters", "show", DeadLetterDatabase.ERRORED_KEY, "--show-header-values",
+                "--jdbc-url", database.url(), "--user", DeadLetterDatabase.USER);
+
+        assertThat(status).as(err()).isZero();
+        assertThat(out()).contains("""
+                headers:        values shown (--show-header-values)
+                header:         User-Agent: Refold
+                header:         X-Receiver-Token: %s
+                """.formatted(DeadLetterDatabase.RECEIVER_TOKEN));
     }
 
     @Test
