@@ -149,7 +149,8 @@ public final class InMemoryInboxStore implements InboxStore {
     public synchronized int replay(InboxQuery query) {
         List<InboxEntry> dead = matching(Objects.requireNonNull(query, "query").deadOnly());
         for (InboxEntry entry : dead) {
-            put(entry.with(InboxState.PENDING, 0, clock.instant(), Set.of(), entry.lastError(), false));
+            put(entry.with(InboxState.PENDING, 0, clock.instant(), entry.doneHandlers(), entry.lastError(),
+                    entry.rerun()));
         }
         return dead.size();
     }
@@ -199,9 +200,10 @@ public final class InMemoryInboxStore implements InboxStore {
             return false;
         }
         Instant now = clock.instant();
-        // A rerun stays one until the entry is done or dead: the crashed attempt may have run the handlers in full.
+        // A rerun stays one until the entry is done (a dead one keeps it for its replay): the crashed attempt may have
+        // run the handlers in full.
         put(entry.with(state, entry.attempts() + failed, wait.isZero() ? now : Durations.after(now, wait), doneHandlers,
-                error == null ? entry.lastError() : Optional.of(error), state == InboxState.PENDING && entry.rerun()));
+                error == null ? entry.lastError() : Optional.of(error), state != InboxState.DONE && entry.rerun()));
         owners.remove(key);
         return true;
     }

@@ -49,10 +49,10 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
         String offer = insert + ignoring;
         String offerTaken = insertTaken + ignoring;
         // Parameters: max, owner, lease millis. The lock makes instances taking side by side skip each other's rows;
-        // rerun records that a taken row's previous worker never ended it, and stays set until the row is done or
-        // dead: that worker may have run the handlers in full, whatever the attempts after it did. RETURNING yields
-        // rows in whatever order the join back to the table produced (a hash join: table order), so the rows are
-        // sorted once taken.
+        // rerun records that a taken row's previous worker never ended it, and stays set until the row is done (a dead
+        // row keeps it for its replay): that worker may have run the handlers in full, whatever the attempts after it
+        // did. RETURNING yields rows in whatever order the join back to the table produced (a hash join: table
+        // order), so the rows are sorted once taken.
         String free = free(table);
         String take = postgres
                 ? "WITH due AS (SELECT idempotency_key, next_attempt_at FROM " + table + " r WHERE " + DUE + free
@@ -72,8 +72,8 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
                 + " done_handlers = NULL, next_attempt_at = " + later + HELD;
         String retry = "UPDATE " + table + " SET state = 'PENDING', owner_token = NULL,"
                 + " attempts = attempts + 1, done_handlers = ?, last_error = ?, next_attempt_at = " + later + HELD;
-        String dead = "UPDATE " + table + " SET state = 'DEAD', owner_token = NULL, rerun = FALSE,"
-                + " attempts = attempts + 1, done_handlers = ?, last_error = ?, next_attempt_at = CURRENT_TIMESTAMP"
+        String dead = "UPDATE " + table + " SET state = 'DEAD', owner_token = NULL, attempts = attempts + 1,"
+                + " done_handlers = ?, last_error = ?, next_attempt_at = CURRENT_TIMESTAMP"
                 + HELD;
         String release = "UPDATE " + table + " SET state = 'PENDING', owner_token = NULL,"
                 + " next_attempt_at = CURRENT_TIMESTAMP" + HELD;

@@ -182,10 +182,11 @@ public final class JdbcInboxStore implements InboxStore {
     public int replay(InboxQuery query) {
         InboxQuery dead = Objects.requireNonNull(query, "query").deadOnly();
         return session.run("replay dead deliveries", (connection, sql) -> {
+            // Progress, last error and rerun stay: a replay runs only the handlers not yet done, as a rerun if it was
+            // one.
             try (PreparedStatement statement = session.prepare(connection, "UPDATE " + sql.table()
-                    + " SET state = 'PENDING', attempts = 0, done_handlers = NULL, rerun = FALSE,"
-                    + " next_attempt_at = CURRENT_TIMESTAMP WHERE idempotency_key IN ("
-                    + sql.select("idempotency_key", dead) + ") AND state = 'DEAD'")) {
+                    + " SET state = 'PENDING', attempts = 0, next_attempt_at = CURRENT_TIMESTAMP"
+                    + " WHERE idempotency_key IN (" + sql.select("idempotency_key", dead) + ") AND state = 'DEAD'")) {
                 InboxRows.bindQuery(statement, 1, dead);
                 return statement.executeUpdate();
             }

@@ -593,14 +593,18 @@ public abstract class InboxStoreContract {
     }
 
     @Test
-    void aRerunThatIsDeadIsNoLongerARerun() {
+    void aRerunThatIsDeadStaysARerunWithItsProgress() {
+        // A replay of it must not tell a handler the crashed worker may have run that no attempt ran it.
         held("dies", "crashes");
         advanceTime(LEASE.plus(MARGIN));
         nodeB.take("owner-2", 1, LEASE);
 
-        nodeB.dead(key("dies"), "owner-2", Set.of(), "error");
+        nodeB.dead(key("dies"), "owner-2", Set.of("alerts"), "error");
 
-        assertThat(nodeA.find(key("dies")).orElseThrow().rerun()).isFalse();
+        InboxEntry dead = nodeA.find(key("dies")).orElseThrow();
+        assertThat(dead.state()).isEqualTo(InboxState.DEAD);
+        assertThat(dead.rerun()).isTrue();
+        assertThat(dead.doneHandlers()).containsExactly("alerts");
     }
 
     // --- find and list ---
@@ -671,7 +675,7 @@ public abstract class InboxStoreContract {
     // --- replay and discard ---
 
     @Test
-    void replayMakesOnlyDeadEntriesPendingAndDueAtOnceWithNoAttemptAndNoProgress() {
+    void replayMakesOnlyDeadEntriesPendingAndDueAtOnceWithNoAttemptCountedAndKeepsTheirProgressAndError() {
         heldAt("dead", RECEIVED);
         nodeA.retry(key("dead"), "owner-1", Duration.ZERO, Set.of(), "first failure");
         nodeA.take("owner-2", 1, LEASE);
@@ -689,7 +693,8 @@ public abstract class InboxStoreContract {
         InboxEntry entry = nodeA.find(key("dead")).orElseThrow();
         assertThat(entry.state()).isEqualTo(InboxState.PENDING);
         assertThat(entry.attempts()).isZero();
-        assertThat(entry.doneHandlers()).isEmpty();
+        assertThat(entry.doneHandlers()).as("a replay runs only the handlers not yet done").containsExactly("alerts");
+        assertThat(entry.lastError()).contains("second failure");
         assertThat(entry.rerun()).isFalse();
         assertThat(nodeA.find(key("done")).orElseThrow().state()).isEqualTo(InboxState.DONE);
         assertThat(nodeA.find(key("taken")).orElseThrow().state()).isEqualTo(InboxState.PROCESSING);
@@ -697,7 +702,27 @@ public abstract class InboxStoreContract {
         List<InboxEntry> again = nodeA.take("owner-3", 5, LEASE);
         assertThat(again).extracting(InboxEntry::key).containsExactly(key("dead"));
         assertThat(again.get(0).rerun()).isFalse();
+        assertThat(again.get(0).doneHandlers()).containsExactly("alerts");
         assertThat(nodeB.replay(InboxQuery.deadLetters())).isZero();
+    }
+
+    @Test
+    void aReplayedRerunIsTakenAsARerunWithItsProgress() {
+        // The worker that crashed may have run the handlers not yet done in full: the replay's attempt says so.
+        held("dies", "crashes");
+        advanceTime(LEASE.plus(MARGIN));
+        nodeB.take("owner-2", 1, LEASE);
+        nodeB.dead(key("dies"), "owner-2", Set.of("alerts"), "error");
+
+        assertThat(nodeA.replay(InboxQuery.deadLetters().withKey(key("dies")))).isEqualTo(1);
+
+        assertThat(nodeB.find(key("dies")).orElseThrow().rerun()).isTrue();
+        List<InboxEntry> again = nodeB.take("owner-3", 1, LEASE);
+        assertThat(again).extracting(InboxEntry::key).containsExactly(key("dies"));
+        assertThat(again.get(0).rerun()).isTrue();
+        assertThat(again.get(0).doneHandlers()).containsExactly("alerts");
+        assertThat(nodeB.done(key("dies"), "owner-3", RETENTION)).isTrue();
+        assertThat(nodeA.find(key("dies")).orElseThrow().rerun()).isFalse();
     }
 
     @Test
