@@ -510,6 +510,37 @@ class InboxModeTest {
         clock.advance(WebhookReceiver.DEFAULT_LEASE.plusSeconds(1));
         await(() -> state() == InboxState.DONE);
         assertThat(attempts).containsExactly(Attempt.RERUN);
+        assertThat(inbox.find(KEY).orElseThrow().attempts()).as("the attempt lost with the worker").isEqualTo(1);
+    }
+
+    // A delivery whose handler takes its instance down (out of memory, a native crash, a liveness kill) would
+    // otherwise be taken again after every lease, by every instance in turn, for ever.
+    @ParameterizedTest(name = "stopped {0} times")
+    @ValueSource(ints = {2, 3})
+    void aDeliveryWhoseWorkersKeepStoppingRunsWhileItHasAttemptsLeftAndIsThenDeadWithoutRunningAgain(int stopped)
+            throws Exception {
+        inbox.offer(InboxEntry.received(KEY, java.util.Optional.of("Workflow Errored"), "live", java.util.Map.of(),
+                ERRORED, clock.instant()));
+        for (int worker = 1; worker <= stopped; worker++) {
+            assertThat(inbox.take("a-killed-worker-" + worker, 1, WebhookReceiver.DEFAULT_LEASE)).hasSize(1);
+            clock.advance(WebhookReceiver.DEFAULT_LEASE.plusSeconds(1));
+        }
+        receiver(THREE_QUICK_ATTEMPTS);
+
+        if (stopped < THREE_QUICK_ATTEMPTS.maxAttempts()) {
+            await(() -> state() == InboxState.DONE);
+            assertThat(attempts).as("its last attempt").containsExactly(Attempt.RERUN);
+            assertThat(inbox.find(KEY).orElseThrow().attempts()).isEqualTo(stopped);
+            return;
+        }
+        await(() -> state() == InboxState.DEAD);
+        Thread.sleep(100);
+        InboxEntry dead = inbox.find(KEY).orElseThrow();
+        assertThat(attempts).as("handlers run after the policy's attempts").isEmpty();
+        assertThat(dead.attempts()).isEqualTo(THREE_QUICK_ATTEMPTS.maxAttempts());
+        assertThat(dead.rerun()).isTrue();
+        assertThat(dead.lastError()).hasValueSatisfying(error -> assertThat(error)
+                .contains("3 attempts", "ended without an outcome").doesNotContain(API_KEY));
     }
 
     @Test
@@ -522,8 +553,9 @@ class InboxModeTest {
         receiver(THREE_QUICK_ATTEMPTS);
 
         clock.advance(WebhookReceiver.DEFAULT_LEASE.plusSeconds(1));
-        await(() -> inbox.find(KEY).orElseThrow().attempts() >= 1); // more if full jitter drew no wait
-        clock.advance(THREE_QUICK_ATTEMPTS.ceilingAfter(1));
+        // The lost attempt and the failed one; more if full jitter drew no wait.
+        await(() -> inbox.find(KEY).orElseThrow().attempts() >= 2);
+        clock.advance(THREE_QUICK_ATTEMPTS.ceilingAfter(2));
         await(() -> state() == InboxState.DONE);
 
         assertThat(attempts).containsExactly(Attempt.RERUN, Attempt.RERUN);

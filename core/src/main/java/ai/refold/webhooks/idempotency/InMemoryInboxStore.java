@@ -88,8 +88,10 @@ public final class InMemoryInboxStore implements InboxStore {
         Instant now = clock.instant();
         List<InboxEntry> taken = new ArrayList<>();
         for (InboxEntry entry : due.ready(now, max)) {
-            InboxEntry held = entry.with(InboxState.PROCESSING, entry.attempts(), Durations.after(now, lease),
-                    entry.doneHandlers(), entry.lastError(), entry.state() == InboxState.PROCESSING || entry.rerun());
+            // Taken while taken: its worker stopped without a record, and that attempt counts.
+            boolean lost = entry.state() == InboxState.PROCESSING;
+            InboxEntry held = entry.with(InboxState.PROCESSING, entry.attempts() + (lost ? 1 : 0),
+                    Durations.after(now, lease), entry.doneHandlers(), entry.lastError(), lost || entry.rerun());
             put(held);
             owners.put(held.key(), owner);
             taken.add(held.copy());
@@ -122,6 +124,11 @@ public final class InMemoryInboxStore implements InboxStore {
     @Override
     public synchronized boolean dead(String key, String owner, Set<String> doneHandlers, String error) {
         return end(key, owner, InboxState.DEAD, 1, Duration.ZERO, doneHandlers, error);
+    }
+
+    @Override
+    public synchronized boolean giveUp(String key, String owner, Set<String> doneHandlers, String error) {
+        return end(key, owner, InboxState.DEAD, 0, Duration.ZERO, doneHandlers, error);
     }
 
     @Override

@@ -19,7 +19,8 @@ import java.util.Set;
  * @param body          the raw body
  * @param receivedAt    when it was received, by the receiving instance's clock
  * @param state         where it stands
- * @param attempts      how many attempts have failed so far
+ * @param attempts      how many attempts have ended without success so far: failed, or lost with a worker that
+ *                      stopped before recording an outcome (counted when the entry is taken again)
  * @param nextAttemptAt when a pending entry is due, or a taken entry's lease runs out (by the store's clock)
  * @param doneHandlers  the handlers that succeeded in earlier attempts; a retry or a replay runs only the others
  * @param lastError     the last attempt's failure, as class and sanitized message, never a key or a body
@@ -46,7 +47,7 @@ public record InboxEntry(String key, Optional<String> eventType, String keyLabel
      * @param body          the raw body
      * @param receivedAt    when it was received, by the receiving instance's clock
      * @param state         where it stands
-     * @param attempts      how many attempts have failed so far
+     * @param attempts      how many attempts have ended without success so far, failed or lost
      * @param nextAttemptAt when a pending entry is due, or a taken entry's lease runs out
      * @param doneHandlers  the handlers that succeeded in earlier attempts
      * @param lastError     the last attempt's failure, as class and sanitized message

@@ -61,7 +61,8 @@ public interface InboxStore {
     /**
      * Takes up to {@code max} entries for {@code owner}, oldest due first: pending entries that are due, and taken
      * entries whose lease ran out (returned with {@link InboxEntry#rerun()} set, as every later attempt of such an
-     * entry is until it is done, a replay's included). Each becomes PROCESSING, held by
+     * entry is until it is done, a replay's included, and with the attempt their worker lost counted, so that a
+     * delivery that takes down every worker that runs it still spends its attempts). Each becomes PROCESSING, held by
      * {@code owner} for {@code lease}. Instances taking at the same time never get the same entry. An entry with an
      * {@linkplain InboxEntry#orderingKey() ordering key} is held back, due or not, while another entry with the same
      * ordering key is PROCESSING, and a PENDING one also while an entry with that key received before it (by
@@ -126,6 +127,26 @@ public interface InboxStore {
      * @throws StoreUnavailableException if the store cannot answer
      */
     boolean dead(String key, String owner, Set<String> doneHandlers, String error);
+
+    /**
+     * Marks {@code owner}'s entry DEAD without counting an attempt, with its progress and {@code error}, and still a
+     * {@linkplain InboxEntry#rerun() rerun} if it was one: its worker took it with no attempt left (the last of them
+     * lost with the worker that ran it, and counted by {@link #take}) and gives up on it without running a handler.
+     * A dead entry stays until it is replayed or discarded.
+     *
+     * <p>The default calls {@link #dead}, which counts one attempt more than were made; the stores of this library
+     * count none.
+     *
+     * @param key          the entry's idempotency key
+     * @param owner        the token of the worker that took the entry
+     * @param doneHandlers every handler of the event that has succeeded so far
+     * @param error        why it was given up, as sanitized text
+     * @return whether {@code owner} held the entry; false if not held
+     * @throws StoreUnavailableException if the store cannot answer
+     */
+    default boolean giveUp(String key, String owner, Set<String> doneHandlers, String error) {
+        return dead(key, owner, doneHandlers, error);
+    }
 
     /**
      * Puts {@code owner}'s entry back as PENDING and due now, without counting an attempt, so that any worker may take

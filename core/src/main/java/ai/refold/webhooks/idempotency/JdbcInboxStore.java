@@ -150,6 +150,15 @@ public final class JdbcInboxStore implements InboxStore {
     }
 
     @Override
+    public boolean giveUp(String key, String owner, Set<String> doneHandlers, String error) {
+        String done = JdbcSession.encodeHandlers(doneHandlers);
+        return held("give up on a delivery", InboxStatements::giveUp, key, owner, statement -> {
+            statement.setString(1, done.isEmpty() ? null : done);
+            statement.setString(2, InboxRows.error(error));
+        });
+    }
+
+    @Override
     public boolean release(String key, String owner) {
         return held("release a delivery", InboxStatements::release, key, owner, statement -> { });
     }
