@@ -21,8 +21,9 @@ import java.util.random.RandomGenerator;
  * handlers that have not yet succeeded for it, and records the outcome: done, due again after a backoff with full
  * jitter, or dead once the retry policy is spent. A failure of the store while recording is retried until the store
  * answers, the entry still held by the heartbeats; only at shutdown is it left to the lease, after which another
- * worker takes the entry again and runs it as a rerun. Workers also run, first come first served, the deliveries
- * their instance's intake stored already taken and handed over.
+ * worker takes the entry again and runs it as a rerun, that lost attempt counted; one taken with no attempt left is
+ * dead without running ({@link SpentAttempts}). Workers also run, first come first served, the deliveries their
+ * instance's intake stored already taken and handed over.
  */
 final class InboxWorker {
 
@@ -198,6 +199,11 @@ final class InboxWorker {
         run.started();
         current = entry.key();
         try {
+            if (SpentAttempts.isSpent(entry, inbox.options().retries())) {
+                run.recording();
+                SpentAttempts.giveUp(entry, owner, inbox, log, this::recordWhileOpen, start);
+                return;
+            }
             WebhookEvent event = work.event();
             try {
                 event = event != null ? event : parser.parse(entry.body());

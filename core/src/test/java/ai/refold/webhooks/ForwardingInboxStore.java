@@ -61,6 +61,11 @@ class ForwardingInboxStore implements InboxStore {
     }
 
     @Override
+    public boolean giveUp(String key, String owner, Set<String> doneHandlers, String error) {
+        return delegate.giveUp(key, owner, doneHandlers, error);
+    }
+
+    @Override
     public boolean release(String key, String owner) {
         return delegate.release(key, owner);
     }

@@ -442,6 +442,63 @@ class InboxModeTest {
     }
 
     @Test
+    void aReplayedDeadLetterRunsOnlyTheHandlersNotYetDoneAndTellsThemFirst() throws Exception {
+        // Attempt.FIRST: no earlier attempt ran this handler to success. The mailer's did: it must not mail again.
+        List<Attempt> mailer = new CopyOnWriteArrayList<>();
+        failuresLeft.set(1);
+        twoHandlers(new RetryPolicy(1, Duration.ofSeconds(1), Duration.ofSeconds(1)), mailer).receive(signed(ERRORED));
+        await(() -> state() == InboxState.DEAD);
+        assertThat(inbox.find(KEY).orElseThrow().doneHandlers()).as("the mailer's success").hasSize(1);
+
+        assertThat(inbox.replay(InboxQuery.deadLetters().withKey(KEY))).isEqualTo(1);
+        await(() -> state() == InboxState.DONE);
+        Thread.sleep(100);
+
+        assertThat(mailer).containsExactly(Attempt.FIRST);
+        assertThat(attempts).containsExactly(Attempt.FIRST, Attempt.FIRST);
+    }
+
+    @Test
+    void aReplayedDeadLetterWhoseEarlierWorkerStoppedWithoutARecordTellsTheHandlersNotYetDoneRerun()
+            throws Exception {
+        // The stopped worker may have run the failing handler in full before it stopped: the replay says so.
+        inbox.offer(InboxEntry.received(KEY, java.util.Optional.of("Workflow Errored"), "live", java.util.Map.of(),
+                ERRORED, clock.instant()));
+        assertThat(inbox.take("a-crashed-worker", 1, WebhookReceiver.DEFAULT_LEASE)).hasSize(1);
+        List<Attempt> mailer = new CopyOnWriteArrayList<>();
+        failuresLeft.set(100); // until fixed
+        twoHandlers(new RetryPolicy(2, Duration.ofSeconds(1), Duration.ofSeconds(1)), mailer);
+        clock.advance(WebhookReceiver.DEFAULT_LEASE.plusSeconds(1));
+        await(() -> failuresLeft.get() < 100 && state() != InboxState.PROCESSING);
+        clock.advance(Duration.ofSeconds(1)); // the retry's due time, if the attempt was not the last
+        await(() -> state() == InboxState.DEAD);
+
+        failuresLeft.set(0);
+        assertThat(inbox.replay(InboxQuery.deadLetters().withKey(KEY))).isEqualTo(1);
+        await(() -> state() == InboxState.DONE);
+        Thread.sleep(100);
+
+        assertThat(mailer).containsExactly(Attempt.RERUN);
+        assertThat(attempts).hasSizeGreaterThan(1).containsOnly(Attempt.RERUN);
+    }
+
+    // A mailer that always succeeds, recording its attempts in `mailer`, then the failing handler of the other tests.
+    private WebhookReceiver twoHandlers(RetryPolicy retries, List<Attempt> mailer) {
+        receiver = WebhookReceiver.builder().signingKey("live", API_KEY).clock(clock).manualHeartbeats()
+                .pause(clock::advance)
+                .inbox(inbox, InboxOptions.defaults().withRetries(retries).withPollInterval(Duration.ofMillis(20)))
+                .on(WorkflowErrored.class, (event, context) -> mailer.add(context.attempt()))
+                .on(WorkflowErrored.class, (event, context) -> {
+                    attempts.add(context.attempt());
+                    if (failuresLeft.getAndDecrement() > 0) {
+                        throw new IllegalStateException("the CRM is down");
+                    }
+                })
+                .build();
+        return receiver;
+    }
+
+    @Test
     void anEntryWhoseWorkerStoppedWithoutARecordIsTakenAgainAsARerunOnceItsLeaseRunsOut() throws Exception {
         inbox.offer(InboxEntry.received(KEY, java.util.Optional.of("Workflow Errored"), "live", java.util.Map.of(),
                 ERRORED, clock.instant()));
@@ -453,6 +510,37 @@ class InboxModeTest {
         clock.advance(WebhookReceiver.DEFAULT_LEASE.plusSeconds(1));
         await(() -> state() == InboxState.DONE);
         assertThat(attempts).containsExactly(Attempt.RERUN);
+        assertThat(inbox.find(KEY).orElseThrow().attempts()).as("the attempt lost with the worker").isEqualTo(1);
+    }
+
+    // A delivery whose handler takes its instance down (out of memory, a native crash, a liveness kill) would
+    // otherwise be taken again after every lease, by every instance in turn, for ever.
+    @ParameterizedTest(name = "stopped {0} times")
+    @ValueSource(ints = {2, 3})
+    void aDeliveryWhoseWorkersKeepStoppingRunsWhileItHasAttemptsLeftAndIsThenDeadWithoutRunningAgain(int stopped)
+            throws Exception {
+        inbox.offer(InboxEntry.received(KEY, java.util.Optional.of("Workflow Errored"), "live", java.util.Map.of(),
+                ERRORED, clock.instant()));
+        for (int worker = 1; worker <= stopped; worker++) {
+            assertThat(inbox.take("a-killed-worker-" + worker, 1, WebhookReceiver.DEFAULT_LEASE)).hasSize(1);
+            clock.advance(WebhookReceiver.DEFAULT_LEASE.plusSeconds(1));
+        }
+        receiver(THREE_QUICK_ATTEMPTS);
+
+        if (stopped < THREE_QUICK_ATTEMPTS.maxAttempts()) {
+            await(() -> state() == InboxState.DONE);
+            assertThat(attempts).as("its last attempt").containsExactly(Attempt.RERUN);
+            assertThat(inbox.find(KEY).orElseThrow().attempts()).isEqualTo(stopped);
+            return;
+        }
+        await(() -> state() == InboxState.DEAD);
+        Thread.sleep(100);
+        InboxEntry dead = inbox.find(KEY).orElseThrow();
+        assertThat(attempts).as("handlers run after the policy's attempts").isEmpty();
+        assertThat(dead.attempts()).isEqualTo(THREE_QUICK_ATTEMPTS.maxAttempts());
+        assertThat(dead.rerun()).isTrue();
+        assertThat(dead.lastError()).hasValueSatisfying(error -> assertThat(error)
+                .contains("3 attempts", "ended without an outcome").doesNotContain(API_KEY));
     }
 
     @Test
@@ -465,8 +553,9 @@ class InboxModeTest {
         receiver(THREE_QUICK_ATTEMPTS);
 
         clock.advance(WebhookReceiver.DEFAULT_LEASE.plusSeconds(1));
-        await(() -> inbox.find(KEY).orElseThrow().attempts() >= 1); // more if full jitter drew no wait
-        clock.advance(THREE_QUICK_ATTEMPTS.ceilingAfter(1));
+        // The lost attempt and the failed one; more if full jitter drew no wait.
+        await(() -> inbox.find(KEY).orElseThrow().attempts() >= 2);
+        clock.advance(THREE_QUICK_ATTEMPTS.ceilingAfter(2));
         await(() -> state() == InboxState.DONE);
 
         assertThat(attempts).containsExactly(Attempt.RERUN, Attempt.RERUN);

@@ -215,6 +215,11 @@ final class InboxReceiverProcess {
         }
 
         @Override
+        public boolean giveUp(String key, String owner, Set<String> doneHandlers, String error) {
+            return ended(delegate.giveUp(key, owner, doneHandlers, error), key, owner);
+        }
+
+        @Override
         public boolean release(String key, String owner) {
             return ended(delegate.release(key, owner), key, owner);
         }

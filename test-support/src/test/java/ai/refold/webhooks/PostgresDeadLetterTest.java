@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The dead-letter path of inbox mode on PostgreSQL, the production store, end to end: a delivery whose handler always
  * fails is acknowledged, tried as often as the retry policy allows, and dead; an operator lists it, fixes the
- * handler, and replays it; it then runs to success exactly once.
+ * handler, and replays it; it then runs to success exactly once, and the handler that succeeded on the first attempt
+ * is not run again.
  */
 class PostgresDeadLetterTest {
 
@@ -39,6 +40,7 @@ class PostgresDeadLetterTest {
     private final AtomicBoolean fixed = new AtomicBoolean();
     private final List<DeliveryContext.Attempt> failedRuns = new CopyOnWriteArrayList<>();
     private final List<DeliveryContext.Attempt> successfulRuns = new CopyOnWriteArrayList<>();
+    private final List<DeliveryContext.Attempt> auditRuns = new CopyOnWriteArrayList<>();
 
     @Test
     void anAlwaysFailingDeliveryIsDeadAfterItsAttemptsIsListedAndOnceFixedAndReplayedRunsToSuccessExactlyOnce()
@@ -51,6 +53,7 @@ class PostgresDeadLetterTest {
                     .signingKey("live", API_KEY)
                     .inbox(inbox, InboxOptions.defaults().withRetries(THREE_QUICK_ATTEMPTS)
                             .withPollInterval(Duration.ofMillis(20)))
+                    .on(WorkflowCompleted.class, (event, context) -> auditRuns.add(context.attempt()))
                     .on(WorkflowCompleted.class, (event, context) -> {
                         if (!fixed.get()) {
                             failedRuns.add(context.attempt());
@@ -69,6 +72,7 @@ class PostgresDeadLetterTest {
                 await(() -> state(inbox, key) == InboxState.DEAD);
                 InboxEntry dead = inbox.find(key).orElseThrow();
                 assertThat(dead.attempts()).isEqualTo(THREE_QUICK_ATTEMPTS.maxAttempts());
+                assertThat(dead.doneHandlers()).as("the audit handler's success").hasSize(1);
                 assertThat(failedRuns).containsExactly(FIRST, FIRST, FIRST);
                 assertThat(dead.lastError()).hasValueSatisfying(error -> assertThat(error)
                         .startsWith("java.lang.IllegalStateException: the CRM refuses dead-1").doesNotContain(API_KEY));
@@ -85,6 +89,7 @@ class PostgresDeadLetterTest {
 
                 assertThat(successfulRuns).containsExactly(FIRST);
                 assertThat(failedRuns).hasSize(3);
+                assertThat(auditRuns).as("succeeded on the first attempt, run by no later one").containsExactly(FIRST);
                 assertThat(inbox.list(InboxQuery.deadLetters())).isEmpty();
                 assertThat(inbox.replay(InboxQuery.deadLetters())).isZero();
             } finally {

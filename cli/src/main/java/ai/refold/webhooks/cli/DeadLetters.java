@@ -25,8 +25,8 @@ import java.util.stream.Collectors;
 
 /**
  * The {@code dead-letters} commands on a receiver's durable inbox ({@code JdbcInboxStore}): list the deliveries
- * whose every attempt failed, show one, replay them (pending and due now; the receiver's workers run every handler
- * again) or discard them.
+ * whose every attempt failed, show one, replay them (pending and due now; the receiver's workers run the handlers
+ * that have not yet succeeded) or discard them.
  */
 final class DeadLetters {
 

@@ -89,8 +89,10 @@ public final class InMemoryInboxStore implements InboxStore {
         Instant now = clock.instant();
         List<InboxEntry> taken = new ArrayList<>();
         for (InboxEntry entry : due.ready(now, max)) {
-            InboxEntry held = entry.with(InboxState.PROCESSING, entry.attempts(), Durations.after(now, lease),
-                    entry.doneHandlers(), entry.lastError(), entry.state() == InboxState.PROCESSING || entry.rerun());
+            // Taken while taken: its worker stopped without a record, and that attempt counts.
+            boolean lost = entry.state() == InboxState.PROCESSING;
+            InboxEntry held = entry.with(InboxState.PROCESSING, entry.attempts() + (lost ? 1 : 0),
+                    Durations.after(now, lease), entry.doneHandlers(), entry.lastError(), lost || entry.rerun());
             put(held);
             owners.put(held.key(), owner);
             taken.add(held.copy());
@@ -126,6 +128,11 @@ public final class InMemoryInboxStore implements InboxStore {
     }
 
     @Override
+    public synchronized boolean giveUp(String key, String owner, Set<String> doneHandlers, String error) {
+        return end(key, owner, InboxState.DEAD, 0, Duration.ZERO, doneHandlers, error);
+    }
+
+    @Override
     public synchronized boolean release(String key, String owner) {
         InboxEntry entry = held(key, owner);
         if (entry == null) {
@@ -150,7 +157,8 @@ public final class InMemoryInboxStore implements InboxStore {
     public synchronized int replay(InboxQuery query) {
         List<InboxEntry> dead = matching(Objects.requireNonNull(query, "query").deadOnly());
         for (InboxEntry entry : dead) {
-            put(entry.with(InboxState.PENDING, 0, clock.instant(), Set.of(), entry.lastError(), false));
+            put(entry.with(InboxState.PENDING, 0, clock.instant(), entry.doneHandlers(), entry.lastError(),
+                    entry.rerun()));
         }
         return dead.size();
     }
@@ -200,9 +208,10 @@ public final class InMemoryInboxStore implements InboxStore {
             return false;
         }
         Instant now = clock.instant();
-        // A rerun stays one until the entry is done or dead: the crashed attempt may have run the handlers in full.
+        // A rerun stays one until the entry is done (a dead one keeps it for its replay): the crashed attempt may have
+        // run the handlers in full.
         put(entry.with(state, entry.attempts() + failed, wait.isZero() ? now : Durations.after(now, wait), doneHandlers,
-                error == null ? entry.lastError() : Optional.of(error), state == InboxState.PENDING && entry.rerun()));
+                error == null ? entry.lastError() : Optional.of(error), state != InboxState.DONE && entry.rerun()));
         owners.remove(key);
         return true;
     }

@@ -19,13 +19,14 @@ import java.util.Set;
  * @param body          the raw body
  * @param receivedAt    when it was received, by the receiving instance's clock
  * @param state         where it stands
- * @param attempts      how many attempts have failed so far
+ * @param attempts      how many attempts have ended without success so far: failed, or lost with a worker that
+ *                      stopped before recording an outcome (counted when the entry is taken again)
  * @param nextAttemptAt when a pending entry is due, or a taken entry's lease runs out (by the store's clock)
- * @param doneHandlers  the handlers that succeeded in earlier attempts; a retry runs only the others
+ * @param doneHandlers  the handlers that succeeded in earlier attempts; a retry or a replay runs only the others
  * @param lastError     the last attempt's failure, as class and sanitized message, never a key or a body
  * @param rerun         whether an earlier attempt ended without a record (a crashed worker), so that it may have run
  *                      the handlers not yet done in full; set when such an entry is taken again, and kept through
- *                      later retries and releases until the entry is done or dead
+ *                      later retries and releases, and while dead and replayed, until the entry is done
  * @param orderingKey   what the entry is ordered by, if anything: it is not taken while another entry with the
  *                      same ordering key is PROCESSING, nor, while pending, while one received before it (by
  *                      {@code receivedAt}, then key) is PENDING (see {@link InboxStore#take})
@@ -46,7 +47,7 @@ public record InboxEntry(String key, Optional<String> eventType, String keyLabel
      * @param body          the raw body
      * @param receivedAt    when it was received, by the receiving instance's clock
      * @param state         where it stands
-     * @param attempts      how many attempts have failed so far
+     * @param attempts      how many attempts have ended without success so far, failed or lost
      * @param nextAttemptAt when a pending entry is due, or a taken entry's lease runs out
      * @param doneHandlers  the handlers that succeeded in earlier attempts
      * @param lastError     the last attempt's failure, as class and sanitized message

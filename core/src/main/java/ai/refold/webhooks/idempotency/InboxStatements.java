@@ -12,13 +12,15 @@ import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
  */
 record InboxStatements(Dialect dialect, String table, String offer, String offerTaken, boolean offerIgnoresDuplicates,
                        String take, boolean takeReturnsRows, String takeOne, String renew, String done, String retry,
-                       String dead, String release, String find, String purge, String counts, String estimateDone,
-                       String oldestDue) {
+                       String dead, String giveUp, String release, String find, String purge, String counts,
+                       String estimateDone, String oldestDue) {
 
     static final String COLUMNS = "idempotency_key, event_type, key_label, headers, body, received_at, state,"
             + " attempts, next_attempt_at, rerun, done_handlers, last_error, ordering_key";
     private static final String HELD = " WHERE idempotency_key = ? AND owner_token = ? AND state = 'PROCESSING'";
     private static final String DUE = "state IN ('PENDING', 'PROCESSING') AND next_attempt_at <= CURRENT_TIMESTAMP";
+    // What a take adds to a row's attempts: one for a taken row's, lost with its worker.
+    private static final String LOST = " attempts = r.attempts + CASE WHEN r.state = 'PROCESSING' THEN 1 ELSE 0 END,";
 
     // A due row of alias r is free unless another row with its ordering key is taken, or, for a pending row, one
     // received before it (then by key) is pending: a taken row whose lease ran out is its key's running row, and is
@@ -48,16 +50,17 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
         String ignoring = postgres ? " ON CONFLICT (idempotency_key) DO NOTHING" : "";
         String offer = insert + ignoring;
         String offerTaken = insertTaken + ignoring;
-        // Parameters: max, owner, lease millis. The lock makes instances taking side by side skip each other's rows;
-        // rerun records that a taken row's previous worker never ended it, and stays set until the row is done or
-        // dead: that worker may have run the handlers in full, whatever the attempts after it did. RETURNING yields
-        // rows in whatever order the join back to the table produced (a hash join: table order), so the rows are
-        // sorted once taken.
+        // Parameters: max, owner, lease millis. The lock makes instances taking side by side skip each other's rows.
+        // A taken row taken again is an attempt its worker never ended (a crash, a kill): it counts, so that a delivery
+        // that takes down every worker that runs it still ends dead; and rerun records it, and stays set until the row
+        // is done (a dead row keeps it for its replay): that worker may have run the handlers in full, whatever the
+        // attempts after it did. RETURNING yields rows in whatever order the join back to the table produced (a hash
+        // join: table order), so the rows are sorted once taken.
         String free = free(table);
         String take = postgres
                 ? "WITH due AS (SELECT idempotency_key, next_attempt_at FROM " + table + " r WHERE " + DUE + free
                         + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED),"
-                        + " taken AS (UPDATE " + table + " r SET owner_token = ?,"
+                        + " taken AS (UPDATE " + table + " r SET owner_token = ?," + LOST
                         + " rerun = (r.state = 'PROCESSING' OR r.rerun),"
                         + " state = 'PROCESSING', next_attempt_at = " + later
                         + " FROM due WHERE r.idempotency_key = due.idempotency_key RETURNING " + qualified("r")
@@ -65,16 +68,20 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
                         + " SELECT " + COLUMNS + " FROM taken ORDER BY was_due, idempotency_key"
                 : "SELECT idempotency_key FROM " + table + " r WHERE " + DUE + free
                         + " ORDER BY next_attempt_at FETCH FIRST ? ROWS ONLY FOR UPDATE";
-        String takeOne = "UPDATE " + table + " r SET owner_token = ?, rerun = (state = 'PROCESSING' OR rerun),"
+        String takeOne = "UPDATE " + table + " r SET owner_token = ?," + LOST
+                + " rerun = (state = 'PROCESSING' OR rerun),"
                 + " state = 'PROCESSING', next_attempt_at = " + later + " WHERE idempotency_key = ? AND " + DUE + free;
         String renew = "UPDATE " + table + " SET next_attempt_at = " + later + HELD;
         String done = "UPDATE " + table + " SET state = 'DONE', owner_token = NULL, rerun = FALSE,"
                 + " done_handlers = NULL, next_attempt_at = " + later + HELD;
         String retry = "UPDATE " + table + " SET state = 'PENDING', owner_token = NULL,"
                 + " attempts = attempts + 1, done_handlers = ?, last_error = ?, next_attempt_at = " + later + HELD;
-        String dead = "UPDATE " + table + " SET state = 'DEAD', owner_token = NULL, rerun = FALSE,"
-                + " attempts = attempts + 1, done_handlers = ?, last_error = ?, next_attempt_at = CURRENT_TIMESTAMP"
-                + HELD;
+        // Given up (taken with no attempt left, the last one counted by the take that found it lost): dead as any
+        // other, and no attempt counted.
+        String deadWith = " done_handlers = ?, last_error = ?, next_attempt_at = CURRENT_TIMESTAMP" + HELD;
+        String dead = "UPDATE " + table + " SET state = 'DEAD', owner_token = NULL, attempts = attempts + 1,"
+                + deadWith;
+        String giveUp = "UPDATE " + table + " SET state = 'DEAD', owner_token = NULL," + deadWith;
         String release = "UPDATE " + table + " SET state = 'PENDING', owner_token = NULL,"
                 + " next_attempt_at = CURRENT_TIMESTAMP" + HELD;
         String find = "SELECT " + COLUMNS + " FROM " + table + " WHERE idempotency_key = ?";
@@ -95,7 +102,7 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
         // a row held back behind an earlier one of its ordering key is not waiting for a worker.
         String oldestDue = "SELECT MIN(next_attempt_at) FROM " + table + " r WHERE " + DUE + free;
         return new InboxStatements(dialect, table, offer, offerTaken, postgres, take, postgres, takeOne, renew, done,
-                retry, dead, release, find, purge, counts, estimateDone, oldestDue);
+                retry, dead, giveUp, release, find, purge, counts, estimateDone, oldestDue);
     }
 
     /** Returns the SELECT that lists (or, as a subquery of keys, replays and discards) what a query matches. */

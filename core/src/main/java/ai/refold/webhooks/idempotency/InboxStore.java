@@ -61,7 +61,8 @@ public interface InboxStore {
     /**
      * Takes up to {@code max} entries for {@code owner}, oldest due first: pending entries that are due, and taken
      * entries whose lease ran out (returned with {@link InboxEntry#rerun()} set, as every later attempt of such an
-     * entry is until it is done or dead). Each becomes PROCESSING, held by
+     * entry is until it is done, a replay's included, and with the attempt their worker lost counted, so that a
+     * delivery that takes down every worker that runs it still spends its attempts). Each becomes PROCESSING, held by
      * {@code owner} for {@code lease}. Instances taking at the same time never get the same entry. An entry with an
      * {@linkplain InboxEntry#orderingKey() ordering key} is held back, due or not, while another entry with the same
      * ordering key is PROCESSING, and a PENDING one also while an entry with that key received before it (by
@@ -114,8 +115,9 @@ public interface InboxStore {
     boolean retry(String key, String owner, Duration delay, Set<String> doneHandlers, String error);
 
     /**
-     * Marks {@code owner}'s entry DEAD, one more attempt counted, with its progress and failure. A dead entry stays
-     * until it is replayed or discarded.
+     * Marks {@code owner}'s entry DEAD, one more attempt counted, with its progress and failure, and still a
+     * {@linkplain InboxEntry#rerun() rerun} if it was one, so that its replay runs only the handlers not yet done and
+     * tells them whether an earlier worker may have run them. A dead entry stays until it is replayed or discarded.
      *
      * @param key          the entry's idempotency key
      * @param owner        the token of the worker that took the entry
@@ -125,6 +127,26 @@ public interface InboxStore {
      * @throws StoreUnavailableException if the store cannot answer
      */
     boolean dead(String key, String owner, Set<String> doneHandlers, String error);
+
+    /**
+     * Marks {@code owner}'s entry DEAD without counting an attempt, with its progress and {@code error}, and still a
+     * {@linkplain InboxEntry#rerun() rerun} if it was one: its worker took it with no attempt left (the last of them
+     * lost with the worker that ran it, and counted by {@link #take}) and gives up on it without running a handler.
+     * A dead entry stays until it is replayed or discarded.
+     *
+     * <p>The default calls {@link #dead}, which counts one attempt more than were made; the stores of this library
+     * count none.
+     *
+     * @param key          the entry's idempotency key
+     * @param owner        the token of the worker that took the entry
+     * @param doneHandlers every handler of the event that has succeeded so far
+     * @param error        why it was given up, as sanitized text
+     * @return whether {@code owner} held the entry; false if not held
+     * @throws StoreUnavailableException if the store cannot answer
+     */
+    default boolean giveUp(String key, String owner, Set<String> doneHandlers, String error) {
+        return dead(key, owner, doneHandlers, error);
+    }
 
     /**
      * Puts {@code owner}'s entry back as PENDING and due now, without counting an attempt, so that any worker may take
@@ -154,8 +176,11 @@ public interface InboxStore {
     List<InboxEntry> list(InboxQuery query);
 
     /**
-     * Makes the dead entries {@code query} matches pending and due now, with no attempt counted and no progress
-     * kept (a replay runs every handler); only DEAD entries are replayed, whatever the query's states.
+     * Makes the dead entries {@code query} matches pending and due now, with no attempt counted; only DEAD entries
+     * are replayed, whatever the query's states. Each keeps its progress, its last error and its
+     * {@linkplain InboxEntry#rerun() rerun} flag: a replay runs only the handlers that have not yet succeeded, as a
+     * rerun if an earlier worker may have run them without recording it, so that a handler told
+     * {@code DeliveryContext.Attempt.FIRST} was never run to success before.
      *
      * @param query which dead entries to replay, at most its limit
      * @return how many were replayed

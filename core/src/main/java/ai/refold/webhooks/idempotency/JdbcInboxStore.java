@@ -150,6 +150,15 @@ public final class JdbcInboxStore implements InboxStore {
     }
 
     @Override
+    public boolean giveUp(String key, String owner, Set<String> doneHandlers, String error) {
+        String done = JdbcSession.encodeHandlers(doneHandlers);
+        return held("give up on a delivery", InboxStatements::giveUp, key, owner, statement -> {
+            statement.setString(1, done.isEmpty() ? null : done);
+            statement.setString(2, InboxRows.error(error));
+        });
+    }
+
+    @Override
     public boolean release(String key, String owner) {
         return held("release a delivery", InboxStatements::release, key, owner, statement -> { });
     }
@@ -182,10 +191,11 @@ public final class JdbcInboxStore implements InboxStore {
     public int replay(InboxQuery query) {
         InboxQuery dead = Objects.requireNonNull(query, "query").deadOnly();
         return session.run("replay dead deliveries", (connection, sql) -> {
+            // Progress, last error and rerun stay: a replay runs only the handlers not yet done, as a rerun if it was
+            // one.
             try (PreparedStatement statement = session.prepare(connection, "UPDATE " + sql.table()
-                    + " SET state = 'PENDING', attempts = 0, done_handlers = NULL, rerun = FALSE,"
-                    + " next_attempt_at = CURRENT_TIMESTAMP WHERE idempotency_key IN ("
-                    + sql.select("idempotency_key", dead) + ") AND state = 'DEAD'")) {
+                    + " SET state = 'PENDING', attempts = 0, next_attempt_at = CURRENT_TIMESTAMP"
+                    + " WHERE idempotency_key IN (" + sql.select("idempotency_key", dead) + ") AND state = 'DEAD'")) {
                 InboxRows.bindQuery(statement, 1, dead);
                 return statement.executeUpdate();
             }

@@ -8,7 +8,8 @@ import java.util.random.RandomGenerator;
  * When an inbox tries a failed delivery again: up to {@code maxAttempts} attempts, the wait before attempt
  * {@code n + 1} drawn at random between zero and {@code min(maxDelay, baseDelay × 2^(n - 1))} (exponential backoff
  * with full jitter, so that instances recovering together do not retry in lockstep). After the last attempt fails
- * the delivery is dead.
+ * the delivery is dead. An attempt lost with its worker (a crash, a kill) counts too: a delivery whose attempts were
+ * all lost is dead, without running again, when a worker next takes it.
  *
  * <p>The {@linkplain #defaults() defaults} make 20 attempts, base 30 seconds, at most 12 hours apart: the waits cap
  * from the 12th failure on, so the 19 waits between the 20 attempts add up to at most 407,010 seconds (4.7 days) and

@@ -32,7 +32,7 @@ class InboxDemoTest {
             assertThat(output).contains("All inbox steps had the expected outcome.")
                     .contains("attempt 3  done     alerted on-call: 'Export contact to Hubspot' failed")
                     .contains("attempt 3  dead     failed: mailer rejected the reconnect e-mail")
-                    .contains("-> replayed; its handlers run again from the first")
+                    .contains("-> replayed; the handlers not yet done run again")
                     .contains("attempt 1  done     asked account 12345 to reconnect pipedrive")
                     .doesNotContain("BAD");
             InboxStore inbox = app.getBean(InboxStore.class);

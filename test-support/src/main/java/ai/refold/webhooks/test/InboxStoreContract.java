@@ -35,13 +35,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * What every {@link InboxStore} must do, as one JUnit 5 suite that any inbox store runs unchanged: a delivery offered
  * once and every later copy a duplicate; due entries taken oldest first with a lease, never by two takers at once,
- * and taken again as a rerun once a lease runs out; done, retry, dead and release only by the worker holding the
- * entry (ownership, not the clock, decides); dead letters listed, replayed and discarded by query or by key; done entries
- * purged after their retention; entries of one ordering key taken one at a time, in the order they were received
- * unless an earlier one arrives while a later one is taken;
- * counts and the oldest due time; bodies and headers kept byte for byte; and an outage
- * in which every operation fails as unavailable without losing or half-storing anything. The in-memory inbox, and
- * the JDBC inbox on H2 and on PostgreSQL, run it in this project's build.
+ * and taken again as a rerun, the lost attempt counted, once a lease runs out; done, retry, dead, give-up and release
+ * only by the worker holding the entry (ownership, not the clock, decides); dead letters listed, replayed (their
+ * progress kept) and discarded by query or by key; done entries purged after their retention; entries of one
+ * ordering key taken one at a time, in the order they were received unless an earlier one arrives while a later one
+ * is taken; counts and the oldest due time; bodies and headers kept byte for byte; and an outage in which every
+ * operation fails as unavailable without losing or half-storing anything. The in-memory inbox, and the JDBC inbox on
+ * H2 and on PostgreSQL, run it in this project's build.
  *
  * <p>To run it against your own store, extend it in your tests and answer four hooks:
  *
@@ -250,6 +250,7 @@ public abstract class InboxStoreContract {
 
         assertThat(retaken).extracting(InboxEntry::key).containsExactly(key("k"));
         assertThat(retaken.get(0).rerun()).as("its owner may have run the handlers").isTrue();
+        assertThat(retaken.get(0).attempts()).as("the attempt lost with its owner").isEqualTo(1);
         assertThat(retaken.get(0).body()).isEqualTo(body("k"));
         assertThat(nodeA.done(key("k"), "crashes", RETENTION)).as("the dead owner ends nothing").isFalse();
         assertThat(nodeB.done(key("k"), "owner-2", RETENTION)).isTrue();
@@ -292,7 +293,7 @@ public abstract class InboxStoreContract {
     }
 
     @Test
-    void anEntryWhoseLeaseRanOutIsTakenAgainAsARerunWithItsAttemptsAndProgress() {
+    void anEntryWhoseLeaseRanOutIsTakenAgainAsARerunWithItsProgressAndTheLostAttemptCounted() {
         held("k", "owner-1");
         nodeA.retry(key("k"), "owner-1", Duration.ZERO, Set.of("alerts"), "IllegalStateException: down");
         nodeA.take("crashes", 1, LEASE);
@@ -305,10 +306,37 @@ public abstract class InboxStoreContract {
         assertThat(retaken).hasSize(1);
         assertThat(retaken.get(0).rerun()).isTrue();
         assertThat(retaken.get(0).state()).isEqualTo(InboxState.PROCESSING);
-        assertThat(retaken.get(0).attempts()).isEqualTo(1);
+        assertThat(retaken.get(0).attempts()).as("the failed attempt, and the one lost with its worker").isEqualTo(2);
         assertThat(retaken.get(0).doneHandlers()).containsExactly("alerts");
         assertThat(nodeA.find(key("k")).orElseThrow().rerun()).isTrue();
         assertThat(nodeA.take("owner-3", 1, LEASE)).isEmpty();
+    }
+
+    @Test
+    void everyTakeOfAnEntryWhoseLeaseRanOutCountsTheAttemptItsWorkerLostAndNoOtherTakeCountsOne() {
+        // A delivery that takes down each instance that runs it (out of memory, a native crash, a liveness kill)
+        // spends its attempts like one that fails, so that a worker can make it dead once they are spent.
+        held("k", "killed-1");
+        for (int killed = 2; killed <= 4; killed++) {
+            advanceTime(LEASE.plus(MARGIN));
+            assertThat(nodeB.take("killed-" + killed, 1, LEASE)).extracting(InboxEntry::attempts).as("take %d", killed)
+                    .containsExactly(killed - 1);
+        }
+        advanceTime(LEASE.plus(MARGIN));
+        assertThat(nodeA.take("owner-5", 1, LEASE)).extracting(InboxEntry::attempts).containsExactly(4);
+
+        // The attempt that records its outcome is counted once, by that record, whatever its lease did.
+        advanceTime(LEASE.plus(MARGIN));
+        assertThat(nodeA.retry(key("k"), "owner-5", Duration.ZERO, Set.of(), "error")).isTrue();
+        assertThat(nodeB.find(key("k")).orElseThrow().attempts()).isEqualTo(5);
+        assertThat(nodeB.take("owner-6", 1, LEASE)).extracting(InboxEntry::attempts).containsExactly(5);
+        assertThat(nodeB.release(key("k"), "owner-6")).isTrue();
+        assertThat(nodeA.take("owner-7", 1, LEASE)).extracting(InboxEntry::attempts).containsExactly(5);
+        advanceTime(LEASE.minus(MARGIN));
+        assertThat(nodeA.renew(key("k"), "owner-7", LEASE)).isTrue();
+        advanceTime(MARGIN.multipliedBy(2));
+        assertThat(nodeB.take("owner-8", 1, LEASE)).as("renewed in time: not lost").isEmpty();
+        assertThat(nodeB.find(key("k")).orElseThrow().attempts()).isEqualTo(5);
     }
 
     @Test
@@ -415,6 +443,9 @@ public abstract class InboxStoreContract {
         assertThat(nodeB.find(key("done")).orElseThrow().state()).isEqualTo(InboxState.DONE);
         assertThat(nodeB.find(key("retried")).orElseThrow().state()).isEqualTo(InboxState.PENDING);
         assertThat(nodeB.find(key("dead")).orElseThrow().state()).isEqualTo(InboxState.DEAD);
+        for (String ended : List.of("retried", "dead")) {
+            assertThat(nodeB.find(key(ended)).orElseThrow().attempts()).as("%s: counted once", ended).isEqualTo(1);
+        }
         assertThat(nodeB.take("owner-2", 5, LEASE)).extracting(InboxEntry::key).containsExactly(key("released"));
     }
 
@@ -428,6 +459,7 @@ public abstract class InboxStoreContract {
         assertThat(nodeA.done(key("k"), "slow-owner", RETENTION)).isFalse();
         assertThat(nodeA.retry(key("k"), "slow-owner", DELAY, Set.of(), "error")).isFalse();
         assertThat(nodeA.dead(key("k"), "slow-owner", Set.of(), "error")).isFalse();
+        assertThat(nodeA.giveUp(key("k"), "slow-owner", Set.of(), "error")).isFalse();
         assertThat(nodeA.release(key("k"), "slow-owner")).isFalse();
 
         assertThat(nodeB.find(key("k")).orElseThrow().state()).isEqualTo(InboxState.PROCESSING);
@@ -452,6 +484,7 @@ public abstract class InboxStoreContract {
             assertThat(nodeB.done(key, "owner-1", RETENTION)).as(name).isFalse();
             assertThat(nodeB.retry(key, "owner-1", DELAY, Set.of(), "error")).as(name).isFalse();
             assertThat(nodeB.dead(key, "owner-1", Set.of(), "error")).as(name).isFalse();
+            assertThat(nodeB.giveUp(key, "owner-1", Set.of(), "error")).as(name).isFalse();
             assertThat(nodeB.release(key, "owner-1")).as(name).isFalse();
         }
         assertThat(nodeB.find(key("never-offered"))).isEmpty();
@@ -557,6 +590,27 @@ public abstract class InboxStoreContract {
     }
 
     @Test
+    void anEntryGivenUpIsDeadWithoutAnAttemptCountedAndKeepsItsProgressAndRerunAndIsNeverTakenAgain() {
+        // Taken with no attempt left, the last lost with its worker: dead at the attempts the worker was allowed.
+        held("k", "killed");
+        advanceTime(LEASE.plus(MARGIN));
+        int attempts = nodeB.take("owner-2", 1, LEASE).get(0).attempts();
+
+        assertThat(nodeB.giveUp(key("k"), "owner-2", Set.of("alerts"), "no attempt left")).isTrue();
+        assertThat(nodeB.giveUp(key("k"), "owner-2", Set.of("alerts"), "no attempt left")).isFalse();
+
+        InboxEntry dead = nodeA.find(key("k")).orElseThrow();
+        assertThat(dead.state()).isEqualTo(InboxState.DEAD);
+        assertThat(dead.attempts()).as("as taken").isEqualTo(attempts);
+        assertThat(dead.doneHandlers()).containsExactly("alerts");
+        assertThat(dead.lastError()).contains("no attempt left");
+        assertThat(dead.rerun()).isTrue();
+        advanceTime(LEASE.plus(MARGIN));
+        assertThat(nodeA.take("owner-3", 1, LEASE)).isEmpty();
+        assertThat(keys(nodeA.list(InboxQuery.deadLetters()))).containsExactly("k");
+    }
+
+    @Test
     void aReleasedEntryIsDueAtOnceWithoutAnAttemptCountedAndKeepsItsProgress() {
         held("k", "owner-1");
         nodeA.retry(key("k"), "owner-1", Duration.ZERO, Set.of("alerts"), "first failure");
@@ -593,14 +647,18 @@ public abstract class InboxStoreContract {
     }
 
     @Test
-    void aRerunThatIsDeadIsNoLongerARerun() {
+    void aRerunThatIsDeadStaysARerunWithItsProgress() {
+        // A replay of it must not tell a handler the crashed worker may have run that no attempt ran it.
         held("dies", "crashes");
         advanceTime(LEASE.plus(MARGIN));
         nodeB.take("owner-2", 1, LEASE);
 
-        nodeB.dead(key("dies"), "owner-2", Set.of(), "error");
+        nodeB.dead(key("dies"), "owner-2", Set.of("alerts"), "error");
 
-        assertThat(nodeA.find(key("dies")).orElseThrow().rerun()).isFalse();
+        InboxEntry dead = nodeA.find(key("dies")).orElseThrow();
+        assertThat(dead.state()).isEqualTo(InboxState.DEAD);
+        assertThat(dead.rerun()).isTrue();
+        assertThat(dead.doneHandlers()).containsExactly("alerts");
     }
 
     // --- find and list ---
@@ -671,7 +729,7 @@ public abstract class InboxStoreContract {
     // --- replay and discard ---
 
     @Test
-    void replayMakesOnlyDeadEntriesPendingAndDueAtOnceWithNoAttemptAndNoProgress() {
+    void replayMakesOnlyDeadEntriesPendingAndDueAtOnceWithNoAttemptCountedAndKeepsTheirProgressAndError() {
         heldAt("dead", RECEIVED);
         nodeA.retry(key("dead"), "owner-1", Duration.ZERO, Set.of(), "first failure");
         nodeA.take("owner-2", 1, LEASE);
@@ -689,7 +747,8 @@ public abstract class InboxStoreContract {
         InboxEntry entry = nodeA.find(key("dead")).orElseThrow();
         assertThat(entry.state()).isEqualTo(InboxState.PENDING);
         assertThat(entry.attempts()).isZero();
-        assertThat(entry.doneHandlers()).isEmpty();
+        assertThat(entry.doneHandlers()).as("a replay runs only the handlers not yet done").containsExactly("alerts");
+        assertThat(entry.lastError()).contains("second failure");
         assertThat(entry.rerun()).isFalse();
         assertThat(nodeA.find(key("done")).orElseThrow().state()).isEqualTo(InboxState.DONE);
         assertThat(nodeA.find(key("taken")).orElseThrow().state()).isEqualTo(InboxState.PROCESSING);
@@ -697,7 +756,27 @@ public abstract class InboxStoreContract {
         List<InboxEntry> again = nodeA.take("owner-3", 5, LEASE);
         assertThat(again).extracting(InboxEntry::key).containsExactly(key("dead"));
         assertThat(again.get(0).rerun()).isFalse();
+        assertThat(again.get(0).doneHandlers()).containsExactly("alerts");
         assertThat(nodeB.replay(InboxQuery.deadLetters())).isZero();
+    }
+
+    @Test
+    void aReplayedRerunIsTakenAsARerunWithItsProgress() {
+        // The worker that crashed may have run the handlers not yet done in full: the replay's attempt says so.
+        held("dies", "crashes");
+        advanceTime(LEASE.plus(MARGIN));
+        nodeB.take("owner-2", 1, LEASE);
+        nodeB.dead(key("dies"), "owner-2", Set.of("alerts"), "error");
+
+        assertThat(nodeA.replay(InboxQuery.deadLetters().withKey(key("dies")))).isEqualTo(1);
+
+        assertThat(nodeB.find(key("dies")).orElseThrow().rerun()).isTrue();
+        List<InboxEntry> again = nodeB.take("owner-3", 1, LEASE);
+        assertThat(again).extracting(InboxEntry::key).containsExactly(key("dies"));
+        assertThat(again.get(0).rerun()).isTrue();
+        assertThat(again.get(0).doneHandlers()).containsExactly("alerts");
+        assertThat(nodeB.done(key("dies"), "owner-3", RETENTION)).isTrue();
+        assertThat(nodeA.find(key("dies")).orElseThrow().rerun()).isFalse();
     }
 
     @Test
@@ -1186,6 +1265,7 @@ public abstract class InboxStoreContract {
                 operations.put("done", () -> node.done(key("taken"), "owner-1", RETENTION));
                 operations.put("retry", () -> node.retry(key("taken"), "owner-1", DELAY, Set.of(), "error"));
                 operations.put("dead", () -> node.dead(key("taken"), "owner-1", Set.of(), "error"));
+                operations.put("giveUp", () -> node.giveUp(key("taken"), "owner-1", Set.of(), "error"));
                 operations.put("release", () -> node.release(key("taken"), "owner-1"));
                 operations.put("find", () -> node.find(key("pending")));
                 operations.put("list", () -> node.list(InboxQuery.in(InboxState.PENDING)));

@@ -98,6 +98,12 @@ class InMemoryInboxStoreContractTest extends InboxStoreContract {
         }
 
         @Override
+        public boolean giveUp(String key, String owner, Set<String> doneHandlers, String error) {
+            failIfDown();
+            return delegate.giveUp(key, owner, doneHandlers, error);
+        }
+
+        @Override
         public boolean release(String key, String owner) {
             failIfDown();
             return delegate.release(key, owner);

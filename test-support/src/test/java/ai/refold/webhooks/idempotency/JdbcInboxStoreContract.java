@@ -330,6 +330,7 @@ abstract class JdbcInboxStoreContract extends InboxStoreContract {
         operations.put("mark a delivery done", () -> store.done("held", "owner", RETENTION));
         operations.put("schedule a delivery's retry", () -> store.retry("held", "owner", LEASE, Set.of(), body));
         operations.put("mark a delivery dead", () -> store.dead("held", "owner", Set.of(), body));
+        operations.put("give up on a delivery", () -> store.giveUp("held", "owner", Set.of(), body));
         operations.put("release a delivery", () -> store.release("held", "owner"));
         operations.put("read a delivery", () -> store.find("held"));
         operations.put("list deliveries", () -> store.list(InboxQuery.deadLetters()));

@@ -108,7 +108,7 @@ public class RefoldInboxEndpoint {
     }
 
     /**
-     * Replays the delivery with {@code key} if it is a dead letter: due at once, every handler run again.
+     * Replays the delivery with {@code key} if it is a dead letter: due at once, the handlers not yet done run again.
      *
      * @param key the delivery's idempotency key
      * @return 1 replayed, or 0 and why not: no such delivery, or it is not a dead letter
@@ -116,7 +116,7 @@ public class RefoldInboxEndpoint {
     @WriteOperation
     public Action replayOne(@Selector String key) {
         int replayed = replayed(store.replay(InboxQuery.deadLetters().withKey(key)));
-        return new Action(replayed, replayed == 1 ? "replayed; its handlers run again from the first" : notDead(key));
+        return new Action(replayed, replayed == 1 ? "replayed; the handlers not yet done run again" : notDead(key));
     }
 
     /**

@@ -234,7 +234,8 @@ public class RefoldInboxProperties {
     public static class Retry {
 
         /**
-         * How many attempts a delivery gets in all, the first included; after the last one fails it is dead.
+         * How many attempts a delivery gets in all, the first included, and those lost with an instance that stopped
+         * mid-run; after the last one fails or is lost it is dead.
          */
         private int maxAttempts = RETRIES.maxAttempts();
 
