@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -54,6 +55,17 @@ final class InboxRows {
     // an ordering key (23505), or it deadlocked with another transaction over taken rows (40P01).
     static boolean isRetryableTake(SQLException e) {
         return isDuplicate(e) || "40P01".equals(e.getSQLState());
+    }
+
+    // 5 to 10 ms after the first failed try, doubling after each: 150 ms at most before the fifth.
+    static void pauseBeforeTakingAgain(int failedTries, SQLException failure) throws SQLException {
+        long ceiling = 10L << (failedTries - 1);
+        try {
+            Thread.sleep(ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failure;
+        }
     }
 
     static List<InboxEntry> takeReturning(JdbcSession<InboxStatements> session, Connection connection,

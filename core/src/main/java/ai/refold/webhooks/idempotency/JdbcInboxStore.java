@@ -32,7 +32,7 @@ public final class JdbcInboxStore implements InboxStore {
 
     /** Table used unless {@link Builder#tableName(String)} names another. */
     public static final String DEFAULT_TABLE_NAME = "refold_webhook_inbox";
-    private static final int TAKE_ATTEMPTS = 3;
+    private static final int TAKE_ATTEMPTS = 5;
 
     static final JdbcSession.Kind<InboxStatements> KIND = new JdbcSession.Kind<>("inbox", DEFAULT_TABLE_NAME,
             "inbox-schema-", InboxStatements::of);
@@ -105,11 +105,13 @@ public final class JdbcInboxStore implements InboxStore {
                 } catch (SQLException e) {
                     // A row of an ordering key another taker took at the same moment, unseen: taken, it would be
                     // the key's second; or, taking several rows, a deadlock with such a taker. Nothing was taken; a
-                    // new try sees the other take.
+                    // new try sees the other take, after a pause long enough for the other to go on first (else the
+                    // new try can lock the same rows again before it, and deadlock again).
                     if (attempt == TAKE_ATTEMPTS || !InboxRows.isRetryableTake(e)) {
                         throw e;
                     }
                     JdbcSession.rollbackQuietly(connection, e);
+                    InboxRows.pauseBeforeTakingAgain(attempt, e);
                 }
             }
         });
