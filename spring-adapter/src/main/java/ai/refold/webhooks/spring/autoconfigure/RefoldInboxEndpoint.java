@@ -13,6 +13,7 @@ import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.lang.Nullable;
 
 import java.time.Clock;
@@ -28,13 +29,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 
 /**
  * The {@code refoldinbox} Actuator endpoint: lists the inbox's deliveries and counts, shows one delivery, replays
- * dead letters (one, or all that match an event type and a receive-time range) and discards one. It shows what an
- * operator needs to decide (state, attempts, the last failure as class and sanitized message, header names, body
- * size) and never a body, a header value, a signature or a key. Exposed and secured like any Actuator endpoint:
- * nothing is reachable over HTTP until {@code management.endpoints.web.exposure.include} names it.
+ * dead letters (one, those that match an event type and a receive-time range, or explicitly all) and discards one.
+ * It shows what an operator needs to decide (state, attempts, the last failure as class and sanitized message,
+ * header names, body size) and never a body, a header value, a signature or a key. Exposed and secured like any
+ * Actuator endpoint: nothing is reachable over HTTP until {@code management.endpoints.web.exposure.include} names it.
  */
 @Endpoint(id = RefoldInboxEndpoint.ID)
 public class RefoldInboxEndpoint {
@@ -88,23 +90,28 @@ public class RefoldInboxEndpoint {
 
     /**
      * Replays the dead letters matching the filters (as for listing, without {@code state}), oldest received first,
-     * at most {@code limit}: each is due at once, its attempts from zero, every handler run again.
+     * at most {@code limit}: each is due at once, its attempts from zero, every handler run again. A replay names
+     * what it replays: at least one filter, or {@code all} for every dead letter, so that an empty request replays
+     * nothing.
      *
      * @param eventType a wire name such as {@code Workflow Errored}, or {@code unknown} for entries that named no
      *                  documented type
      * @param from      the earliest receive time to replay, inclusive, as an ISO-8601 instant
      * @param to        the latest receive time to replay, exclusive, as an ISO-8601 instant
+     * @param all       {@code true} to replay every dead letter (up to {@code limit}), with no filter
      * @param limit     the most dead letters to replay, 1 to 1000; 100 by default
-     * @return how many dead letters were replayed, and whether the limit cut the replay short
+     * @return how many dead letters were replayed, and whether the limit cut the replay short; or 400 and why not
      */
     @WriteOperation
-    public Action replay(@Nullable String eventType, @Nullable String from, @Nullable String to,
-                         @Nullable Integer limit) {
-        InboxQuery query = query(Set.of(InboxState.DEAD), eventType, from, to, limit);
-        int replayed = replayed(store.replay(query));
-        String detail = replayed == query.limit() ? "replayed " + replayed + " dead letters, the limit: more may match"
-                : "replayed " + replayed + " dead letters";
-        return new Action(replayed, detail);
+    public WebEndpointResponse<Action> replay(@Nullable String eventType, @Nullable String from, @Nullable String to,
+                                              @Nullable Boolean all, @Nullable Integer limit) {
+        return answer(() -> {
+            InboxQuery query = selection(eventType, from, to, all, limit);
+            int replayed = replayed(store.replay(query));
+            return new Action(replayed, replayed == query.limit()
+                    ? "replayed " + replayed + " dead letters, the limit: more may match"
+                    : "replayed " + replayed + " dead letters");
+        });
     }
 
     /**
@@ -141,6 +148,32 @@ public class RefoldInboxEndpoint {
     private String notDead(String key) {
         return store.find(key).map(entry -> "not a dead letter: it is " + entry.state())
                 .orElse("no delivery with this key");
+    }
+
+    // Dead letters by filters or, explicitly, all of them: never every dead letter for want of a filter.
+    private static InboxQuery selection(@Nullable String eventType, @Nullable String from, @Nullable String to,
+                                        @Nullable Boolean all, @Nullable Integer limit) {
+        boolean filtered = eventType != null || from != null || to != null;
+        boolean every = Boolean.TRUE.equals(all);
+        if (every && filtered) {
+            throw new InvalidEndpointRequestException("all selects every dead letter: leave out eventType, from and"
+                    + " to", "all with a filter");
+        }
+        if (!every && !filtered) {
+            throw new InvalidEndpointRequestException("name the dead letters with eventType, from or to, or set all"
+                    + " to true for every dead letter", "no selection");
+        }
+        return query(Set.of(InboxState.DEAD), eventType, from, to, limit);
+    }
+
+    // A write answers with what it did, or with 400 and why it did nothing: the reason in the body, where Boot's
+    // error responses leave it out unless server.error.include-message says otherwise.
+    private static WebEndpointResponse<Action> answer(Supplier<Action> action) {
+        try {
+            return new WebEndpointResponse<>(action.get());
+        } catch (InvalidEndpointRequestException e) {
+            return new WebEndpointResponse<>(new Action(0, e.getMessage()), WebEndpointResponse.STATUS_BAD_REQUEST);
+        }
     }
 
     private static InboxQuery query(Set<InboxState> states, @Nullable String eventType, @Nullable String from,

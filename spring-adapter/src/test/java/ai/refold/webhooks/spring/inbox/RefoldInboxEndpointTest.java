@@ -127,6 +127,32 @@ class RefoldInboxEndpointTest {
     }
 
     @Test
+    void replayingBySelectionNeedsAFilterOrAnExplicitAllSoThatAnEmptyRequestReplaysNothing() throws Exception {
+        String id = "b1b1b1b1b1b1b1b1b1b1b1b1";
+        String key = deadLetter(id);
+        handlers.fix(id);
+
+        for (String body : new String[] {"{}", "{\"all\": false}", "{\"limit\": 5}", "{\"eventtype\": \"x\"}"}) {
+            JsonNode refused = http.operator("POST", ENDPOINT, body, 400);
+            assertThat(refused.get("entries").asInt()).as(body).isZero();
+            assertThat(refused.get("detail").asText()).as(body).isEqualTo("name the dead letters with eventType,"
+                    + " from or to, or set all to true for every dead letter");
+        }
+        JsonNode allAndAFilter = http.operator("POST", ENDPOINT,
+                "{\"all\": true, \"eventType\": \"Workflow Errored\"}", 400);
+        assertThat(allAndAFilter.get("detail").asText())
+                .isEqualTo("all selects every dead letter: leave out eventType, from and to");
+        assertThat(http.operator("GET", ENDPOINT + "/" + OperatorHttp.segment(key), null, 200).get("state").asText())
+                .isEqualTo("DEAD");
+
+        JsonNode all = http.operator("POST", ENDPOINT, "{\"all\": true}", 200);
+
+        assertThat(all.get("entries").asInt()).isGreaterThanOrEqualTo(1);
+        attempts.await(key, InboxState.DONE);
+        assertThat(handlers.runs(id)).hasSize(1);
+    }
+
+    @Test
     void discardingADeadLetterDeletesItSoThatReadingItAnswers404() throws Exception {
         String key = deadLetter("f0f0f0f0f0f0f0f0f0f0f0f0");
 
