@@ -12,6 +12,7 @@ import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.Selector.Match;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.lang.Nullable;
@@ -20,11 +21,13 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -67,12 +70,16 @@ public class RefoldInboxEndpoint {
      * @param from      the earliest receive time to list, inclusive, as an ISO-8601 instant
      * @param to        the latest receive time to list, exclusive, as an ISO-8601 instant
      * @param limit     the most entries to list, 1 to 1000; 100 by default
+     * @param key       the idempotency key of the one delivery to list: the form that reaches every key, where a
+     *                  key holding a {@code ;}, a {@code %} or a {@code \} is refused in a path by servers and by
+     *                  Spring Security's firewall
      */
     @ReadOperation
     public InboxReport inbox(@Nullable String state, @Nullable String eventType, @Nullable String from,
-                             @Nullable String to, @Nullable Integer limit) {
+                             @Nullable String to, @Nullable Integer limit, @Nullable String key) {
         Set<InboxState> states = state == null ? EnumSet.allOf(InboxState.class) : EnumSet.of(state(state));
-        InboxQuery query = query(states, eventType, from, to, limit);
+        InboxQuery filtered = query(states, eventType, from, to, limit);
+        InboxQuery query = key == null ? filtered : filtered.withKey(key(key));
         List<Entry> entries = store.list(query).stream().map(Entry::of).toList();
         return new InboxReport(Stats.of(store.stats(), clock.instant()), entries);
     }
@@ -80,20 +87,23 @@ public class RefoldInboxEndpoint {
     /**
      * {@return the delivery with {@code key}, or nothing (404) if the inbox holds none}
      *
-     * @param key the delivery's idempotency key
+     * @param key the delivery's idempotency key, the rest of the path: a {@code /} in it is sent as it is, since
+     *            servers and Spring Security's firewall refuse an encoded one
      */
     @ReadOperation
     @Nullable
-    public Entry entry(@Selector String key) {
-        return store.find(key).map(Entry::of).orElse(null);
+    public Entry entry(@Selector(match = Match.ALL_REMAINING) String[] key) {
+        return store.find(key(key)).map(Entry::of).orElse(null);
     }
 
     /**
      * Replays the dead letters matching the filters (as for listing, without {@code state}), oldest received first,
      * at most {@code limit}: each is due at once, its attempts from zero, every handler run again. A replay names
      * what it replays: at least one filter, or {@code all} for every dead letter, so that an empty request replays
-     * nothing.
+     * nothing. With {@code key}, replays that one dead letter instead, as {@link #replayOne} does: the form that
+     * reaches every key.
      *
+     * @param key       the idempotency key of the one dead letter to replay, with no other selection
      * @param eventType a wire name such as {@code Workflow Errored}, or {@code unknown} for entries that named no
      *                  documented type
      * @param from      the earliest receive time to replay, inclusive, as an ISO-8601 instant
@@ -103,9 +113,12 @@ public class RefoldInboxEndpoint {
      * @return how many dead letters were replayed, and whether the limit cut the replay short; or 400 and why not
      */
     @WriteOperation
-    public WebEndpointResponse<Action> replay(@Nullable String eventType, @Nullable String from, @Nullable String to,
-                                              @Nullable Boolean all, @Nullable Integer limit) {
+    public WebEndpointResponse<Action> replay(@Nullable String key, @Nullable String eventType, @Nullable String from,
+                                              @Nullable String to, @Nullable Boolean all, @Nullable Integer limit) {
         return answer(() -> {
+            if (key != null) {
+                return replayKey(only(key, eventType, from, to, all, limit));
+            }
             InboxQuery query = selection(eventType, from, to, all, limit);
             int replayed = replayed(store.replay(query));
             return new Action(replayed, replayed == query.limit()
@@ -117,23 +130,48 @@ public class RefoldInboxEndpoint {
     /**
      * Replays the delivery with {@code key} if it is a dead letter: due at once, every handler run again.
      *
-     * @param key the delivery's idempotency key
+     * @param key the delivery's idempotency key, the rest of the path: a {@code /} in it is sent as it is
      * @return 1 replayed, or 0 and why not: no such delivery, or it is not a dead letter
      */
     @WriteOperation
-    public Action replayOne(@Selector String key) {
-        int replayed = replayed(store.replay(InboxQuery.deadLetters().withKey(key)));
-        return new Action(replayed, replayed == 1 ? "replayed; its handlers run again from the first" : notDead(key));
+    public WebEndpointResponse<Action> replayOne(@Selector(match = Match.ALL_REMAINING) String[] key) {
+        return answer(() -> replayKey(key(key)));
     }
 
     /**
      * Deletes the delivery with {@code key} if it is a dead letter; its key may then be received again.
      *
-     * @param key the delivery's idempotency key
+     * @param key the delivery's idempotency key, the rest of the path: a {@code /} in it is sent as it is
      * @return 1 discarded, or 0 and why not: no such delivery, or it is not a dead letter
      */
     @DeleteOperation
-    public Action discard(@Selector String key) {
+    public WebEndpointResponse<Action> discard(@Selector(match = Match.ALL_REMAINING) String[] key) {
+        return answer(() -> discardKey(key(key)));
+    }
+
+    /**
+     * Deletes the dead letter with {@code key}, as {@link #discard} does: the form that reaches every key, since a
+     * {@code DELETE} carries no body that Actuator reads.
+     *
+     * @param key the delivery's idempotency key
+     * @return 1 discarded, or 0 and why not: no such delivery, or it is not a dead letter; or 400 without a key
+     */
+    @DeleteOperation
+    public WebEndpointResponse<Action> discardMatching(@Nullable String key) {
+        return answer(() -> {
+            if (key == null) {
+                throw new InvalidEndpointRequestException("name the dead letter to discard with key", "no key");
+            }
+            return discardKey(key(key));
+        });
+    }
+
+    private Action replayKey(String key) {
+        int replayed = replayed(store.replay(InboxQuery.deadLetters().withKey(key)));
+        return new Action(replayed, replayed == 1 ? "replayed; its handlers run again from the first" : notDead(key));
+    }
+
+    private Action discardKey(String key) {
         int discarded = store.discard(InboxQuery.deadLetters().withKey(key));
         return new Action(discarded, discarded == 1 ? "discarded" : notDead(key));
     }
@@ -160,10 +198,32 @@ public class RefoldInboxEndpoint {
                     + " to", "all with a filter");
         }
         if (!every && !filtered) {
-            throw new InvalidEndpointRequestException("name the dead letters with eventType, from or to, or set all"
-                    + " to true for every dead letter", "no selection");
+            throw new InvalidEndpointRequestException("name the dead letters with a key, with eventType, from or to,"
+                    + " or set all to true for every dead letter", "no selection");
         }
         return query(Set.of(InboxState.DEAD), eventType, from, to, limit);
+    }
+
+    // One delivery by its key, which leaves no room for another selection.
+    private static String only(String key, @Nullable Object... selection) {
+        if (Arrays.stream(selection).anyMatch(Objects::nonNull)) {
+            throw new InvalidEndpointRequestException("key names one dead letter: leave out eventType, from, to, all"
+                    + " and limit", "key with a selection");
+        }
+        return key(key);
+    }
+
+    // Actuator splits the rest of the path at '/', decodes each segment and drops empty ones: a key with "//" or a
+    // leading or trailing '/' is reachable only by the key parameter. An empty key is refused, not looked up.
+    private static String key(String[] segments) {
+        return key(String.join("/", segments));
+    }
+
+    private static String key(String key) {
+        if (key.isEmpty()) {
+            throw new InvalidEndpointRequestException("key must not be empty", "empty key");
+        }
+        return key;
     }
 
     // A write answers with what it did, or with 400 and why it did nothing: the reason in the body, where Boot's

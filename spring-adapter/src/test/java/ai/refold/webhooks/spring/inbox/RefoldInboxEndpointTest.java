@@ -5,6 +5,7 @@ import ai.refold.webhooks.idempotency.InboxState;
 import ai.refold.webhooks.spring.autoconfigure.RefoldWebhookMetrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -15,7 +16,10 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,6 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RefoldInboxEndpointTest {
 
     private static final String ENDPOINT = "/actuator/refoldinbox";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Value("${local.server.port}")
     int port;
@@ -135,8 +140,8 @@ class RefoldInboxEndpointTest {
         for (String body : new String[] {"{}", "{\"all\": false}", "{\"limit\": 5}", "{\"eventtype\": \"x\"}"}) {
             JsonNode refused = http.operator("POST", ENDPOINT, body, 400);
             assertThat(refused.get("entries").asInt()).as(body).isZero();
-            assertThat(refused.get("detail").asText()).as(body).isEqualTo("name the dead letters with eventType,"
-                    + " from or to, or set all to true for every dead letter");
+            assertThat(refused.get("detail").asText()).as(body).isEqualTo("name the dead letters with a key, with"
+                    + " eventType, from or to, or set all to true for every dead letter");
         }
         JsonNode allAndAFilter = http.operator("POST", ENDPOINT,
                 "{\"all\": true, \"eventType\": \"Workflow Errored\"}", 400);
@@ -150,6 +155,66 @@ class RefoldInboxEndpointTest {
         assertThat(all.get("entries").asInt()).isGreaterThanOrEqualTo(1);
         attempts.await(key, InboxState.DONE);
         assertThat(handlers.runs(id)).hasSize(1);
+    }
+
+    @Test
+    void aKeyHoldingASlashIsShownReplayedAndDiscardedWithTheSlashAsItIsInThePath() throws Exception {
+        String replayedId = "c1c1c1c1c1c1/eu-1";
+        String replayed = deadLetter(replayedId);
+        String discarded = deadLetter("c2c2c2c2c2c2/eu-1");
+        handlers.fix(replayedId);
+
+        JsonNode shown = http.operator("GET", ENDPOINT + "/" + path(replayed), null, 200);
+        assertThat(shown.get("key").asText()).isEqualTo(replayed);
+        assertThat(http.operator("POST", ENDPOINT + "/" + path(replayed), "{}", 200).get("entries").asInt())
+                .isEqualTo(1);
+        attempts.await(replayed, InboxState.DONE);
+        assertThat(handlers.runs(replayedId)).hasSize(1);
+        assertThat(http.operator("DELETE", ENDPOINT + "/" + path(discarded), null, 200).get("entries").asInt())
+                .isEqualTo(1);
+        assertThat(http.call(InboxApplication.OPERATOR, "GET", ENDPOINT + "/" + path(discarded), null).statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
+    void anyKeyIsListedReplayedAndDiscardedByTheKeyParameterEvenOneThePathCannotCarry() throws Exception {
+        // An instance id ends its key unescaped, as a linked_account_id or a slug may hold these characters.
+        for (String account : List.of("/eu-1", ";eu-1", "%3Beu-1", "//eu-1/")) {
+            String replayedId = "c3c3c3c3c3c3" + account;
+            String replayed = deadLetter(replayedId);
+            String discarded = deadLetter("c4c4c4c4c4c4" + account);
+            handlers.fix(replayedId);
+
+            JsonNode listed = http.operator("GET", ENDPOINT + "?key=" + OperatorHttp.segment(replayed), null, 200);
+            assertThat(listed.get("entries")).as(replayed).hasSize(1);
+            assertThat(listed.at("/entries/0/key").asText()).isEqualTo(replayed);
+            JsonNode replay = http.operator("POST", ENDPOINT, JSON.writeValueAsString(Map.of("key", replayed)), 200);
+            assertThat(replay.get("entries").asInt()).as(replayed).isEqualTo(1);
+            attempts.await(replayed, InboxState.DONE);
+            assertThat(handlers.runs(replayedId)).hasSize(1);
+            JsonNode discard = http.operator("DELETE", ENDPOINT + "?key=" + OperatorHttp.segment(discarded), null,
+                    200);
+            assertThat(discard.get("entries").asInt()).as(discarded).isEqualTo(1);
+            assertThat(http.operator("GET", ENDPOINT + "?key=" + OperatorHttp.segment(discarded), null, 200)
+                    .get("entries")).isEmpty();
+        }
+    }
+
+    @Test
+    void theKeyParameterNamesOneDeadLetterAndNothingElse() throws Exception {
+        String key = deadLetter("c5c5c5c5c5c5c5c5c5c5c5c5");
+
+        JsonNode withAFilter = http.operator("POST", ENDPOINT,
+                JSON.writeValueAsString(Map.of("key", key, "eventType", "Workflow Errored")), 400);
+        assertThat(withAFilter.get("detail").asText())
+                .isEqualTo("key names one dead letter: leave out eventType, from, to, all and limit");
+        assertThat(http.operator("POST", ENDPOINT, "{\"key\": \"\"}", 400).get("detail").asText())
+                .isEqualTo("key must not be empty");
+        assertThat(http.operator("DELETE", ENDPOINT, null, 400).get("entries").asInt()).isZero();
+        assertThat(http.call(InboxApplication.OPERATOR, "GET", ENDPOINT + "?key=", null).statusCode())
+                .isEqualTo(400);
+        assertThat(http.operator("GET", ENDPOINT + "/" + OperatorHttp.segment(key), null, 200).get("state")
+                .asText()).isEqualTo("DEAD");
     }
 
     @Test
@@ -196,6 +261,11 @@ class RefoldInboxEndpointTest {
                 .isTrue();
         assertThat(response.body()).doesNotContain("jdbc:h2").doesNotContain("database-password-for-tests")
                 .doesNotContain(InboxApplication.API_KEY);
+    }
+
+    // The key in the path with each '/' as it is and everything else encoded.
+    private static String path(String key) {
+        return Arrays.stream(key.split("/", -1)).map(OperatorHttp::segment).collect(Collectors.joining("/"));
     }
 
     private static JsonNode entry(JsonNode entries, String key) {
