@@ -242,8 +242,13 @@ public class RefoldInboxEndpoint {
         if (most < 1 || most > MAX_LIMIT) {
             throw new InvalidEndpointRequestException("limit must be 1 to " + MAX_LIMIT, "invalid limit");
         }
-        return new InboxQuery(states, Optional.ofNullable(eventType), instant("from", from), instant("to", to),
-                most);
+        Optional<Instant> earliest = instant("from", from);
+        Optional<Instant> latest = instant("to", to);
+        if (earliest.isPresent() && latest.isPresent() && !earliest.get().isBefore(latest.get())) {
+            throw new InvalidEndpointRequestException("from (" + earliest.get() + ") must be before to ("
+                    + latest.get() + ")", "from not before to");
+        }
+        return new InboxQuery(states, Optional.ofNullable(eventType), earliest, latest, most);
     }
 
     private static InboxState state(String name) {

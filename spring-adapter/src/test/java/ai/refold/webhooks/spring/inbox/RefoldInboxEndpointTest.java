@@ -248,6 +248,28 @@ class RefoldInboxEndpointTest {
     }
 
     @Test
+    void aFromThatIsNotBeforeToIsAnsweredBadRequestNamingBoth() throws Exception {
+        String key = deadLetter("b2b2b2b2b2b2b2b2b2b2b2b2");
+        String earlier = "2024-05-01T00:00:00Z";
+        String later = "2024-05-02T00:00:00Z";
+
+        for (String[] range : new String[][] {{later, earlier}, {earlier, earlier}}) {
+            String query = "?from=" + range[0] + "&to=" + range[1];
+            assertThat(http.call(InboxApplication.OPERATOR, "GET", ENDPOINT + query, null).statusCode()).as(query)
+                    .isEqualTo(400);
+            JsonNode replay = http.operator("POST", ENDPOINT, JSON.writeValueAsString(
+                    Map.of("from", range[0], "to", range[1])), 400);
+            assertThat(replay.get("detail").asText()).as(query)
+                    .isEqualTo("from (" + range[0] + ") must be before to (" + range[1] + ")");
+        }
+        JsonNode reversed = http.operator("POST", ENDPOINT, JSON.writeValueAsString(
+                Map.of("from", Instant.now().plusSeconds(60).toString(), "to", "2024-05-01T00:00:00Z")), 400);
+        assertThat(reversed.get("entries").asInt()).isZero();
+        assertThat(http.operator("GET", ENDPOINT + "/" + OperatorHttp.segment(key), null, 200).get("state").asText())
+                .isEqualTo("DEAD");
+    }
+
+    @Test
     void theHealthIndicatorShowsTheInboxAsRefoldInboxWithItsThresholdAndNoSecrets() throws Exception {
         deadLetter("a0a0a0a0a0a0a0a0a0a0a0a0");
 
