@@ -36,7 +36,7 @@ import java.util.function.Supplier;
 
 /**
  * The {@code refoldinbox} Actuator endpoint: lists the inbox's deliveries and counts, shows one delivery, replays
- * dead letters (one, those that match an event type and a receive-time range, or explicitly all) and discards one.
+ * or discards dead letters (one, those that match an event type and a receive-time range, or explicitly all).
  * It shows what an operator needs to decide (state, attempts, the last failure as class and sanitized message,
  * header names, body size) and never a body, a header value, a signature or a key. Exposed and secured like any
  * Actuator endpoint: nothing is reachable over HTTP until {@code management.endpoints.web.exposure.include} names it.
@@ -47,7 +47,7 @@ public class RefoldInboxEndpoint {
     /** The endpoint's id, and its path under the Actuator base path. */
     public static final String ID = "refoldinbox";
 
-    /** The most entries one request lists or replays. */
+    /** The most entries one request lists, replays or discards. */
     static final int MAX_LIMIT = 1000;
 
     private final InboxStore store;
@@ -120,10 +120,7 @@ public class RefoldInboxEndpoint {
                 return replayKey(only(key, eventType, from, to, all, limit));
             }
             InboxQuery query = selection(eventType, from, to, all, limit);
-            int replayed = replayed(store.replay(query));
-            return new Action(replayed, replayed == query.limit()
-                    ? "replayed " + replayed + " dead letters, the limit: more may match"
-                    : "replayed " + replayed + " dead letters");
+            return new Action(replayed(store.replay(query)), "replayed", query);
         });
     }
 
@@ -150,19 +147,30 @@ public class RefoldInboxEndpoint {
     }
 
     /**
-     * Deletes the dead letter with {@code key}, as {@link #discard} does: the form that reaches every key, since a
-     * {@code DELETE} carries no body that Actuator reads.
+     * Deletes the dead letters matching the filters (as for a replay), oldest received first, at most {@code limit};
+     * their keys may then be received again. A discard names what it discards: at least one filter, or {@code all}
+     * for every dead letter. With {@code key}, deletes that one dead letter instead, as {@link #discard} does: the
+     * form that reaches every key. Actuator reads no body on a {@code DELETE}: the selection is in the query.
      *
-     * @param key the delivery's idempotency key
-     * @return 1 discarded, or 0 and why not: no such delivery, or it is not a dead letter; or 400 without a key
+     * @param key       the idempotency key of the one dead letter to discard, with no other selection
+     * @param eventType a wire name such as {@code Workflow Errored}, or {@code unknown} for entries that named no
+     *                  documented type
+     * @param from      the earliest receive time to discard, inclusive, as an ISO-8601 instant
+     * @param to        the latest receive time to discard, exclusive, as an ISO-8601 instant
+     * @param all       {@code true} to discard every dead letter (up to {@code limit}), with no filter
+     * @param limit     the most dead letters to discard, 1 to 1000; 100 by default
+     * @return how many dead letters were discarded, and whether the limit cut the discard short; or 400 and why not
      */
     @DeleteOperation
-    public WebEndpointResponse<Action> discardMatching(@Nullable String key) {
+    public WebEndpointResponse<Action> discardMatching(@Nullable String key, @Nullable String eventType,
+                                                       @Nullable String from, @Nullable String to,
+                                                       @Nullable Boolean all, @Nullable Integer limit) {
         return answer(() -> {
-            if (key == null) {
-                throw new InvalidEndpointRequestException("name the dead letter to discard with key", "no key");
+            if (key != null) {
+                return discardKey(only(key, eventType, from, to, all, limit));
             }
-            return discardKey(key(key));
+            InboxQuery query = selection(eventType, from, to, all, limit);
+            return new Action(store.discard(query), "discarded", query);
         });
     }
 
@@ -341,5 +349,10 @@ public class RefoldInboxEndpoint {
      * @param detail  what happened, in words
      */
     public record Action(int entries, String detail) implements OperationResponseBody {
+
+        Action(int entries, String done, InboxQuery selection) {
+            this(entries, done + " " + entries + " dead letters" + (entries == selection.limit()
+                    ? ", the limit: more may match" : ""));
+        }
     }
 }

@@ -210,7 +210,8 @@ class RefoldInboxEndpointTest {
                 .isEqualTo("key names one dead letter: leave out eventType, from, to, all and limit");
         assertThat(http.operator("POST", ENDPOINT, "{\"key\": \"\"}", 400).get("detail").asText())
                 .isEqualTo("key must not be empty");
-        assertThat(http.operator("DELETE", ENDPOINT, null, 400).get("entries").asInt()).isZero();
+        assertThat(http.operator("DELETE", ENDPOINT + "?key=" + OperatorHttp.segment(key) + "&all=true", null, 400)
+                .get("entries").asInt()).isZero();
         assertThat(http.call(InboxApplication.OPERATOR, "GET", ENDPOINT + "?key=", null).statusCode())
                 .isEqualTo(400);
         assertThat(http.operator("GET", ENDPOINT + "/" + OperatorHttp.segment(key), null, 200).get("state")
@@ -228,6 +229,33 @@ class RefoldInboxEndpointTest {
                 .statusCode()).isEqualTo(404);
         JsonNode again = http.operator("DELETE", ENDPOINT + "/" + OperatorHttp.segment(key), null, 200);
         assertThat(again.get("detail").asText()).isEqualTo("no delivery with this key");
+    }
+
+    @Test
+    void discardingBySelectionTakesTheReplaysFiltersInTheQueryAndNeedsOneOrAll() throws Exception {
+        String earlier = deadLetter("g1g1g1g1g1g1g1g1g1g1g1g1");
+        Instant between = Instant.now();
+        String later = deadLetter("g2g2g2g2g2g2g2g2g2g2g2g2");
+        String noSelection = "name the dead letters with a key, with eventType, from or to, or set all to true for"
+                + " every dead letter";
+
+        assertThat(http.operator("DELETE", ENDPOINT, null, 400).get("detail").asText()).isEqualTo(noSelection);
+        assertThat(http.operator("DELETE", ENDPOINT, "{\"eventType\": \"Workflow Errored\"}", 400).get("detail")
+                .asText()).as("a DELETE's body is not read").isEqualTo(noSelection);
+        assertThat(http.operator("DELETE", ENDPOINT + "?all=true&eventType=Workflow%20Errored", null, 400)
+                .get("detail").asText()).isEqualTo("all selects every dead letter: leave out eventType, from and to");
+        JsonNode discarded = http.operator("DELETE", ENDPOINT + "?eventType=Workflow%20Errored&from=" + between
+                + "&to=" + Instant.now().plusSeconds(60), null, 200);
+
+        assertThat(discarded.get("entries").asInt()).isEqualTo(1);
+        assertThat(discarded.get("detail").asText()).isEqualTo("discarded 1 dead letters");
+        assertThat(http.call(InboxApplication.OPERATOR, "GET", ENDPOINT + "/" + OperatorHttp.segment(later), null)
+                .statusCode()).isEqualTo(404);
+        assertThat(http.operator("GET", ENDPOINT + "/" + OperatorHttp.segment(earlier), null, 200).get("state")
+                .asText()).isEqualTo("DEAD");
+        JsonNode one = http.operator("DELETE", ENDPOINT + "?all=true&limit=1", null, 200);
+        assertThat(one.get("entries").asInt()).isEqualTo(1);
+        assertThat(one.get("detail").asText()).isEqualTo("discarded 1 dead letters, the limit: more may match");
     }
 
     @Test
