@@ -5,6 +5,7 @@ import ai.refold.webhooks.idempotency.InboxState;
 import ai.refold.webhooks.spring.autoconfigure.RefoldWebhookMetrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -15,7 +16,10 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,6 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RefoldInboxEndpointTest {
 
     private static final String ENDPOINT = "/actuator/refoldinbox";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Value("${local.server.port}")
     int port;
@@ -127,6 +132,93 @@ class RefoldInboxEndpointTest {
     }
 
     @Test
+    void replayingBySelectionNeedsAFilterOrAnExplicitAllSoThatAnEmptyRequestReplaysNothing() throws Exception {
+        String id = "b1b1b1b1b1b1b1b1b1b1b1b1";
+        String key = deadLetter(id);
+        handlers.fix(id);
+
+        for (String body : new String[] {"{}", "{\"all\": false}", "{\"limit\": 5}", "{\"eventtype\": \"x\"}"}) {
+            JsonNode refused = http.operator("POST", ENDPOINT, body, 400);
+            assertThat(refused.get("entries").asInt()).as(body).isZero();
+            assertThat(refused.get("detail").asText()).as(body).isEqualTo("name the dead letters with a key, with"
+                    + " eventType, from or to, or set all to true for every dead letter");
+        }
+        JsonNode allAndAFilter = http.operator("POST", ENDPOINT,
+                "{\"all\": true, \"eventType\": \"Workflow Errored\"}", 400);
+        assertThat(allAndAFilter.get("detail").asText())
+                .isEqualTo("all selects every dead letter: leave out eventType, from and to");
+        assertThat(http.operator("GET", ENDPOINT + "/" + OperatorHttp.segment(key), null, 200).get("state").asText())
+                .isEqualTo("DEAD");
+
+        JsonNode all = http.operator("POST", ENDPOINT, "{\"all\": true}", 200);
+
+        assertThat(all.get("entries").asInt()).isGreaterThanOrEqualTo(1);
+        attempts.await(key, InboxState.DONE);
+        assertThat(handlers.runs(id)).hasSize(1);
+    }
+
+    @Test
+    void aKeyHoldingASlashIsShownReplayedAndDiscardedWithTheSlashAsItIsInThePath() throws Exception {
+        String replayedId = "c1c1c1c1c1c1/eu-1";
+        String replayed = deadLetter(replayedId);
+        String discarded = deadLetter("c2c2c2c2c2c2/eu-1");
+        handlers.fix(replayedId);
+
+        JsonNode shown = http.operator("GET", ENDPOINT + "/" + path(replayed), null, 200);
+        assertThat(shown.get("key").asText()).isEqualTo(replayed);
+        assertThat(http.operator("POST", ENDPOINT + "/" + path(replayed), "{}", 200).get("entries").asInt())
+                .isEqualTo(1);
+        attempts.await(replayed, InboxState.DONE);
+        assertThat(handlers.runs(replayedId)).hasSize(1);
+        assertThat(http.operator("DELETE", ENDPOINT + "/" + path(discarded), null, 200).get("entries").asInt())
+                .isEqualTo(1);
+        assertThat(http.call(InboxApplication.OPERATOR, "GET", ENDPOINT + "/" + path(discarded), null).statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
+    void anyKeyIsListedReplayedAndDiscardedByTheKeyParameterEvenOneThePathCannotCarry() throws Exception {
+        // An instance id ends its key unescaped, as a linked_account_id or a slug may hold these characters.
+        for (String account : List.of("/eu-1", ";eu-1", "%3Beu-1", "//eu-1/")) {
+            String replayedId = "c3c3c3c3c3c3" + account;
+            String replayed = deadLetter(replayedId);
+            String discarded = deadLetter("c4c4c4c4c4c4" + account);
+            handlers.fix(replayedId);
+
+            JsonNode listed = http.operator("GET", ENDPOINT + "?key=" + OperatorHttp.segment(replayed), null, 200);
+            assertThat(listed.get("entries")).as(replayed).hasSize(1);
+            assertThat(listed.at("/entries/0/key").asText()).isEqualTo(replayed);
+            JsonNode replay = http.operator("POST", ENDPOINT, JSON.writeValueAsString(Map.of("key", replayed)), 200);
+            assertThat(replay.get("entries").asInt()).as(replayed).isEqualTo(1);
+            attempts.await(replayed, InboxState.DONE);
+            assertThat(handlers.runs(replayedId)).hasSize(1);
+            JsonNode discard = http.operator("DELETE", ENDPOINT + "?key=" + OperatorHttp.segment(discarded), null,
+                    200);
+            assertThat(discard.get("entries").asInt()).as(discarded).isEqualTo(1);
+            assertThat(http.operator("GET", ENDPOINT + "?key=" + OperatorHttp.segment(discarded), null, 200)
+                    .get("entries")).isEmpty();
+        }
+    }
+
+    @Test
+    void theKeyParameterNamesOneDeadLetterAndNothingElse() throws Exception {
+        String key = deadLetter("c5c5c5c5c5c5c5c5c5c5c5c5");
+
+        JsonNode withAFilter = http.operator("POST", ENDPOINT,
+                JSON.writeValueAsString(Map.of("key", key, "eventType", "Workflow Errored")), 400);
+        assertThat(withAFilter.get("detail").asText())
+                .isEqualTo("key names one dead letter: leave out eventType, from, to, all and limit");
+        assertThat(http.operator("POST", ENDPOINT, "{\"key\": \"\"}", 400).get("detail").asText())
+                .isEqualTo("key must not be empty");
+        assertThat(http.operator("DELETE", ENDPOINT + "?key=" + OperatorHttp.segment(key) + "&all=true", null, 400)
+                .get("entries").asInt()).isZero();
+        assertThat(http.call(InboxApplication.OPERATOR, "GET", ENDPOINT + "?key=", null).statusCode())
+                .isEqualTo(400);
+        assertThat(http.operator("GET", ENDPOINT + "/" + OperatorHttp.segment(key), null, 200).get("state")
+                .asText()).isEqualTo("DEAD");
+    }
+
+    @Test
     void discardingADeadLetterDeletesItSoThatReadingItAnswers404() throws Exception {
         String key = deadLetter("f0f0f0f0f0f0f0f0f0f0f0f0");
 
@@ -137,6 +229,33 @@ class RefoldInboxEndpointTest {
                 .statusCode()).isEqualTo(404);
         JsonNode again = http.operator("DELETE", ENDPOINT + "/" + OperatorHttp.segment(key), null, 200);
         assertThat(again.get("detail").asText()).isEqualTo("no delivery with this key");
+    }
+
+    @Test
+    void discardingBySelectionTakesTheReplaysFiltersInTheQueryAndNeedsOneOrAll() throws Exception {
+        String earlier = deadLetter("g1g1g1g1g1g1g1g1g1g1g1g1");
+        Instant between = Instant.now();
+        String later = deadLetter("g2g2g2g2g2g2g2g2g2g2g2g2");
+        String noSelection = "name the dead letters with a key, with eventType, from or to, or set all to true for"
+                + " every dead letter";
+
+        assertThat(http.operator("DELETE", ENDPOINT, null, 400).get("detail").asText()).isEqualTo(noSelection);
+        assertThat(http.operator("DELETE", ENDPOINT, "{\"eventType\": \"Workflow Errored\"}", 400).get("detail")
+                .asText()).as("a DELETE's body is not read").isEqualTo(noSelection);
+        assertThat(http.operator("DELETE", ENDPOINT + "?all=true&eventType=Workflow%20Errored", null, 400)
+                .get("detail").asText()).isEqualTo("all selects every dead letter: leave out eventType, from and to");
+        JsonNode discarded = http.operator("DELETE", ENDPOINT + "?eventType=Workflow%20Errored&from=" + between
+                + "&to=" + Instant.now().plusSeconds(60), null, 200);
+
+        assertThat(discarded.get("entries").asInt()).isEqualTo(1);
+        assertThat(discarded.get("detail").asText()).isEqualTo("discarded 1 dead letters");
+        assertThat(http.call(InboxApplication.OPERATOR, "GET", ENDPOINT + "/" + OperatorHttp.segment(later), null)
+                .statusCode()).isEqualTo(404);
+        assertThat(http.operator("GET", ENDPOINT + "/" + OperatorHttp.segment(earlier), null, 200).get("state")
+                .asText()).isEqualTo("DEAD");
+        JsonNode one = http.operator("DELETE", ENDPOINT + "?all=true&limit=1", null, 200);
+        assertThat(one.get("entries").asInt()).isEqualTo(1);
+        assertThat(one.get("detail").asText()).isEqualTo("discarded 1 dead letters, the limit: more may match");
     }
 
     @Test
@@ -157,6 +276,28 @@ class RefoldInboxEndpointTest {
     }
 
     @Test
+    void aFromThatIsNotBeforeToIsAnsweredBadRequestNamingBoth() throws Exception {
+        String key = deadLetter("b2b2b2b2b2b2b2b2b2b2b2b2");
+        String earlier = "2024-05-01T00:00:00Z";
+        String later = "2024-05-02T00:00:00Z";
+
+        for (String[] range : new String[][] {{later, earlier}, {earlier, earlier}}) {
+            String query = "?from=" + range[0] + "&to=" + range[1];
+            assertThat(http.call(InboxApplication.OPERATOR, "GET", ENDPOINT + query, null).statusCode()).as(query)
+                    .isEqualTo(400);
+            JsonNode replay = http.operator("POST", ENDPOINT, JSON.writeValueAsString(
+                    Map.of("from", range[0], "to", range[1])), 400);
+            assertThat(replay.get("detail").asText()).as(query)
+                    .isEqualTo("from (" + range[0] + ") must be before to (" + range[1] + ")");
+        }
+        JsonNode reversed = http.operator("POST", ENDPOINT, JSON.writeValueAsString(
+                Map.of("from", Instant.now().plusSeconds(60).toString(), "to", "2024-05-01T00:00:00Z")), 400);
+        assertThat(reversed.get("entries").asInt()).isZero();
+        assertThat(http.operator("GET", ENDPOINT + "/" + OperatorHttp.segment(key), null, 200).get("state").asText())
+                .isEqualTo("DEAD");
+    }
+
+    @Test
     void theHealthIndicatorShowsTheInboxAsRefoldInboxWithItsThresholdAndNoSecrets() throws Exception {
         deadLetter("a0a0a0a0a0a0a0a0a0a0a0a0");
 
@@ -170,6 +311,11 @@ class RefoldInboxEndpointTest {
                 .isTrue();
         assertThat(response.body()).doesNotContain("jdbc:h2").doesNotContain("database-password-for-tests")
                 .doesNotContain(InboxApplication.API_KEY);
+    }
+
+    // The key in the path with each '/' as it is and everything else encoded.
+    private static String path(String key) {
+        return Arrays.stream(key.split("/", -1)).map(OperatorHttp::segment).collect(Collectors.joining("/"));
     }
 
     private static JsonNode entry(JsonNode entries, String key) {
