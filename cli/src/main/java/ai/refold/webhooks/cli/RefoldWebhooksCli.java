@@ -40,7 +40,7 @@ public final class RefoldWebhooksCli {
                   one inbox entry: state, failure, header names and body; --show-header-values prints the headers'
                   values too, which may hold credentials (a subscription's custom headers)
               dead-letters replay (KEY | SELECTION | --all) DATABASE
-                  makes them pending and due now: a running receiver's workers run every handler again
+                  makes them pending and due now: a running receiver's workers run the handlers not yet done
               dead-letters discard (KEY | SELECTION | --all) DATABASE
                   deletes them
               help, --help                                    this text

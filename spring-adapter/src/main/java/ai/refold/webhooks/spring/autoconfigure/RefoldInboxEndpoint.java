@@ -98,9 +98,9 @@ public class RefoldInboxEndpoint {
 
     /**
      * Replays the dead letters matching the filters (as for listing, without {@code state}), oldest received first,
-     * at most {@code limit}: each is due at once, its attempts from zero, every handler run again. A replay names
-     * what it replays: at least one filter, or {@code all} for every dead letter, so that an empty request replays
-     * nothing. With {@code key}, replays that one dead letter instead, as {@link #replayOne} does: the form that
+     * at most {@code limit}: each is due at once, its attempts from zero, the handlers not yet done run again. A
+     * replay names what it replays: at least one filter, or {@code all} for every dead letter, so that an empty
+     * request replays nothing. With {@code key}, replays that one dead letter instead, as {@link #replayOne} does: the form that
      * reaches every key.
      *
      * @param key       the idempotency key of the one dead letter to replay, with no other selection
