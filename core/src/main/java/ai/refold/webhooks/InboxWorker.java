@@ -265,8 +265,9 @@ final class InboxWorker {
     }
 
     // The handlers ran and nothing waits on this worker, so it keeps trying while the store is unreachable, past the
-    // brief retries, with its heartbeats still renewing the lease: an outage shorter than the lease then ends with
-    // the outcome recorded once, not with the entry taken again and its handlers rerun. Shutdown ends the trying.
+    // brief retries, its heartbeats renewing the lease whenever the store answers them: an outage shorter than what
+    // was left of the lease ends with the outcome recorded once, not with the entry taken again and its handlers
+    // rerun. Shutdown ends the trying.
     private boolean recordWhileOpen(String key, Supplier<Boolean> operation) {
         Duration[] pauses = StoreRetries.PAUSES;
         for (int attempt = 0; ; attempt++) {
