@@ -3,6 +3,7 @@ package ai.refold.webhooks;
 import ai.refold.webhooks.idempotency.InboxStore;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** An inbox entry a worker is running: the heartbeats renew its lease until it ends. */
 final class InboxRun implements Leased {
@@ -16,7 +17,11 @@ final class InboxRun implements Leased {
     private volatile boolean ended;
     private volatile boolean recording;
     private volatile boolean lost;
-    private volatile boolean started;
+    // NEW until a worker starts it, or until the heartbeats give it back unstarted (GIVEN_BACK): one or the other.
+    private final AtomicInteger phase = new AtomicInteger(NEW);
+    private static final int NEW = 0;
+    private static final int STARTED = 1;
+    private static final int GIVEN_BACK = 2;
 
     InboxRun(InboxStore store, String key, String owner, Duration lease, long startNanos, DeliveryLog log) {
         this.store = store;
@@ -42,9 +47,14 @@ final class InboxRun implements Leased {
 
     @Override
     public void renew() {
-        // A delivery handed over that no worker started within a lease is left to it: the workers here are all
-        // stuck in runs, and once the lease runs out another instance takes it.
-        if (ended || lost || !started && System.nanoTime() - startNanos > lease.toNanos()) {
+        // A delivery handed over that no worker started within a lease (the workers here are all stuck in runs) is
+        // given back, due at once for any instance: left to its lease, it would be taken as a crashed worker's, an
+        // attempt counted and its handlers told RERUN, though none ran.
+        if (phase.get() == NEW && System.nanoTime() - startNanos > lease.toNanos()) {
+            giveBack();
+            return;
+        }
+        if (ended || lost) {
             return;
         }
         try {
@@ -74,9 +84,24 @@ final class InboxRun implements Leased {
         recording = true;
     }
 
-    /** Marks that a worker runs it now. */
-    void started() {
-        started = true;
+    /** Marks that a worker runs it now; false if the heartbeats gave it back first, and it is not this worker's. */
+    boolean started() {
+        return phase.compareAndSet(NEW, STARTED) || phase.get() == STARTED;
+    }
+
+    private void giveBack() {
+        if (!phase.compareAndSet(NEW, GIVEN_BACK)) {
+            return;
+        }
+        lost = true;
+        try {
+            store.release(key, owner);
+            log.warn("refold inbox key={} was handed over but no worker here was free within a lease: {}", key,
+                    "it is due again at once, for any instance");
+        } catch (RuntimeException e) {
+            log.warn("refold inbox key={} was handed over but not started within a lease, and could not be given"
+                    + " back; its lease runs out and another instance runs it: {}", key, e.toString());
+        }
     }
 
     void end() {

@@ -55,4 +55,35 @@ class InboxRunTest {
 
         assertThat(run.isLost()).isFalse();
     }
+
+    // A delivery handed over (stored taken) that no worker started within a lease is given back, due at once: left to
+    // its lease, another instance would take it as a crashed worker's, count an attempt and tell its handlers RERUN.
+    @Test
+    void aHandoffNoWorkerStartedWithinALeaseIsGivenBackUncountedAndNoWorkerStartsItAfter() {
+        store.offerTaken(InboxEntry.received("k", Optional.empty(), "live", Map.of(),
+                "{}".getBytes(StandardCharsets.UTF_8), clock.instant()), "busy-instance", LEASE);
+        InboxRun handoff = new InboxRun(store, "k", "busy-instance", LEASE,
+                System.nanoTime() - LEASE.toNanos() - 1, log);
+
+        handoff.renew(); // the first sweep past a lease of waiting
+
+        assertThat(handoff.isLost()).isTrue();
+        assertThat(handoff.started()).as("a worker freed now must not run it").isFalse();
+        InboxEntry taken = store.take("other-instance", 1, LEASE).get(0);
+        assertThat(taken.attempts()).isZero();
+        assertThat(taken.rerun()).isFalse();
+    }
+
+    @Test
+    void aHandoffAWorkerStartedIsNeverGivenBack() {
+        store.offerTaken(InboxEntry.received("k", Optional.empty(), "live", Map.of(),
+                "{}".getBytes(StandardCharsets.UTF_8), clock.instant()), "instance", LEASE);
+        InboxRun handoff = new InboxRun(store, "k", "instance", LEASE, System.nanoTime() - LEASE.toNanos() - 1, log);
+        assertThat(handoff.started()).isTrue();
+
+        handoff.renew();
+
+        assertThat(handoff.isLost()).isFalse();
+        assertThat(store.take("other-instance", 1, LEASE)).as("still held, renewed").isEmpty();
+    }
 }
