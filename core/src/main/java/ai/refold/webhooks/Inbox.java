@@ -3,7 +3,6 @@ package ai.refold.webhooks;
 import ai.refold.webhooks.event.ConnectionEvent;
 import ai.refold.webhooks.event.WebhookEvent;
 import ai.refold.webhooks.event.WorkflowEvent;
-import ai.refold.webhooks.idempotency.InMemoryInboxStore;
 import ai.refold.webhooks.idempotency.InboxEntry;
 import ai.refold.webhooks.idempotency.InboxState;
 import ai.refold.webhooks.idempotency.InboxStats;
@@ -53,10 +52,11 @@ final class Inbox {
     // LOOKs queued, at most one per worker: a worker whose take finds a row goes on taking, so more would only wake
     // workers to find nothing, and a backlog would queue one per row.
     private final AtomicInteger looks = new AtomicInteger();
+    private final AtomicInteger intakes = new AtomicInteger();
     private final List<InboxWorker> workers = new ArrayList<>();
     private final CountDownLatch stopped;
-    // An in-memory store loses what it holds with the process: at a graceful shutdown, until the timeout, its workers
-    // run what is handed over or due before they stop.
+    // A store that is not durable (in memory) loses what it holds with the process: at a graceful shutdown, until
+    // the timeout, its workers run what is handed over or due before they stop.
     private final boolean drainsAtClose;
     private volatile long drainDeadline;
     private volatile boolean closing;
@@ -71,7 +71,7 @@ final class Inbox {
         this.lease = claims.lease();
         this.handoffRoom = new Semaphore(options.workers());
         this.stopped = new CountDownLatch(options.workers());
-        this.drainsAtClose = store instanceof InMemoryInboxStore;
+        this.drainsAtClose = !store.isDurable();
         for (int i = 0; i < options.workers(); i++) {
             workers.add(workerFactory.create(this));
         }
@@ -101,10 +101,19 @@ final class Inbox {
      */
     DeliveryResult intake(WebhookEvent event, String key, String keyLabel, Headers headers, byte[] body,
                           Instant receivedAt, long start) {
-        if (closing) {
-            return log.log(new DeliveryResult(Outcome.OVERLOADED, 503, "receiver is shutting down; retry later", event,
-                    key, keyLabel, Map.of()), start, null);
+        // Counted while in flight, so that a draining worker does not stop before one that passed the check stored.
+        intakes.incrementAndGet();
+        try {
+            return closing ? log.log(new DeliveryResult(Outcome.OVERLOADED, 503, "receiver is shutting down; retry"
+                    + " later", event, key, keyLabel, Map.of()), start, null)
+                    : store(event, key, keyLabel, headers, body, receivedAt, start);
+        } finally {
+            intakes.decrementAndGet();
         }
+    }
+
+    private DeliveryResult store(WebhookEvent event, String key, String keyLabel, Headers headers, byte[] body,
+                                 Instant receivedAt, long start) {
         Optional<String> ordering = options.orderPerLinkedAccount() ? orderingKey(event) : Optional.empty();
         InboxEntry entry = InboxEntry.received(key, event.eventType().map(type -> type.wireName()), keyLabel,
                 stored(headers), body, receivedAt, ordering);
@@ -191,6 +200,11 @@ final class Inbox {
         return drainsAtClose && System.nanoTime() - drainDeadline < 0;
     }
 
+    /** Returns whether a delivery is being stored now (one that passed the closing check may still be). */
+    boolean storing() {
+        return intakes.get() > 0;
+    }
+
     InboxStore store() {
         return store;
     }
@@ -206,7 +220,7 @@ final class Inbox {
      * WARN: they are lost with the process.
      */
     void close(Duration timeout) throws InterruptedException {
-        drainDeadline = System.nanoTime() + timeout.toNanos();
+        drainDeadline = System.nanoTime() + Math.min(timeout.toMillis(), TimeUnit.DAYS.toMillis(365)) * 1_000_000;
         closing = true;
         for (int i = 0; i < options.workers(); i++) {
             wake(Integer.MAX_VALUE);

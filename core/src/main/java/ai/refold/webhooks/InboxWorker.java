@@ -139,7 +139,8 @@ final class InboxWorker {
                 }
                 return true;
             }
-            return takeOne() || inbox.queued() > 0;
+            boolean storing = inbox.storing(); // read first: once none is, whatever they stored is there to take
+            return takeOne() || inbox.queued() > 0 || storing;
         } catch (InterruptedException | RuntimeException e) {
             log.warn("refold inbox worker stopped draining{}: {}", "", e.toString());
             return false;
@@ -150,7 +151,7 @@ final class InboxWorker {
     // instance's: its lease may have lapsed, or been left to lapse, and another instance may have taken it.
     private boolean stillHeld(Handoff handoff) {
         InboxRun run = handoff.run();
-        boolean held = !run.isLost();
+        boolean held = run.started() && !run.isLost();
         if (held && System.nanoTime() - run.startNanos() > heartbeats.periodNanos()) {
             try {
                 held = inbox.store().renew(handoff.entry().key(), run.owner(), lease);

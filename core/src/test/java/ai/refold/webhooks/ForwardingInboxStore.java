@@ -36,6 +36,11 @@ class ForwardingInboxStore implements InboxStore {
     }
 
     @Override
+    public boolean isDurable() {
+        return delegate.isDurable();
+    }
+
+    @Override
     public List<InboxEntry> take(String owner, int max, Duration lease) {
         return delegate.take(owner, max, lease);
     }

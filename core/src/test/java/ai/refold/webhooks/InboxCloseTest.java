@@ -16,6 +16,10 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -40,7 +44,12 @@ class InboxCloseTest {
 
     private WebhookReceiver receiver(InMemoryInboxStore memory, long handlerMillis, boolean outlivesProcess) {
         return WebhookReceiver.builder().signingKey("live", API_KEY)
-                .inbox(outlivesProcess ? new ForwardingInboxStore(memory) : memory,
+                .inbox(outlivesProcess ? new ForwardingInboxStore(memory) {
+                    @Override
+                    public boolean isDurable() {
+                        return true; // as a database's
+                    }
+                } : memory,
                         InboxOptions.defaults().withWorkers(1))
                 .on(WorkflowErrored.class, (event, context) -> {
                     runs.incrementAndGet();
@@ -97,6 +106,52 @@ class InboxCloseTest {
 
         assertThat(runs.get()).as("only what was running when close began").isLessThan(10);
         assertThat(memory.stats().count(InboxState.PENDING)).isPositive();
+    }
+
+    // A delivery that passed the closing check just before close() began is still being stored while the workers
+    // drain: they wait for it, so it is run, not left answered 200 in a store no worker reads again.
+    @Test
+    void aDeliveryStoredWhileCloseDrainsIsRunBeforeTheWorkersStop() throws Exception {
+        InMemoryInboxStore memory = InMemoryInboxStore.create();
+        CountDownLatch offering = new CountDownLatch(1);
+        CountDownLatch mayStore = new CountDownLatch(1);
+        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("live", API_KEY)
+                .inbox(new ForwardingInboxStore(memory) {
+                    @Override
+                    public boolean storesTaken() {
+                        return false; // stored due, for a take
+                    }
+
+                    @Override
+                    public boolean offer(InboxEntry entry) {
+                        offering.countDown();
+                        try {
+                            mayStore.await(20, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return super.offer(entry);
+                    }
+                }, InboxOptions.defaults().withWorkers(1))
+                .on(WorkflowErrored.class, (event, context) -> runs.incrementAndGet())
+                .build();
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            Future<DeliveryResult> answer = threads.submit(() -> receiver.receive(signed(ERRORED)));
+            assertThat(offering.await(20, TimeUnit.SECONDS)).isTrue();
+            Future<?> closing = threads.submit(() -> receiver.close(Duration.ofSeconds(20)));
+            await(() -> receiver.inbox().isClosing());
+            Thread.sleep(100); // the worker has stopped taking and found nothing due
+            mayStore.countDown();
+
+            assertThat(answer.get(20, TimeUnit.SECONDS).status()).isEqualTo(200);
+            closing.get(20, TimeUnit.SECONDS);
+            assertThat(runs).hasValue(1);
+            assertThat(unhandled(memory)).isZero();
+        } finally {
+            mayStore.countDown();
+            threads.shutdownNow();
+        }
     }
 
     // A handler that failed with InterruptedException leaves the interrupt set; it must not end the pauses between

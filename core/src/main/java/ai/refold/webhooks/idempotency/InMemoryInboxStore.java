@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * An {@link InboxStore} in this JVM's memory, for a receiver that runs as a single instance, and for tests. It is
@@ -19,9 +20,8 @@ import java.util.Set;
  * new delivery is refused (503, so Refold retries). <strong>A crash or restart loses every entry</strong>, pending
  * ones included, although their senders were answered 200; at a graceful shutdown the receiver's workers run what is
  * due before they stop, within its timeout, and what still waits (a retry's backoff) is lost too. Use a
- * {@link JdbcInboxStore} when deliveries must survive the process.
- *
- * <p>Every operation takes one lock; none is held while handlers run.
+ * {@link JdbcInboxStore} when deliveries must survive the process. Every operation takes one lock, never held while
+ * handlers run.
  */
 public final class InMemoryInboxStore implements InboxStore {
 
@@ -63,6 +63,11 @@ public final class InMemoryInboxStore implements InboxStore {
     @Override
     public boolean storesTaken() {
         return true;
+    }
+
+    @Override
+    public boolean isDurable() {
+        return false;
     }
 
     // A new delivery, pending and due now, or taken by owner for lease.
@@ -186,9 +191,8 @@ public final class InMemoryInboxStore implements InboxStore {
 
     @Override
     public synchronized InboxStats stats() {
-        Map<InboxState, Long> counts = new EnumMap<>(InboxState.class);
-        entries.values().forEach(entry -> counts.merge(entry.state(), 1L, Long::sum));
-        return new InboxStats(counts, oldestDue());
+        return new InboxStats(entries.values().stream().collect(Collectors.groupingBy(InboxEntry::state,
+                () -> new EnumMap<>(InboxState.class), Collectors.counting())), oldestDue());
     }
 
     @Override
@@ -208,8 +212,7 @@ public final class InMemoryInboxStore implements InboxStore {
             return false;
         }
         Instant now = clock.instant();
-        // A rerun stays one until the entry is done (a dead one keeps it for its replay): the crashed attempt may have
-        // run the handlers in full.
+        // A rerun stays one until done (a dead one keeps it for its replay): the crashed attempt may have run them all.
         put(entry.with(state, entry.attempts() + failed, wait.isZero() ? now : Durations.after(now, wait), doneHandlers,
                 error == null ? entry.lastError() : Optional.of(error), state != InboxState.DONE && entry.rerun()));
         owners.remove(key);

@@ -59,6 +59,18 @@ public interface InboxStore {
     }
 
     /**
+     * Returns whether the entries outlive this process. A receiver whose store says no (one in the JVM's memory) runs
+     * what is handed over or due before it closes, within its shutdown timeout, since what is left is lost with the
+     * process; a store that says yes keeps what was never taken for the next instance. A store that wraps another
+     * answers as the one it wraps.
+     *
+     * @return true by default; false for {@link InMemoryInboxStore}
+     */
+    default boolean isDurable() {
+        return true;
+    }
+
+    /**
      * Takes up to {@code max} entries for {@code owner}, oldest due first: pending entries that are due, and taken
      * entries whose lease ran out (returned with {@link InboxEntry#rerun()} set, as every later attempt of such an
      * entry is until it is done, a replay's included, and with the attempt their worker lost counted, so that a
