@@ -58,7 +58,7 @@ final class InboxRows {
     }
 
     // 5 to 10 ms after the first failed try, doubling after each: 150 ms at most before the fifth.
-    static void pauseBeforeTakingAgain(int failedTries, SQLException failure) throws SQLException {
+    static void pauseBeforeTakingAgain(int failedTries, RuntimeException failure) {
         long ceiling = 10L << (failedTries - 1);
         try {
             Thread.sleep(ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1));

@@ -96,25 +96,23 @@ public final class JdbcInboxStore implements InboxStore {
         if (max < 1) {
             throw new IllegalArgumentException("max must be positive but was " + max);
         }
-        return session.run("take due deliveries", (connection, sql) -> {
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    return sql.takeReturnsRows()
-                            ? InboxRows.takeReturning(session, connection, sql, owner, max, leaseMillis)
-                            : InboxRows.takeInTransaction(session, connection, sql, owner, max, leaseMillis);
-                } catch (SQLException e) {
-                    // A row of an ordering key another taker took at the same moment, unseen: taken, it would be
-                    // the key's second; or, taking several rows, a deadlock with such a taker. Nothing was taken; a
-                    // new try sees the other take, after a pause long enough for the other to go on first (else the
-                    // new try can lock the same rows again before it, and deadlock again).
-                    if (attempt == TAKE_ATTEMPTS || !InboxRows.isRetryableTake(e)) {
-                        throw e;
-                    }
-                    JdbcSession.rollbackQuietly(connection, e);
-                    InboxRows.pauseBeforeTakingAgain(attempt, e);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return session.run("take due deliveries", (connection, sql) -> sql.takeReturnsRows()
+                        ? InboxRows.takeReturning(session, connection, sql, owner, max, leaseMillis)
+                        : InboxRows.takeInTransaction(session, connection, sql, owner, max, leaseMillis));
+            } catch (StoreUnavailableException e) {
+                // A row of an ordering key another taker took at the same moment, unseen: taken, it would be the
+                // key's second; or, taking several rows, a deadlock with such a taker. Nothing was taken (the try
+                // was rolled back, its connection returned); a new try sees the other take, after a pause long
+                // enough for the other to go on first (else it can lock the same rows again, and deadlock again).
+                if (attempt == TAKE_ATTEMPTS || !(e.getCause() instanceof SQLException cause)
+                        || !InboxRows.isRetryableTake(cause)) {
+                    throw e;
                 }
+                InboxRows.pauseBeforeTakingAgain(attempt, e);
             }
-        });
+        }
     }
 
     @Override

@@ -101,8 +101,11 @@ class PostgresJdbcInboxStoreTest extends JdbcInboxStoreContract {
                 statement.executeUpdate("UPDATE " + TABLE + " SET state = 'PROCESSING', owner_token = 'unseen',"
                         + " next_attempt_at = CURRENT_TIMESTAMP + INTERVAL '1' HOUR WHERE idempotency_key = 'a-2'");
             }
+            long deadlocksBefore = deadlocks();
             Future<List<InboxEntry>> take = taker.submit(() -> store.take("owner-1", 10, Duration.ofMinutes(1)));
-            Thread.sleep(300);
+            // The other update must start waiting well within the take's deadlock_timeout (1 s) of the take's own
+            // wait, so that the take's deadlock check is the one that finds the cycle.
+            awaitTakeWaitingForALock();
             assertThat(take).as("the take waits for the other transaction's taken row of account-a").isNotDone();
             try (Statement statement = other.createStatement()) {
                 // Returns once the take has failed and let go of u-1.
@@ -112,11 +115,50 @@ class PostgresJdbcInboxStoreTest extends JdbcInboxStoreContract {
             other.commit();
 
             assertThat(take.get(30, TimeUnit.SECONDS)).as("a-1 waits behind the running a-2; u-1 is done").isEmpty();
+            awaitDeadlocksAbove(deadlocksBefore);
         } finally {
             taker.shutdownNow();
         }
         assertThat(count("state = 'PROCESSING'")).as("only the other transaction's row").isEqualTo(1);
         assertThat(count("idempotency_key = 'a-1' AND state = 'PENDING'")).isEqualTo(1);
+    }
+
+    private void awaitTakeWaitingForALock() throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (count("pg_stat_activity", "wait_event_type = 'Lock' AND query LIKE 'WITH due AS%'") == 0) {
+            assertThat(System.nanoTime() - deadline).as("the take never waited for a lock").isNegative();
+            Thread.sleep(5);
+        }
+    }
+
+    // The database's count of deadlocks it broke, as its statistics report it (they may lag a moment).
+    private void awaitDeadlocksAbove(long before) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (deadlocks() <= before) {
+            assertThat(System.nanoTime() - deadline).as("no deadlock was reported").isNegative();
+            Thread.sleep(50);
+        }
+    }
+
+    private long deadlocks() throws SQLException {
+        try (Connection connection = server.dataSource().getConnection();
+             Statement statement = connection.createStatement()) {
+            statement.execute("SELECT pg_stat_clear_snapshot()");
+            try (ResultSet rows = statement.executeQuery("SELECT deadlocks FROM pg_stat_database"
+                    + " WHERE datname = current_database()")) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    private int count(String view, String condition) throws SQLException {
+        try (Connection connection = server.dataSource().getConnection();
+             Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT COUNT(*) FROM " + view + " WHERE " + condition)) {
+            rows.next();
+            return rows.getInt(1);
+        }
     }
 
     private static InboxEntry entry(String key, Instant receivedAt, Optional<String> orderingKey) {
