@@ -116,7 +116,7 @@ final class Heartbeats {
     }
 
     /** Stops the sweeps; claims still in flight are no longer renewed. */
-    void close() {
+    synchronized void close() {
         closed = true;
         ScheduledExecutorService current = timer;
         if (current != null) {

@@ -140,7 +140,7 @@ final class DeadLetters {
                 throw new CommandFailure(key.get() + " was no longer dead");
             }
             output.line(replay ? "replayed " + key.get() + ": pending and due now; a running receiver's workers run"
-                    + " every handler again" : "discarded " + key.get());
+                    + " the handlers not yet done" : "discarded " + key.get());
             return RefoldWebhooksCli.OK;
         }
         int changed = call(database, () -> replay ? store.replay(query) : store.discard(query));
