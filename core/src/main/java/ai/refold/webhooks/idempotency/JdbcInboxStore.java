@@ -142,17 +142,19 @@ public final class JdbcInboxStore implements InboxStore {
 
     @Override
     public boolean dead(String key, String owner, Set<String> doneHandlers, String error) {
-        String done = JdbcSession.encodeHandlers(doneHandlers);
-        return held("mark a delivery dead", InboxStatements::dead, key, owner, statement -> {
-            statement.setString(1, done.isEmpty() ? null : done);
-            statement.setString(2, InboxRows.error(error));
-        });
+        return deadWith("mark a delivery dead", InboxStatements::dead, key, owner, doneHandlers, error);
     }
 
     @Override
     public boolean giveUp(String key, String owner, Set<String> doneHandlers, String error) {
+        return deadWith("give up on a delivery", InboxStatements::giveUp, key, owner, doneHandlers, error);
+    }
+
+    // Dead, with the attempt counted (dead) or not (giveUp): the two statements take the same parameters.
+    private boolean deadWith(String operation, JdbcSession.SqlPick<InboxStatements> pick, String key, String owner,
+                             Set<String> doneHandlers, String error) {
         String done = JdbcSession.encodeHandlers(doneHandlers);
-        return held("give up on a delivery", InboxStatements::giveUp, key, owner, statement -> {
+        return held(operation, pick, key, owner, statement -> {
             statement.setString(1, done.isEmpty() ? null : done);
             statement.setString(2, InboxRows.error(error));
         });

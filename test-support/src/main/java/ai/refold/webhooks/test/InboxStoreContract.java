@@ -649,11 +649,7 @@ public abstract class InboxStoreContract {
     @Test
     void aRerunThatIsDeadStaysARerunWithItsProgress() {
         // A replay of it must not tell a handler the crashed worker may have run that no attempt ran it.
-        held("dies", "crashes");
-        advanceTime(LEASE.plus(MARGIN));
-        nodeB.take("owner-2", 1, LEASE);
-
-        nodeB.dead(key("dies"), "owner-2", Set.of("alerts"), "error");
+        deadAfterACrash("dies");
 
         InboxEntry dead = nodeA.find(key("dies")).orElseThrow();
         assertThat(dead.state()).isEqualTo(InboxState.DEAD);
@@ -763,10 +759,7 @@ public abstract class InboxStoreContract {
     @Test
     void aReplayedRerunIsTakenAsARerunWithItsProgress() {
         // The worker that crashed may have run the handlers not yet done in full: the replay's attempt says so.
-        held("dies", "crashes");
-        advanceTime(LEASE.plus(MARGIN));
-        nodeB.take("owner-2", 1, LEASE);
-        nodeB.dead(key("dies"), "owner-2", Set.of("alerts"), "error");
+        deadAfterACrash("dies");
 
         assertThat(nodeA.replay(InboxQuery.deadLetters().withKey(key("dies")))).isEqualTo(1);
 
@@ -1364,6 +1357,14 @@ public abstract class InboxStoreContract {
 
     private void offerAt(String name, Instant receivedAt, Optional<String> eventType) {
         assertThat(nodeA.offer(received(name, receivedAt, eventType, body(name)))).as(name).isTrue();
+    }
+
+    // `name` taken by a worker that crashed, taken again by owner-2 (a rerun) and dead with handler "alerts" done.
+    private void deadAfterACrash(String name) {
+        held(name, "crashes");
+        advanceTime(LEASE.plus(MARGIN));
+        nodeB.take("owner-2", 1, LEASE);
+        nodeB.dead(key(name), "owner-2", Set.of("alerts"), "error");
     }
 
     // Offers `name` and takes it for `owner`; nothing else may be due at that moment.
