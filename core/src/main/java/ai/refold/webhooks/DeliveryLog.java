@@ -10,6 +10,7 @@ import org.slf4j.spi.LoggingEventBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The one log line per delivery, on the {@value #LOGGER} logger, and the listeners told of every result. No line
@@ -47,13 +48,7 @@ final class DeliveryLog {
     DeliveryResult log(DeliveryResult result, long start, Throwable cause) {
         if (listeners.length > 0) {
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-            for (DeliveryListener listener : listeners) {
-                try {
-                    listener.onDelivery(result, elapsed);
-                } catch (RuntimeException e) {
-                    LOG.warn("delivery listener {} failed: {}", listener.getClass().getName(), e.toString());
-                }
-            }
+            tell(listener -> listener.onDelivery(result, elapsed));
         }
         Outcome outcome = result.outcome();
         int status = result.status();
@@ -117,10 +112,19 @@ final class DeliveryLog {
     /** Tells the listeners of one handler run. */
     void handlerRan(String handler, WebhookEvent event, long nanos, Throwable failure) {
         Duration elapsed = Duration.ofNanos(nanos);
+        tell(listener -> listener.onHandler(handler, event, elapsed, failure));
+    }
+
+    // Tells every listener. A listener's failure, an Error included (a linkage error from a mismatched metrics
+    // library, an assertion), is logged and goes no further: thrown on, it would leave a delivery unended, its claim
+    // renewed for good. Only the JVM's own errors (out of memory, stack overflow) pass.
+    private void tell(Consumer<DeliveryListener> call) {
         for (DeliveryListener listener : listeners) {
             try {
-                listener.onHandler(handler, event, elapsed, failure);
-            } catch (RuntimeException e) {
+                call.accept(listener);
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
                 LOG.warn("delivery listener {} failed: {}", listener.getClass().getName(), e.toString());
             }
         }
@@ -129,13 +133,7 @@ final class DeliveryLog {
     /** Logs and reports one inbox attempt: INFO when done, WARN when it failed, ERROR when it is dead. */
     void inboxAttempt(String key, int attempt, InboxState outcome, Duration delay, String failure, long nanos) {
         Duration elapsed = Duration.ofNanos(nanos);
-        for (DeliveryListener listener : listeners) {
-            try {
-                listener.onInboxAttempt(key, attempt, outcome, elapsed);
-            } catch (RuntimeException e) {
-                LOG.warn("delivery listener {} failed: {}", listener.getClass().getName(), e.toString());
-            }
-        }
+        tell(listener -> listener.onInboxAttempt(key, attempt, outcome, elapsed));
         if (outcome == InboxState.DONE) {
             LOG.info("refold inbox key={} attempt={} outcome=done took={}ms", printable(key), attempt,
                     elapsed.toMillis());

@@ -1,6 +1,7 @@
 package ai.refold.webhooks;
 
 import ai.refold.webhooks.event.EventType;
+import ai.refold.webhooks.event.WebhookEvent;
 import ai.refold.webhooks.event.Samples;
 import ai.refold.webhooks.event.WorkflowErrored;
 import ai.refold.webhooks.signature.WebhookSigner;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class DeliveryListenerTest {
 
@@ -62,5 +64,51 @@ class DeliveryListenerTest {
 
         assertThat(result.status()).isEqualTo(200);
         assertThat(seenBySecond).containsExactly(Outcome.PROCESSED);
+    }
+
+    // A linkage error from a mismatched metrics library, thrown out of a listener, escaped the handler's run and left
+    // the delivery unended: its claim renewed for good, every copy answered 409 until Refold gave up.
+    @Test
+    void anErrorThrownByAListenerIsContainedAndTheDeliveryEndsAsItsHandlersDid() {
+        List<Outcome> seen = new ArrayList<>();
+        WebhookReceiver receiver = WebhookReceiver.builder()
+                .signingKey("test", KEY)
+                .onAny((event, context) -> { })
+                .listener(new DeliveryListener() {
+                    @Override
+                    public void onDelivery(DeliveryResult result, Duration elapsed) {
+                        seen.add(result.outcome());
+                        throw new AssertionError("a listener's own bug");
+                    }
+
+                    @Override
+                    public void onHandler(String handler, WebhookEvent event, Duration elapsed, Throwable failure) {
+                        throw new NoSuchMethodError("io.micrometer.core.instrument.Timer$Builder.register");
+                    }
+                })
+                .build();
+        byte[] body = Samples.of(EventType.WORKFLOW_ERRORED);
+
+        DeliveryResult first = receiver.receive(signed(body));
+        DeliveryResult copy = receiver.receive(signed(body));
+
+        assertThat(first.outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(copy.outcome()).as("recorded done, not left claimed").isEqualTo(Outcome.DUPLICATE);
+        assertThat(seen).containsExactly(Outcome.PROCESSED, Outcome.DUPLICATE);
+        assertThat(receiver.heartbeats().inFlight()).isEmpty();
+    }
+
+    @Test
+    void theJvmsOwnErrorsAreNotContained() {
+        WebhookReceiver receiver = WebhookReceiver.builder()
+                .signingKey("test", KEY)
+                .onAny((event, context) -> { })
+                .listener((result, elapsed) -> {
+                    throw new OutOfMemoryError("simulated");
+                })
+                .build();
+
+        assertThatThrownBy(() -> receiver.receive(signed(Samples.of(EventType.WORKFLOW_ERRORED))))
+                .isInstanceOf(OutOfMemoryError.class);
     }
 }
