@@ -40,17 +40,22 @@ final class Dispatch {
             // after (its claim is already released).
             return admitted.start() ? run(admitted) : shuttingDown(admitted);
         }
+        // An executor may run the task on this thread before execute returns (a direct executor, CallerRunsPolicy
+        // under load): the outcome is then known, a failure included, and is the answer, as in a synchronous run.
+        Thread caller = Thread.currentThread();
+        DeliveryResult[] ranHere = new DeliveryResult[1];
         try {
             acknowledgeFast.execute(() -> {
-                if (admitted.start()) {
-                    run(admitted);
+                DeliveryResult result = admitted.start() ? run(admitted) : null;
+                if (Thread.currentThread() == caller) {
+                    ranHere[0] = result != null ? result : shuttingDown(admitted);
                 }
             });
         } catch (RejectedExecutionException e) {
             return admitted.refuse(Outcome.OVERLOADED, "receiver is overloaded; retry later", e);
         }
-        return log.log(admitted.result(Outcome.ACCEPTED, 200, "event accepted for processing"),
-                admitted.startNanos(), null);
+        return ranHere[0] != null ? ranHere[0] : log.log(admitted.result(Outcome.ACCEPTED, 200,
+                "event accepted for processing"), admitted.startNanos(), null);
     }
 
     /**

@@ -146,4 +146,29 @@ class AcknowledgeFastTest {
             }
         }
     }
+
+    // An executor that runs the task on the caller (a direct executor, CallerRunsPolicy under load) has the outcome
+    // before the answer: a failed handler is answered 500, so Refold retries, instead of 200 and lost.
+    @Test
+    void anExecutorThatRunsTheTaskOnTheCallersThreadAnswersWithItsOutcome() {
+        List<Outcome> reported = new ArrayList<>();
+        boolean[] failing = {true};
+        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("test", API_KEY).acknowledgeFast(Runnable::run)
+                .listener((result, elapsed) -> reported.add(result.outcome()))
+                .on(WorkflowErrored.class, (event, context) -> {
+                    if (failing[0]) {
+                        throw new IllegalStateException("downstream is down");
+                    }
+                })
+                .build();
+
+        DeliveryResult failed = receiver.receive(signed(BODY));
+        failing[0] = false;
+        DeliveryResult retried = receiver.receive(signed(BODY));
+
+        assertThat(failed.status()).isEqualTo(500);
+        assertThat(failed.outcome()).isEqualTo(Outcome.HANDLER_FAILED);
+        assertThat(retried.outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(reported).containsExactly(Outcome.HANDLER_FAILED, Outcome.PROCESSED);
+    }
 }
