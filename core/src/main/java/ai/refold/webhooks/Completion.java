@@ -123,6 +123,8 @@ abstract class Completion implements Leased {
         claims.release(context.idempotencyKey(), owner, done, context.attempt());
         claims.log().warn("refold delivery key={} was accepted but not yet handled at shutdown; its claim is"
                 + " released and {}", context.idempotencyKey(), "it runs again only if the event is delivered again");
+        claims.log().fate(result(Outcome.OVERLOADED, Outcome.OVERLOADED.httpStatus(), "receiver shut down before the"
+                + " handlers started; the claim is released"), startNanos);
         return true;
     }
 

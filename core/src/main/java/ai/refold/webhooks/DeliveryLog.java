@@ -104,6 +104,15 @@ final class DeliveryLog {
                 .addKeyValue("tookMicros", micros(start));
     }
 
+    /**
+     * Tells the listeners what became of a delivery already answered, without a delivery line (the caller logs its
+     * own): an accepted event cancelled at shutdown, whose loss a metric must be able to show.
+     */
+    void fate(DeliveryResult result, long start) {
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        tell(listener -> listener.onDelivery(result, elapsed));
+    }
+
     /** Returns whether a listener wants to hear of each handler run. */
     boolean timesHandlers() {
         return listeners.length > 0;

@@ -9,6 +9,7 @@ import ai.refold.webhooks.signature.WebhookSigner;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -170,5 +171,22 @@ class AcknowledgeFastTest {
         assertThat(failed.outcome()).isEqualTo(Outcome.HANDLER_FAILED);
         assertThat(retried.outcome()).isEqualTo(Outcome.PROCESSED);
         assertThat(reported).containsExactly(Outcome.HANDLER_FAILED, Outcome.PROCESSED);
+    }
+
+    // Answered 200, then cancelled at shutdown before its handlers started: the listeners hear of it (a metric can
+    // show the loss), not only the log.
+    @Test
+    void anAcceptedEventCancelledAtShutdownIsReportedToTheListenersAsOverloaded() {
+        List<Outcome> reported = new ArrayList<>();
+        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("test", API_KEY).acknowledgeFast(executor)
+                .listener((result, elapsed) -> reported.add(result.outcome()))
+                .onAny((event, context) -> { })
+                .build();
+
+        assertThat(receiver.receive(signed(BODY)).status()).isEqualTo(200);
+        receiver.close(Duration.ofMillis(50));
+
+        assertThat(reported).containsExactly(Outcome.ACCEPTED, Outcome.OVERLOADED);
+        assertThat(executor.pending()).isEqualTo(1);
     }
 }

@@ -13,7 +13,8 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 
 /**
- * Micrometer meters: {@value #DELIVERIES}, a counter tagged with {@code event} and {@code outcome}, and
+ * Micrometer meters: {@value #DELIVERIES}, a counter tagged with {@code event} and {@code outcome} (in
+ * acknowledge-fast mode a delivery counts twice: {@code accepted}, then what became of it), and
  * {@value #HANDLER_DURATION}, a timer of each handler tagged with {@code event}, {@code handler} and
  * {@code outcome} ({@code success} or {@code failure}). In inbox mode also {@value #INBOX_ATTEMPTS}, the workers'
  * attempts tagged {@code outcome} ({@code success} or {@code failure}), and {@value #INBOX_DEAD_LETTERS}, the
@@ -53,7 +54,7 @@ public class RefoldWebhookMetrics implements DeliveryListener {
     @Override
     public void onDelivery(DeliveryResult result, Duration elapsed) {
         Counter.builder(DELIVERIES)
-                .description("Refold webhook deliveries received, by event and outcome")
+                .description("Refold webhook delivery outcomes, by event and outcome")
                 .tag("event", result.event().map(RefoldWebhookMetrics::eventTag).orElse("none"))
                 .tag("outcome", result.outcome().code())
                 .register(registry)
