@@ -27,7 +27,10 @@ public final class RefoldApiException extends WebhookException {
         FORBIDDEN,
         /** Refold answered with a 5xx status; the call may be retried. */
         SERVER_ERROR,
-        /** No answer came within the client's timeout; the webhook may or may not have been created. */
+        /**
+         * No complete answer came within the client's timeout; the webhook may or may not have been created.
+         * {@link #statusCode()} has the status when the headers came but the body did not.
+         */
         TIMEOUT,
         /** The request could not be sent or the answer could not be read (connection refused, reset, TLS). */
         NETWORK,

@@ -5,8 +5,6 @@ import ai.refold.webhooks.signature.SigningKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,6 +12,11 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Calls Refold's Create Webhook API with one API key. A key belongs to one environment, so a team that receives
@@ -43,12 +46,14 @@ public final class RefoldWebhooksClient {
     private final String apiKey;
     private final URI endpoint;
     private final Duration timeout;
+    private final long timeoutNanos;
     private final HttpClient httpClient;
 
     private RefoldWebhooksClient(Builder builder) {
         this.apiKey = builder.apiKey;
         this.endpoint = endpoint(builder.baseUri);
         this.timeout = builder.timeout;
+        this.timeoutNanos = saturatedNanos(builder.timeout);
         this.httpClient = builder.httpClient != null ? builder.httpClient : HttpClient.newBuilder()
                 .connectTimeout(builder.timeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
@@ -67,7 +72,9 @@ public final class RefoldWebhooksClient {
 
     /**
      * Registers a webhook in the environment of this client's API key and returns it as Refold created it.
-     * A call that fails is not retried: a timeout or a network error after sending may leave a webhook behind.
+     * The whole call, from connecting to reading the last byte of the answer, must end within the builder's
+     * {@linkplain Builder#timeout(Duration) timeout}; if it does not, the request is cancelled. A call that fails is
+     * not retried: a timeout or a network error after sending may leave a webhook behind.
      *
      * @param subscription the webhook to create: its URL, events and optional settings
      * @return the webhook as Refold created it, with its {@code _id}
@@ -84,25 +91,39 @@ public final class RefoldWebhooksClient {
                 .header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(CreateWebhookJson.encode(subscription)))
                 .build();
-        HttpResponse<InputStream> response;
-        byte[] body;
+        AtomicInteger answeredStatus = new AtomicInteger(); // known once the headers arrive, for a timeout's message
+        CompletableFuture<HttpResponse<byte[]>> exchange = httpClient.sendAsync(request, answer -> {
+            answeredStatus.set(answer.statusCode());
+            return new BoundedBodySubscriber(MAX_RESPONSE_BYTES);
+        });
+        HttpResponse<byte[]> response;
         try {
-            response = httpClient.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = response.body()) {
-                body = in.readNBytes(MAX_RESPONSE_BYTES + 1);
+            // the request's own timeout ends when the headers arrive; this deadline also covers the body
+            response = exchange.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            throw timedOut(answeredStatus.get(), e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof HttpTimeoutException) {
+                throw timedOut(answeredStatus.get(), cause);
             }
-        } catch (HttpTimeoutException e) {
-            throw failure(RefoldApiException.Reason.TIMEOUT, "Create Webhook did not answer within " + timeout
-                    + " at " + endpoint + "; the webhook may or may not have been created", 0, null, null, e);
-        } catch (IOException e) {
             throw failure(RefoldApiException.Reason.NETWORK, "Create Webhook failed at " + endpoint + ": "
-                    + e.getClass().getSimpleName(), 0, null, null, e);
+                    + cause.getClass().getSimpleName(), 0, null, null, cause);
         } catch (InterruptedException e) {
+            exchange.cancel(true);
             Thread.currentThread().interrupt();
             throw failure(RefoldApiException.Reason.INTERRUPTED, "interrupted while waiting for Create Webhook at "
                     + endpoint, 0, null, null, e);
         }
-        return read(response.statusCode(), body);
+        return read(response.statusCode(), response.body());
+    }
+
+    private RefoldApiException timedOut(int answeredStatus, Throwable cause) {
+        String what = answeredStatus == 0 ? "Create Webhook did not answer"
+                : "Create Webhook answered " + answeredStatus + " but its body did not arrive in full";
+        return failure(RefoldApiException.Reason.TIMEOUT, what + " within " + timeout + " at " + endpoint
+                + "; the webhook may or may not have been created", answeredStatus, null, null, cause);
     }
 
     private CreatedWebhook read(int status, byte[] body) {
@@ -166,6 +187,14 @@ public final class RefoldWebhooksClient {
         LOG.debug("Create Webhook failed ({}): {}", reason, message);
         return new RefoldApiException(reason, CreateWebhookJson.sanitise(message, apiKey), status, error, webhookId,
                 cause);
+    }
+
+    private static long saturatedNanos(Duration duration) {
+        try {
+            return duration.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE; // a timeout of centuries
+        }
     }
 
     private static URI endpoint(URI baseUri) {
@@ -244,10 +273,11 @@ public final class RefoldWebhooksClient {
         }
 
         /**
-         * Sets how long to wait for Refold's answer, and to connect when this builder creates the HTTP client;
-         * 30 seconds by default.
+         * Sets how long a call may take in all, from connecting to reading the last byte of Refold's answer (a
+         * call still unfinished then is cancelled and fails with {@link RefoldApiException.Reason#TIMEOUT}), and
+         * the connect timeout of the HTTP client this builder creates; 30 seconds by default.
          *
-         * @param timeout how long to wait for an answer, and to connect
+         * @param timeout how long a call may take, connecting and reading the whole answer included
          * @return this builder
          * @throws NullPointerException     if {@code timeout} is null
          * @throws IllegalArgumentException if {@code timeout} is zero or negative

@@ -9,11 +9,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /** A stand-in for Refold's API on a loopback port: records every request and answers as told. */
@@ -27,8 +30,18 @@ final class FakeRefoldApi implements AutoCloseable {
         }
     }
 
-    /** What the fake answers. */
-    record Answer(int status, String body) {
+    /**
+     * What the fake answers. With {@code unfinished}, the body is only its start: the rest never comes, the fake
+     * sending one space per {@code unfinished.pause()} until {@code unfinished.release()} opens, then closing.
+     */
+    record Answer(int status, String body, Unfinished unfinished) {
+        Answer(int status, String body) {
+            this(status, body, null);
+        }
+    }
+
+    /** How an unfinished body goes on: a space every {@code pause} (a long pause is a stall) until released. */
+    record Unfinished(Duration pause, CountDownLatch release) {
     }
 
     /** Decides the answer; may block, for example on a latch. */
@@ -40,6 +53,7 @@ final class FakeRefoldApi implements AutoCloseable {
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private volatile Responder responder = request -> new Answer(500, "{}");
+    private final CountDownLatch unfinishedBodyAbandoned = new CountDownLatch(1);
 
     private FakeRefoldApi() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -63,6 +77,16 @@ final class FakeRefoldApi implements AutoCloseable {
     FakeRefoldApi answering(Responder responder) {
         this.responder = responder;
         return this;
+    }
+
+    /** Answers {@code status} at once with the start of a body whose rest never comes; see {@link Answer}. */
+    FakeRefoldApi answeringUnfinished(int status, String start, Duration pause, CountDownLatch release) {
+        return answering(request -> new Answer(status, start, new Unfinished(pause, release)));
+    }
+
+    /** {@return whether, within {@code wait}, the client closed a connection carrying an unfinished body} */
+    boolean awaitUnfinishedBodyAbandoned(Duration wait) throws InterruptedException {
+        return unfinishedBodyAbandoned.await(wait.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     FakeRefoldApi answeringBy(Function<Received, Answer> answers) {
@@ -90,10 +114,36 @@ final class FakeRefoldApi implements AutoCloseable {
             }
             byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
+            if (answer.unfinished() != null) {
+                writeUnfinished(exchange, answer.status(), body, answer.unfinished());
+                return;
+            }
             exchange.sendResponseHeaders(answer.status(), body.length == 0 ? -1 : body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
             }
+        }
+    }
+
+    private void writeUnfinished(HttpExchange exchange, int status, byte[] start, Unfinished unfinished)
+            throws IOException {
+        exchange.sendResponseHeaders(status, 0); // chunked: no length promised, so the body can go on for ever
+        OutputStream out = exchange.getResponseBody();
+        try {
+            out.write(start);
+            out.flush();
+            // bounded, so a client that never gives up cannot hang the build
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            long left;
+            while ((left = deadline - System.nanoTime()) > 0 && !unfinished.release()
+                    .await(Math.min(unfinished.pause().toNanos(), left), TimeUnit.NANOSECONDS)) {
+                out.write(' ');
+                out.flush();
+            }
+        } catch (IOException e) {
+            unfinishedBodyAbandoned.countDown();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

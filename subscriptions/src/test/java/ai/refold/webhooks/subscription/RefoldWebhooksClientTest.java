@@ -31,6 +31,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class RefoldWebhooksClientTest {
 
@@ -225,6 +226,18 @@ class RefoldWebhooksClientTest {
     }
 
     @Test
+    void refusesAnAnswerOverAMebibyteAsUnexpected() {
+        api.answering(200, "{\"_id\": \"" + "x".repeat(1 << 20) + "\"}");
+
+        RefoldApiException failure = catchThrowableOfType(RefoldApiException.class,
+                () -> client.createWebhook(documentedExample()));
+
+        assertThat(failure.reason()).isEqualTo(RefoldApiException.Reason.UNEXPECTED_RESPONSE);
+        assertThat(failure.statusCode()).hasValue(200);
+        assertThat(failure.getMessage()).contains("over 1048576 bytes");
+    }
+
+    @Test
     void reportsAnAnswerLaterThanTheTimeoutAsATimeout() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         api.answering(request -> {
@@ -240,6 +253,45 @@ class RefoldWebhooksClientTest {
             assertThat(failure.reason()).isEqualTo(RefoldApiException.Reason.TIMEOUT);
             assertThat(failure.statusCode()).isEmpty();
             assertThat(failure.getMessage()).contains("PT0.2S", "may or may not have been created");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void reportsABodyThatStallsAfterTheHeadersAsATimeout() {
+        CountDownLatch release = new CountDownLatch(1);
+        api.answeringUnfinished(201, "{\"_id\": \"6a313eda", Duration.ofDays(1), release);
+        RefoldWebhooksClient impatient = clientFor(api.baseUri(), Duration.ofMillis(300));
+
+        try {
+            // preemptively: before the fix the call waited for the rest of the body for as long as it took
+            RefoldApiException failure = assertTimeoutPreemptively(Duration.ofSeconds(5), () ->
+                    catchThrowableOfType(RefoldApiException.class, () -> impatient.createWebhook(documentedExample())));
+
+            assertThat(failure.reason()).isEqualTo(RefoldApiException.Reason.TIMEOUT);
+            assertThat(failure.statusCode()).hasValue(201);
+            assertThat(failure.webhookId()).isEmpty();
+            assertThat(failure.getMessage()).contains("201", "PT0.3S", "may or may not have been created");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void reportsABodyThatTricklesPastTheTimeoutAsATimeoutAndClosesTheConnection() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        // a byte every 50 ms: no single read waits long, but the whole answer takes longer than the timeout
+        api.answeringUnfinished(201, "{\"_id\": \"6a313eda", Duration.ofMillis(50), release);
+        RefoldWebhooksClient impatient = clientFor(api.baseUri(), Duration.ofMillis(500));
+
+        try {
+            RefoldApiException failure = assertTimeoutPreemptively(Duration.ofSeconds(5), () ->
+                    catchThrowableOfType(RefoldApiException.class, () -> impatient.createWebhook(documentedExample())));
+
+            assertThat(failure.reason()).isEqualTo(RefoldApiException.Reason.TIMEOUT);
+            assertThat(failure.getMessage()).contains("may or may not have been created");
+            assertThat(api.awaitUnfinishedBodyAbandoned(Duration.ofSeconds(5))).as("request cancelled").isTrue();
         } finally {
             release.countDown();
         }

@@ -50,7 +50,7 @@ class SubscribingReadmeExampleTest {
             RefoldWebhooksClient client = RefoldWebhooksClient.builder()
                     .apiKey(apiKey)
                     .baseUri(baseUri)                 // optional, https://app.refold.ai by default
-                    .timeout(Duration.ofSeconds(10))  // optional, 30 s by default
+                    .timeout(Duration.ofSeconds(10))  // optional, 30 s by default, for the whole call
                     .build();
             try {
                 CreatedWebhook created = client.createWebhook(subscription);
