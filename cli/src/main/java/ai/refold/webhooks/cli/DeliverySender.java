@@ -5,7 +5,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** Sends one delivery the way Refold does: the body as given, its signature in a header. */
 public final class DeliverySender {
@@ -38,7 +43,7 @@ public final class DeliverySender {
     /**
      * A sender that waits {@code answerTimeout} for each answer.
      *
-     * @param answerTimeout how long to wait for each answer once the request is sent
+     * @param answerTimeout how long to wait for each whole answer, body included, once the request is sent
      */
     public DeliverySender(Duration answerTimeout) {
         this.answerTimeout = answerTimeout;
@@ -66,7 +71,21 @@ public final class DeliverySender {
         if (signature != null) {
             request.header(header, signature);
         }
-        HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        return new Response(response.statusCode(), response.body());
+        // The request's timeout covers only the wait for the answer's headers: the whole answer, body included, must
+        // arrive within it too, or a receiver that stalls mid-body would hang the tool.
+        CompletableFuture<HttpResponse<String>> answer = client.sendAsync(request.build(),
+                HttpResponse.BodyHandlers.ofString());
+        try {
+            HttpResponse<String> response = answer.get(answerTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return new Response(response.statusCode(), response.body());
+        } catch (TimeoutException e) {
+            answer.cancel(true);
+            throw new HttpTimeoutException("the whole answer did not arrive within " + answerTimeout);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            answer.cancel(true);
+            throw e;
+        }
     }
 }
