@@ -405,6 +405,26 @@ abstract class FilterContractTest {
         assertThat(app.requests).hasSize(2);
     }
 
+    // What Tomcat's ClientAbortException looks like: the application's 200 is on the wire, then Refold hangs up and
+    // a later write throws. The sender was told the event is done, so a copy is a duplicate, as in endpoint mode.
+    @Test
+    void forwardModeRecordsA2xxAlreadySentEvenIfTheApplicationThrowsAfterIt() throws Exception {
+        AppServlet app = new AppServlet().throwingFirstAfterItsAnswer();
+        startForward(app);
+        byte[] body = workflowCompleted("inst-forward-committed");
+
+        try {
+            send(signedPost(uri(PATH), body));
+        } catch (IOException cut) {
+            // the container may cut the connection after the committed answer
+        }
+        HttpResponse<String> copy = send(signedPost(uri(PATH), body));
+
+        assertThat(copy.statusCode()).isEqualTo(200);
+        assertThat(copy.body()).contains("\"status\":\"duplicate\"");
+        assertThat(app.requests).hasSize(1);
+    }
+
     @Test
     void forwardModeEndsAnAsynchronousAnswerWhenItCompletes() throws Exception {
         AppServlet app = new AppServlet().answering(500, 200).asynchronously();
@@ -470,6 +490,7 @@ abstract class FilterContractTest {
         private final ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
         private boolean readText;
         private boolean throwFirst;
+        private boolean throwFirstAfterAnswer;
         private boolean async;
 
         AppServlet answering(Integer... statuses) {
@@ -489,6 +510,11 @@ abstract class FilterContractTest {
 
         AppServlet throwingFirst() {
             this.throwFirst = true;
+            return this;
+        }
+
+        AppServlet throwingFirstAfterItsAnswer() {
+            this.throwFirstAfterAnswer = true;
             return this;
         }
 
@@ -518,6 +544,10 @@ abstract class FilterContractTest {
             Integer status = statuses.poll();
             if (!async) {
                 answer(response, status, path);
+                if (throwFirstAfterAnswer && requests.size() == 1) {
+                    response.flushBuffer();
+                    throw new IOException("Broken pipe");
+                }
                 return;
             }
             AsyncContext asyncContext = request.startAsync();
