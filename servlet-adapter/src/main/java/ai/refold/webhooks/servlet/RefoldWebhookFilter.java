@@ -166,17 +166,16 @@ public final class RefoldWebhookFilter implements Filter {
             Optional<DeliveryResult> refusal = delivery.refusal();
             if (refusal.isPresent()) {
                 write(response, refusal.get());
-            } else if (request.isAsyncSupported()) {
-                Optional<DeliveryResult> arrived = AsyncDelivery.readArrived(request, delivery);
-                if (arrived.isPresent()) {
-                    write(response, arrived.get());
-                } else {
-                    AsyncDelivery.receive(request, response, delivery, timer());
-                }
-            } else {
-                // Without asynchronous support a slow sender holds this thread until the read deadline, checked
-                // between reads, or the container's read timeout: register the filter with asyncSupported.
-                write(response, AsyncDelivery.pump(request.getInputStream(), delivery).orElseThrow());
+                return;
+            }
+            try {
+                receive(request, response, delivery);
+            } catch (IOException | RuntimeException | Error e) {
+                // A read's IOException is answered 400 where it is read; whatever escapes (an UncheckedIOException,
+                // getInputStream() refused after getReader()) must still end the delivery, whose bytes go back to
+                // the body budget, before the container answers it. Ending an ended delivery does nothing.
+                delivery.fail(e);
+                throw e;
             }
             return;
         }
@@ -187,6 +186,22 @@ public final class RefoldWebhookFilter implements Filter {
             return;
         }
         forward((Admission.Admitted) admission, request, response, chain);
+    }
+
+    private void receive(HttpServletRequest request, HttpServletResponse response, IncomingDelivery delivery)
+            throws IOException {
+        if (request.isAsyncSupported()) {
+            Optional<DeliveryResult> arrived = AsyncDelivery.readArrived(request, delivery);
+            if (arrived.isPresent()) {
+                write(response, arrived.get());
+            } else {
+                AsyncDelivery.receive(request, response, delivery, timer());
+            }
+        } else {
+            // Without asynchronous support a slow sender holds this thread until the read deadline, checked
+            // between reads, or the container's read timeout: register the filter with asyncSupported.
+            write(response, AsyncDelivery.pump(request.getInputStream(), delivery).orElseThrow());
+        }
     }
 
     private static void forward(Admission.Admitted admission, HttpServletRequest request,
