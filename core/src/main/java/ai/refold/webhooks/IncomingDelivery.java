@@ -29,7 +29,7 @@ import java.util.concurrent.RejectedExecutionException;
  * delivery.finish().ifPresent(this::answer);     // verifies, parses, claims, runs the handlers
  * // or, on a thread that must not block (an event loop):
  * delivery.finishAsync(executor).ifPresent(answer -> answer.thenAccept(this::answer));
- * // if the connection fails:
+ * // if the connection fails, or reading throws anything else (then answer, or rethrow once it is ended):
  * delivery.fail(exception).ifPresent(this::answer);
  * }</pre>
  *
@@ -198,8 +198,9 @@ public final class IncomingDelivery {
     }
 
     /**
-     * Ends a delivery whose connection failed while the body was read: 408 if the failure is a timeout or came
-     * after the read deadline, 400 otherwise. Empty if the delivery had already ended.
+     * Ends a delivery whose connection failed, or whose reading threw, while the body was read: 408 if the failure
+     * is a timeout or came after the read deadline, 400 otherwise. Empty if the delivery had already ended. A
+     * delivery still reading holds its bytes against the body budget, so whatever ends the reading must end it.
      *
      * @param cause what the connection or the container reported
      * @return the answer to give, or empty if the delivery had already ended
@@ -275,6 +276,11 @@ public final class IncomingDelivery {
             }
         } catch (IOException e) {
             return endNow(pipeline.unreadable(e, start));
+        } catch (RuntimeException | Error e) {
+            // A stream that breaks its contract (an UncheckedIOException, a container's IllegalStateException) ends
+            // the delivery too, so that its bytes go back to the budget; the caller gets the exception.
+            fail(e);
+            throw e;
         }
     }
 

@@ -18,6 +18,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -279,6 +280,25 @@ class SafeByDefaultTest {
         }
     }
 
+    // An UncheckedIOException, or a container's IllegalStateException, is no IOException, yet the delivery it
+    // interrupts must give back the declared length it reserved: else each one shrinks the budget until every
+    // delivery is answered 503.
+    @Test
+    void case5_aBodyStreamThatThrowsAnUncheckedExceptionGivesItsBytesBackToTheBudget() {
+        WebhookReceiver receiver = builder().bodyBudget(ERRORED.length).build();
+        InputStream reset = new ThrowingStream(new UncheckedIOException(new IOException("Connection reset")));
+        InputStream refused = new ThrowingStream(new IllegalStateException("getReader() has already been called"));
+
+        assertThatThrownBy(() -> receiver.receive("POST", signed(ERRORED), reset, ERRORED.length))
+                .isInstanceOf(UncheckedIOException.class);
+        assertThatThrownBy(() -> receiver.admit("POST", signed(ERRORED), refused, ERRORED.length))
+                .isInstanceOf(IllegalStateException.class);
+        DeliveryResult next = receiver.receive("POST", signed(ERRORED), new ByteArrayInputStream(ERRORED),
+                ERRORED.length);
+
+        assertThat(next.outcome()).isEqualTo(Outcome.PROCESSED);
+    }
+
     // ---- 8. A 400 reason never quotes the body ----
 
     @ParameterizedTest
@@ -362,6 +382,25 @@ class SafeByDefaultTest {
             }
             buffer[offset] = (byte) b;
             return 1;
+        }
+    }
+
+    /** A stream that breaks its contract on the first read: it throws an unchecked exception. */
+    static final class ThrowingStream extends InputStream {
+        private final RuntimeException failure;
+
+        ThrowingStream(RuntimeException failure) {
+            this.failure = failure;
+        }
+
+        @Override
+        public int read() {
+            throw failure;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) {
+            throw failure;
         }
     }
 

@@ -49,10 +49,12 @@ final class AsyncDelivery implements ReadListener, AsyncListener {
      */
     static void receive(HttpServletRequest request, HttpServletResponse response, IncomingDelivery delivery,
                         ScheduledExecutorService timer) throws IOException {
+        // Obtained before going asynchronous: a request whose body was taken through its reader refuses it.
+        ServletInputStream in = request.getInputStream();
         AsyncContext async = request.startAsync(request, response);
         // The read deadline is the timer's; handlers that run once the body is in must not be cut short.
         async.setTimeout(0);
-        AsyncDelivery reader = new AsyncDelivery(delivery, async, response, request.getInputStream());
+        AsyncDelivery reader = new AsyncDelivery(delivery, async, response, in);
         async.addListener(reader);
         reader.deadline = timer.schedule(reader::expire, delivery.timeLeft().toNanos(), TimeUnit.NANOSECONDS);
         if (expectsContinue(request) && !reader.readFirstBytes()) {
@@ -74,20 +76,20 @@ final class AsyncDelivery implements ReadListener, AsyncListener {
      * container does not hold all of it yet: the caller then reads it without holding a thread. No read here can
      * block: at most what the container says it holds is read.
      */
-    static Optional<DeliveryResult> readArrived(HttpServletRequest request, IncomingDelivery delivery)
-            throws IOException {
+    static Optional<DeliveryResult> readArrived(HttpServletRequest request, IncomingDelivery delivery) {
         long length = request.getContentLengthLong();
         if (length <= 0 || expectsContinue(request)) {
             return Optional.empty();
         }
-        InputStream in = request.getInputStream();
-        // The declared length passed the receiver's limit before anything was read, so it fits an array.
-        if (in.available() < length) {
-            return Optional.empty();
-        }
-        byte[] body = new byte[(int) length];
+        byte[] body;
         int read = 0;
         try {
+            InputStream in = request.getInputStream();
+            if (in.available() < length) {
+                return Optional.empty();
+            }
+            // The declared length passed the receiver's limit before anything was read, so it fits an array.
+            body = new byte[(int) length];
             while (read < body.length) {
                 int n = in.read(body, read, body.length - read);
                 if (n < 0) {

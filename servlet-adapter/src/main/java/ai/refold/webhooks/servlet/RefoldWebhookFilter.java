@@ -40,7 +40,9 @@ import java.util.function.UnaryOperator;
  * parses and claims the delivery, then calls the rest of the chain with a request whose body reads again byte for
  * byte and whose attributes {@link #EVENT_ATTRIBUTE} and {@link #CONTEXT_ATTRIBUTE} hold the event and its
  * context; a 2xx answer from the application records the event as done, anything else releases it for Refold's
- * retry. The application is then the handler: a receiver with handlers or an inbox is refused in forward mode.
+ * retry. An exception from the application releases it too, unless its response was already committed: then the
+ * status sent decides, so a 2xx that went out before the exception (or before the sender hung up) stands. The
+ * application is then the handler: a receiver with handlers or an inbox is refused in forward mode.
  * Rejections (bad signature, duplicates, ...) are answered by the filter in both modes.
  *
  * <p>Register it in code:
@@ -164,17 +166,16 @@ public final class RefoldWebhookFilter implements Filter {
             Optional<DeliveryResult> refusal = delivery.refusal();
             if (refusal.isPresent()) {
                 write(response, refusal.get());
-            } else if (request.isAsyncSupported()) {
-                Optional<DeliveryResult> arrived = AsyncDelivery.readArrived(request, delivery);
-                if (arrived.isPresent()) {
-                    write(response, arrived.get());
-                } else {
-                    AsyncDelivery.receive(request, response, delivery, timer());
-                }
-            } else {
-                // Without asynchronous support a slow sender holds this thread until the read deadline, checked
-                // between reads, or the container's read timeout: register the filter with asyncSupported.
-                write(response, AsyncDelivery.pump(request.getInputStream(), delivery).orElseThrow());
+                return;
+            }
+            try {
+                receive(request, response, delivery);
+            } catch (IOException | RuntimeException | Error e) {
+                // A read's IOException is answered 400 where it is read; whatever escapes (an UncheckedIOException,
+                // getInputStream() refused after getReader()) must still end the delivery, whose bytes go back to
+                // the body budget, before the container answers it. Ending an ended delivery does nothing.
+                delivery.fail(e);
+                throw e;
             }
             return;
         }
@@ -187,6 +188,22 @@ public final class RefoldWebhookFilter implements Filter {
         forward((Admission.Admitted) admission, request, response, chain);
     }
 
+    private void receive(HttpServletRequest request, HttpServletResponse response, IncomingDelivery delivery)
+            throws IOException {
+        if (request.isAsyncSupported()) {
+            Optional<DeliveryResult> arrived = AsyncDelivery.readArrived(request, delivery);
+            if (arrived.isPresent()) {
+                write(response, arrived.get());
+            } else {
+                AsyncDelivery.receive(request, response, delivery, timer());
+            }
+        } else {
+            // Without asynchronous support a slow sender holds this thread until the read deadline, checked
+            // between reads, or the container's read timeout: register the filter with asyncSupported.
+            write(response, AsyncDelivery.pump(request.getInputStream(), delivery).orElseThrow());
+        }
+    }
+
     private static void forward(Admission.Admitted admission, HttpServletRequest request,
                                 HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
@@ -196,7 +213,7 @@ public final class RefoldWebhookFilter implements Filter {
         try {
             chain.doFilter(replay, response);
         } catch (IOException | ServletException | RuntimeException | Error e) {
-            admission.fail(e);
+            endFailed(admission, response, e);
             throw e;
         }
         if (replay.isAsyncStarted()) {
@@ -204,6 +221,17 @@ public final class RefoldWebhookFilter implements Filter {
             replay.getAsyncContext().addListener(new AsyncCompletion(admission, response));
         } else {
             admission.finish(response.getStatus());
+        }
+    }
+
+    // A failure after the application's answer went out (typically Refold hung up while it was flushed) cannot change
+    // that answer: the delivery ends with the status sent, as endpoint mode ends one whose answer failed to arrive, and
+    // the receiver decides what that status means. Only an answer not yet sent becomes the container's error.
+    private static void endFailed(Admission.Admitted admission, HttpServletResponse response, Throwable failure) {
+        if (response.isCommitted()) {
+            admission.finish(response.getStatus());
+        } else {
+            admission.fail(failure);
         }
     }
 
@@ -316,7 +344,7 @@ public final class RefoldWebhookFilter implements Filter {
     }
 
     /** Ends a forwarded delivery whose application went asynchronous, once, when its response is done. */
-    private static final class AsyncCompletion implements AsyncListener {
+    static final class AsyncCompletion implements AsyncListener {
         private final Admission.Admitted admission;
         private final HttpServletResponse response;
         private final AtomicBoolean ended = new AtomicBoolean();
@@ -335,25 +363,24 @@ public final class RefoldWebhookFilter implements Filter {
 
         @Override
         public void onTimeout(AsyncEvent event) {
-            fail(new TimeoutException("asynchronous processing timed out"));
+            if (ended.compareAndSet(false, true)) {
+                admission.fail(new TimeoutException("asynchronous processing timed out"));
+            }
         }
 
         @Override
         public void onError(AsyncEvent event) {
             Throwable failure = event.getThrowable();
-            fail(failure != null ? failure : new IOException("asynchronous processing failed"));
+            if (ended.compareAndSet(false, true)) {
+                endFailed(admission, response, failure != null ? failure
+                        : new IOException("asynchronous processing failed"));
+            }
         }
 
         @Override
         public void onStartAsync(AsyncEvent event) {
             // A dispatch that starts async again replaces the listeners; stay registered.
             event.getAsyncContext().addListener(this);
-        }
-
-        private void fail(Throwable failure) {
-            if (ended.compareAndSet(false, true)) {
-                admission.fail(failure);
-            }
         }
     }
 

@@ -131,20 +131,20 @@ class ArrivedBodyOverJettyTest {
         return socket;
     }
 
-    private static byte[] head(int length, String signature) {
+    static byte[] head(int length, String signature) {
         return ("POST " + RefoldWebhookFilter.DEFAULT_PATH + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 + "Content-Type: application/json\r\nConnection: close\r\n" + SIGNATURE_HEADER + ": " + signature
                 + "\r\nContent-Length: " + length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static byte[] concat(byte[] a, byte[] b) {
+    static byte[] concat(byte[] a, byte[] b) {
         byte[] both = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, both, a.length, b.length);
         return both;
     }
 
     // The whole response: the server closes the connection after it (Connection: close).
-    private static String read(InputStream in) throws IOException {
+    static String read(InputStream in) throws IOException {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         in.transferTo(all);
         return all.toString(StandardCharsets.UTF_8);

@@ -8,10 +8,13 @@ import ai.refold.webhooks.test.hardening.RawHttp;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.Filter;
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.junit.jupiter.api.AfterAll;
@@ -19,6 +22,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -405,6 +410,26 @@ abstract class FilterContractTest {
         assertThat(app.requests).hasSize(2);
     }
 
+    // What Tomcat's ClientAbortException looks like: the application's 200 is on the wire, then Refold hangs up and
+    // a later write throws. The sender was told the event is done, so a copy is a duplicate, as in endpoint mode.
+    @Test
+    void forwardModeRecordsA2xxAlreadySentEvenIfTheApplicationThrowsAfterIt() throws Exception {
+        AppServlet app = new AppServlet().throwingFirstAfterItsAnswer();
+        startForward(app);
+        byte[] body = workflowCompleted("inst-forward-committed");
+
+        try {
+            send(signedPost(uri(PATH), body));
+        } catch (IOException cut) {
+            // the container may cut the connection after the committed answer
+        }
+        HttpResponse<String> copy = send(signedPost(uri(PATH), body));
+
+        assertThat(copy.statusCode()).isEqualTo(200);
+        assertThat(copy.body()).contains("\"status\":\"duplicate\"");
+        assertThat(app.requests).hasSize(1);
+    }
+
     @Test
     void forwardModeEndsAnAsynchronousAnswerWhenItCompletes() throws Exception {
         AppServlet app = new AppServlet().answering(500, 200).asynchronously();
@@ -436,7 +461,108 @@ abstract class FilterContractTest {
         assertThat(app.requests).isEmpty();
     }
 
+    // ---- a body stream that breaks its contract ----
+
+    // A filter before this one took the body through getReader(), so getInputStream() throws: the container answers
+    // the exception, and the delivery gives back the bytes it reserved, or else the next would be refused 503 busy.
+    @Test
+    void aDeliveryWhoseBodyStreamIsRefusedGivesItsBytesBackToTheBudget() throws Exception {
+        byte[] body = workflowCompleted("inst-reader-taken");
+        Filter refold = RefoldWebhookFilter.builder(receiver().bodyBudget(body.length)
+                .onAny((event, context) -> { }).build()).build();
+        AtomicBoolean first = new AtomicBoolean(true);
+        container = start((request, response, chain) -> {
+            if (first.getAndSet(false)) {
+                request.getReader();
+            }
+            refold.doFilter(request, response, chain);
+        }, Map.of(), new AppServlet());
+
+        HttpResponse<String> refused = send(signedPost(uri(PATH), body));
+        HttpResponse<String> next = send(signedPost(uri(PATH), body));
+
+        assertThat(refused.statusCode()).isEqualTo(500);
+        assertThat(next.statusCode()).isEqualTo(200);
+        assertThat(next.body()).contains("\"status\":\"processed\"");
+    }
+
+    // A read that throws an UncheckedIOException, wherever the filter reads: the body has arrived, it is read by a
+    // read listener the container calls, after going asynchronous from a stream that takes no read listener, or on
+    // this thread (no asynchronous support). Only the read listener has no thread to rethrow on: it answers 400.
+    @ParameterizedTest
+    @EnumSource(BrokenBodyRequest.Read.class)
+    void aBodyStreamThatThrowsAnUncheckedExceptionGivesItsBytesBackToTheBudget(BrokenBodyRequest.Read read)
+            throws Exception {
+        byte[] body = workflowCompleted("inst-unchecked-" + read);
+        Filter refold = RefoldWebhookFilter.builder(receiver().bodyBudget(body.length)
+                .onAny((event, context) -> { }).build()).build();
+        AtomicBoolean first = new AtomicBoolean(true);
+        container = start((request, response, chain) -> refold.doFilter(first.getAndSet(false)
+                ? new BrokenBodyRequest((HttpServletRequest) request, read) : request, response, chain),
+                Map.of(), new AppServlet());
+
+        HttpResponse<String> broken = send(signedPost(uri(PATH), body));
+        HttpResponse<String> next = send(signedPost(uri(PATH), body));
+
+        assertThat(broken.statusCode()).isEqualTo(read == BrokenBodyRequest.Read.LISTENER ? 400 : 500);
+        assertThat(next.statusCode()).isEqualTo(200);
+        assertThat(next.body()).contains("\"status\":\"processed\"");
+    }
+
     // ---- support ----
+
+    /** A request whose body stream throws an UncheckedIOException on every read. */
+    static final class BrokenBodyRequest extends HttpServletRequestWrapper {
+
+        /** Where the filter meets the broken read. */
+        enum Read { ARRIVED, LISTENER, ASYNCHRONOUS, BLOCKING }
+
+        private final Read read;
+
+        BrokenBodyRequest(HttpServletRequest request, Read read) {
+            super(request);
+            this.read = read;
+        }
+
+        @Override
+        public boolean isAsyncSupported() {
+            return read != Read.BLOCKING && super.isAsyncSupported();
+        }
+
+        @Override
+        public ServletInputStream getInputStream() throws IOException {
+            ServletInputStream container = super.getInputStream();
+            return new ServletInputStream() {
+                @Override
+                public int read() {
+                    throw new UncheckedIOException(new IOException("Connection reset"));
+                }
+
+                @Override
+                public int available() {
+                    return read == Read.ARRIVED ? Integer.MAX_VALUE : 0;
+                }
+
+                @Override
+                public boolean isFinished() {
+                    return read == Read.LISTENER && container.isFinished();
+                }
+
+                @Override
+                public boolean isReady() {
+                    return read != Read.LISTENER || container.isReady();
+                }
+
+                @Override
+                public void setReadListener(ReadListener listener) {
+                    if (read != Read.LISTENER) {
+                        throw new UnsupportedOperationException("a blocking stream");
+                    }
+                    container.setReadListener(listener);
+                }
+            };
+        }
+    }
 
     static WebhookReceiver.Builder receiver() {
         return WebhookReceiver.builder().signingKey("test", API_KEY).maxBodyBytes(MAX_BODY);
@@ -470,6 +596,7 @@ abstract class FilterContractTest {
         private final ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
         private boolean readText;
         private boolean throwFirst;
+        private boolean throwFirstAfterAnswer;
         private boolean async;
 
         AppServlet answering(Integer... statuses) {
@@ -489,6 +616,11 @@ abstract class FilterContractTest {
 
         AppServlet throwingFirst() {
             this.throwFirst = true;
+            return this;
+        }
+
+        AppServlet throwingFirstAfterItsAnswer() {
+            this.throwFirstAfterAnswer = true;
             return this;
         }
 
@@ -518,6 +650,10 @@ abstract class FilterContractTest {
             Integer status = statuses.poll();
             if (!async) {
                 answer(response, status, path);
+                if (throwFirstAfterAnswer && requests.size() == 1) {
+                    response.flushBuffer();
+                    throw new IOException("Broken pipe");
+                }
                 return;
             }
             AsyncContext asyncContext = request.startAsync();
