@@ -224,11 +224,13 @@ public final class RefoldWebhookFilter implements Filter {
         }
     }
 
-    // A failure after the application's answer went out (typically Refold hung up while it was flushed) cannot change
+    // A connection failure after the application's answer went out (Refold hung up while it was flushed) cannot change
     // that answer: the delivery ends with the status sent, as endpoint mode ends one whose answer failed to arrive, and
-    // the receiver decides what that status means. Only an answer not yet sent becomes the container's error.
+    // the receiver decides what that status means. Any other failure fails the delivery, committed or not: a response
+    // also commits when its buffer fills, and an application that threw after writing part of a 200 did not handle
+    // the event (the container cuts the answer short, and Refold's retry must run it, not find it done).
     private static void endFailed(Admission.Admitted admission, HttpServletResponse response, Throwable failure) {
-        if (response.isCommitted()) {
+        if (response.isCommitted() && failure instanceof IOException) {
             admission.finish(response.getStatus());
         } else {
             admission.fail(failure);
@@ -373,7 +375,7 @@ public final class RefoldWebhookFilter implements Filter {
             Throwable failure = event.getThrowable();
             if (ended.compareAndSet(false, true)) {
                 endFailed(admission, response, failure != null ? failure
-                        : new IOException("asynchronous processing failed"));
+                        : new IllegalStateException("asynchronous processing failed"));
             }
         }
 

@@ -62,6 +62,19 @@ class AsyncCompletionTest {
         assertThat(receiver.admit(delivery)).isInstanceOf(Admission.Admitted.class);
     }
 
+    // A committed 200 is not a handled event when the application failed after it (its buffer filled, then it threw):
+    // only a connection failure keeps the status sent.
+    @Test
+    void anApplicationFailureAfterA2xxWasCommittedReleasesTheEventForTheRetry() {
+        Admission.Admitted admitted = (Admission.Admitted) receiver.admit(delivery);
+        HttpServletResponse response = response(200, true);
+
+        new RefoldWebhookFilter.AsyncCompletion(admitted, response).onError(new AsyncEvent(null, null, response,
+                new IllegalStateException("database down")));
+
+        assertThat(receiver.admit(delivery)).isInstanceOf(Admission.Admitted.class);
+    }
+
     private static DeliveryRequest signed(byte[] body) {
         return DeliveryRequest.of("POST", Headers.of(SIGNATURE_HEADER, SIGNED.signature(body)), body);
     }

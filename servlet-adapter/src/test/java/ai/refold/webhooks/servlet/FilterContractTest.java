@@ -414,7 +414,7 @@ abstract class FilterContractTest {
     // a later write throws. The sender was told the event is done, so a copy is a duplicate, as in endpoint mode.
     @Test
     void forwardModeRecordsA2xxAlreadySentEvenIfTheApplicationThrowsAfterIt() throws Exception {
-        AppServlet app = new AppServlet().throwingFirstAfterItsAnswer();
+        AppServlet app = new AppServlet().throwingFirstAfterItsAnswer(new IOException("Broken pipe"));
         startForward(app);
         byte[] body = workflowCompleted("inst-forward-committed");
 
@@ -428,6 +428,26 @@ abstract class FilterContractTest {
         assertThat(copy.statusCode()).isEqualTo(200);
         assertThat(copy.body()).contains("\"status\":\"duplicate\"");
         assertThat(app.requests).hasSize(1);
+    }
+
+    // A response also commits when its buffer fills: an application that threw after writing part of a 200 did not
+    // handle the event, and the retry must run it rather than find it done.
+    @Test
+    void forwardModeReleasesAnEventWhoseApplicationFailedAfterCommittingItsAnswer() throws Exception {
+        AppServlet app = new AppServlet().throwingFirstAfterItsAnswer(new IllegalStateException("database down"));
+        startForward(app);
+        byte[] body = workflowCompleted("inst-forward-committed-failed");
+
+        try {
+            send(signedPost(uri(PATH), body));
+        } catch (IOException cut) {
+            // the container may cut the connection after the committed answer
+        }
+        HttpResponse<String> retry = send(signedPost(uri(PATH), body));
+
+        assertThat(retry.statusCode()).isEqualTo(200);
+        assertThat(retry.body()).isEqualTo("app handled " + PATH);
+        assertThat(app.requests).hasSize(2);
     }
 
     @Test
@@ -596,7 +616,7 @@ abstract class FilterContractTest {
         private final ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
         private boolean readText;
         private boolean throwFirst;
-        private boolean throwFirstAfterAnswer;
+        private Exception throwFirstAfterAnswer;
         private boolean async;
 
         AppServlet answering(Integer... statuses) {
@@ -619,8 +639,8 @@ abstract class FilterContractTest {
             return this;
         }
 
-        AppServlet throwingFirstAfterItsAnswer() {
-            this.throwFirstAfterAnswer = true;
+        AppServlet throwingFirstAfterItsAnswer(Exception failure) {
+            this.throwFirstAfterAnswer = failure;
             return this;
         }
 
@@ -650,9 +670,12 @@ abstract class FilterContractTest {
             Integer status = statuses.poll();
             if (!async) {
                 answer(response, status, path);
-                if (throwFirstAfterAnswer && requests.size() == 1) {
+                if (throwFirstAfterAnswer != null && requests.size() == 1) {
                     response.flushBuffer();
-                    throw new IOException("Broken pipe");
+                    if (throwFirstAfterAnswer instanceof IOException io) {
+                        throw io;
+                    }
+                    throw (RuntimeException) throwFirstAfterAnswer;
                 }
                 return;
             }
