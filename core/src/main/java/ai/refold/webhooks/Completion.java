@@ -93,6 +93,9 @@ abstract class Completion implements Leased {
             claims.release(context.idempotencyKey(), owner, done, context.attempt());
         } else if ((before & CANCELLED) == 0) {
             throw new IllegalStateException("the delivery was already ended");
+        } else {
+            // Cancelled: the listeners were told its fate then, once.
+            return claims.log().line(result(outcome, outcome.httpStatus(), message), startNanos, cause);
         }
         return claims.log().log(result(outcome, outcome.httpStatus(), message), startNanos, cause);
     }

@@ -50,6 +50,11 @@ final class DeliveryLog {
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
             tell(listener -> listener.onDelivery(result, elapsed));
         }
+        return line(result, start, cause);
+    }
+
+    /** Writes the delivery line of {@code result} without telling the listeners, who heard of it by {@link #fate}. */
+    DeliveryResult line(DeliveryResult result, long start, Throwable cause) {
         Outcome outcome = result.outcome();
         int status = result.status();
         if (RejectionSummary.isUnverifiedRejection(outcome)) {

@@ -42,18 +42,21 @@ final class Dispatch {
         }
         // An executor may run the task on this thread before execute returns (a direct executor, CallerRunsPolicy
         // under load): the outcome is then known, a failure included, and is the answer, as in a synchronous run.
+        // (Only before execute returns: an event loop or a fork-join worker may run it later on this same thread.)
         Thread caller = Thread.currentThread();
         DeliveryResult[] ranHere = new DeliveryResult[1];
+        boolean[] returned = new boolean[1];
         try {
             acknowledgeFast.execute(() -> {
                 DeliveryResult result = admitted.start() ? run(admitted) : null;
-                if (Thread.currentThread() == caller) {
+                if (Thread.currentThread() == caller && !returned[0]) {
                     ranHere[0] = result != null ? result : shuttingDown(admitted);
                 }
             });
         } catch (RejectedExecutionException e) {
             return admitted.refuse(Outcome.OVERLOADED, "receiver is overloaded; retry later", e);
         }
+        returned[0] = true;
         return ranHere[0] != null ? ranHere[0] : log.log(admitted.result(Outcome.ACCEPTED, 200,
                 "event accepted for processing"), admitted.startNanos(), null);
     }

@@ -9,6 +9,8 @@ import ai.refold.webhooks.signature.WebhookSigner;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -23,8 +25,10 @@ class ShutdownRaceTest {
 
     private final FaultyStore store = new FaultyStore(InMemoryIdempotencyStore.create());
     private final AtomicInteger handled = new AtomicInteger();
+    private final List<Outcome> reported = new CopyOnWriteArrayList<>();
     private final WebhookReceiver.Builder builder = WebhookReceiver.builder().signingKey("test", API_KEY)
-            .idempotencyStore(store).manualHeartbeats().onAny((event, context) -> handled.incrementAndGet());
+            .idempotencyStore(store).manualHeartbeats().onAny((event, context) -> handled.incrementAndGet())
+            .listener((result, elapsed) -> reported.add(result.outcome()));
     private final Assembly parts = new Assembly(builder, new RouteTable(builder.routes));
 
     @Test
@@ -76,6 +80,8 @@ class ShutdownRaceTest {
         assertThat(store.calls(FaultyStore.Operation.RELEASE)).isEqualTo(1);
         assertThat(store.calls(FaultyStore.Operation.COMPLETE)).isZero();
         assertThat(parts.heartbeats.inFlight()).isEmpty();
+        assertThat(reported).as("the listeners hear of the cancelled delivery once")
+                .containsExactly(Outcome.OVERLOADED);
     }
 
     private static DeliveryRequest signed() {
