@@ -43,7 +43,7 @@ public final class DeliverySender {
     /**
      * A sender that waits {@code answerTimeout} for each answer.
      *
-     * @param answerTimeout how long to wait for each whole answer, body included, once the request is sent
+     * @param answerTimeout how long to wait for each whole answer, body included, from sending the request
      */
     public DeliverySender(Duration answerTimeout) {
         this.answerTimeout = answerTimeout;
@@ -82,7 +82,14 @@ public final class DeliverySender {
             answer.cancel(true);
             throw new HttpTimeoutException("the whole answer did not arrive within " + answerTimeout);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            Throwable cause = e.getCause();
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            if (cause instanceof RuntimeException unchecked) {
+                throw unchecked;
+            }
+            throw cause instanceof IOException io ? io : new IOException(cause);
         } catch (InterruptedException e) {
             answer.cancel(true);
             throw e;

@@ -108,6 +108,13 @@ public final class RefoldWebhooksClient {
             if (cause instanceof HttpTimeoutException) {
                 throw timedOut(answeredStatus.get(), cause);
             }
+            // As HttpClient.send threw them: an Error or an unchecked exception is not the network's.
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            if (cause instanceof RuntimeException unchecked) {
+                throw unchecked;
+            }
             throw failure(RefoldApiException.Reason.NETWORK, "Create Webhook failed at " + endpoint + ": "
                     + cause.getClass().getSimpleName(), 0, null, null, cause);
         } catch (InterruptedException e) {
