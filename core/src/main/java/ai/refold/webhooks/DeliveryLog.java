@@ -47,8 +47,7 @@ final class DeliveryLog {
      */
     DeliveryResult log(DeliveryResult result, long start, Throwable cause) {
         if (listeners.length > 0) {
-            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-            tell(listener -> listener.onDelivery(result, elapsed));
+            fate(result, start);
         }
         return line(result, start, cause);
     }
@@ -110,8 +109,9 @@ final class DeliveryLog {
     }
 
     /**
-     * Tells the listeners what became of a delivery already answered, without a delivery line (the caller logs its
-     * own): an accepted event cancelled at shutdown, whose loss a metric must be able to show.
+     * Tells the listeners of {@code result}, without a delivery line: the first half of {@link #log}, and on its own
+     * what became of a delivery already answered (an accepted event cancelled at shutdown, whose loss a metric must
+     * be able to show; the caller logs its own line).
      */
     void fate(DeliveryResult result, long start) {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
