@@ -151,7 +151,7 @@ final class Inbox {
         InboxWorker.Handoff handoff = new InboxWorker.Handoff(entry, event, run, heartbeats.register(run));
         work.add(handoff);
         if (closing && work.remove(handoff)) {
-            handoff.giveBack(heartbeats, log);
+            handoff.giveBack(heartbeats);
             return false;
         }
         return true;
@@ -232,7 +232,7 @@ final class Inbox {
             // Handed over but never started: due again at once for the next instance, rather than after their lease.
             for (Object next; (next = work.poll()) != null; ) {
                 if (next instanceof InboxWorker.Handoff handoff) {
-                    handoff.giveBack(heartbeats, log);
+                    handoff.giveBack(heartbeats);
                 }
             }
         }

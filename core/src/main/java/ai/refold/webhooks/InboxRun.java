@@ -32,10 +32,6 @@ final class InboxRun implements Leased {
         this.log = log;
     }
 
-    InboxStore store() {
-        return store;
-    }
-
     String owner() {
         return owner;
     }
@@ -51,7 +47,10 @@ final class InboxRun implements Leased {
         // given back, due at once for any instance: left to its lease, it would be taken as a crashed worker's, an
         // attempt counted and its handlers told RERUN, though none ran.
         if (phase.get() == NEW && System.nanoTime() - startNanos > lease.toNanos()) {
-            giveBack();
+            if (giveBack("within a lease")) {
+                log.warn("refold inbox key={} was handed over but no worker here was free within a lease: {}", key,
+                        "it is due again at once, for any instance");
+            }
             return;
         }
         if (ended || lost) {
@@ -89,18 +88,22 @@ final class InboxRun implements Leased {
         return phase.compareAndSet(NEW, STARTED) || phase.get() == STARTED;
     }
 
-    private void giveBack() {
+    /**
+     * Gives it back to the store unstarted, due at once for any instance, and stops its renewals; false if a worker
+     * started it first, or if the store could not take it back (logged, naming {@code when}: its lease runs out).
+     */
+    boolean giveBack(String when) {
         if (!phase.compareAndSet(NEW, GIVEN_BACK)) {
-            return;
+            return false;
         }
         lost = true;
         try {
             store.release(key, owner);
-            log.warn("refold inbox key={} was handed over but no worker here was free within a lease: {}", key,
-                    "it is due again at once, for any instance");
+            return true;
         } catch (RuntimeException e) {
-            log.warn("refold inbox key={} was handed over but not started within a lease, and could not be given"
+            log.warn("refold inbox key={} was handed over but not started " + when + ", and could not be given"
                     + " back; its lease runs out and another instance runs it: {}", key, e.toString());
+            return false;
         }
     }
 

@@ -45,14 +45,9 @@ final class InboxWorker {
     record Handoff(InboxEntry entry, WebhookEvent event, InboxRun run, int slot) {
 
         /** Gives a handoff no worker started back to the store, due at once, and stops renewing its lease. */
-        void giveBack(Heartbeats heartbeats, DeliveryLog log) {
+        void giveBack(Heartbeats heartbeats) {
             drop(heartbeats);
-            try {
-                run.store().release(entry.key(), run.owner());
-            } catch (RuntimeException e) {
-                log.warn("refold inbox key={} was handed over but not started at shutdown, and could not be given"
-                        + " back; its lease runs out and another instance runs it: {}", entry.key(), e.toString());
-            }
+            run.giveBack("at shutdown");
         }
 
         /** Stops renewing the lease: the entry ran, or will not run here. */
