@@ -197,6 +197,27 @@ abstract class JdbcIdempotencyStoreContract extends IdempotencyStoreContract {
                 + dialect() + "]");
     }
 
+    @Test
+    void aClaimWhoseAnswerWasLostDoesNotHoldItsKeyForALease() {
+        // The claim reached the database, then the connection broke before the store learnt so: the delivery is
+        // answered 503, and Refold's retry a second later must be processed, not answered 409 until the lease ends.
+        String[][] faults = {{"close", "true"}, {"close", "false"}, {"commit", "false"}, {"executeQuery", "true"},
+                {"executeQuery", "false"}};
+        for (String[] fault : faults) {
+            String key = "lost-" + fault[0] + "-" + fault[1];
+            FaultyDataSource faulty = new FaultyDataSource(newDataSource(), Boolean.parseBoolean(fault[1]));
+            JdbcIdempotencyStore lost = JdbcIdempotencyStore.builder().dataSource(faulty).dialect(dialect()).build();
+            faulty.failAfter(fault[0]);
+
+            assertThatThrownBy(() -> lost.claim(key, "first-attempt", Duration.ofMinutes(5)))
+                    .as(key).isInstanceOf(StoreUnavailableException.class);
+
+            // RECLAIMED if the claim had been committed (the retry is told it may be a rerun), CLAIMED if not
+            assertThat(store().claim(key, "retry", LEASE)).as(key).isIn(ClaimResult.RECLAIMED, ClaimResult.CLAIMED);
+            assertThat(faulty.open()).as(key).isZero();
+        }
+    }
+
     private JdbcIdempotencyStore store() {
         return JdbcIdempotencyStore.builder().dataSource(newDataSource()).dialect(dialect()).build();
     }
