@@ -218,6 +218,99 @@ abstract class JdbcIdempotencyStoreContract extends IdempotencyStoreContract {
         }
     }
 
+    @Test
+    void eightInstancesRacingForOneKeyWhilePurgeRunsHaveExactlyOneWinner() throws Exception {
+        int instances = 8;
+        List<JdbcIdempotencyStore> stores = new java.util.ArrayList<>();
+        for (int i = 0; i < instances; i++) {
+            stores.add(store());
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(instances + 1);
+        try {
+            for (int round = 0; round < 40; round++) {
+                String key = "race8-" + round;
+                int kind = round % 4;
+                if (kind == 1) { // an expired claim
+                    store().claim(key, "crashed", LEASE);
+                    advanceTime(LEASE.plusSeconds(5));
+                } else if (kind == 2) { // a completed row past its retention, which purge may delete meanwhile
+                    store().claim(key, "done", LEASE);
+                    store().complete(key, "done", LEASE);
+                    advanceTime(LEASE.plusSeconds(5));
+                } else if (kind == 3) { // a release with progress
+                    store().claim(key, "failed", LEASE);
+                    store().release(key, "failed", java.util.Set.of("h"), RETENTION);
+                }
+                java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(instances + 1);
+                List<java.util.concurrent.Future<ClaimResult>> claims = new java.util.ArrayList<>();
+                for (int i = 0; i < instances; i++) {
+                    JdbcIdempotencyStore node = stores.get(i);
+                    String owner = "owner-" + i;
+                    claims.add(pool.submit(() -> {
+                        barrier.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                        return node.claim(key, owner, LEASE);
+                    }));
+                }
+                java.util.concurrent.Future<Integer> purge = pool.submit(() -> {
+                    barrier.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                    return stores.get(0).purgeExpired(100);
+                });
+                List<ClaimResult> results = new java.util.ArrayList<>();
+                for (java.util.concurrent.Future<ClaimResult> claim : claims) {
+                    results.add(claim.get(60, java.util.concurrent.TimeUnit.SECONDS));
+                }
+                purge.get(60, java.util.concurrent.TimeUnit.SECONDS);
+
+                ClaimResult winner = kind == 1 ? ClaimResult.RECLAIMED : kind == 3 ? ClaimResult.RESUMED
+                        : ClaimResult.CLAIMED;
+                assertThat(results).as("round %d", round).containsOnlyOnce(winner)
+                        .filteredOn(r -> r != winner).containsOnly(ClaimResult.IN_PROGRESS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void noConnectionIsLeftOpenWhereverTheDatabaseFails() {
+        List<String> methods = List.of("prepareStatement", "setString", "executeUpdate", "executeQuery", "commit",
+                "rollback", "getAutoCommit", "close");
+        for (boolean autoCommit : new boolean[] {true, false}) {
+            for (String method : methods) {
+                for (boolean after : new boolean[] {false, true}) {
+                    String what = method + (after ? " (after)" : " (before)") + " autoCommit=" + autoCommit;
+                    FaultyDataSource faulty = new FaultyDataSource(newDataSource(), autoCommit);
+                    JdbcIdempotencyStore store = JdbcIdempotencyStore.builder().dataSource(faulty)
+                            .dialect(dialect()).build();
+                    List<Runnable> operations = List.of(
+                            () -> store.claim("leak-" + what, "owner", LEASE),
+                            () -> store.renew("leak-" + what, "owner", LEASE),
+                            () -> store.release("leak-" + what, "owner", java.util.Set.of("a"), RETENTION),
+                            () -> store.complete("leak-" + what, "owner", RETENTION),
+                            () -> store.doneHandlers("leak-" + what),
+                            () -> store.leaseRemaining("leak-" + what),
+                            () -> store.release("leak-" + what, "owner"),
+                            () -> store.purgeExpired(10));
+                    for (Runnable operation : operations) {
+                        if (after) {
+                            faulty.failAfter(method);
+                        } else {
+                            faulty.failBefore(method);
+                        }
+                        try {
+                            operation.run();
+                        } catch (StoreUnavailableException expected) {
+                            assertThat(expected.getMessage()).as(what).doesNotContain("injected");
+                        }
+                        assertThat(faulty.open()).as(what).isZero();
+                        assertThat(faulty.closed).as(what).allSatisfy(closed ->
+                                assertThat(closed.autoCommit()).isEqualTo(autoCommit));
+                    }
+                }
+            }
+        }
+    }
+
     private JdbcIdempotencyStore store() {
         return JdbcIdempotencyStore.builder().dataSource(newDataSource()).dialect(dialect()).build();
     }
