@@ -26,9 +26,11 @@ import java.util.Set;
  * {@link #purgeExpired(int)} deletes them, which the application should call now and then.
  *
  * <p>Any {@link SQLException} becomes a {@link StoreUnavailableException} (the receiver then answers 503, runs no
- * handler and marks nothing), whose message names the operation and the SQL state only. The data source should
- * hand out connections in auto-commit mode and outside any application transaction; a connection that is not in
- * auto-commit mode is committed after each statement.
+ * handler and marks nothing), whose message names the operation and the SQL state only. A claim that fails after its
+ * statement reached the database may have been recorded with its answer lost: its lease is then ended at once, so
+ * that the event's next delivery takes it over instead of being told IN_PROGRESS by a claim nobody holds. The data
+ * source should hand out connections in auto-commit mode and outside any application transaction; a connection
+ * that is not in auto-commit mode is committed after each statement.
  *
  * <p>Instances are thread-safe. The dialect, unless set, is detected from the database on first use, and the table
  * is created (or given the columns this version added) then if {@link Builder#createTableIfMissing(boolean) asked
