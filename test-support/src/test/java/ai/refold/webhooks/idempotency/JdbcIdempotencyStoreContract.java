@@ -311,6 +311,38 @@ abstract class JdbcIdempotencyStoreContract extends IdempotencyStoreContract {
         }
     }
 
+    @Test
+    void instancesCreatingTheTableAtTheSameMomentAllGetIt() throws Exception {
+        int instances = 6;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(instances);
+        try {
+            for (int round = 0; round < 5; round++) {
+                String table = "refold_race_table_" + round;
+                execute("DROP TABLE IF EXISTS " + table);
+                java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(instances);
+                List<java.util.concurrent.Future<ClaimResult>> claims = new java.util.ArrayList<>();
+                for (int i = 0; i < instances; i++) {
+                    String owner = "owner-" + i;
+                    JdbcIdempotencyStore node = JdbcIdempotencyStore.builder().dataSource(newDataSource())
+                            .tableName(table).createTableIfMissing(true).build();
+                    claims.add(pool.submit(() -> {
+                        barrier.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                        return node.claim("k", owner, LEASE);
+                    }));
+                }
+                List<ClaimResult> results = new java.util.ArrayList<>();
+                for (java.util.concurrent.Future<ClaimResult> claim : claims) {
+                    results.add(claim.get(60, java.util.concurrent.TimeUnit.SECONDS));
+                }
+                assertThat(results).as("round %d", round).containsOnlyOnce(ClaimResult.CLAIMED)
+                        .filteredOn(r -> r != ClaimResult.CLAIMED).containsOnly(ClaimResult.IN_PROGRESS);
+                execute("DROP TABLE " + table);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private JdbcIdempotencyStore store() {
         return JdbcIdempotencyStore.builder().dataSource(newDataSource()).dialect(dialect()).build();
     }
