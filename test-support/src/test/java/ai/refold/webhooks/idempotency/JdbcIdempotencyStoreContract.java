@@ -343,6 +343,24 @@ abstract class JdbcIdempotencyStoreContract extends IdempotencyStoreContract {
         }
     }
 
+    @Test
+    void keysThatDifferOnlyInCaseSpacesOrNormalisationStayApartUpToTheFullWidth() {
+        String emoji = "\uD83D\uDE00";
+        List<String> keys = List.of("odd-k", "odd-k ", "odd-K", "odd-k\t", "odd-\u0137", "odd-k\u0327",
+                "odd-'; DROP TABLE x; --", "odd-%_\\", emoji.repeat(100), "\u20AC".repeat(200),
+                "\u20AC".repeat(199) + "x", "a".repeat(199) + emoji.substring(0, 1));
+        JdbcIdempotencyStore nodeA = store();
+        JdbcIdempotencyStore nodeB = store();
+        for (String key : keys) {
+            assertThat(nodeA.claim(key, "owner-a", LEASE)).as(key).isEqualTo(ClaimResult.CLAIMED);
+        }
+        for (String key : keys) {
+            assertThat(nodeB.claim(key, "owner-b", LEASE)).as(key).isEqualTo(ClaimResult.IN_PROGRESS);
+            assertThat(nodeA.complete(key, "owner-a", RETENTION)).as(key).isTrue();
+            assertThat(nodeB.claim(key, "owner-b", LEASE)).as(key).isEqualTo(ClaimResult.COMPLETED);
+        }
+    }
+
     private JdbcIdempotencyStore store() {
         return JdbcIdempotencyStore.builder().dataSource(newDataSource()).dialect(dialect()).build();
     }
