@@ -33,6 +33,9 @@ final class Claims {
     // character), and every store keeps the done handlers as they are given.
     static final String RERUN_MARK = "\u0001rerun";
 
+    // The shortest lease every store takes: a claim renewed to it is as good as expired.
+    private static final Duration ENDED_LEASE = Duration.ofMillis(1);
+
     Claims(IdempotencyStore store, Duration lease, Duration retention, Duration contentKeyRetention,
            DeliveryLog log, StoreRetries.Pause pause, boolean scheduledHeartbeats) {
         this.store = store;
@@ -108,6 +111,20 @@ final class Claims {
         } catch (RuntimeException e) {
             log.warn("refold delivery key={} was processed but could not be recorded as done; a later copy runs it"
                     + " again as a rerun: {}", key, e.toString());
+        }
+    }
+
+    /**
+     * Ends {@code owner}'s lease on {@code key} at once, keeping what its claim took over (the handlers an earlier
+     * attempt recorded as done), so that the next delivery takes it over as a rerun; a failure is logged, and the
+     * claim then frees when its lease runs out.
+     */
+    void endLease(String key, String owner) {
+        try {
+            store.renew(key, owner, ENDED_LEASE);
+        } catch (RuntimeException e) {
+            log.warn("refold delivery key={} could not give its claim back; it is retried once its lease runs out: {}",
+                    key, e.toString());
         }
     }
 

@@ -200,8 +200,9 @@ final class Pipeline {
                 rerun |= recorded.contains(Claims.RERUN_MARK);
                 done = Claims.handlersOnly(recorded);
             } catch (RuntimeException e) {
-                // What earlier attempts did is unknown: the retry is told it may be a rerun.
-                claims.release(key, owner, Set.of(), DeliveryContext.Attempt.RERUN);
+                // What earlier attempts did is unknown here but still recorded: the claim's lease ends, so that the
+                // retry takes it over as a rerun and runs only the handlers not done (a release would forget them).
+                claims.endLease(key, owner);
                 return reject(about(Outcome.STORE_UNAVAILABLE, "idempotency store is unavailable", event, key,
                         keyLabel, Map.of()), start, e);
             }

@@ -277,6 +277,31 @@ class DeliveryGuaranteesTest {
         assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
     }
 
+    @Test
+    void case5AStoreThatFailsToSayWhatWasDoneNeverMakesTheRetryRunASucceededHandlerAgain() {
+        AtomicInteger firstRuns = new AtomicInteger();
+        AtomicInteger secondRuns = new AtomicInteger();
+        WebhookReceiver receiver = instance()
+                .on("audit", EventFilter.of(WorkflowErrored.class), (event, context) -> firstRuns.incrementAndGet())
+                .on("alert", EventFilter.of(WorkflowErrored.class), (event, context) -> {
+                    if (secondRuns.incrementAndGet() == 1) {
+                        throw new IllegalStateException("pager is down");
+                    }
+                })
+                .build();
+        assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(500);
+
+        // The retry resumes the released event, but the store fails to say which handlers are done.
+        store.failNext(FaultyStore.Operation.DONE_HANDLERS, 1);
+        assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(503);
+        clock.advance(Duration.ofSeconds(1));
+        DeliveryResult next = receiver.receive(signed(ERRORED));
+
+        assertThat(next.outcome()).as("the retry a second later").isEqualTo(Outcome.PROCESSED);
+        assertThat(firstRuns).as("audit had succeeded and was recorded as done").hasValue(1);
+        assertThat(secondRuns).hasValue(2);
+    }
+
     // ---- case 6: the key table merged distinct events ----
 
     @Test

@@ -30,7 +30,9 @@ public interface IdempotencyStore {
      * @param lease how long the claim holds, unless renewed, before another delivery may take it over
      * @return {@link ClaimResult#CLAIMED}, {@link ClaimResult#RECLAIMED} or {@link ClaimResult#RESUMED} if
      *         {@code owner} now holds the key, otherwise what holds it
-     * @throws StoreUnavailableException if the store cannot answer
+     * @throws StoreUnavailableException if the store cannot answer. The receiver then runs nothing, so a store that
+     *                                   fails after its claim may have been recorded (its answer lost) should end
+     *                                   that claim's lease, or the event's retries are told IN_PROGRESS for a lease
      */
     ClaimResult claim(String key, String owner, Duration lease);
 

@@ -26,9 +26,11 @@ import java.util.Set;
  * {@link #purgeExpired(int)} deletes them, which the application should call now and then.
  *
  * <p>Any {@link SQLException} becomes a {@link StoreUnavailableException} (the receiver then answers 503, runs no
- * handler and marks nothing), whose message names the operation and the SQL state only. The data source should
- * hand out connections in auto-commit mode and outside any application transaction; a connection that is not in
- * auto-commit mode is committed after each statement.
+ * handler and marks nothing), whose message names the operation and the SQL state only. A claim that fails after its
+ * statement reached the database may have been recorded with its answer lost: its lease is then ended at once, so
+ * that the event's next delivery takes it over instead of being told IN_PROGRESS by a claim nobody holds. The data
+ * source should hand out connections in auto-commit mode and outside any application transaction; a connection
+ * that is not in auto-commit mode is committed after each statement.
  *
  * <p>Instances are thread-safe. The dialect, unless set, is detected from the database on first use, and the table
  * is created (or given the columns this version added) then if {@link Builder#createTableIfMissing(boolean) asked
@@ -94,16 +96,40 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
         String key = JdbcSession.checkKey(storeKey);
         JdbcSession.checkOwner(owner);
         long leaseMillis = Durations.millis(Objects.requireNonNull(lease, "lease"));
-        return session.run("claim a key", (connection, sql) -> {
-            for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-                ClaimResult result = JdbcClaim.tryClaim(session, connection, sql, key, owner, leaseMillis);
-                if (result != null) {
-                    return result;
+        boolean[] sent = new boolean[1];
+        try {
+            return session.run("claim a key", (connection, sql) -> {
+                sent[0] = true;
+                for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+                    ClaimResult result = JdbcClaim.tryClaim(session, connection, sql, key, owner, leaseMillis);
+                    if (result != null) {
+                        return result;
+                    }
                 }
+                throw new StoreUnavailableException("idempotency store could not claim a key: its row kept "
+                        + "changing over " + CLAIM_ATTEMPTS + " attempts");
+            });
+        } catch (StoreUnavailableException e) {
+            if (sent[0]) {
+                expireLostClaim(key, owner, e);
             }
-            throw new StoreUnavailableException("idempotency store could not claim a key: its row kept changing "
-                    + "over " + CLAIM_ATTEMPTS + " attempts");
-        });
+            throw e;
+        }
+    }
+
+    // A claim that failed once its statement was sent may have been committed with its answer lost (a connection
+    // that broke in the commit, a failed read-back or close): the caller runs nothing, and Refold's retry would be
+    // told IN_PROGRESS for a whole lease by a claim nobody holds. Its lease is ended instead, so that the retry takes
+    // it over (as a rerun, the safe side) and keeps any progress it took over; another owner's row is not touched.
+    private void expireLostClaim(String key, String owner, StoreUnavailableException failure) {
+        try {
+            session.update("end the lease of a claim whose answer was lost", JdbcStatements::renew, statement -> {
+                statement.setLong(1, 0);
+                bindHeld(statement, 2, key, owner);
+            });
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     @Override

@@ -23,10 +23,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * How a JDBC store ({@link JdbcIdempotencyStore}, {@link JdbcInboxStore}) talks to its database: a connection per operation, committed or rolled back
- * before it is closed; the dialect detected on first use and the table created then if asked for; every
- * {@link SQLException} turned into a {@link StoreUnavailableException} that names the operation and the SQL state
- * only.
+ * How a JDBC store ({@link JdbcIdempotencyStore}, {@link JdbcInboxStore}) talks to its database: a connection per
+ * operation, committed or rolled back before it is closed (a close that fails after the commit changes no answer);
+ * the dialect detected on first use and the table created then if asked for; every {@link SQLException} turned into
+ * a {@link StoreUnavailableException} that names the operation and the SQL state only.
  */
 final class JdbcSession<S> {
 
@@ -134,15 +134,29 @@ final class JdbcSession<S> {
     }
 
     <T> T run(String operation, SqlWork<S, T> work) {
-        try (Connection connection = dataSource.getConnection()) {
+        try {
+            Connection connection = dataSource.getConnection();
+            T result;
             try {
-                T result = work.run(connection, statements(connection));
+                result = work.run(connection, statements(connection));
                 commitIfManual(connection);
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(connection, e);
+            } catch (Throwable e) {
+                if (e instanceof Exception failure) {
+                    rollbackQuietly(connection, failure);
+                }
+                try {
+                    connection.close();
+                } catch (SQLException closing) {
+                    e.addSuppressed(closing);
+                }
                 throw e;
             }
+            try {
+                connection.close();
+            } catch (SQLException afterCommit) {
+                // What the work did is committed, and a failed close undoes none of it: its answer stands.
+            }
+            return result;
         } catch (SQLException e) {
             throw new StoreUnavailableException(kind.storeName() + " could not " + operation + ": database error"
                     + (e.getSQLState() != null ? " (SQL state " + e.getSQLState() + ")" : ""), e);

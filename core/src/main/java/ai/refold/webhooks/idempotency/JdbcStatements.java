@@ -63,8 +63,9 @@ record JdbcStatements(Dialect dialect, String claim, boolean claimReturnsState, 
     private static JdbcStatements h2(String table) {
         String now = "CURRENT_TIMESTAMP";
         String later = "DATEADD(MILLISECOND, s.lease_ms, CURRENT_TIMESTAMP)";
-        String claim = "MERGE INTO " + table + " AS r USING (VALUES (CAST(? AS VARCHAR(200)),"
-                + " CAST(? AS VARCHAR(200)), CAST(? AS BIGINT))) AS s(k, o, lease_ms)"
+        // Case-sensitive, as the columns are: on a database started with IGNORECASE=TRUE a plain VARCHAR would not be.
+        String claim = "MERGE INTO " + table + " AS r USING (VALUES (CAST(? AS VARCHAR_CASESENSITIVE(200)),"
+                + " CAST(? AS VARCHAR_CASESENSITIVE(200)), CAST(? AS BIGINT))) AS s(k, o, lease_ms)"
                 + " ON r.idempotency_key = s.k"
                 + " WHEN MATCHED AND " + String.format(TAKEABLE, now) + " THEN UPDATE SET owner_token = s.o,"
                 + " state = '" + PROCESSING + "', expires_at = " + later + "," + String.format(TAKE_OVER, now)

@@ -2,9 +2,11 @@
 -- state is PROCESSING (owner_token holds a lease until expires_at), COMPLETED (remembered until expires_at) or
 -- RELEASED (released after the handlers in done_handlers succeeded; remembered until expires_at).
 -- previous_state is what a claim took over: PROCESSING (an expired claim) or RELEASED, else null.
+-- Keys and owners compare case-sensitively even on a database started with IGNORECASE=TRUE, where a plain VARCHAR
+-- column would merge two events whose keys differ only in case.
 CREATE TABLE IF NOT EXISTS refold_webhook_deliveries (
-    idempotency_key VARCHAR(200)             NOT NULL PRIMARY KEY,
-    owner_token     VARCHAR(200),
+    idempotency_key VARCHAR_CASESENSITIVE(200) NOT NULL PRIMARY KEY,
+    owner_token     VARCHAR_CASESENSITIVE(200),
     state           VARCHAR(16)              NOT NULL,
     expires_at      TIMESTAMP WITH TIME ZONE NOT NULL,
     previous_state  VARCHAR(16),

@@ -283,6 +283,21 @@ public abstract class IdempotencyStoreContract {
         assertThat(nodeA.doneHandlers(key("k"))).containsExactly("alerts");
     }
 
+    // A receiver whose store failed to say what a resumed claim's earlier attempts did ends that claim's lease by
+    // renewing it to a millisecond, so that the retry takes it over with the progress kept.
+    @Test
+    void aClaimRenewedToAMillisecondIsTakenOverWithItsProgressOnceItPassed() {
+        nodeA.claim(key("k"), "owner-1", LEASE);
+        nodeA.release(key("k"), "owner-1", Set.of("alerts"), RETENTION);
+        assertThat(nodeB.claim(key("k"), "owner-2", LEASE)).isEqualTo(ClaimResult.RESUMED);
+
+        assertThat(nodeB.renew(key("k"), "owner-2", Duration.ofMillis(1))).isTrue();
+        advanceTime(MARGIN);
+
+        assertThat(nodeA.claim(key("k"), "owner-3", LEASE)).isEqualTo(ClaimResult.RECLAIMED);
+        assertThat(nodeA.doneHandlers(key("k"))).containsExactly("alerts");
+    }
+
     @Test
     void theProgressOfAReleaseIsForgottenAfterItsRetention() {
         Duration retention = MARGIN.multipliedBy(4);

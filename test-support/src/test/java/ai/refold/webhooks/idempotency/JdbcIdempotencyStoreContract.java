@@ -197,6 +197,193 @@ abstract class JdbcIdempotencyStoreContract extends IdempotencyStoreContract {
                 + dialect() + "]");
     }
 
+    @Test
+    void aClaimWhoseAnswerWasLostDoesNotHoldItsKeyForALease() {
+        // The claim reached the database, then the connection broke before the store learnt so (in the commit, or
+        // in H2's read-back; PostgreSQL's claim returns its answer with the commit): the delivery is
+        // answered 503, and Refold's retry a second later must be processed, not answered 409 until the lease ends.
+        String[][] faults = {{"commit", "false"}, {"executeQuery", "true"}, {"executeQuery", "false"}};
+        for (String[] fault : faults) {
+            String key = "lost-" + fault[0] + "-" + fault[1];
+            FaultyDataSource faulty = new FaultyDataSource(newDataSource(), Boolean.parseBoolean(fault[1]));
+            JdbcIdempotencyStore lost = JdbcIdempotencyStore.builder().dataSource(faulty).dialect(dialect()).build();
+            faulty.failAfter(fault[0]);
+
+            assertThatThrownBy(() -> lost.claim(key, "first-attempt", Duration.ofMinutes(5)))
+                    .as(key).isInstanceOf(StoreUnavailableException.class);
+
+            // RECLAIMED if the claim had been committed (the retry is told it may be a rerun), CLAIMED if not
+            assertThat(store().claim(key, "retry", LEASE)).as(key).isIn(ClaimResult.RECLAIMED, ClaimResult.CLAIMED);
+            assertThat(faulty.open()).as(key).isZero();
+        }
+    }
+
+    @Test
+    void eightInstancesRacingForOneKeyWhilePurgeRunsHaveExactlyOneWinner() throws Exception {
+        int instances = 8;
+        List<JdbcIdempotencyStore> stores = new java.util.ArrayList<>();
+        for (int i = 0; i < instances; i++) {
+            stores.add(store());
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(instances + 1);
+        try {
+            for (int round = 0; round < 40; round++) {
+                String key = "race8-" + round;
+                int kind = round % 4;
+                if (kind == 1) { // an expired claim
+                    store().claim(key, "crashed", LEASE);
+                    advanceTime(LEASE.plusSeconds(5));
+                } else if (kind == 2) { // a completed row past its retention, which purge may delete meanwhile
+                    store().claim(key, "done", LEASE);
+                    store().complete(key, "done", LEASE);
+                    advanceTime(LEASE.plusSeconds(5));
+                } else if (kind == 3) { // a release with progress
+                    store().claim(key, "failed", LEASE);
+                    store().release(key, "failed", java.util.Set.of("h"), RETENTION);
+                }
+                java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(instances + 1);
+                List<java.util.concurrent.Future<ClaimResult>> claims = new java.util.ArrayList<>();
+                for (int i = 0; i < instances; i++) {
+                    JdbcIdempotencyStore node = stores.get(i);
+                    String owner = "owner-" + i;
+                    claims.add(pool.submit(() -> {
+                        barrier.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                        return node.claim(key, owner, LEASE);
+                    }));
+                }
+                java.util.concurrent.Future<Integer> purge = pool.submit(() -> {
+                    barrier.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                    return stores.get(0).purgeExpired(100);
+                });
+                List<ClaimResult> results = new java.util.ArrayList<>();
+                for (java.util.concurrent.Future<ClaimResult> claim : claims) {
+                    results.add(claim.get(60, java.util.concurrent.TimeUnit.SECONDS));
+                }
+                purge.get(60, java.util.concurrent.TimeUnit.SECONDS);
+
+                ClaimResult winner = kind == 1 ? ClaimResult.RECLAIMED : kind == 3 ? ClaimResult.RESUMED
+                        : ClaimResult.CLAIMED;
+                assertThat(results).as("round %d", round).containsOnlyOnce(winner)
+                        .filteredOn(r -> r != winner).containsOnly(ClaimResult.IN_PROGRESS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aConnectionThatFailsToCloseAfterItsWorkCommittedLeavesTheAnswerStanding() {
+        // What the operation did is committed: a failed close changes none of it, so the claim is held and its
+        // handlers run (no 503), completion is recorded (no false "taken over" warning), and so on.
+        for (boolean autoCommit : new boolean[] {true, false}) {
+            String key = "close-" + autoCommit;
+            FaultyDataSource faulty = new FaultyDataSource(newDataSource(), autoCommit);
+            JdbcIdempotencyStore store = JdbcIdempotencyStore.builder().dataSource(faulty).dialect(dialect()).build();
+
+            assertThat(store.claim(key, "owner", LEASE)).isEqualTo(ClaimResult.CLAIMED);
+            faulty.failAfter("close");
+            assertThat(store.renew(key, "owner", LEASE)).isTrue();
+            faulty.failAfter("close");
+            assertThat(store.complete(key, "owner", RETENTION)).isTrue();
+            faulty.failAfter("close");
+            assertThat(store.claim(key, "copy", LEASE)).isEqualTo(ClaimResult.COMPLETED);
+            faulty.failAfter("close");
+            assertThat(store.claim(key + "-2", "owner", LEASE)).isEqualTo(ClaimResult.CLAIMED);
+            assertThat(store().claim(key + "-2", "copy", LEASE)).isEqualTo(ClaimResult.IN_PROGRESS);
+            assertThat(faulty.open()).isZero();
+        }
+    }
+
+    @Test
+    void noConnectionIsLeftOpenWhereverTheDatabaseFails() {
+        List<String> methods = List.of("prepareStatement", "setString", "executeUpdate", "executeQuery", "commit",
+                "rollback", "getAutoCommit", "close");
+        for (boolean autoCommit : new boolean[] {true, false}) {
+            for (String method : methods) {
+                for (boolean after : new boolean[] {false, true}) {
+                    String what = method + (after ? " (after)" : " (before)") + " autoCommit=" + autoCommit;
+                    FaultyDataSource faulty = new FaultyDataSource(newDataSource(), autoCommit);
+                    JdbcIdempotencyStore store = JdbcIdempotencyStore.builder().dataSource(faulty)
+                            .dialect(dialect()).build();
+                    List<Runnable> operations = List.of(
+                            () -> store.claim("leak-" + what, "owner", LEASE),
+                            () -> store.renew("leak-" + what, "owner", LEASE),
+                            () -> store.release("leak-" + what, "owner", java.util.Set.of("a"), RETENTION),
+                            () -> store.complete("leak-" + what, "owner", RETENTION),
+                            () -> store.doneHandlers("leak-" + what),
+                            () -> store.leaseRemaining("leak-" + what),
+                            () -> store.release("leak-" + what, "owner"),
+                            () -> store.purgeExpired(10));
+                    for (Runnable operation : operations) {
+                        if (after) {
+                            faulty.failAfter(method);
+                        } else {
+                            faulty.failBefore(method);
+                        }
+                        try {
+                            operation.run();
+                        } catch (StoreUnavailableException expected) {
+                            assertThat(expected.getMessage()).as(what).doesNotContain("injected");
+                        }
+                        assertThat(faulty.open()).as(what).isZero();
+                        assertThat(faulty.closed).as(what).allSatisfy(closed ->
+                                assertThat(closed.autoCommit()).isEqualTo(autoCommit));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void instancesCreatingTheTableAtTheSameMomentAllGetIt() throws Exception {
+        int instances = 6;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(instances);
+        try {
+            for (int round = 0; round < 5; round++) {
+                String table = "refold_race_table_" + round;
+                execute("DROP TABLE IF EXISTS " + table);
+                java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(instances);
+                List<java.util.concurrent.Future<ClaimResult>> claims = new java.util.ArrayList<>();
+                for (int i = 0; i < instances; i++) {
+                    String owner = "owner-" + i;
+                    JdbcIdempotencyStore node = JdbcIdempotencyStore.builder().dataSource(newDataSource())
+                            .tableName(table).createTableIfMissing(true).build();
+                    claims.add(pool.submit(() -> {
+                        barrier.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                        return node.claim("k", owner, LEASE);
+                    }));
+                }
+                List<ClaimResult> results = new java.util.ArrayList<>();
+                for (java.util.concurrent.Future<ClaimResult> claim : claims) {
+                    results.add(claim.get(60, java.util.concurrent.TimeUnit.SECONDS));
+                }
+                assertThat(results).as("round %d", round).containsOnlyOnce(ClaimResult.CLAIMED)
+                        .filteredOn(r -> r != ClaimResult.CLAIMED).containsOnly(ClaimResult.IN_PROGRESS);
+                execute("DROP TABLE " + table);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void keysThatDifferOnlyInCaseSpacesOrNormalisationStayApartUpToTheFullWidth() {
+        String emoji = "\uD83D\uDE00";
+        List<String> keys = List.of("odd-k", "odd-k ", "odd-K", "odd-k\t", "odd-\u0137", "odd-k\u0327",
+                "odd-'; DROP TABLE x; --", "odd-%_\\", emoji.repeat(100), "\u20AC".repeat(200),
+                "\u20AC".repeat(199) + "x", "a".repeat(199) + emoji.substring(0, 1));
+        JdbcIdempotencyStore nodeA = store();
+        JdbcIdempotencyStore nodeB = store();
+        for (String key : keys) {
+            assertThat(nodeA.claim(key, "owner-a", LEASE)).as(key).isEqualTo(ClaimResult.CLAIMED);
+        }
+        for (String key : keys) {
+            assertThat(nodeB.claim(key, "owner-b", LEASE)).as(key).isEqualTo(ClaimResult.IN_PROGRESS);
+            assertThat(nodeA.complete(key, "owner-a", RETENTION)).as(key).isTrue();
+            assertThat(nodeB.claim(key, "owner-b", LEASE)).as(key).isEqualTo(ClaimResult.COMPLETED);
+        }
+    }
+
     private JdbcIdempotencyStore store() {
         return JdbcIdempotencyStore.builder().dataSource(newDataSource()).dialect(dialect()).build();
     }
