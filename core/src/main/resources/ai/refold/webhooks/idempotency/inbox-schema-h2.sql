@@ -3,9 +3,14 @@
 -- by owner_token, whose lease runs until next_attempt_at), DONE (kept until next_attempt_at as a duplicate guard) or
 -- DEAD (kept until replayed or discarded). done_handlers lists the handlers that already succeeded. A row with an
 -- ordering_key is not taken while another row with the same ordering_key is PROCESSING, or one received before it is
--- PENDING.
+-- PENDING. running_key holds each row's own key, or its ordering key while it is taken: the unique index on it allows at
+-- most one taken row per ordering key, whatever the takers saw (a take that would be a second fails instead); every
+-- other row has its own key there rather than NULL, which some compatibility modes count as equal to NULL.
+-- Keys, owners and ordering keys compare case-sensitively even on a database started with IGNORECASE=TRUE, where a
+-- plain VARCHAR column would store two events whose keys differ only in case as one. Every column is in the CREATE
+-- TABLE: on such a database an ALTER TABLE ... ADD COLUMN rebuilds the table and makes its text columns ignore case.
 CREATE TABLE IF NOT EXISTS refold_webhook_inbox (
-    idempotency_key VARCHAR(200)             NOT NULL PRIMARY KEY,
+    idempotency_key VARCHAR_CASESENSITIVE(200) NOT NULL PRIMARY KEY,
     event_type      VARCHAR(100),
     key_label       VARCHAR(200)             NOT NULL,
     headers         VARCHAR                  NOT NULL,
@@ -14,19 +19,22 @@ CREATE TABLE IF NOT EXISTS refold_webhook_inbox (
     state           VARCHAR(16)              NOT NULL,
     attempts        INTEGER                  NOT NULL,
     next_attempt_at TIMESTAMP WITH TIME ZONE NOT NULL,
-    owner_token     VARCHAR(200),
+    owner_token     VARCHAR_CASESENSITIVE(200),
     rerun           BOOLEAN                  NOT NULL,
     done_handlers   VARCHAR,
-    last_error      VARCHAR(1000)
+    last_error      VARCHAR(1000),
+    ordering_key    VARCHAR_CASESENSITIVE(200),
+    running_key     VARCHAR_CASESENSITIVE(210)
+        GENERATED ALWAYS AS (CASE WHEN state = 'PROCESSING' AND ordering_key IS NOT NULL THEN 'o:' || ordering_key
+            ELSE 'k:' || idempotency_key END)
 );
 CREATE INDEX IF NOT EXISTS refold_webhook_inbox_due_idx ON refold_webhook_inbox (state, next_attempt_at);
 CREATE INDEX IF NOT EXISTS refold_webhook_inbox_received_idx ON refold_webhook_inbox (received_at);
--- ordering_key is added apart from the table, so that a table created before it existed gets it too.
-ALTER TABLE refold_webhook_inbox ADD COLUMN IF NOT EXISTS ordering_key VARCHAR(200);
+-- A table created before ordering_key and running_key existed gets them here; the store runs these two statements only
+-- if the column is missing.
+ALTER TABLE refold_webhook_inbox ADD COLUMN IF NOT EXISTS ordering_key VARCHAR_CASESENSITIVE(200);
 CREATE INDEX IF NOT EXISTS refold_webhook_inbox_ordered_idx ON refold_webhook_inbox (ordering_key, received_at);
--- At most one taken row per ordering key, whatever the takers saw: a take that would be a second fails instead.
--- Every other row has its own key here rather than NULL, which some compatibility modes count as equal to NULL.
-ALTER TABLE refold_webhook_inbox ADD COLUMN IF NOT EXISTS running_key VARCHAR(210)
+ALTER TABLE refold_webhook_inbox ADD COLUMN IF NOT EXISTS running_key VARCHAR_CASESENSITIVE(210)
     GENERATED ALWAYS AS (CASE WHEN state = 'PROCESSING' AND ordering_key IS NOT NULL THEN 'o:' || ordering_key
         ELSE 'k:' || idempotency_key END);
 CREATE UNIQUE INDEX IF NOT EXISTS refold_webhook_inbox_running_idx ON refold_webhook_inbox (running_key);

@@ -76,6 +76,31 @@ class H2JdbcInboxStoreTest extends JdbcInboxStoreContract {
                 Instant.parse("2026-11-01T09:30:00Z")))).as("a copy").isFalse();
     }
 
+    // IGNORECASE=TRUE makes H2 create text columns that compare without case: two events whose keys differ only in
+    // case (linked accounts Acme and acme) must still be two rows, and an owner token must not end a lease held by
+    // one that differs from it only in case.
+    @Test
+    void keysAndOwnersThatDifferOnlyInCaseStayApartOnADatabaseThatIgnoresCase() {
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:refold-inbox-ignorecase;DB_CLOSE_DELAY=-1;IGNORECASE=TRUE");
+        JdbcInboxStore store = JdbcInboxStore.builder().dataSource(h2).dialect(Dialect.H2)
+                .createTableIfMissing(true).build();
+        Instant received = Instant.parse("2026-11-01T09:30:00Z");
+        for (String key : List.of("connection-expired:live:Acme:slack", "connection-expired:live:acme:slack")) {
+            assertThat(store.offer(InboxEntry.received(key, Optional.empty(), "live", Map.of(),
+                    new byte[] {'{', '}'}, received))).as(key).isTrue();
+        }
+        List<InboxEntry> taken = store.take("owner-A", 1, Duration.ofSeconds(30));
+        assertThat(taken).hasSize(1);
+        String key = taken.get(0).key();
+
+        assertThat(store.done(key, "owner-a", Duration.ofDays(1))).as("another owner").isFalse();
+        assertThat(store.done(key, "owner-A", Duration.ofDays(1))).isTrue();
+        assertThat(store.take("owner-B", 10, Duration.ofSeconds(30))).extracting(InboxEntry::key)
+                .as("the other event").containsExactly(key.contains("Acme") ? "connection-expired:live:acme:slack"
+                        : "connection-expired:live:Acme:slack");
+    }
+
     // H2 has no cheap estimate to give: it counts every state exactly, past the limit too.
     @Test
     void pastTheExactCountLimitTheDoneRowsAreStillCountedExactly() throws SQLException {
