@@ -82,14 +82,18 @@ public final class RefoldWebhookWebFilter implements WebFilter {
         if (!answers(request.getPath().pathWithinApplication())) {
             return chain.filter(exchange);
         }
-        HttpHeaders sent = request.getHeaders();
-        IncomingDelivery delivery = receiver.open(request.getMethod().name(), headers(sent), sent.getContentLength());
-        Optional<DeliveryResult> refusal = delivery.refusal();
-        if (refusal.isPresent()) {
-            return write(exchange.getResponse(), refusal.get());
-        }
-        return DeliveryBody.answer(delivery, request.getBody(), executor)
-                .flatMap(result -> write(exchange.getResponse(), result));
+        // Opened on subscription, not on assembly: an answer nobody subscribes to holds no share of the body budget.
+        return Mono.defer(() -> {
+            HttpHeaders sent = request.getHeaders();
+            IncomingDelivery delivery = receiver.open(request.getMethod().name(), headers(sent),
+                    sent.getContentLength());
+            Optional<DeliveryResult> refusal = delivery.refusal();
+            if (refusal.isPresent()) {
+                return write(exchange.getResponse(), refusal.get());
+            }
+            return DeliveryBody.answer(delivery, request.getBody(), executor)
+                    .flatMap(result -> write(exchange.getResponse(), result));
+        });
     }
 
     /** {@return the path this filter answers on} */

@@ -245,6 +245,22 @@ class RefoldWebhookWebFilterTest {
         assertEveryBufferReleased();
     }
 
+    // Nothing happens until the answer is subscribed to: a filter called by a chain that never subscribes (or that
+    // assembles the chain ahead) holds no share of the budget and opens no delivery.
+    @Test
+    void aDeliveryWhoseAnswerIsNeverSubscribedToHoldsNoBudget() {
+        WebhookReceiver receiver = receiver().bodyBudget(ERRORED.length).build();
+        RefoldWebhookWebFilter filter = filter(receiver);
+        MockServerWebExchange unsubscribed = exchange(post(ERRORED.length, signature(ERRORED)), chunks(ERRORED, 64));
+
+        filter.filter(unsubscribed, unreachable());
+        MockServerWebExchange next = exchange(post(ERRORED.length, signature(ERRORED)), chunks(ERRORED, 64));
+        filter.filter(next, unreachable()).block(WAIT);
+
+        assertThat(next.getResponse().getStatusCode().value()).isEqualTo(200);
+        assertThat(unsubscribed.getResponse().getStatusCode()).isNull();
+    }
+
     @Test
     void anExecutorThatRefusesTheWorkMakesCoreAnswerOverloaded() {
         RefoldWebhookWebFilter filter = RefoldWebhookWebFilter.builder(receiver().build()).executor(task -> {
