@@ -1,0 +1,172 @@
+package ai.refold.webhooks.spring;
+
+import ai.refold.webhooks.DeliveryListener;
+import ai.refold.webhooks.DeliveryRequest;
+import ai.refold.webhooks.DeliveryResult;
+import ai.refold.webhooks.Outcome;
+import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.event.EventType;
+import ai.refold.webhooks.event.WebhookEvent;
+import ai.refold.webhooks.event.WorkflowErrored;
+import ai.refold.webhooks.event.WorkflowEvent;
+import ai.refold.webhooks.idempotency.IdempotencyStore;
+import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
+import ai.refold.webhooks.spring.autoconfigure.RefoldWebhookAutoConfiguration;
+import ai.refold.webhooks.test.TestDeliveries;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.beans.factory.config.ConfigurableBeanFactory;
+import org.springframework.context.annotation.Scope;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** How {@code @RefoldWebhook} methods are found, typed and named on beans shaped as real applications shape them. */
+class HandlerMethodDiscoveryTest {
+
+    private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(RefoldWebhookAutoConfiguration.class))
+            .withPropertyValues("refold.webhooks.keys.test=k1");
+
+    // A base class that many applications write: the subclass names the event through the type argument.
+    abstract static class TypedHandler<E extends WebhookEvent> {
+        final List<String> handled = new CopyOnWriteArrayList<>();
+
+        @RefoldWebhook
+        public void on(E event) {
+            handle(event);
+        }
+
+        abstract void handle(E event);
+    }
+
+    static class ErroredHandler extends TypedHandler<WorkflowErrored> {
+        @Override
+        void handle(WorkflowErrored event) {
+            handled.add(event.instanceId());
+        }
+    }
+
+    @Test
+    void aHandlerOnAGenericBaseClassTakesOnlyTheEventsItsTypeArgumentNames() {
+        runner.withBean(ErroredHandler.class).run(context -> {
+            WebhookReceiver receiver = context.getBean(WebhookReceiver.class);
+            ErroredHandler handler = context.getBean(ErroredHandler.class);
+
+            DeliveryResult created = receiver.receive(TestDeliveries.withKey("k1").of(EventType.CONNECTION_CREATED));
+            DeliveryResult errored = receiver.receive(TestDeliveries.withKey("k1").of(EventType.WORKFLOW_ERRORED));
+
+            assertThat(created.outcome()).isEqualTo(Outcome.IGNORED);
+            assertThat(errored.outcome()).isEqualTo(Outcome.PROCESSED);
+            assertThat(handler.handled).hasSize(1);
+            assertThat(context.getBean(RefoldWebhookMethodProcessor.class).handlerMethods())
+                    .containsExactly("ErroredHandler.on(WorkflowErrored)");
+        });
+    }
+
+    // One class, one bean per tenant; the crm one fails until told otherwise.
+    static class TenantHandlers {
+        final String tenant;
+        final List<String> runs;
+        final Set<String> failing;
+
+        TenantHandlers(String tenant, List<String> runs, Set<String> failing) {
+            this.tenant = tenant;
+            this.runs = runs;
+            this.failing = failing;
+        }
+
+        @RefoldWebhook
+        void onErrored(WorkflowErrored event) {
+            if (failing.contains(tenant)) {
+                throw new IllegalStateException(tenant + " is down");
+            }
+            runs.add(tenant);
+        }
+    }
+
+    @Test
+    void aRetryRunsOnlyTheHandlerThatFailedWhicheverOrderTheBeansAreRegisteredInAfterARestart() {
+        IdempotencyStore store = InMemoryIdempotencyStore.builder().build();
+        List<String> runs = new CopyOnWriteArrayList<>();
+        Set<String> failing = ConcurrentHashMap.newKeySet();
+        failing.add("crm");
+        DeliveryRequest delivery = TestDeliveries.withKey("k1").of(EventType.WORKFLOW_ERRORED);
+
+        runner.withBean(IdempotencyStore.class, () -> store)
+                .withBean("billing", TenantHandlers.class, () -> new TenantHandlers("billing", runs, failing))
+                .withBean("crm", TenantHandlers.class, () -> new TenantHandlers("crm", runs, failing))
+                .run(context -> assertThat(context.getBean(WebhookReceiver.class).receive(delivery).outcome())
+                        .isEqualTo(Outcome.HANDLER_FAILED));
+        failing.clear();
+        // The same application after a restart, its beans registered in the other order (another instance, a
+        // reordered configuration class): Refold's retry must run crm, and billing not again.
+        runner.withBean(IdempotencyStore.class, () -> store)
+                .withBean("crm", TenantHandlers.class, () -> new TenantHandlers("crm", runs, failing))
+                .withBean("billing", TenantHandlers.class, () -> new TenantHandlers("billing", runs, failing))
+                .run(context -> assertThat(context.getBean(WebhookReceiver.class).receive(delivery).outcome())
+                        .isEqualTo(Outcome.PROCESSED));
+
+        assertThat(runs).containsExactly("billing", "crm");
+    }
+
+    static class Overloads {
+        @RefoldWebhook
+        void on(WorkflowErrored event) {
+        }
+
+        @RefoldWebhook
+        void on(WorkflowEvent event) {
+        }
+    }
+
+    @Test
+    void overloadedHandlersAreNamedByTheirParameterNotByTheOrderReflectionListsThem() {
+        List<String> names = new CopyOnWriteArrayList<>();
+        DeliveryListener listener = new DeliveryListener() {
+            @Override
+            public void onDelivery(DeliveryResult result, Duration elapsed) {
+            }
+
+            @Override
+            public void onHandler(String handler, WebhookEvent event, Duration elapsed, Throwable failure) {
+                names.add(handler);
+            }
+        };
+        runner.withBean(Overloads.class).withBean(DeliveryListener.class, () -> listener).run(context -> {
+            context.getBean(WebhookReceiver.class).receive(TestDeliveries.withKey("k1").of(EventType.WORKFLOW_ERRORED));
+            assertThat(names).containsExactlyInAnyOrder("Overloads.on(WorkflowErrored)", "Overloads.on(WorkflowEvent)");
+        });
+    }
+
+    @Scope(ConfigurableBeanFactory.SCOPE_PROTOTYPE)
+    static class PrototypeHandlers {
+        @RefoldWebhook
+        void onErrored(WorkflowErrored event) {
+        }
+    }
+
+    static class SingletonHandlers {
+        @RefoldWebhook
+        void onCompleted(ai.refold.webhooks.event.WorkflowCompleted event) {
+        }
+    }
+
+    @Test
+    void aHandlerOnAPrototypeBeanFailsStartupNamingTheBeanInsteadOfBeingSkipped() {
+        runner.withBean(SingletonHandlers.class)
+                .withBean("prototypeHandlers", PrototypeHandlers.class, PrototypeHandlers::new,
+                        definition -> definition.setScope(ConfigurableBeanFactory.SCOPE_PROTOTYPE))
+                .run(context -> assertThat(context.getStartupFailure())
+                        .hasStackTraceContaining("PrototypeHandlers.onErrored(WorkflowErrored)")
+                        .hasStackTraceContaining("'prototypeHandlers'")
+                        .hasStackTraceContaining("prototype"));
+    }
+}
