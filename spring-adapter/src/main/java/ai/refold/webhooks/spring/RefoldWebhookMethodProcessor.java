@@ -17,11 +17,13 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.MethodIntrospector;
 import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.scheduling.annotation.Async;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -182,7 +184,19 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException(described + ": " + e.getMessage(), e);
             }
+            if (returns == Returns.NOTHING && (AnnotatedElementUtils.hasAnnotation(method, Async.class)
+                    || AnnotatedElementUtils.hasAnnotation(targetType, Async.class))) {
+                throw new IllegalStateException(described + " is @Async and returns void: it would return before its"
+                        + " work is done, and the delivery be acknowledged even if that work fails; remove @Async"
+                        + " (refold.webhooks.inbox.enabled=true answers at once and retries failed handlers), or"
+                        + " return the CompletableFuture of the work");
+            }
             Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
+            if (AopUtils.isCglibProxy(bean) && Modifier.isFinal(invocable.getModifiers())) {
+                throw new IllegalStateException(described + " is final, and its bean is a class-based proxy (for"
+                        + " @Transactional, @Async, an aspect): a final method runs on the proxy, where the bean's"
+                        + " fields are not set, instead of on the bean; remove final");
+            }
             ReflectionUtils.makeAccessible(invocable);
             return new HandlerMethod(bean, beanName, targetType, invocable, filter, parameters.length == 2, returns);
         }

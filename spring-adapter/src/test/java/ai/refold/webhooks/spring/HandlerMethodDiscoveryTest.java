@@ -18,7 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Scope;
+import org.springframework.scheduling.annotation.Async;
+import org.springframework.scheduling.annotation.EnableAsync;
 
 import java.time.Duration;
 import java.util.List;
@@ -168,5 +171,56 @@ class HandlerMethodDiscoveryTest {
                         .hasStackTraceContaining("PrototypeHandlers.onErrored(WorkflowErrored)")
                         .hasStackTraceContaining("'prototypeHandlers'")
                         .hasStackTraceContaining("prototype"));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableAsync(proxyTargetClass = true)
+    static class AsyncConfiguration {
+    }
+
+    // @Async on a void method: the proxy hands the call to an executor and returns at once.
+    static class AsyncHandlers {
+        @Async
+        @RefoldWebhook
+        public void onErrored(WorkflowErrored event) {
+            throw new IllegalStateException("the ledger is down");
+        }
+    }
+
+    @Test
+    void anAsyncVoidHandlerFailsStartupInsteadOfHavingItsFailuresAcknowledged() {
+        runner.withUserConfiguration(AsyncConfiguration.class).withBean(AsyncHandlers.class)
+                .run(context -> assertThat(context.getStartupFailure())
+                        .hasStackTraceContaining("@RefoldWebhook method AsyncHandlers.onErrored(WorkflowErrored)")
+                        .hasStackTraceContaining("@Async"));
+    }
+
+    static class Ledger {
+    }
+
+    // Proxied by CGLIB for its @Async method; the final handler method would run on the proxy, whose fields are null.
+    static class FinalHandlers {
+        private final Ledger ledger;
+
+        FinalHandlers(Ledger ledger) {
+            this.ledger = ledger;
+        }
+
+        @Async
+        public void housekeeping() {
+        }
+
+        @RefoldWebhook
+        public final void onErrored(WorkflowErrored event) {
+            ledger.toString();
+        }
+    }
+
+    @Test
+    void aFinalHandlerMethodOnAClassProxiedBeanFailsStartupNamingIt() {
+        runner.withUserConfiguration(AsyncConfiguration.class).withBean(Ledger.class).withBean(FinalHandlers.class)
+                .run(context -> assertThat(context.getStartupFailure())
+                        .hasStackTraceContaining("@RefoldWebhook method FinalHandlers.onErrored(WorkflowErrored)")
+                        .hasStackTraceContaining("is final"));
     }
 }
