@@ -22,7 +22,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -53,7 +52,7 @@ import javax.sql.DataSource;
     "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"
 })
 @ConditionalOnWebApplication
-@ConditionalOnProperty(prefix = "refold.webhooks", name = "enabled", matchIfMissing = true)
+@ConditionalOnRefoldSetting(name = "refold.webhooks.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(RefoldWebhookProperties.class)
 public class RefoldWebhookAutoConfiguration {
 
@@ -96,7 +95,7 @@ public class RefoldWebhookAutoConfiguration {
 
     // Bounded: when the queue is full the delivery is refused with 503 and Refold retries it later.
     @Bean(name = EXECUTOR_BEAN)
-    @ConditionalOnProperty(prefix = "refold.webhooks", name = "acknowledge-fast", havingValue = "true")
+    @ConditionalOnRefoldSetting(name = "refold.webhooks.acknowledge-fast", havingValue = "true")
     @ConditionalOnMissingBean(name = EXECUTOR_BEAN)
     ThreadPoolTaskExecutor refoldWebhookExecutor(RefoldWebhookProperties properties) {
         return RefoldTaskExecutors.acknowledgeFast(Math.max(2, Runtime.getRuntime().availableProcessors()),
@@ -251,7 +250,7 @@ public class RefoldWebhookAutoConfiguration {
 
     @Bean
     @Conditional(WithoutInbox.class)
-    @ConditionalOnProperty(prefix = "refold.webhooks.idempotency", name = "store", havingValue = "jdbc")
+    @ConditionalOnRefoldSetting(name = "refold.webhooks.idempotency.store", havingValue = "jdbc")
     @ConditionalOnMissingBean
     JdbcPurgeScheduler refoldWebhookPurgeScheduler(IdempotencyStore store, RefoldWebhookProperties properties) {
         // Refused here, not at the first purge: each purge would fail and the table would grow without limit.
@@ -304,7 +303,7 @@ public class RefoldWebhookAutoConfiguration {
             super(ConfigurationPhase.REGISTER_BEAN);
         }
 
-        @ConditionalOnProperty(prefix = "refold.webhooks.inbox", name = "enabled", havingValue = "true")
+        @ConditionalOnRefoldSetting(name = "refold.webhooks.inbox.enabled", havingValue = "true")
         static class InboxEnabled {
         }
     }
