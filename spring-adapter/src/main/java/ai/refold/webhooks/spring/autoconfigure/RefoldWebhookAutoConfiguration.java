@@ -308,6 +308,18 @@ public class RefoldWebhookAutoConfiguration {
         }
     }
 
+    // Actuator shows property values only when the application allows it; the keys stay masked even then.
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.SanitizingFunction")
+    static class SanitizingConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "refoldKeySanitizer")
+        RefoldKeySanitizer refoldKeySanitizer() {
+            return new RefoldKeySanitizer();
+        }
+    }
+
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
     static class MetricsConfiguration {
