@@ -78,10 +78,12 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
             if (ScopedProxyUtils.isScopedTarget(beanName)) {
                 continue;
             }
-            Class<?> type = AutoProxyUtils.determineTargetClass(beanFactory, beanName);
-            if (type == null) {
+            Class<?> proxiedOrNot = AutoProxyUtils.determineTargetClass(beanFactory, beanName);
+            if (proxiedOrNot == null) {
                 continue;
             }
+            // A scoped proxy's type is its generated class: the user's class names the handlers.
+            Class<?> type = ClassUtils.getUserClass(proxiedOrNot);
             Map<Method, RefoldWebhook> annotated = MethodIntrospector.selectMethods(type,
                     (MethodIntrospector.MetadataLookup<RefoldWebhook>) method ->
                             AnnotatedElementUtils.findMergedAnnotation(method, RefoldWebhook.class));
@@ -95,6 +97,16 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
                         .collect(Collectors.joining(", ", "", " must be on a singleton bean, but bean '" + beanName
                                 + "' is " + scopeOf(beanName) + "; make it a singleton, or give its scope a proxy"
                                 + " (@Scope(proxyMode = ScopedProxyMode.TARGET_CLASS))")));
+            }
+            String webScope = webScopeBehindProxy(beanName);
+            if (webScope != null) {
+                // The filter answers before Spring MVC opens a request scope, and inbox and acknowledge-fast handlers
+                // run on the SDK's threads: the proxy would find no request and the method fail on every delivery.
+                throw new IllegalStateException(annotated.keySet().stream()
+                        .map(method -> HandlerMethod.describe(type, method)).sorted()
+                        .collect(Collectors.joining(", ", "", " cannot run on bean '" + beanName + "' of scope "
+                                + webScope + ": deliveries are handled outside any HTTP request's scope; make it a"
+                                + " singleton and pass what it needs from the DeliveryContext")));
             }
             Object bean = beanFactory.getBean(beanName);
             annotated.entrySet().stream()
@@ -114,6 +126,16 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
         }
         registered = List.copyOf(described);
         return registered;
+    }
+
+    // The scope of the bean behind a scoped proxy if it lives only within an HTTP request or session, else null.
+    private String webScopeBehindProxy(String beanName) {
+        String target = ScopedProxyUtils.getTargetBeanName(beanName);
+        if (!beanFactory.containsBeanDefinition(target)) {
+            return null;
+        }
+        String scope = beanFactory.getMergedBeanDefinition(target).getScope();
+        return "request".equals(scope) || "session".equals(scope) ? scope : null;
     }
 
     private String scopeOf(String beanName) {

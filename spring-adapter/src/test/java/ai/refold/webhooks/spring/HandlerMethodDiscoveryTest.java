@@ -18,9 +18,14 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Scope;
+import org.springframework.context.annotation.ScopedProxyMode;
+import org.springframework.beans.factory.config.CustomScopeConfigurer;
+import org.springframework.context.support.SimpleThreadScope;
 import org.springframework.scheduling.annotation.Async;
+import org.springframework.web.context.annotation.RequestScope;
 import org.springframework.scheduling.annotation.EnableAsync;
 
 import java.time.Duration;
@@ -222,5 +227,78 @@ class HandlerMethodDiscoveryTest {
                 .run(context -> assertThat(context.getStartupFailure())
                         .hasStackTraceContaining("@RefoldWebhook method FinalHandlers.onErrored(WorkflowErrored)")
                         .hasStackTraceContaining("is final"));
+    }
+
+    // @RequestScope gives the bean a class-based scoped proxy, which is a singleton.
+    @RequestScope
+    static class RequestScopedHandlers {
+        @RefoldWebhook
+        void onErrored(WorkflowErrored event) {
+        }
+    }
+
+    @Test
+    void aHandlerOnARequestScopedBeanFailsStartupSinceNoRequestScopeIsOpenWhenItRuns() {
+        runner.withUserConfiguration(RequestScopedConfiguration.class)
+                .run(context -> assertThat(context.getStartupFailure())
+                        .hasStackTraceContaining("RequestScopedHandlers.onErrored(WorkflowErrored)")
+                        .hasStackTraceContaining("'requestScopedHandlers'")
+                        .hasStackTraceContaining("scope request"));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class RequestScopedConfiguration {
+        @Bean
+        @RequestScope
+        RequestScopedHandlers requestScopedHandlers() {
+            return new RequestScopedHandlers();
+        }
+    }
+
+    static class ThreadScopedHandlers {
+        final List<String> handled = new CopyOnWriteArrayList<>();
+
+        @RefoldWebhook
+        void onErrored(WorkflowErrored event) {
+            handled.add(event.instanceId());
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class ThreadScopedConfiguration {
+        @Bean
+        static CustomScopeConfigurer threadScope() {
+            CustomScopeConfigurer configurer = new CustomScopeConfigurer();
+            configurer.addScope("thread", new SimpleThreadScope());
+            return configurer;
+        }
+
+        @Bean
+        @Scope(value = "thread", proxyMode = ScopedProxyMode.TARGET_CLASS)
+        ThreadScopedHandlers threadScopedHandlers() {
+            return new ThreadScopedHandlers();
+        }
+    }
+
+    @Test
+    void aHandlerOnAScopedProxyRunsAndIsNamedByTheUsersClassNotTheGeneratedOne() {
+        List<String> names = new CopyOnWriteArrayList<>();
+        DeliveryListener listener = new DeliveryListener() {
+            @Override
+            public void onDelivery(DeliveryResult result, Duration elapsed) {
+            }
+
+            @Override
+            public void onHandler(String handler, WebhookEvent event, Duration elapsed, Throwable failure) {
+                names.add(handler);
+            }
+        };
+        runner.withUserConfiguration(ThreadScopedConfiguration.class)
+                .withBean(DeliveryListener.class, () -> listener).run(context -> {
+                    DeliveryResult result = context.getBean(WebhookReceiver.class)
+                            .receive(TestDeliveries.withKey("k1").of(EventType.WORKFLOW_ERRORED));
+                    assertThat(result.outcome()).isEqualTo(Outcome.PROCESSED);
+                    assertThat(names).containsExactly("ThreadScopedHandlers.onErrored");
+                });
     }
 }
