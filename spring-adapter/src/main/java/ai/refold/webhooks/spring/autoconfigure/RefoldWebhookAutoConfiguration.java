@@ -315,8 +315,8 @@ public class RefoldWebhookAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean(name = "refoldKeySanitizer")
-        RefoldKeySanitizer refoldKeySanitizer() {
-            return new RefoldKeySanitizer();
+        RefoldKeySanitizer refoldKeySanitizer(RefoldWebhookProperties properties) {
+            return new RefoldKeySanitizer(() -> properties.getKeys().values());
         }
     }
 
