@@ -301,4 +301,19 @@ class HandlerMethodDiscoveryTest {
                     assertThat(names).containsExactly("ThreadScopedHandlers.onErrored");
                 });
     }
+
+    // Handler methods in a @Configuration class, as @EventListener methods often are: the bean is a CGLIB subclass.
+    @Configuration
+    static class HandlingConfiguration {
+        @RefoldWebhook
+        void onErrored(WorkflowErrored event) {
+        }
+    }
+
+    @Test
+    void aHandlerInAConfigurationClassIsNamedByThatClass() {
+        runner.withUserConfiguration(HandlingConfiguration.class).run(context -> assertThat(
+                context.getBean(RefoldWebhookMethodProcessor.class).handlerMethods())
+                .containsExactly("HandlingConfiguration.onErrored(WorkflowErrored)"));
+    }
 }
