@@ -192,15 +192,18 @@ public class RefoldWebhookAutoConfiguration {
     /**
      * Returns {@code refold.webhooks.path}, refusing one that deliveries would miss: both filters compare it, exactly,
      * with the request's decoded path, which starts with '/'; white space in it is a slip (a trailing blank, which a
-     * .properties file keeps) that no subscription URL carries. The value is quoted so that the blank can be seen.
+     * .properties file keeps) that no subscription URL carries, and a pattern ({@code /webhooks/*}), a template
+     * ({@code /webhooks/{tenant}}), a query, a fragment or a path parameter would never match. The value is quoted so
+     * that the blank can be seen.
      */
     static String path(RefoldWebhookProperties properties) {
         String path = properties.getPath();
         if (path == null || !path.startsWith("/")
                 || path.codePoints().anyMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c)
-                        || Character.isISOControl(c))) {
+                        || Character.isISOControl(c) || "*?#{};".indexOf(c) >= 0)) {
             throw new RefoldWebhookConfigurationException(PREFIX + "path", "must start with '/' and hold no white"
-                    + " space or control character, but was '" + path + "'");
+                    + " space, control character or any of * ? # { } ; (it is compared exactly with the request's"
+                    + " path: no pattern, template, query or path parameter), but was '" + path + "'");
         }
         return path;
     }

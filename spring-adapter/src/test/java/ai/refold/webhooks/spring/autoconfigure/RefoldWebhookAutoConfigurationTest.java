@@ -286,7 +286,10 @@ class RefoldWebhookAutoConfigurationTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"/webhooks/refold ", "/webhooks/refold\t", "/webhooks/refold\n", "/webhooks/ refold",
-        "/webhooks/refold\u00a0", " /webhooks/refold", "webhooks/refold", ""})
+        "/webhooks/refold\u00a0", " /webhooks/refold", "webhooks/refold", "",
+        // A pattern or a template: the filters compare the path exactly, so no delivery would ever match these.
+        "/webhooks/*", "/webhooks/refold/**", "/webhooks/{tenant}", "/webhooks/refold?v=1", "/webhooks/refold;v=1",
+        "/webhooks/refold#live"})
     void aPathNoRequestCouldMatchFailsStartupNamingThePropertyAndQuotingIt(String path) {
         // Set as a .properties file would: keeping blanks that withPropertyValues trims.
         withKey.withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(
