@@ -251,9 +251,10 @@ public class RefoldWebhookAutoConfiguration {
         }
     }
 
+    // Whichever made the store: an application's own JdbcIdempotencyStore bean is purged as the starter's is; the
+    // scheduler does nothing for any other store.
     @Bean
     @Conditional(WithoutInbox.class)
-    @ConditionalOnRefoldSetting(name = "refold.webhooks.idempotency.store", havingValue = "jdbc")
     @ConditionalOnMissingBean
     JdbcPurgeScheduler refoldWebhookPurgeScheduler(IdempotencyStore store, RefoldWebhookProperties properties) {
         // Refused here, not at the first purge: each purge would fail and the table would grow without limit.

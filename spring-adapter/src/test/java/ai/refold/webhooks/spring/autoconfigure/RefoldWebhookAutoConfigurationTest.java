@@ -215,6 +215,25 @@ class RefoldWebhookAutoConfigurationTest {
                 });
     }
 
+    // An application that keeps the table in a DataSource of its own declares the store itself, and need not set
+    // refold.webhooks.idempotency.store: its expired rows must still be purged, or the table grows without limit.
+    @Test
+    void anApplicationsOwnJdbcStoreIsPurgedToo() {
+        DataSource webhooks = h2();
+        withKey.withBean(IdempotencyStore.class, () -> JdbcIdempotencyStore.builder().dataSource(webhooks)
+                        .createTableIfMissing(true).build())
+                .run(context -> {
+                    JdbcPurgeScheduler purge = context.getBean(JdbcPurgeScheduler.class);
+                    assertThat(purge.isRunning()).isTrue();
+                    assertThat(purge.purgeNow()).isZero();
+                });
+    }
+
+    @Test
+    void theInMemoryStoreHasNothingToPurge() {
+        withKey.run(context -> assertThat(context.getBean(JdbcPurgeScheduler.class).isRunning()).isFalse());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"0", "-1"})
     void aJdbcPurgeBatchSizeBelowOneFailsStartupNamingTheProperty(String size) {

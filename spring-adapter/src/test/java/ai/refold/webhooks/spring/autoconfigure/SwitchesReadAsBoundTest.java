@@ -1,7 +1,9 @@
 package ai.refold.webhooks.spring.autoconfigure;
 
 import ai.refold.webhooks.WebhookReceiver;
+import ai.refold.webhooks.idempotency.IdempotencyStore;
 import ai.refold.webhooks.idempotency.InboxStore;
+import ai.refold.webhooks.idempotency.JdbcIdempotencyStore;
 
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,7 +56,11 @@ class SwitchesReadAsBoundTest {
         runner.withBean(DataSource.class, () -> h2)
                 .withPropertyValues("refold.webhooks.idempotency.jdbc.create-table=true")
                 .withInitializer(as("refold.webhooks.idempotency.store", value))
-                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(JdbcPurgeScheduler.class));
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(IdempotencyStore.class)).isInstanceOf(JdbcIdempotencyStore.class);
+                    assertThat(context.getBean(JdbcPurgeScheduler.class).isRunning()).isTrue();
+                });
     }
 
     @ParameterizedTest
