@@ -316,4 +316,33 @@ class HandlerMethodDiscoveryTest {
                 context.getBean(RefoldWebhookMethodProcessor.class).handlerMethods())
                 .containsExactly("HandlingConfiguration.onErrored(WorkflowErrored)"));
     }
+
+    abstract static class Base<E extends WebhookEvent> {
+        abstract void on(E event);
+    }
+
+    // The override is annotated; javac adds a bridge on(WebhookEvent) that carries the annotation too.
+    static class ErroredOverride extends Base<WorkflowErrored> {
+        final List<String> handled = new CopyOnWriteArrayList<>();
+
+        @Override
+        @RefoldWebhook
+        void on(WorkflowErrored event) {
+            handled.add(event.instanceId());
+        }
+    }
+
+    @Test
+    void anAnnotatedOverrideOfAGenericMethodIsOneHandlerOfItsOwnType() {
+        runner.withBean(ErroredOverride.class).run(context -> {
+            WebhookReceiver receiver = context.getBean(WebhookReceiver.class);
+            assertThat(receiver.receive(TestDeliveries.withKey("k1").of(EventType.CONNECTION_CREATED)).outcome())
+                    .isEqualTo(Outcome.IGNORED);
+            assertThat(receiver.receive(TestDeliveries.withKey("k1").of(EventType.WORKFLOW_ERRORED)).outcome())
+                    .isEqualTo(Outcome.PROCESSED);
+            assertThat(context.getBean(ErroredOverride.class).handled).hasSize(1);
+            assertThat(context.getBean(RefoldWebhookMethodProcessor.class).handlerMethods())
+                    .containsExactly("ErroredOverride.on(WorkflowErrored)");
+        });
+    }
 }
