@@ -29,6 +29,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
 
@@ -206,12 +207,17 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException(described + ": " + e.getMessage(), e);
             }
-            if (returns == Returns.NOTHING && (AnnotatedElementUtils.hasAnnotation(method, Async.class)
+            // Spring's @Async proxy returns at once: nothing for void (the work's failure would be lost after the
+            // delivery is acknowledged), and no stage for any type but CompletableFuture (every delivery would fail).
+            if (!CompletableFuture.class.isAssignableFrom(method.getReturnType())
+                    && (AnnotatedElementUtils.hasAnnotation(method, Async.class)
                     || AnnotatedElementUtils.hasAnnotation(targetType, Async.class))) {
-                throw new IllegalStateException(described + " is @Async and returns void: it would return before its"
-                        + " work is done, and the delivery be acknowledged even if that work fails; remove @Async"
-                        + " (refold.webhooks.inbox.enabled=true answers at once and retries failed handlers), or"
-                        + " return the CompletableFuture of the work");
+                throw new IllegalStateException(described + " is @Async and returns "
+                        + method.getReturnType().getSimpleName() + ": Spring's @Async returns before the work is done"
+                        + (returns == Returns.NOTHING ? ", and the delivery would be acknowledged even if that work"
+                        + " fails" : " and gives no " + method.getReturnType().getSimpleName() + " back")
+                        + "; remove @Async (refold.webhooks.inbox.enabled=true answers at once and retries failed"
+                        + " handlers), or return the CompletableFuture of the work");
             }
             Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
             if (AopUtils.isCglibProxy(bean) && Modifier.isFinal(invocable.getModifiers())) {

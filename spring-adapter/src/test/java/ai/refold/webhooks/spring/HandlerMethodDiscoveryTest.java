@@ -345,4 +345,42 @@ class HandlerMethodDiscoveryTest {
                     .containsExactly("ErroredOverride.on(WorkflowErrored)");
         });
     }
+
+    // Spring's @Async proxy returns null for any return type but void, Future and CompletableFuture.
+    static class AsyncStageHandlers {
+        @Async
+        @RefoldWebhook
+        public java.util.concurrent.CompletionStage<Void> onErrored(WorkflowErrored event) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+    }
+
+    static class AsyncFutureHandlers {
+        static final List<String> HANDLED = new CopyOnWriteArrayList<>();
+
+        @Async
+        @RefoldWebhook
+        public java.util.concurrent.CompletableFuture<Void> onErrored(WorkflowErrored event) {
+            HANDLED.add(event.instanceId());
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+    }
+
+    @Test
+    void anAsyncHandlerReturningAnythingButACompletableFutureFailsStartup() {
+        runner.withUserConfiguration(AsyncConfiguration.class).withBean(AsyncStageHandlers.class)
+                .run(context -> assertThat(context.getStartupFailure())
+                        .hasStackTraceContaining("@RefoldWebhook method AsyncStageHandlers.onErrored(WorkflowErrored)")
+                        .hasStackTraceContaining("@Async"));
+    }
+
+    @Test
+    void anAsyncHandlerReturningACompletableFutureIsDoneWhenItCompletes() {
+        runner.withUserConfiguration(AsyncConfiguration.class).withBean(AsyncFutureHandlers.class).run(context -> {
+            DeliveryResult result = context.getBean(WebhookReceiver.class)
+                    .receive(TestDeliveries.withKey("k1").of(EventType.WORKFLOW_ERRORED));
+            assertThat(result.outcome()).isEqualTo(Outcome.PROCESSED);
+            assertThat(AsyncFutureHandlers.HANDLED).hasSize(1);
+        });
+    }
 }
