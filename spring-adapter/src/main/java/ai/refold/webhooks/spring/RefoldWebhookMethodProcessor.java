@@ -13,6 +13,7 @@ import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.MethodIntrospector;
 import org.springframework.core.ResolvableType;
@@ -42,7 +43,7 @@ import java.util.stream.Collectors;
  * waits for. Routing is the receiver's: this class only finds, validates, invokes and, for a {@code Mono},
  * subscribes and converts.
  */
-public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
+public final class RefoldWebhookMethodProcessor implements BeanFactoryAware, SmartInitializingSingleton {
 
     // Reactor is optional: a Mono is recognised only when it is on the classpath.
     private static final boolean REACTOR = ClassUtils.isPresent("reactor.core.publisher.Mono",
@@ -50,6 +51,7 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
 
     private ConfigurableListableBeanFactory beanFactory;
     private volatile List<String> registered = List.of();
+    private volatile boolean used;
 
     /**
      * Creates a processor with no bean factory yet; Spring supplies one through {@link #setBeanFactory} before
@@ -74,6 +76,46 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
      *                               (a prototype would never be called); the message names it
      */
     public List<String> registerHandlers(WebhookReceiver.Builder builder) {
+        used = true;
+        List<HandlerMethod> found = collect();
+        Map<HandlerMethod, String> names = HandlerNames.of(found, HandlerMethod::names);
+        List<String> described = new ArrayList<>();
+        for (HandlerMethod handler : found) {
+            if (handler.returns == Returns.NOTHING) {
+                builder.on(names.get(handler), handler.filter, handler);
+            } else {
+                builder.onAsync(names.get(handler), handler.filter, handler.async());
+            }
+            described.add(handler.toString());
+        }
+        registered = List.copyOf(described);
+        return registered;
+    }
+
+    /**
+     * Fails startup if the context has {@code @RefoldWebhook} methods that no receiver registered: an application's
+     * own {@code WebhookReceiver} bean replaces the starter's, and its events would be acknowledged unhandled.
+     *
+     * @throws IllegalStateException naming the methods left out
+     */
+    @Override
+    public void afterSingletonsInstantiated() {
+        // A lazily initialised receiver (spring.main.lazy-initialization) is built now, as on its first delivery.
+        beanFactory.getBeanProvider(WebhookReceiver.class).stream().forEach(receiver -> { });
+        if (used) {
+            return;
+        }
+        List<String> missed = collect().stream().map(HandlerMethod::toString).toList();
+        if (!missed.isEmpty()) {
+            throw new IllegalStateException("the @RefoldWebhook methods " + missed + " would never run: the"
+                    + " application's WebhookReceiver bean replaces the starter's and does not register them. Call"
+                    + " RefoldWebhookMethodProcessor.registerHandlers(builder) when building it, or remove it and adjust"
+                    + " the starter's receiver with a RefoldWebhookReceiverCustomizer bean");
+        }
+    }
+
+    // Every @RefoldWebhook method of the context, validated, in the order registerHandlers documents.
+    private List<HandlerMethod> collect() {
         List<HandlerMethod> found = new ArrayList<>();
         for (String beanName : beanFactory.getBeanNamesForType(Object.class, true, false)) {
             if (ScopedProxyUtils.isScopedTarget(beanName)) {
@@ -115,18 +157,7 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
                     .sorted(Comparator.comparing(HandlerMethod::signature))
                     .forEach(found::add);
         }
-        Map<HandlerMethod, String> names = HandlerNames.of(found, HandlerMethod::names);
-        List<String> described = new ArrayList<>();
-        for (HandlerMethod handler : found) {
-            if (handler.returns == Returns.NOTHING) {
-                builder.on(names.get(handler), handler.filter, handler);
-            } else {
-                builder.onAsync(names.get(handler), handler.filter, handler.async());
-            }
-            described.add(handler.toString());
-        }
-        registered = List.copyOf(described);
-        return registered;
+        return found;
     }
 
     // The scope of the bean behind a scoped proxy if it lives only within an HTTP request or session, else null.

@@ -383,4 +383,39 @@ class HandlerMethodDiscoveryTest {
             assertThat(AsyncFutureHandlers.HANDLED).hasSize(1);
         });
     }
+
+    // An application that replaces the starter's receiver with a bean of its own.
+    @Configuration(proxyBeanMethods = false)
+    static class OwnReceiver {
+        @Bean
+        WebhookReceiver webhookReceiver() {
+            return WebhookReceiver.builder().signingKey("test", "k1").allowNoHandlers().build();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnReceiverWithTheMethods {
+        @Bean
+        WebhookReceiver webhookReceiver(RefoldWebhookMethodProcessor methods) {
+            WebhookReceiver.Builder builder = WebhookReceiver.builder().signingKey("test", "k1");
+            methods.registerHandlers(builder);
+            return builder.build();
+        }
+    }
+
+    @Test
+    void aReceiverOfTheApplicationsOwnThatLeavesOutTheHandlerMethodsFailsStartupNamingThem() {
+        runner.withUserConfiguration(OwnReceiver.class).withBean(ErroredHandler.class)
+                .run(context -> assertThat(context.getStartupFailure())
+                        .hasStackTraceContaining("ErroredHandler.on(WorkflowErrored)")
+                        .hasStackTraceContaining("registerHandlers"));
+    }
+
+    @Test
+    void aReceiverOfTheApplicationsOwnMayRegisterTheHandlerMethods() {
+        runner.withUserConfiguration(OwnReceiverWithTheMethods.class).withBean(ErroredHandler.class)
+                .run(context -> assertThat(context.getBean(WebhookReceiver.class)
+                        .receive(TestDeliveries.withKey("k1").of(EventType.WORKFLOW_ERRORED)).outcome())
+                        .isEqualTo(Outcome.PROCESSED));
+    }
 }
