@@ -64,6 +64,17 @@ class SafeByDefaultTest {
                 .hasMessageContaining("white space").hasMessageNotContaining("sk_live_0123456789abcdef");
     }
 
+    // A .properties file, Docker's --env-file and kubectl's --from-env-file keep quotes as part of the value.
+    @Test
+    void case1_aKeyInQuotesIsRefusedNamingTheLabelButNotTheValue() {
+        for (String quoted : new String[] {"\"sk_live_0123456789abcdef\"", "'sk_live_0123456789abcdef'"}) {
+            assertThatThrownBy(() -> WebhookReceiver.builder().signingKey("live", quoted))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'live'").hasMessageContaining("quotes")
+                    .hasMessageNotContaining("sk_live_0123456789abcdef");
+        }
+    }
+
     @Test
     void case1_aDeliverySignedWithAPlaceholdersTextIsRefused() {
         WebhookReceiver receiver = builder().build();

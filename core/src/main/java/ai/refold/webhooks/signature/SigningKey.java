@@ -79,8 +79,8 @@ public final class SigningKey {
     /**
      * Applies the one policy every entry point (builders, {@code web.xml}, Spring properties, the API client) has
      * for a Refold API key: at least one character, no white space or control character (a copy-and-paste slip
-     * such as a trailing newline would silently make every signature mismatch), and not an unresolved
-     * {@code ${...}} placeholder (a configuration whose variable is unset would otherwise sign with the
+     * such as a trailing newline would silently make every signature mismatch), not wrapped in quotes (kept as
+     * part of the value by {@code .properties} and env files), and not an unresolved {@code ${...}} placeholder (a configuration whose variable is unset would otherwise sign with the
      * placeholder's text). The message names {@code setting} and never shows the value.
      *
      * @param apiKey  the key to check
@@ -106,6 +106,11 @@ public final class SigningKey {
         }
         if (apiKey.contains("${")) {
             return "is an unresolved ${...} placeholder: set the variable it names";
+        }
+        // A .properties file, Docker's --env-file and kubectl's --from-env-file keep quotes as part of the value.
+        char first = apiKey.charAt(0);
+        if (apiKey.length() > 1 && (first == '"' || first == '\'') && apiKey.charAt(apiKey.length() - 1) == first) {
+            return "is wrapped in quotes, which are read as part of the key: remove them";
         }
         for (int i = 0; i < apiKey.length(); i++) {
             char c = apiKey.charAt(i);

@@ -13,33 +13,37 @@ import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.MethodIntrospector;
+import org.springframework.core.ResolvableType;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.scheduling.annotation.Async;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
 
 /**
  * Collects the {@link RefoldWebhook} methods of the application's beans and registers each with a
- * {@link WebhookReceiver.Builder} as a handler named {@code Bean.method}, with the {@link EventFilter} its
+ * {@link WebhookReceiver.Builder} as a handler named {@code Type.method} (more precisely when two methods would
+ * share a name; see {@link HandlerNames}), with the {@link EventFilter} its
  * parameter and annotation describe: a {@code void} method as a handler, a method returning a
  * {@link CompletionStage} or a Reactor {@code Mono} as an {@link AsyncEventHandler} whose completion the receiver
  * waits for. Routing is the receiver's: this class only finds, validates, invokes and, for a {@code Mono},
  * subscribes and converts.
  */
-public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
+public final class RefoldWebhookMethodProcessor implements BeanFactoryAware, SmartInitializingSingleton {
 
     // Reactor is optional: a Mono is recognised only when it is on the classpath.
     private static final boolean REACTOR = ClassUtils.isPresent("reactor.core.publisher.Mono",
@@ -47,6 +51,7 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
 
     private ConfigurableListableBeanFactory beanFactory;
     private volatile List<String> registered = List.of();
+    private volatile boolean used;
 
     /**
      * Creates a processor with no bean factory yet; Spring supplies one through {@link #setBeanFactory} before
@@ -61,56 +66,113 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
     }
 
     /**
-     * Registers every {@code @RefoldWebhook} method of the context's singleton beans with {@code builder}, ordered
-     * by bean name then method name, creating the beans that declare them if they do not exist yet.
+     * Registers every {@code @RefoldWebhook} method of the context's singleton beans with {@code builder}, in the
+     * order the beans were registered, then by method name and parameter, creating the beans that declare them if
+     * they do not exist yet.
      *
      * @param builder the receiver's builder, which the methods are registered with as named handlers
      * @return the methods registered, as {@code Bean.method(Parameter)}
-     * @throws IllegalStateException if a method's signature or annotation is invalid; the message names it
+     * @throws IllegalStateException if a method's signature or annotation is invalid, or its bean is not a singleton
+     *                               (a prototype would never be called); the message names it
      */
     public List<String> registerHandlers(WebhookReceiver.Builder builder) {
-        List<String> names = new ArrayList<>();
-        Set<String> used = new HashSet<>();
-        for (String beanName : beanFactory.getBeanNamesForType(Object.class, false, false)) {
+        used = true;
+        List<HandlerMethod> found = collect();
+        Map<HandlerMethod, String> names = HandlerNames.of(found, HandlerMethod::names);
+        List<String> described = new ArrayList<>();
+        for (HandlerMethod handler : found) {
+            if (handler.returns == Returns.NOTHING) {
+                builder.on(names.get(handler), handler.filter, handler);
+            } else {
+                builder.onAsync(names.get(handler), handler.filter, handler.async());
+            }
+            described.add(handler.toString());
+        }
+        registered = List.copyOf(described);
+        return registered;
+    }
+
+    /**
+     * Fails startup if the context has {@code @RefoldWebhook} methods that no receiver registered: an application's
+     * own {@code WebhookReceiver} bean replaces the starter's, and its events would be acknowledged unhandled.
+     *
+     * @throws IllegalStateException naming the methods left out
+     */
+    @Override
+    public void afterSingletonsInstantiated() {
+        // A lazily initialised receiver (spring.main.lazy-initialization) is built now, as on its first delivery.
+        beanFactory.getBeanProvider(WebhookReceiver.class).stream().forEach(receiver -> { });
+        if (used) {
+            return;
+        }
+        List<String> missed = collect().stream().map(HandlerMethod::toString).toList();
+        if (!missed.isEmpty()) {
+            throw new IllegalStateException("the @RefoldWebhook methods " + missed + " would never run: the"
+                    + " application's WebhookReceiver bean replaces the starter's and does not register them. Call"
+                    + " RefoldWebhookMethodProcessor.registerHandlers(builder) when building it, or remove it and adjust"
+                    + " the starter's receiver with a RefoldWebhookReceiverCustomizer bean");
+        }
+    }
+
+    // Every @RefoldWebhook method of the context, validated, in the order registerHandlers documents.
+    private List<HandlerMethod> collect() {
+        List<HandlerMethod> found = new ArrayList<>();
+        for (String beanName : beanFactory.getBeanNamesForType(Object.class, true, false)) {
             if (ScopedProxyUtils.isScopedTarget(beanName)) {
                 continue;
             }
-            Class<?> type = AutoProxyUtils.determineTargetClass(beanFactory, beanName);
-            if (type == null) {
+            Class<?> proxiedOrNot = AutoProxyUtils.determineTargetClass(beanFactory, beanName);
+            if (proxiedOrNot == null) {
                 continue;
             }
+            // A scoped proxy's type is its generated class: the user's class names the handlers.
+            Class<?> type = ClassUtils.getUserClass(proxiedOrNot);
             Map<Method, RefoldWebhook> annotated = MethodIntrospector.selectMethods(type,
                     (MethodIntrospector.MetadataLookup<RefoldWebhook>) method ->
                             AnnotatedElementUtils.findMergedAnnotation(method, RefoldWebhook.class));
             if (annotated.isEmpty()) {
                 continue;
             }
-            Object bean = beanFactory.getBean(beanName);
-            for (Map.Entry<Method, RefoldWebhook> entry : annotated.entrySet().stream()
-                    .sorted(Comparator.comparing(e -> e.getKey().getName())).toList()) {
-                HandlerMethod handler = HandlerMethod.of(bean, type, entry.getKey(), entry.getValue());
-                String name = uniqueName(handler, beanName, used);
-                if (handler.returns == Returns.NOTHING) {
-                    builder.on(name, handler.filter, handler);
-                } else {
-                    builder.onAsync(name, handler.filter, handler.async());
-                }
-                names.add(handler.toString());
+            if (!beanFactory.isSingleton(beanName)) {
+                // Never skipped in silence: the events those methods take would be acknowledged and lost.
+                throw new IllegalStateException(annotated.keySet().stream()
+                        .map(method -> HandlerMethod.describe(type, method)).sorted()
+                        .collect(Collectors.joining(", ", "", " must be on a singleton bean, but bean '" + beanName
+                                + "' is " + scopeOf(beanName) + "; make it a singleton, or give its scope a proxy"
+                                + " (@Scope(proxyMode = ScopedProxyMode.TARGET_CLASS))")));
             }
+            String webScope = webScopeBehindProxy(beanName);
+            if (webScope != null) {
+                // The filter answers before Spring MVC opens a request scope, and inbox and acknowledge-fast handlers
+                // run on the SDK's threads: the proxy would find no request and the method fail on every delivery.
+                throw new IllegalStateException(annotated.keySet().stream()
+                        .map(method -> HandlerMethod.describe(type, method)).sorted()
+                        .collect(Collectors.joining(", ", "", " cannot run on bean '" + beanName + "' of scope "
+                                + webScope + ": deliveries are handled outside any HTTP request's scope; make it a"
+                                + " singleton and pass what it needs from the DeliveryContext")));
+            }
+            Object bean = beanFactory.getBean(beanName);
+            annotated.entrySet().stream()
+                    .map(entry -> HandlerMethod.of(bean, beanName, type, entry.getKey(), entry.getValue()))
+                    .sorted(Comparator.comparing(HandlerMethod::signature))
+                    .forEach(found::add);
         }
-        registered = List.copyOf(names);
-        return registered;
+        return found;
     }
 
-    // Type.method names the handler in logs and metrics; two beans of one type, or overloads, need more.
-    private static String uniqueName(HandlerMethod handler, String beanName, Set<String> used) {
-        String method = handler.method.getName();
-        for (String name : List.of(handler.name, beanName + "." + method, beanName + "." + handler.signature())) {
-            if (used.add(name)) {
-                return name;
-            }
+    // The scope of the bean behind a scoped proxy if it lives only within an HTTP request or session, else null.
+    private String webScopeBehindProxy(String beanName) {
+        String target = ScopedProxyUtils.getTargetBeanName(beanName);
+        if (!beanFactory.containsBeanDefinition(target)) {
+            return null;
         }
-        throw new IllegalStateException("two @RefoldWebhook methods are both " + beanName + "." + handler.signature());
+        String scope = beanFactory.getMergedBeanDefinition(target).getScope();
+        return "request".equals(scope) || "session".equals(scope) ? scope : null;
+    }
+
+    private String scopeOf(String beanName) {
+        String scope = beanFactory.getMergedBeanDefinition(beanName).getScope();
+        return scope == null || scope.isEmpty() ? "not a singleton" : "of scope " + scope;
     }
 
     /** {@return the methods registered so far, as {@code Bean.method(Parameter)}, in dispatch order} */
@@ -136,28 +198,29 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
     /** One validated {@code @RefoldWebhook} method bound to its bean, invoked as a handler. */
     private static final class HandlerMethod implements EventHandler<WebhookEvent> {
         final Object bean;
+        final String beanName;
+        final Class<?> targetType;
         final Method method;
         final EventFilter<?> filter;
         final boolean withContext;
-        final String name;
         final Returns returns;
 
-        private HandlerMethod(Object bean, Method method, EventFilter<?> filter, boolean withContext, String name,
-                              Returns returns) {
+        private HandlerMethod(Object bean, String beanName, Class<?> targetType, Method method, EventFilter<?> filter,
+                              boolean withContext, Returns returns) {
             this.bean = bean;
+            this.beanName = beanName;
+            this.targetType = targetType;
             this.method = method;
             this.filter = filter;
             this.withContext = withContext;
-            this.name = name;
             this.returns = returns;
         }
 
         @SuppressWarnings("unchecked") // the parameter type was checked to be a WebhookEvent
-        static HandlerMethod of(Object bean, Class<?> targetType, Method method, RefoldWebhook annotation) {
-            String described = "@RefoldWebhook method " + targetType.getSimpleName() + "." + method.getName()
-                    + Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName)
-                    .collect(Collectors.joining(", ", "(", ")"));
-            Class<?>[] parameters = method.getParameterTypes();
+        static HandlerMethod of(Object bean, String beanName, Class<?> targetType, Method method,
+                                RefoldWebhook annotation) {
+            String described = describe(targetType, method);
+            Class<?>[] parameters = parameterTypes(targetType, method);
             if (parameters.length < 1 || parameters.length > 2 || !WebhookEvent.class.isAssignableFrom(parameters[0])
                     || (parameters.length == 2 && parameters[1] != DeliveryContext.class)) {
                 throw new IllegalStateException(described + " must take a WebhookEvent type (for example "
@@ -175,10 +238,42 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException(described + ": " + e.getMessage(), e);
             }
+            // Spring's @Async proxy returns at once: nothing for void (the work's failure would be lost after the
+            // delivery is acknowledged), and no stage for any type but CompletableFuture (every delivery would fail).
+            if (!CompletableFuture.class.isAssignableFrom(method.getReturnType())
+                    && (AnnotatedElementUtils.hasAnnotation(method, Async.class)
+                    || AnnotatedElementUtils.hasAnnotation(targetType, Async.class))) {
+                throw new IllegalStateException(described + " is @Async and returns "
+                        + method.getReturnType().getSimpleName() + ": Spring's @Async returns before the work is done"
+                        + (returns == Returns.NOTHING ? ", and the delivery would be acknowledged even if that work"
+                        + " fails" : " and gives no " + method.getReturnType().getSimpleName() + " back")
+                        + "; remove @Async (refold.webhooks.inbox.enabled=true answers at once and retries failed"
+                        + " handlers), or return the CompletableFuture of the work");
+            }
             Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
+            if (AopUtils.isCglibProxy(bean) && Modifier.isFinal(invocable.getModifiers())) {
+                throw new IllegalStateException(described + " is final, and its bean is a class-based proxy (for"
+                        + " @Transactional, @Async, an aspect): a final method runs on the proxy, where the bean's"
+                        + " fields are not set, instead of on the bean; remove final");
+            }
             ReflectionUtils.makeAccessible(invocable);
-            return new HandlerMethod(bean, invocable, filter, parameters.length == 2,
-                    targetType.getSimpleName() + "." + method.getName(), returns);
+            return new HandlerMethod(bean, beanName, targetType, invocable, filter, parameters.length == 2, returns);
+        }
+
+        // The parameter types as the bean's class sees them: a type variable of a generic base class is resolved to
+        // the type argument its subclass gives (TypedHandler<WorkflowErrored> takes WorkflowErrored, not its bound).
+        private static Class<?>[] parameterTypes(Class<?> targetType, Method method) {
+            Class<?>[] types = method.getParameterTypes();
+            for (int i = 0; i < types.length; i++) {
+                types[i] = ResolvableType.forMethodParameter(method, i, targetType).resolve(types[i]);
+            }
+            return types;
+        }
+
+        static String describe(Class<?> targetType, Method method) {
+            return "@RefoldWebhook method " + targetType.getSimpleName() + "." + method.getName()
+                    + Arrays.stream(parameterTypes(targetType, method)).map(Class::getSimpleName)
+                    .collect(Collectors.joining(", ", "(", ")"));
         }
 
         private static Returns returns(Class<?> type) {
@@ -222,6 +317,13 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
             }
         }
 
+        // Shortest first; HandlerNames takes the first that no other handler method of the receiver shares.
+        List<String> names() {
+            String type = targetType.getSimpleName() + ".";
+            String bean = beanName + ".";
+            return List.of(type + method.getName(), type + signature(), bean + method.getName(), bean + signature());
+        }
+
         String signature() {
             return method.getName() + "(" + filter.eventClass().getSimpleName()
                     + (withContext ? ", DeliveryContext" : "") + ")";
@@ -229,7 +331,7 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware {
 
         @Override
         public String toString() {
-            return name.substring(0, name.lastIndexOf('.') + 1) + signature();
+            return targetType.getSimpleName() + "." + signature();
         }
     }
 }

@@ -64,6 +64,16 @@ class SafeByDefaultSpringBootTest {
     }
 
     @Test
+    void case1_aKeyInQuotesStopsStartupWithoutPrintingIt(CapturedOutput output) {
+        Throwable failure = catchThrowable(() -> run(HandlerApplication.class,
+                "--refold.webhooks.keys.live=\"sk_live_51b0c3d9e7f2a4c8\""));
+
+        assertThat(failure).isNotNull();
+        assertThat(output.getAll()).contains("APPLICATION FAILED TO START", "refold.webhooks.keys.live", "quotes")
+                .doesNotContain("sk_live_51b0c3d9e7f2a4c8");
+    }
+
+    @Test
     void case1_aShortKeyIsWarnedAboutByItsPropertyNeverByItsValue(CapturedOutput output) {
         try (ConfigurableApplicationContext context = run(HandlerApplication.class,
                 "--refold.webhooks.keys.test=sk_tiny_9q")) {

@@ -13,7 +13,6 @@ import org.springframework.boot.actuate.autoconfigure.endpoint.condition.Conditi
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
@@ -31,7 +30,7 @@ import javax.sql.DataSource;
  * and the inbox's meters. Every bean backs off when the application defines its own.
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnProperty(prefix = "refold.webhooks.inbox", name = "enabled", havingValue = "true")
+@ConditionalOnRefoldSetting(name = "refold.webhooks.inbox.enabled", havingValue = "true")
 class RefoldInboxConfiguration {
 
     static final String EXECUTOR_BEAN = "refoldInboxExecutor";

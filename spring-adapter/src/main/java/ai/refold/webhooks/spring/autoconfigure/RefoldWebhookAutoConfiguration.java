@@ -22,7 +22,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -53,7 +52,7 @@ import javax.sql.DataSource;
     "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"
 })
 @ConditionalOnWebApplication
-@ConditionalOnProperty(prefix = "refold.webhooks", name = "enabled", matchIfMissing = true)
+@ConditionalOnRefoldSetting(name = "refold.webhooks.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(RefoldWebhookProperties.class)
 public class RefoldWebhookAutoConfiguration {
 
@@ -96,7 +95,7 @@ public class RefoldWebhookAutoConfiguration {
 
     // Bounded: when the queue is full the delivery is refused with 503 and Refold retries it later.
     @Bean(name = EXECUTOR_BEAN)
-    @ConditionalOnProperty(prefix = "refold.webhooks", name = "acknowledge-fast", havingValue = "true")
+    @ConditionalOnRefoldSetting(name = "refold.webhooks.acknowledge-fast", havingValue = "true")
     @ConditionalOnMissingBean(name = EXECUTOR_BEAN)
     ThreadPoolTaskExecutor refoldWebhookExecutor(RefoldWebhookProperties properties) {
         return RefoldTaskExecutors.acknowledgeFast(Math.max(2, Runtime.getRuntime().availableProcessors()),
@@ -193,15 +192,18 @@ public class RefoldWebhookAutoConfiguration {
     /**
      * Returns {@code refold.webhooks.path}, refusing one that deliveries would miss: both filters compare it, exactly,
      * with the request's decoded path, which starts with '/'; white space in it is a slip (a trailing blank, which a
-     * .properties file keeps) that no subscription URL carries. The value is quoted so that the blank can be seen.
+     * .properties file keeps) that no subscription URL carries, and a pattern ({@code /webhooks/*}), a template
+     * ({@code /webhooks/{tenant}}), a query, a fragment or a path parameter would never match. The value is quoted so
+     * that the blank can be seen.
      */
     static String path(RefoldWebhookProperties properties) {
         String path = properties.getPath();
         if (path == null || !path.startsWith("/")
                 || path.codePoints().anyMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c)
-                        || Character.isISOControl(c))) {
+                        || Character.isISOControl(c) || "*?#{};".indexOf(c) >= 0)) {
             throw new RefoldWebhookConfigurationException(PREFIX + "path", "must start with '/' and hold no white"
-                    + " space or control character, but was '" + path + "'");
+                    + " space, control character or any of * ? # { } ; (it is compared exactly with the request's"
+                    + " path: no pattern, template, query or path parameter), but was '" + path + "'");
         }
         return path;
     }
@@ -249,9 +251,10 @@ public class RefoldWebhookAutoConfiguration {
         }
     }
 
+    // Whichever made the store: an application's own JdbcIdempotencyStore bean is purged as the starter's is; the
+    // scheduler does nothing for any other store.
     @Bean
     @Conditional(WithoutInbox.class)
-    @ConditionalOnProperty(prefix = "refold.webhooks.idempotency", name = "store", havingValue = "jdbc")
     @ConditionalOnMissingBean
     JdbcPurgeScheduler refoldWebhookPurgeScheduler(IdempotencyStore store, RefoldWebhookProperties properties) {
         // Refused here, not at the first purge: each purge would fail and the table would grow without limit.
@@ -304,8 +307,20 @@ public class RefoldWebhookAutoConfiguration {
             super(ConfigurationPhase.REGISTER_BEAN);
         }
 
-        @ConditionalOnProperty(prefix = "refold.webhooks.inbox", name = "enabled", havingValue = "true")
+        @ConditionalOnRefoldSetting(name = "refold.webhooks.inbox.enabled", havingValue = "true")
         static class InboxEnabled {
+        }
+    }
+
+    // Actuator shows property values only when the application allows it; the keys stay masked even then.
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.SanitizingFunction")
+    static class SanitizingConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "refoldKeySanitizer")
+        RefoldKeySanitizer refoldKeySanitizer(RefoldWebhookProperties properties) {
+            return new RefoldKeySanitizer(() -> properties.getKeys().values());
         }
     }
 

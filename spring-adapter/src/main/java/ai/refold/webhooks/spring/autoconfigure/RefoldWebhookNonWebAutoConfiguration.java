@@ -2,7 +2,6 @@ package ai.refold.webhooks.spring.autoconfigure;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnNotWebApplication;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -14,7 +13,7 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration
 @ConditionalOnNotWebApplication
-@ConditionalOnProperty(prefix = "refold.webhooks", name = "enabled", matchIfMissing = true)
+@ConditionalOnRefoldSetting(name = "refold.webhooks.enabled", matchIfMissing = true)
 public class RefoldWebhookNonWebAutoConfiguration {
 
     /** Created by Spring Boot when it applies the auto-configuration; applications do not call it. */

@@ -215,6 +215,25 @@ class RefoldWebhookAutoConfigurationTest {
                 });
     }
 
+    // An application that keeps the table in a DataSource of its own declares the store itself, and need not set
+    // refold.webhooks.idempotency.store: its expired rows must still be purged, or the table grows without limit.
+    @Test
+    void anApplicationsOwnJdbcStoreIsPurgedToo() {
+        DataSource webhooks = h2();
+        withKey.withBean(IdempotencyStore.class, () -> JdbcIdempotencyStore.builder().dataSource(webhooks)
+                        .createTableIfMissing(true).build())
+                .run(context -> {
+                    JdbcPurgeScheduler purge = context.getBean(JdbcPurgeScheduler.class);
+                    assertThat(purge.isRunning()).isTrue();
+                    assertThat(purge.purgeNow()).isZero();
+                });
+    }
+
+    @Test
+    void theInMemoryStoreHasNothingToPurge() {
+        withKey.run(context -> assertThat(context.getBean(JdbcPurgeScheduler.class).isRunning()).isFalse());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"0", "-1"})
     void aJdbcPurgeBatchSizeBelowOneFailsStartupNamingTheProperty(String size) {
@@ -286,7 +305,10 @@ class RefoldWebhookAutoConfigurationTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"/webhooks/refold ", "/webhooks/refold\t", "/webhooks/refold\n", "/webhooks/ refold",
-        "/webhooks/refold\u00a0", " /webhooks/refold", "webhooks/refold", ""})
+        "/webhooks/refold\u00a0", " /webhooks/refold", "webhooks/refold", "",
+        // A pattern or a template: the filters compare the path exactly, so no delivery would ever match these.
+        "/webhooks/*", "/webhooks/refold/**", "/webhooks/{tenant}", "/webhooks/refold?v=1", "/webhooks/refold;v=1",
+        "/webhooks/refold#live"})
     void aPathNoRequestCouldMatchFailsStartupNamingThePropertyAndQuotingIt(String path) {
         // Set as a .properties file would: keeping blanks that withPropertyValues trims.
         withKey.withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(

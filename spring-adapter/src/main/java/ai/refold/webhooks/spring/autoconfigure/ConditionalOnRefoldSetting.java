@@ -1,0 +1,31 @@
+package ai.refold.webhooks.spring.autoconfigure;
+
+import org.springframework.context.annotation.Conditional;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Matches when a {@code refold.webhooks.*} switch has a value, as {@code @ConditionalOnProperty} does, but reads the
+ * value as the properties class binds it: with the blanks around it removed. A {@code .properties} file keeps a
+ * trailing blank, and Spring binds {@code true } as true; {@code @ConditionalOnProperty} would read it as not
+ * {@code true}, and the beans of the mode the properties select would be missing.
+ */
+@Retention(RetentionPolicy.RUNTIME)
+@Target({ElementType.TYPE, ElementType.METHOD})
+@Documented
+@Conditional(RefoldSettingCondition.class)
+@interface ConditionalOnRefoldSetting {
+
+    /** {@return the property's whole name, for example {@code refold.webhooks.inbox.enabled}} */
+    String name();
+
+    /** {@return the value to match, ignoring case; empty to match any value but {@code false}} */
+    String havingValue() default "";
+
+    /** {@return whether the condition matches when the property is not set} */
+    boolean matchIfMissing() default false;
+}
