@@ -31,8 +31,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 
 /**
  * The {@code refoldinbox} Actuator endpoint: lists the inbox's deliveries and counts, shows one delivery, replays
@@ -115,13 +117,8 @@ public class RefoldInboxEndpoint {
     @WriteOperation
     public WebEndpointResponse<Action> replay(@Nullable String key, @Nullable String eventType, @Nullable String from,
                                               @Nullable String to, @Nullable Boolean all, @Nullable Integer limit) {
-        return answer(() -> {
-            if (key != null) {
-                return replayKey(only(key, eventType, from, to, all, limit));
-            }
-            InboxQuery query = selection(eventType, from, to, all, limit);
-            return new Action(replayed(store.replay(query)), "replayed", query);
-        });
+        return selected(key, eventType, from, to, all, limit, this::replayKey,
+                query -> new Action(replayed(store.replay(query)), "replayed", query));
     }
 
     /**
@@ -165,23 +162,30 @@ public class RefoldInboxEndpoint {
     public WebEndpointResponse<Action> discardMatching(@Nullable String key, @Nullable String eventType,
                                                        @Nullable String from, @Nullable String to,
                                                        @Nullable Boolean all, @Nullable Integer limit) {
-        return answer(() -> {
-            if (key != null) {
-                return discardKey(only(key, eventType, from, to, all, limit));
-            }
-            InboxQuery query = selection(eventType, from, to, all, limit);
-            return new Action(store.discard(query), "discarded", query);
-        });
+        return selected(key, eventType, from, to, all, limit, this::discardKey,
+                query -> new Action(store.discard(query), "discarded", query));
+    }
+
+    // One dead letter by key, or the dead letters a selection names: a key leaves no room for another selection.
+    private WebEndpointResponse<Action> selected(@Nullable String key, @Nullable String eventType,
+                                                 @Nullable String from, @Nullable String to, @Nullable Boolean all,
+                                                 @Nullable Integer limit, Function<String, Action> one,
+                                                 Function<InboxQuery, Action> matching) {
+        return answer(() -> key != null ? one.apply(only(key, eventType, from, to, all, limit))
+                : matching.apply(selection(eventType, from, to, all, limit)));
     }
 
     private Action replayKey(String key) {
-        int replayed = replayed(store.replay(InboxQuery.deadLetters().withKey(key)));
-        return new Action(replayed, replayed == 1 ? "replayed; the handlers not yet done run again" : notDead(key));
+        return byKey(key, query -> replayed(store.replay(query)), "replayed; the handlers not yet done run again");
     }
 
     private Action discardKey(String key) {
-        int discarded = store.discard(InboxQuery.deadLetters().withKey(key));
-        return new Action(discarded, discarded == 1 ? "discarded" : notDead(key));
+        return byKey(key, store::discard, "discarded");
+    }
+
+    private Action byKey(String key, ToIntFunction<InboxQuery> action, String done) {
+        int count = action.applyAsInt(InboxQuery.deadLetters().withKey(key));
+        return new Action(count, count == 1 ? done : notDead(key));
     }
 
     private int replayed(int count) {
