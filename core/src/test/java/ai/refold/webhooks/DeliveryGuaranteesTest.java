@@ -323,6 +323,56 @@ class DeliveryGuaranteesTest {
         assertThat(memory.claim("k", "other", Duration.ofSeconds(1))).isEqualTo(ClaimResult.COMPLETED);
     }
 
+    // ---- case 8: renewals the store does not answer ----
+
+    @Test
+    void case8AClaimWhoseRenewalsTheStoreDoesNotAnswerLapsesSoACopyAfterTheLeaseRunsTheEventAgainAsARerun() {
+        List<DeliveryResult> copies = new ArrayList<>();
+        WebhookReceiver[] instances = new WebhookReceiver[2];
+        instances[0] = counting((event, context) -> {
+            store.failAlways(FaultyStore.Operation.RENEW); // this instance's renewals stall, its handler runs on
+            for (int step = 0; step < 3; step++) {
+                clock.advance(LEASE.dividedBy(2));
+                instances[0].heartbeats().renewAll();
+            }
+            store.heal(FaultyStore.Operation.RENEW);
+            copies.add(instances[1].receive(signed(ERRORED)));
+        });
+        instances[1] = counting((event, context) -> { });
+
+        DeliveryResult first = instances[0].receive(signed(ERRORED));
+
+        assertThat(store.calls(FaultyStore.Operation.RENEW)).isEqualTo(3);
+        assertThat(copies).extracting(DeliveryResult::outcome).containsExactly(Outcome.PROCESSED);
+        // The first instance's handler succeeded: it answers 200, although the copy that took over recorded the event.
+        assertThat(first.outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(runsOf("656f308b9144bb8f183bfc7b")).isEqualTo(2);
+        assertThat(attempts).containsExactly(Attempt.FIRST, Attempt.RERUN);
+        assertThat(instances[1].receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(instances[0].receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+    }
+
+    @Test
+    void case8TheOwnerOfALapsedClaimThatNobodyTookOverStillCompletesItSoALaterCopyIsADuplicate() {
+        WebhookReceiver[] receiver = new WebhookReceiver[1];
+        receiver[0] = counting((event, context) -> {
+            store.failAlways(FaultyStore.Operation.RENEW);
+            for (int step = 0; step < 3; step++) {
+                clock.advance(LEASE.dividedBy(2));
+                receiver[0].heartbeats().renewAll();
+            }
+            store.heal(FaultyStore.Operation.RENEW);
+        });
+
+        assertThat(receiver[0].receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(store.calls(FaultyStore.Operation.RENEW)).isEqualTo(3);
+        clock.advance(Duration.ofSeconds(1));
+
+        assertThat(receiver[0].receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(runsOf("656f308b9144bb8f183bfc7b")).isEqualTo(1);
+        assertThat(attempts).containsExactly(Attempt.FIRST);
+    }
+
     /** The standard key of the documented Workflow Errored sample. */
     private static final class StandardKeys {
         static final String ERRORED = "workflow-errored:-:656f308b9144bb8f183bfc7b";
