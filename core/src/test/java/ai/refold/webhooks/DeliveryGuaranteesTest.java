@@ -277,6 +277,65 @@ class DeliveryGuaranteesTest {
         assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
     }
 
+    @Test
+    void case5AStoreBlipWhenAFailedAttemptIsReleasedStillRemembersTheHandlersThatSucceeded() {
+        AtomicInteger firstRuns = new AtomicInteger();
+        AtomicInteger secondRuns = new AtomicInteger();
+        List<Attempt> alertAttempts = new ArrayList<>();
+        WebhookReceiver receiver = instance()
+                .on("audit", EventFilter.of(WorkflowErrored.class), (event, context) -> firstRuns.incrementAndGet())
+                .on("alert", EventFilter.of(WorkflowErrored.class), (event, context) -> {
+                    alertAttempts.add(context.attempt());
+                    if (secondRuns.incrementAndGet() == 1) {
+                        store.failNext(FaultyStore.Operation.RELEASE, 2); // the store blips as the failure is recorded
+                        throw new IllegalStateException("pager is down");
+                    }
+                })
+                .build();
+
+        assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(500);
+        assertThat(store.calls(FaultyStore.Operation.RELEASE)).isEqualTo(3);
+        assertThat(store.doneHandlers(StandardKeys.ERRORED)).containsExactly("audit");
+        clock.advance(Duration.ofSeconds(1)); // Refold's first retry
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+
+        assertThat(firstRuns).hasValue(1);
+        assertThat(secondRuns).hasValue(2);
+        assertThat(alertAttempts).containsExactly(Attempt.FIRST, Attempt.FIRST);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+    }
+
+    @Test
+    void case5AStoreDownPastTheRetriesWhenAFailedAttemptIsReleasedLeavesTheClaimToItsLeaseAndTheNextCopyARerun() {
+        AtomicInteger firstRuns = new AtomicInteger();
+        AtomicInteger secondRuns = new AtomicInteger();
+        List<Attempt> auditAttempts = new ArrayList<>();
+        WebhookReceiver receiver = instance()
+                .on("audit", EventFilter.of(WorkflowErrored.class), (event, context) -> {
+                    auditAttempts.add(context.attempt());
+                    firstRuns.incrementAndGet();
+                })
+                .on("alert", EventFilter.of(WorkflowErrored.class), (event, context) -> {
+                    if (secondRuns.incrementAndGet() == 1) {
+                        store.failAlways(FaultyStore.Operation.RELEASE);
+                        throw new IllegalStateException("pager is down");
+                    }
+                })
+                .build();
+
+        assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(500);
+        store.heal(FaultyStore.Operation.RELEASE);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.IN_PROGRESS);
+        clock.advance(LEASE.plusSeconds(1));
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+
+        // Nothing recorded that "audit" succeeded: it runs again, told that an earlier attempt may have run it.
+        assertThat(firstRuns).hasValue(2);
+        assertThat(auditAttempts).containsExactly(Attempt.FIRST, Attempt.RERUN);
+        assertThat(secondRuns).hasValue(2);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+    }
+
     // ---- case 6: the key table merged distinct events ----
 
     @Test
