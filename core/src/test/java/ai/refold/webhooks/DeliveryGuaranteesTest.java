@@ -253,6 +253,39 @@ class DeliveryGuaranteesTest {
         assertThat(queue).hasSize(1);
     }
 
+    @Test
+    void case4AnAcknowledgeFastInstanceThatCrashesLosesItsQueuedEventsAlthoughEachWasAnswered200() {
+        List<Runnable> queue = new ArrayList<>();
+        WebhookReceiver crashed = instance().acknowledgeFast(queue::add)
+                .on(WorkflowErrored.class, (event, context) -> runs.computeIfAbsent(event.instanceId(),
+                        id -> new AtomicInteger()).incrementAndGet())
+                .build();
+        WebhookReceiver survivor = counting((event, context) -> { });
+        List<byte[]> events = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            events.add(new String(ERRORED, StandardCharsets.UTF_8)
+                    .replace("656f308b9144bb8f183bfc7b", "656f308b9144bb8f183bfc7" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        for (byte[] event : events) {
+            DeliveryResult answer = crashed.receive(signed(event));
+            assertThat(answer.outcome()).isEqualTo(Outcome.ACCEPTED);
+            assertThat(answer.status()).isEqualTo(200);
+        }
+
+        crashed.heartbeats().close(); // the process dies: its queue goes with it, nothing renews or ends the claims
+        queue.clear();
+        clock.advance(LEASE.plusSeconds(1));
+
+        // Refold had a 200 for each and sends no retry: no handler of any of the three ever runs.
+        assertThat(runs).isEmpty();
+        // Only a copy that arrives anyway (a duplicate delivery) runs its event, told that it may have run before.
+        assertThat(survivor.receive(signed(events.get(0))).outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(runsOf("656f308b9144bb8f183bfc70")).isEqualTo(1);
+        assertThat(runsOf("656f308b9144bb8f183bfc71")).isZero();
+        assertThat(runsOf("656f308b9144bb8f183bfc72")).isZero();
+        assertThat(attempts).containsExactly(Attempt.RERUN);
+    }
+
     // ---- case 5: several handlers for one event ----
 
     @Test
