@@ -137,6 +137,37 @@ class DeliveryGuaranteesTest {
     }
 
     @Test
+    void case2AStoreBlipAtCompletionAfterAHandlerThatLeftItsThreadInterruptedStillRecordsTheEvent() {
+        // The pauses between tries sleep as Thread.sleep does: one begun on an interrupted thread throws at once.
+        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("live", API_KEY).idempotencyStore(store)
+                .clock(clock).manualHeartbeats()
+                .pause(pause -> {
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException("sleep interrupted");
+                    }
+                    clock.advance(pause);
+                })
+                .on(WorkflowErrored.class, (event, context) -> {
+                    runs.computeIfAbsent(event.instanceId(), id -> new AtomicInteger()).incrementAndGet();
+                    store.failNext(FaultyStore.Operation.COMPLETE, 2);
+                    Thread.currentThread().interrupt(); // as a handler does that caught an InterruptedException
+                })
+                .build();
+        boolean interruptedAfter;
+        try {
+            assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+        } finally {
+            interruptedAfter = Thread.interrupted();
+        }
+
+        assertThat(interruptedAfter).as("the handler's interrupt is given back to its thread").isTrue();
+        assertThat(store.calls(FaultyStore.Operation.COMPLETE)).isEqualTo(3);
+        clock.advance(LEASE.multipliedBy(2));
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(runsOf("656f308b9144bb8f183bfc7b")).isEqualTo(1);
+    }
+
+    @Test
     void case2TheClaimStaysRenewedWhileCompletionIsRetriedSoACopyCannotRerunAnEventWhoseHandlersRan() {
         List<DeliveryResult> copies = new ArrayList<>();
         WebhookReceiver[] instances = new WebhookReceiver[2];
