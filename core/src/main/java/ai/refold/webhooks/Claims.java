@@ -62,10 +62,15 @@ final class Claims {
 
     /**
      * Returns what earlier attempts recorded: the handlers done, and {@link #RERUN_MARK} if the last of them was a
-     * rerun; the store's failure propagates.
+     * rerun. Retried briefly while the store fails, since giving up makes the caller release the claim, which
+     * replaces that record; the store's last failure propagates.
      */
     Set<String> doneHandlers(String key) {
-        return store.doneHandlers(key);
+        try {
+            return store.doneHandlers(key);
+        } catch (RuntimeException first) {
+            return StoreRetries.retry(pause, first, () -> store.doneHandlers(key));
+        }
     }
 
     /** Returns {@code recorded} without the rerun mark: the handlers an earlier attempt ran to success. */

@@ -400,6 +400,65 @@ class DeliveryGuaranteesTest {
         assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
     }
 
+    @Test
+    void case5AStoreBlipWhileTheRetryReadsWhatTheFailedAttemptRecordedStillRunsOnlyTheOthers() {
+        AtomicInteger auditRuns = new AtomicInteger();
+        AtomicInteger alertRuns = new AtomicInteger();
+        List<Attempt> alertAttempts = new ArrayList<>();
+        WebhookReceiver receiver = instance()
+                .on("audit", EventFilter.of(WorkflowErrored.class), (event, context) -> auditRuns.incrementAndGet())
+                .on("alert", EventFilter.of(WorkflowErrored.class), (event, context) -> {
+                    alertAttempts.add(context.attempt());
+                    if (alertRuns.incrementAndGet() == 1) {
+                        throw new IllegalStateException("pager is down");
+                    }
+                })
+                .build();
+        assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(500);
+
+        store.failNext(FaultyStore.Operation.DONE_HANDLERS, 2); // the store blips as the retry reads the record
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+
+        assertThat(store.calls(FaultyStore.Operation.DONE_HANDLERS)).isEqualTo(3);
+        assertThat(auditRuns).hasValue(1);
+        assertThat(alertRuns).hasValue(2);
+        assertThat(alertAttempts).containsExactly(Attempt.FIRST, Attempt.FIRST);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+    }
+
+    @Test
+    void case5AStoreDownPastTheRetriesWhileTheRetryReadsTheRecordAnswers503AndTheNextCopyIsARerunOfEveryHandler() {
+        AtomicInteger auditRuns = new AtomicInteger();
+        AtomicInteger alertRuns = new AtomicInteger();
+        List<Attempt> auditAttempts = new ArrayList<>();
+        WebhookReceiver receiver = instance()
+                .on("audit", EventFilter.of(WorkflowErrored.class), (event, context) -> {
+                    auditAttempts.add(context.attempt());
+                    auditRuns.incrementAndGet();
+                })
+                .on("alert", EventFilter.of(WorkflowErrored.class), (event, context) -> {
+                    if (alertRuns.incrementAndGet() == 1) {
+                        throw new IllegalStateException("pager is down");
+                    }
+                })
+                .build();
+        assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(500);
+
+        store.failAlways(FaultyStore.Operation.DONE_HANDLERS);
+        DeliveryResult unreadable = receiver.receive(signed(ERRORED));
+        store.heal(FaultyStore.Operation.DONE_HANDLERS);
+        assertThat(unreadable.outcome()).isEqualTo(Outcome.STORE_UNAVAILABLE);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+
+        // What the first attempt recorded could not be read, and the release that let the retry through replaced
+        // it: "audit" runs again, told that an earlier attempt may have run it.
+        assertThat(auditRuns).hasValue(2);
+        assertThat(auditAttempts).containsExactly(Attempt.FIRST, Attempt.RERUN);
+        assertThat(alertRuns).hasValue(2);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+    }
+
     // ---- case 6: the key table merged distinct events ----
 
     @Test
