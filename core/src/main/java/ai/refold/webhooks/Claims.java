@@ -8,15 +8,17 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * A receiver's dealings with its {@link IdempotencyStore}: claiming an event for one delivery attempt, renewing the
  * claim while handlers run, then completing or releasing it. Each attempt gets an owner token unique across
  * instances (a random node id and a sequence number), so that only the attempt holding a claim can end it.
  *
- * <p>Completion is retried briefly when the store fails ({@link StoreRetries#PAUSES}), since the handlers already
- * ran: a store that is back within about two seconds records the event once. Past that the event is answered as
- * processed but not recorded, and a later copy runs it again as a {@link DeliveryContext.Attempt#RERUN}.
+ * <p>Completion, and the release of an attempt whose handlers ran, are retried briefly when the store fails
+ * ({@link StoreRetries#PAUSES}), since the handlers already ran: a store that is back within about two seconds
+ * records the outcome once. Past that the outcome is answered but not recorded, and once the claim's lease runs out a
+ * later copy runs the event again as a {@link DeliveryContext.Attempt#RERUN}.
  */
 final class Claims {
 
@@ -63,10 +65,15 @@ final class Claims {
 
     /**
      * Returns what earlier attempts recorded: the handlers done, and {@link #RERUN_MARK} if the last of them was a
-     * rerun; the store's failure propagates.
+     * rerun. Retried briefly while the store fails, since giving up answers the delivery 503 and makes its retry a
+     * rerun; the store's last failure propagates.
      */
     Set<String> doneHandlers(String key) {
-        return store.doneHandlers(key);
+        try {
+            return store.doneHandlers(key);
+        } catch (RuntimeException first) {
+            return StoreRetries.retry(pause, first, () -> store.doneHandlers(key));
+        }
     }
 
     /** Returns {@code recorded} without the rerun mark: the handlers an earlier attempt ran to success. */
@@ -134,16 +141,32 @@ final class Claims {
      * one, so that the retry is a rerun too: the attempt that crashed before it may have run any handler.
      */
     void release(String key, String owner, Set<String> succeeded, DeliveryContext.Attempt attempt) {
+        release(key, owner, succeeded, attempt, false);
+    }
+
+    /**
+     * As {@link #release(String, String, Set, DeliveryContext.Attempt)}; {@code retried} retries it briefly while the
+     * store fails, as completion is, for an attempt whose handlers ran: otherwise the claim would lapse unrecorded
+     * and the retry would run again the handlers that succeeded.
+     */
+    void release(String key, String owner, Set<String> succeeded, DeliveryContext.Attempt attempt,
+                 boolean retried) {
         if (attempt == DeliveryContext.Attempt.RERUN) {
             Set<String> marked = new HashSet<>(succeeded);
             marked.add(RERUN_MARK);
             succeeded = marked;
         }
+        Set<String> recorded = succeeded;
+        Supplier<Boolean> release = () -> recorded.isEmpty() ? store.release(key, owner)
+                : store.release(key, owner, recorded, retentionOf(key));
         try {
-            if (succeeded.isEmpty()) {
-                store.release(key, owner);
-            } else {
-                store.release(key, owner, succeeded, retentionOf(key));
+            try {
+                release.get();
+            } catch (RuntimeException first) {
+                if (!retried) {
+                    throw first;
+                }
+                StoreRetries.retry(pause, first, release);
             }
         } catch (RuntimeException e) {
             log.warn("refold delivery key={} could not be released; it is retried once its lease runs out: {}",

@@ -70,7 +70,7 @@ abstract class Completion implements Leased {
                 claims.complete(key, owner, (before & LOST) != 0);
                 return claims.log().log(result(Outcome.PROCESSED, status, "event processed"), startNanos, null);
             }
-            claims.release(key, owner, succeeded, context.attempt());
+            claims.release(key, owner, succeeded, context.attempt(), true);
         } finally {
             unregisterEnded(before);
         }

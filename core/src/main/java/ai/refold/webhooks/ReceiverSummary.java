@@ -69,6 +69,7 @@ final class ReceiverSummary {
     public String toString() {
         return "WebhookReceiver[header=" + header + ", keys=" + keyLabels + ", store=" + store + ", maxBodyBytes="
                 + maxBodyBytes + ", readDeadline=" + readDeadline + ", bodyBudget=" + bodyBudget + ", lease=" + lease
-                + ", retention=" + retention + (dispatch.equals("synchronous") ? "" : ", acknowledgeFast") + "]";
+                + ", retention=" + retention + (dispatch.equals("synchronous") ? ""
+                : dispatch.equals("inbox") ? ", inbox" : ", acknowledgeFast") + "]";
     }
 }

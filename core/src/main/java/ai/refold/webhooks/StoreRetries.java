@@ -25,20 +25,29 @@ final class StoreRetries {
      * Tries {@code operation} again after each pause, once its first try threw {@code failure}: the caller makes the
      * first try itself, so that a store that answers costs no more than the call.
      *
-     * @throws RuntimeException what the last try threw, once every pause is spent (or the thread is interrupted)
+     * @throws RuntimeException what the last try threw, once every pause is spent (or the thread is interrupted during
+     *                          one; an interrupt already set when called is cleared for the pauses and set again)
      */
     static <T> T retry(Pause pause, RuntimeException failure, Supplier<T> operation) {
-        for (Duration before : PAUSES) {
-            try {
-                pause.pause(before);
-                return operation.get();
-            } catch (InterruptedException e) {
+        // An interrupt a handler left behind would end the first pause; it is the handler's, and is set again after.
+        boolean interrupted = Thread.interrupted();
+        try {
+            for (Duration before : PAUSES) {
+                try {
+                    pause.pause(before);
+                    return operation.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    break;
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+            }
+            throw failure;
+        } finally {
+            if (interrupted) {
                 Thread.currentThread().interrupt();
-                break;
-            } catch (RuntimeException e) {
-                failure = e;
             }
         }
-        throw failure;
     }
 }

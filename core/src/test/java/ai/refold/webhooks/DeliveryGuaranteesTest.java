@@ -137,6 +137,37 @@ class DeliveryGuaranteesTest {
     }
 
     @Test
+    void case2AStoreBlipAtCompletionAfterAHandlerThatLeftItsThreadInterruptedStillRecordsTheEvent() {
+        // The pauses between tries sleep as Thread.sleep does: one begun on an interrupted thread throws at once.
+        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("live", API_KEY).idempotencyStore(store)
+                .clock(clock).manualHeartbeats()
+                .pause(pause -> {
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException("sleep interrupted");
+                    }
+                    clock.advance(pause);
+                })
+                .on(WorkflowErrored.class, (event, context) -> {
+                    runs.computeIfAbsent(event.instanceId(), id -> new AtomicInteger()).incrementAndGet();
+                    store.failNext(FaultyStore.Operation.COMPLETE, 2);
+                    Thread.currentThread().interrupt(); // as a handler does that caught an InterruptedException
+                })
+                .build();
+        boolean interruptedAfter;
+        try {
+            assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+        } finally {
+            interruptedAfter = Thread.interrupted();
+        }
+
+        assertThat(interruptedAfter).as("the handler's interrupt is given back to its thread").isTrue();
+        assertThat(store.calls(FaultyStore.Operation.COMPLETE)).isEqualTo(3);
+        clock.advance(LEASE.multipliedBy(2));
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(runsOf("656f308b9144bb8f183bfc7b")).isEqualTo(1);
+    }
+
+    @Test
     void case2TheClaimStaysRenewedWhileCompletionIsRetriedSoACopyCannotRerunAnEventWhoseHandlersRan() {
         List<DeliveryResult> copies = new ArrayList<>();
         WebhookReceiver[] instances = new WebhookReceiver[2];
@@ -253,6 +284,39 @@ class DeliveryGuaranteesTest {
         assertThat(queue).hasSize(1);
     }
 
+    @Test
+    void case4AnAcknowledgeFastInstanceThatCrashesLosesItsQueuedEventsAlthoughEachWasAnswered200() {
+        List<Runnable> queue = new ArrayList<>();
+        WebhookReceiver crashed = instance().acknowledgeFast(queue::add)
+                .on(WorkflowErrored.class, (event, context) -> runs.computeIfAbsent(event.instanceId(),
+                        id -> new AtomicInteger()).incrementAndGet())
+                .build();
+        WebhookReceiver survivor = counting((event, context) -> { });
+        List<byte[]> events = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            events.add(new String(ERRORED, StandardCharsets.UTF_8)
+                    .replace("656f308b9144bb8f183bfc7b", "656f308b9144bb8f183bfc7" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        for (byte[] event : events) {
+            DeliveryResult answer = crashed.receive(signed(event));
+            assertThat(answer.outcome()).isEqualTo(Outcome.ACCEPTED);
+            assertThat(answer.status()).isEqualTo(200);
+        }
+
+        crashed.heartbeats().close(); // the process dies: its queue goes with it, nothing renews or ends the claims
+        queue.clear();
+        clock.advance(LEASE.plusSeconds(1));
+
+        // Refold had a 200 for each and sends no retry: no handler of any of the three ever runs.
+        assertThat(runs).isEmpty();
+        // Only a copy that arrives anyway (a duplicate delivery) runs its event, told that it may have run before.
+        assertThat(survivor.receive(signed(events.get(0))).outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(runsOf("656f308b9144bb8f183bfc70")).isEqualTo(1);
+        assertThat(runsOf("656f308b9144bb8f183bfc71")).isZero();
+        assertThat(runsOf("656f308b9144bb8f183bfc72")).isZero();
+        assertThat(attempts).containsExactly(Attempt.RERUN);
+    }
+
     // ---- case 5: several handlers for one event ----
 
     @Test
@@ -278,28 +342,120 @@ class DeliveryGuaranteesTest {
     }
 
     @Test
-    void case5AStoreThatFailsToSayWhatWasDoneNeverMakesTheRetryRunASucceededHandlerAgain() {
+    void case5AStoreBlipWhenAFailedAttemptIsReleasedStillRemembersTheHandlersThatSucceeded() {
         AtomicInteger firstRuns = new AtomicInteger();
         AtomicInteger secondRuns = new AtomicInteger();
+        List<Attempt> alertAttempts = new ArrayList<>();
         WebhookReceiver receiver = instance()
                 .on("audit", EventFilter.of(WorkflowErrored.class), (event, context) -> firstRuns.incrementAndGet())
                 .on("alert", EventFilter.of(WorkflowErrored.class), (event, context) -> {
+                    alertAttempts.add(context.attempt());
                     if (secondRuns.incrementAndGet() == 1) {
+                        store.failNext(FaultyStore.Operation.RELEASE, 2); // the store blips as the failure is recorded
+                        throw new IllegalStateException("pager is down");
+                    }
+                })
+                .build();
+
+        assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(500);
+        assertThat(store.calls(FaultyStore.Operation.RELEASE)).isEqualTo(3);
+        assertThat(store.doneHandlers(StandardKeys.ERRORED)).containsExactly("audit");
+        clock.advance(Duration.ofSeconds(1)); // Refold's first retry
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+
+        assertThat(firstRuns).hasValue(1);
+        assertThat(secondRuns).hasValue(2);
+        assertThat(alertAttempts).containsExactly(Attempt.FIRST, Attempt.FIRST);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+    }
+
+    @Test
+    void case5AStoreDownPastTheRetriesWhenAFailedAttemptIsReleasedLeavesTheClaimToItsLeaseAndTheNextCopyARerun() {
+        AtomicInteger firstRuns = new AtomicInteger();
+        AtomicInteger secondRuns = new AtomicInteger();
+        List<Attempt> auditAttempts = new ArrayList<>();
+        WebhookReceiver receiver = instance()
+                .on("audit", EventFilter.of(WorkflowErrored.class), (event, context) -> {
+                    auditAttempts.add(context.attempt());
+                    firstRuns.incrementAndGet();
+                })
+                .on("alert", EventFilter.of(WorkflowErrored.class), (event, context) -> {
+                    if (secondRuns.incrementAndGet() == 1) {
+                        store.failAlways(FaultyStore.Operation.RELEASE);
+                        throw new IllegalStateException("pager is down");
+                    }
+                })
+                .build();
+
+        assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(500);
+        store.heal(FaultyStore.Operation.RELEASE);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.IN_PROGRESS);
+        clock.advance(LEASE.plusSeconds(1));
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+
+        // Nothing recorded that "audit" succeeded: it runs again, told that an earlier attempt may have run it.
+        assertThat(firstRuns).hasValue(2);
+        assertThat(auditAttempts).containsExactly(Attempt.FIRST, Attempt.RERUN);
+        assertThat(secondRuns).hasValue(2);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+    }
+
+    @Test
+    void case5AStoreBlipWhileTheRetryReadsWhatTheFailedAttemptRecordedStillRunsOnlyTheOthers() {
+        AtomicInteger auditRuns = new AtomicInteger();
+        AtomicInteger alertRuns = new AtomicInteger();
+        List<Attempt> alertAttempts = new ArrayList<>();
+        WebhookReceiver receiver = instance()
+                .on("audit", EventFilter.of(WorkflowErrored.class), (event, context) -> auditRuns.incrementAndGet())
+                .on("alert", EventFilter.of(WorkflowErrored.class), (event, context) -> {
+                    alertAttempts.add(context.attempt());
+                    if (alertRuns.incrementAndGet() == 1) {
                         throw new IllegalStateException("pager is down");
                     }
                 })
                 .build();
         assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(500);
 
-        // The retry resumes the released event, but the store fails to say which handlers are done.
-        store.failNext(FaultyStore.Operation.DONE_HANDLERS, 1);
-        assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(503);
+        store.failNext(FaultyStore.Operation.DONE_HANDLERS, 2); // the store blips as the retry reads the record
         clock.advance(Duration.ofSeconds(1));
-        DeliveryResult next = receiver.receive(signed(ERRORED));
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
 
-        assertThat(next.outcome()).as("the retry a second later").isEqualTo(Outcome.PROCESSED);
-        assertThat(firstRuns).as("audit had succeeded and was recorded as done").hasValue(1);
-        assertThat(secondRuns).hasValue(2);
+        assertThat(store.calls(FaultyStore.Operation.DONE_HANDLERS)).isEqualTo(3);
+        assertThat(auditRuns).hasValue(1);
+        assertThat(alertRuns).hasValue(2);
+        assertThat(alertAttempts).containsExactly(Attempt.FIRST, Attempt.FIRST);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+    }
+
+    @Test
+    void case5AStoreDownPastTheRetriesWhileTheRetryReadsTheRecordAnswers503AndKeepsTheRecordForTheNextCopy() {
+        AtomicInteger auditRuns = new AtomicInteger();
+        AtomicInteger alertRuns = new AtomicInteger();
+        List<Attempt> alertAttempts = new ArrayList<>();
+        WebhookReceiver receiver = instance()
+                .on("audit", EventFilter.of(WorkflowErrored.class), (event, context) -> auditRuns.incrementAndGet())
+                .on("alert", EventFilter.of(WorkflowErrored.class), (event, context) -> {
+                    alertAttempts.add(context.attempt());
+                    if (alertRuns.incrementAndGet() == 1) {
+                        throw new IllegalStateException("pager is down");
+                    }
+                })
+                .build();
+        assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(500);
+
+        store.failAlways(FaultyStore.Operation.DONE_HANDLERS);
+        DeliveryResult unreadable = receiver.receive(signed(ERRORED));
+        store.heal(FaultyStore.Operation.DONE_HANDLERS);
+        assertThat(unreadable.outcome()).isEqualTo(Outcome.STORE_UNAVAILABLE);
+        clock.advance(Duration.ofSeconds(1)); // Refold's next retry
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+
+        // The unreadable attempt ended its lease instead of releasing the claim, which would have replaced the
+        // record: the next copy takes the claim over, told it may be a rerun, and still runs only "alert".
+        assertThat(auditRuns).as("audit had succeeded and was recorded as done").hasValue(1);
+        assertThat(alertRuns).hasValue(2);
+        assertThat(alertAttempts).containsExactly(Attempt.FIRST, Attempt.RERUN);
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
     }
 
     // ---- case 6: the key table merged distinct events ----
@@ -346,6 +502,56 @@ class DeliveryGuaranteesTest {
         assertThat(memory.claim("k", "other", Duration.ofSeconds(1))).isEqualTo(ClaimResult.IN_PROGRESS);
         assertThat(memory.complete("k", "owner", Duration.ofSeconds(Long.MAX_VALUE))).isTrue();
         assertThat(memory.claim("k", "other", Duration.ofSeconds(1))).isEqualTo(ClaimResult.COMPLETED);
+    }
+
+    // ---- case 8: renewals the store does not answer ----
+
+    @Test
+    void case8AClaimWhoseRenewalsTheStoreDoesNotAnswerLapsesSoACopyAfterTheLeaseRunsTheEventAgainAsARerun() {
+        List<DeliveryResult> copies = new ArrayList<>();
+        WebhookReceiver[] instances = new WebhookReceiver[2];
+        instances[0] = counting((event, context) -> {
+            store.failAlways(FaultyStore.Operation.RENEW); // this instance's renewals stall, its handler runs on
+            for (int step = 0; step < 3; step++) {
+                clock.advance(LEASE.dividedBy(2));
+                instances[0].heartbeats().renewAll();
+            }
+            store.heal(FaultyStore.Operation.RENEW);
+            copies.add(instances[1].receive(signed(ERRORED)));
+        });
+        instances[1] = counting((event, context) -> { });
+
+        DeliveryResult first = instances[0].receive(signed(ERRORED));
+
+        assertThat(store.calls(FaultyStore.Operation.RENEW)).isEqualTo(3);
+        assertThat(copies).extracting(DeliveryResult::outcome).containsExactly(Outcome.PROCESSED);
+        // The first instance's handler succeeded: it answers 200, although the copy that took over recorded the event.
+        assertThat(first.outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(runsOf("656f308b9144bb8f183bfc7b")).isEqualTo(2);
+        assertThat(attempts).containsExactly(Attempt.FIRST, Attempt.RERUN);
+        assertThat(instances[1].receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(instances[0].receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+    }
+
+    @Test
+    void case8TheOwnerOfALapsedClaimThatNobodyTookOverStillCompletesItSoALaterCopyIsADuplicate() {
+        WebhookReceiver[] receiver = new WebhookReceiver[1];
+        receiver[0] = counting((event, context) -> {
+            store.failAlways(FaultyStore.Operation.RENEW);
+            for (int step = 0; step < 3; step++) {
+                clock.advance(LEASE.dividedBy(2));
+                receiver[0].heartbeats().renewAll();
+            }
+            store.heal(FaultyStore.Operation.RENEW);
+        });
+
+        assertThat(receiver[0].receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(store.calls(FaultyStore.Operation.RENEW)).isEqualTo(3);
+        clock.advance(Duration.ofSeconds(1));
+
+        assertThat(receiver[0].receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(runsOf("656f308b9144bb8f183bfc7b")).isEqualTo(1);
+        assertThat(attempts).containsExactly(Attempt.FIRST);
     }
 
     /** The standard key of the documented Workflow Errored sample. */

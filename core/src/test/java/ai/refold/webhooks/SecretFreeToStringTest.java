@@ -47,6 +47,22 @@ class SecretFreeToStringTest {
     }
 
     @Test
+    void receiverSaysHowItDispatchesAnInboxReceiverBeingNoAcknowledgeFastOne() {
+        WebhookReceiver.Builder builder = WebhookReceiver.builder().signingKey("live", API_KEY)
+                .onAny((event, context) -> { });
+        WebhookReceiver inbox = WebhookReceiver.builder().signingKey("live", API_KEY).onAny((event, context) -> { })
+                .inbox(ai.refold.webhooks.idempotency.InMemoryInboxStore.create(), InboxOptions.defaults()).build();
+        try {
+            assertThat(builder.build().toString()).doesNotContain("inbox", "acknowledgeFast");
+            assertThat(WebhookReceiver.builder().signingKey("live", API_KEY).onAny((event, context) -> { })
+                    .acknowledgeFast(Runnable::run).build().toString()).contains(", acknowledgeFast]");
+            assertThat(inbox.toString()).contains(", inbox]").doesNotContain("acknowledgeFast");
+        } finally {
+            inbox.close();
+        }
+    }
+
+    @Test
     void headersShowNamesButNotValues() {
         String signature = WebhookSigner.of(API_KEY).sign(BODY);
         Headers headers = Headers.builder()

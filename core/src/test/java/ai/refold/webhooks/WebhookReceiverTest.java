@@ -502,6 +502,14 @@ class WebhookReceiverTest {
         assertThat(result.message()).doesNotContain("down");
         assertThat(calls).isEmpty();
         assertThat(down.calls(FaultyStore.Operation.COMPLETE) + down.calls(FaultyStore.Operation.RELEASE)).isZero();
+
+        // The store is back when Refold retries: the event is processed, once, as a first attempt.
+        down.heal(FaultyStore.Operation.CLAIM);
+        DeliveryResult retry = receiver.receive(signed(ERRORED));
+        assertThat(retry.outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(calls).containsExactly("ran");
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(calls).containsExactly("ran");
     }
 
     @Test

@@ -32,7 +32,7 @@ class KilledInstanceTest {
 
     private static final String API_KEY = "rk_live_killed_3e7a90c5d1f8";
     private static final String EVENT = "killed-mid-handler";
-    // When Refold's retries reach the other instance, after the first attempt failed: 1 s, then 2 s and 4 s later.
+    // When Refold's retries reach the other instance, after the first attempt failed: 1 s, then 3 s and 7 s later.
     private static final List<Duration> RETRIES = List.of(Duration.ofSeconds(1), Duration.ofSeconds(4),
             Duration.ofSeconds(11));
     // Generous against a loaded machine: a JVM starts and claims in a few seconds.

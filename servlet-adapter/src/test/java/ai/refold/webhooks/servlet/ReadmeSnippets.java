@@ -47,7 +47,7 @@ final class ReadmeSnippets {
 
         Server server = new Server();
         HttpConfiguration http = new HttpConfiguration();
-        // Once a body has started, a client sending less than 1 KiB a second is answered 408 by Jetty itself.
+        // Once a body has started, Jetty cuts off a client sending less than 1 KiB a second: it is answered 400.
         http.setMinRequestDataRate(1024);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(address.getHostString());

@@ -25,7 +25,7 @@ class PostgresTwoInstancesDeliverySoakTest extends DeliverySoak {
     private final List<ConnectionPerThreadDataSource> dataSources = new CopyOnWriteArrayList<>();
 
     // The schema is applied once before the instances start, as a migration tool does: two instances creating the
-    // table at the same moment can collide in PostgreSQL's catalogue, and the loser answers its first delivery 503.
+    // table at the same moment collide in PostgreSQL's catalogue (the loser tries again: JdbcTableCreationRaceTest).
     @BeforeAll
     static void startServerAndApplySchema() throws SQLException {
         server = EmbeddedPostgres.start();
