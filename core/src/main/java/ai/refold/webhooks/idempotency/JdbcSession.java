@@ -122,8 +122,8 @@ final class JdbcSession<S> {
     static void checkOwner(String owner) {
         Objects.requireNonNull(owner, "owner");
         if (owner.isEmpty() || owner.length() > JdbcIdempotencyStore.MAX_OWNER_LENGTH) {
-            throw new IllegalArgumentException("owner must be 1 to " + JdbcIdempotencyStore.MAX_OWNER_LENGTH + " characters but had "
-                    + owner.length());
+            throw new IllegalArgumentException("owner must be 1 to " + JdbcIdempotencyStore.MAX_OWNER_LENGTH
+                    + " characters but had " + owner.length());
         }
     }
 

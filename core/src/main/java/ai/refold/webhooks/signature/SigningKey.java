@@ -80,8 +80,9 @@ public final class SigningKey {
      * Applies the one policy every entry point (builders, {@code web.xml}, Spring properties, the API client) has
      * for a Refold API key: at least one character, no white space or control character (a copy-and-paste slip
      * such as a trailing newline would silently make every signature mismatch), not wrapped in quotes (kept as
-     * part of the value by {@code .properties} and env files), and not an unresolved {@code ${...}} placeholder (a configuration whose variable is unset would otherwise sign with the
-     * placeholder's text). The message names {@code setting} and never shows the value.
+     * part of the value by {@code .properties} and env files), and not an unresolved {@code ${...}} placeholder (a
+     * configuration whose variable is unset would otherwise sign with the placeholder's text). The message names
+     * {@code setting} and never shows the value.
      *
      * @param apiKey  the key to check
      * @param setting where the key came from, for the message, for example {@code "refold.webhooks.keys.live"}
