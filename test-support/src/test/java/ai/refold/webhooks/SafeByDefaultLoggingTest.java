@@ -2,6 +2,9 @@ package ai.refold.webhooks;
 
 import ai.refold.webhooks.event.ConnectionEvent;
 import ai.refold.webhooks.event.EventType;
+import ai.refold.webhooks.idempotency.ClaimResult;
+import ai.refold.webhooks.idempotency.IdempotencyStore;
+import ai.refold.webhooks.idempotency.StoreUnavailableException;
 import ai.refold.webhooks.logcapture.CapturedEvent;
 import ai.refold.webhooks.logcapture.LogCapture;
 import ai.refold.webhooks.signature.SigningKey;
@@ -12,12 +15,14 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.event.Level;
 
 import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -120,6 +125,71 @@ class SafeByDefaultLoggingTest {
             assertThat(warnings).hasSize(2);
             assertThat(warnings.get(1).message()).contains("refused 5 requests", "since 2026-11-30T08:00:00Z",
                     "method_not_allowed=2", "payload_too_large=1", "signature_missing=1", "signature_mismatch=1");
+        }
+    }
+
+    // security.md's table of levels, row by row: who can cause the line decides its level.
+    @Test
+    void theLevelOfADeliveryLineFollowsWhoCanCauseIt() {
+        IllegalStateException pagerDown = new IllegalStateException("pager is down");
+        WebhookReceiver failing = WebhookReceiver.builder().signingKey("live", API_KEY)
+                .onAny((event, context) -> {
+                    throw pagerDown;
+                }).build();
+        StoreUnavailableException storeDown = new StoreUnavailableException("store is down");
+        WebhookReceiver storeless = WebhookReceiver.builder().signingKey("live", API_KEY)
+                .idempotencyStore(new IdempotencyStore() {
+                    @Override
+                    public ClaimResult claim(String key, String owner, Duration lease) {
+                        throw storeDown;
+                    }
+
+                    @Override
+                    public boolean renew(String key, String owner, Duration lease) {
+                        throw storeDown;
+                    }
+
+                    @Override
+                    public boolean complete(String key, String owner, Duration retention) {
+                        throw storeDown;
+                    }
+
+                    @Override
+                    public boolean release(String key, String owner) {
+                        throw storeDown;
+                    }
+                })
+                .onAny((event, context) -> { }).build();
+        WebhookReceiver refusing = WebhookReceiver.builder().signingKey("live", API_KEY)
+                .onAny((event, context) -> { })
+                .acknowledgeFast(task -> {
+                    throw new RejectedExecutionException("queue is full");
+                }).build();
+        WebhookReceiver fine = WebhookReceiver.builder().signingKey("live", API_KEY)
+                .onAny((event, context) -> { }).build();
+        byte[] notAnEvent = "{\"no\": \"event\"".getBytes(StandardCharsets.UTF_8);
+
+        try (LogCapture capture = LogCapture.open()) {
+            assertThat(failing.receive(signed(EventType.WORKFLOW_ERRORED)).status()).isEqualTo(500);
+            assertThat(storeless.receive(signed(EventType.WORKFLOW_ERRORED)).status()).isEqualTo(503);
+            assertThat(refusing.receive(signed(EventType.WORKFLOW_ERRORED)).outcome()).isEqualTo(Outcome.OVERLOADED);
+            List<CapturedEvent> errors = at(capture, Level.ERROR, DELIVERY);
+            assertThat(fine.receive(DeliveryRequest.of("POST", Headers.of("x-cobalt-signature",
+                    WebhookSigner.of(API_KEY).sign(notAnEvent)), notAnEvent)).status()).isEqualTo(400);
+            List<CapturedEvent> warnings = at(capture, Level.WARN, DELIVERY);
+            assertThat(fine.receive(signed(EventType.WORKFLOW_ERRORED)).status()).isEqualTo(200);
+            assertThat(fine.receive(signed(EventType.WORKFLOW_ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+
+            assertThat(errors).extracting(line -> line.keyValues().get("outcome"))
+                    .containsExactly("handler_failed", "store_unavailable", "overloaded");
+            assertThat(errors.get(0).throwable()).isSameAs(pagerDown);
+            assertThat(errors.get(1).throwable()).isSameAs(storeDown);
+            assertThat(errors.get(2).throwable()).isInstanceOf(RejectedExecutionException.class);
+            assertThat(warnings).extracting(line -> line.keyValues().get("outcome"))
+                    .containsExactly("invalid_payload");
+            assertThat(at(capture, Level.INFO, DELIVERY)).extracting(line -> line.keyValues().get("outcome"))
+                    .containsExactly("processed", "duplicate");
+            assertThat(at(capture, Level.DEBUG, DELIVERY)).isEmpty();
         }
     }
 
