@@ -14,11 +14,9 @@ import ai.refold.webhooks.test.SamplePayloads;
 import org.junit.jupiter.api.Test;
 import org.slf4j.event.Level;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -185,34 +183,6 @@ class ClaimWarningsLoggingTest {
         @Override
         public Optional<Duration> leaseRemaining(String key) {
             return delegate.leaseRemaining(key);
-        }
-    }
-
-    /** A clock moved by hand. */
-    private static final class HandClock extends Clock {
-        private volatile Instant now;
-
-        HandClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
         }
     }
 }

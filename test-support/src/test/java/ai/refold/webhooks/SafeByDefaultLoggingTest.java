@@ -16,11 +16,10 @@ import org.slf4j.event.Level;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
+
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -227,34 +226,6 @@ class SafeByDefaultLoggingTest {
                     .doesNotContain(API_KEY);
             assertThat(lines.get(0).keyValues()).containsEntry("path", "/webhooks/refold")
                     .containsEntry("keyLabels", List.of("test")).containsKey("handlers");
-        }
-    }
-
-    /** A clock moved by hand. */
-    private static final class HandClock extends Clock {
-        private volatile Instant now;
-
-        HandClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
         }
     }
 }

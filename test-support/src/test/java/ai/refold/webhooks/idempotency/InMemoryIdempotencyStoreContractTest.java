@@ -1,14 +1,13 @@
 package ai.refold.webhooks.idempotency;
 
+import ai.refold.webhooks.HandClock;
+
 import ai.refold.webhooks.test.IdempotencyStoreContract;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 
 /**
  * The store contract against the in-memory store. Both nodes are the one instance, as every receiver in one JVM would
@@ -17,7 +16,7 @@ import java.time.ZoneOffset;
  */
 class InMemoryIdempotencyStoreContractTest extends IdempotencyStoreContract {
 
-    private final ManualClock clock = new ManualClock(Instant.parse("2026-11-01T10:00:00Z"));
+    private final HandClock clock = new HandClock(Instant.parse("2026-11-01T10:00:00Z"));
     private final InMemoryIdempotencyStore store = InMemoryIdempotencyStore.builder().clock(clock).build();
     private volatile boolean down;
 
@@ -95,34 +94,6 @@ class InMemoryIdempotencyStoreContractTest extends IdempotencyStoreContract {
             if (down) {
                 throw new StoreUnavailableException("idempotency store is down (simulated outage)");
             }
-        }
-    }
-
-    /** A clock the test moves by hand. Thread-safe. */
-    private static final class ManualClock extends Clock {
-        private volatile Instant now;
-
-        ManualClock(Instant start) {
-            this.now = start;
-        }
-
-        synchronized void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException("a manual test clock stays in UTC");
         }
     }
 }

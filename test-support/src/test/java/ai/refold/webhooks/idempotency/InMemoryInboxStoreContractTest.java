@@ -1,12 +1,12 @@
 package ai.refold.webhooks.idempotency;
 
+import ai.refold.webhooks.HandClock;
+
 import ai.refold.webhooks.test.InboxStoreContract;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -18,7 +18,7 @@ import java.util.Set;
  */
 class InMemoryInboxStoreContractTest extends InboxStoreContract {
 
-    private final ManualClock clock = new ManualClock(Instant.parse("2026-11-01T10:00:00Z"));
+    private final HandClock clock = new HandClock(Instant.parse("2026-11-01T10:00:00Z"));
     private final InMemoryInboxStore store = InMemoryInboxStore.builder().clock(clock).build();
     private volatile boolean down;
 
@@ -155,34 +155,6 @@ class InMemoryInboxStoreContractTest extends InboxStoreContract {
             if (down) {
                 throw new StoreUnavailableException("inbox is down (simulated outage)");
             }
-        }
-    }
-
-    /** A clock the test moves by hand. Thread-safe. */
-    private static final class ManualClock extends Clock {
-        private volatile Instant now;
-
-        ManualClock(Instant start) {
-            this.now = start;
-        }
-
-        synchronized void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException("a manual test clock stays in UTC");
         }
     }
 }
