@@ -229,16 +229,15 @@ final class JdbcSession<S> {
             table = table.toLowerCase(Locale.ROOT);
             column = column.toLowerCase(Locale.ROOT);
         }
-        try (ResultSet found = metadata.getColumns(null, null, table, column)) {
+        // In the schema unqualified names resolve to first: another schema's newer copy must not skip the ALTER.
+        String schema = connection.getSchema() == null ? null : connection.getSchema().replaceAll("([_%])",
+                Matcher.quoteReplacement(metadata.getSearchStringEscape()) + "$1");
+        try (ResultSet found = metadata.getColumns(null, schema, table, column)) {
             return found.next();
         }
     }
 
-    /**
-     * Returns the DDL statements that create a store's table {@code tableName} and its index in {@code dialect}: the
-     * store's schema resource for the dialect (for example {@code schema-postgresql.sql}) with the default table
-     * name replaced.
-     */
+    /** Returns the DDL creating a store's table {@code tableName} in {@code dialect}: its schema resource, renamed. */
     static List<String> schema(Kind<?> kind, Dialect dialect, String tableName) {
         String resource = kind.schemaPrefix() + dialect.schemaResource().substring("schema-".length());
         String script;
