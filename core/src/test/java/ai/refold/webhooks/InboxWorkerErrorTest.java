@@ -114,4 +114,37 @@ class InboxWorkerErrorTest {
         await(() -> inbox.stats().count(InboxState.DONE) == 1);
         assertThat(attempts).containsExactly(Attempt.FIRST, Attempt.FIRST);
     }
+
+    @Test
+    void aHandlerThatNeverReturnsHoldsOnlyItsWorkerTheOtherGoesOnAndCloseEndsWithinItsTimeout() throws Exception {
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        String stuck = "656f308b9144bb8f183b1000";
+        try {
+            receiver = WebhookReceiver.builder().signingKey("live", API_KEY).clock(clock).manualHeartbeats()
+                    .inbox(inbox, InboxOptions.defaults().withWorkers(2).withPollInterval(Duration.ofMillis(20)))
+                    .on(WorkflowErrored.class, (event, context) -> {
+                        runs.add(event.instanceId());
+                        if (event.instanceId().equals(stuck)) {
+                            never.await();
+                        }
+                    })
+                    .build();
+            receiver.receive(signed(event(0)));
+            await(() -> runs.contains(stuck));
+            for (int i = 1; i <= 4; i++) {
+                assertThat(receiver.receive(signed(event(i))).outcome()).isEqualTo(Outcome.ACCEPTED);
+            }
+            await(() -> inbox.stats().count(InboxState.DONE) == 4);
+
+            long start = System.nanoTime();
+            receiver.close(Duration.ofMillis(300));
+            assertThat(System.nanoTime() - start).as("close waited for its timeout, not for the handler")
+                    .isLessThan(TimeUnit.SECONDS.toNanos(15));
+            assertThat(inbox.find("workflow-errored:-:" + stuck).orElseThrow().state())
+                    .as("left to its lease for the next instance").isEqualTo(InboxState.PROCESSING);
+            assertThat(runs).hasSize(5);
+        } finally {
+            never.countDown();
+        }
+    }
 }
