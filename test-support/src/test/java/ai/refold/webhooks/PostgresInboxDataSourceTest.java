@@ -155,4 +155,32 @@ class PostgresInboxDataSourceTest {
                     .isZero();
         }
     }
+
+    // A write transaction open on the table (a DBA's UPDATE, a replay in a transaction): an instance starting with
+    // createTableIfMissing on the up-to-date table must store at once, not queue a SHARE lock behind it (CREATE INDEX
+    // IF NOT EXISTS takes one before it finds the index there), which every other writer would then queue behind.
+    @Test
+    void anInstanceStartingWhileAWriteTransactionIsOpenOnTheTableStoresWithoutWaitingForIt() throws Exception {
+        try (SharedPostgres database = SharedPostgres.withFreshTable()) {
+            String table = database.tableName() + "_inbox";
+            HikariDataSource admin = pool(database, "", true);
+            JdbcInboxStore first = JdbcInboxStore.builder().dataSource(admin).tableName(table)
+                    .createTableIfMissing(true).build();
+            assertThat(receiver(first).receive(delivery("before")).status()).isEqualTo(200);
+            java.util.concurrent.ExecutorService starter = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try (Connection writer = pool(database, "", false).getConnection();
+                 Statement statement = writer.createStatement()) {
+                statement.executeUpdate("UPDATE " + table + " SET last_error = last_error");
+                JdbcInboxStore starting = JdbcInboxStore.builder().dataSource(pool(database, "", true))
+                        .tableName(table).createTableIfMissing(true).queryTimeout(Duration.ofSeconds(20)).build();
+                java.util.concurrent.Future<Integer> answer = starter.submit(() -> receiver(starting)
+                        .receive(delivery("during")).status());
+
+                assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+                writer.rollback();
+            } finally {
+                starter.shutdownNow();
+            }
+        }
+    }
 }
