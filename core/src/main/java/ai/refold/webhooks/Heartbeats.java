@@ -164,7 +164,8 @@ final class Heartbeats {
     }
 
     // Hands each claim in flight to the renewal threads, unless its last renewal is still running. A sweep that threw
-    // would cancel the schedule; each renewal handles its own failures, so the catch is a last guard.
+    // would cancel the schedule for good, an Error too (a renewal thread that cannot start is an OutOfMemoryError);
+    // each renewal handles its own failures, so the catch is a last guard.
     private void sweepQuietly() {
         try {
             for (Leased completion : inFlight()) {
@@ -178,7 +179,7 @@ final class Heartbeats {
                     });
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             log.warn("refold heartbeat sweep failed{}: {}", "", e.toString());
         }
     }

@@ -7,6 +7,7 @@ import ai.refold.webhooks.idempotency.InboxEntry;
 import ai.refold.webhooks.idempotency.InboxState;
 import ai.refold.webhooks.idempotency.InboxStats;
 import ai.refold.webhooks.idempotency.InboxStore;
+import ai.refold.webhooks.idempotency.JdbcInboxStore;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -74,6 +75,15 @@ final class Inbox {
         this.drainsAtClose = !store.isDurable();
         for (int i = 0; i < options.workers(); i++) {
             workers.add(workerFactory.create(this));
+        }
+        // Handlers on the same pool can hold one connection per worker: none left, leases lapse and runs repeat.
+        if (store instanceof JdbcInboxStore jdbc && jdbc.maximumConnections().orElse(Integer.MAX_VALUE)
+                <= options.workers()) {
+            log.config("refold inbox runs {} workers on a pool of at most {} connections: handlers that use the same"
+                    + " pool can hold them all, leaving none to renew leases (they run out, and another instance runs"
+                    + " those deliveries again) or to store new deliveries (answered 503 once the pool's connection"
+                    + " timeout ends); give the pool at least workers + 1 connections, or the inbox a pool of its own",
+                    options.workers(), jdbc.maximumConnections().getAsInt());
         }
     }
 

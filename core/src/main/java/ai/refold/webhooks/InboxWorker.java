@@ -113,7 +113,9 @@ final class InboxWorker {
                 } else if (!inbox.isClosing()) {
                     look = takeOne();
                 }
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // An Error too (out of memory, a driver's linkage error): ended, this worker would be gone for good
+                // while the intake goes on answering 200. Its entry, if any, is left to its lease.
                 log.warn("refold inbox worker failed{}; it goes on: {}", "", e.toString());
             }
             // An interrupt a handler left behind belongs to its run, not to the next wait.
@@ -136,7 +138,7 @@ final class InboxWorker {
             }
             boolean storing = inbox.storing(); // read first: once none is, whatever they stored is there to take
             return takeOne() || inbox.queued() > 0 || storing;
-        } catch (InterruptedException | RuntimeException e) {
+        } catch (InterruptedException | RuntimeException | Error e) {
             log.warn("refold inbox worker stopped draining{}: {}", "", e.toString());
             return false;
         }

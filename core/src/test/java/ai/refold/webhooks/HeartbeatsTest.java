@@ -112,6 +112,43 @@ class HeartbeatsTest {
         }
     }
 
+    // An Error on the sweep's thread (out of memory, "unable to create native thread" when the renewal pool starts a
+    // thread) would cancel the fixed-rate schedule for good: no lease renewed again for the receiver's lifetime.
+    @Test
+    void anErrorDuringOneSweepDoesNotEndTheSweepsThatFollow() throws InterruptedException {
+        Heartbeats heartbeats = new Heartbeats(Duration.ofMillis(300), new DeliveryLog(java.util.List.of()), true);
+        AtomicInteger errorsLeft = new AtomicInteger(1);
+        AtomicInteger healthyCalls = new AtomicInteger();
+        Leased failing = new Work(1) {
+            @Override
+            public int hashCode() { // the sweep hashes each claim it hands to the renewal threads
+                if (errorsLeft.getAndDecrement() > 0) {
+                    throw new OutOfMemoryError("unable to create native thread (thrown by the test)");
+                }
+                return super.hashCode();
+            }
+        };
+        Leased healthy = new Work(2) {
+            @Override
+            public void renew() {
+                healthyCalls.incrementAndGet();
+            }
+        };
+        try {
+            heartbeats.register(failing);
+            heartbeats.register(healthy);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (healthyCalls.get() < 5 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+
+            assertThat(errorsLeft.get()).as("the sweep met the Error").isLessThanOrEqualTo(0);
+            assertThat(healthyCalls.get()).as("renewals after the Error").isGreaterThanOrEqualTo(5);
+        } finally {
+            heartbeats.close();
+        }
+    }
+
     // Compared by identity, as the heartbeats compare what they hold.
     private static class Work implements Leased {
         private final long startNanos;

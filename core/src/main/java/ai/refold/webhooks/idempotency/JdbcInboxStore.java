@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -38,8 +39,10 @@ public final class JdbcInboxStore implements InboxStore {
             "inbox-schema-", InboxStatements::of);
 
     private final JdbcSession<InboxStatements> session;
+    private final DataSource dataSource;
 
     private JdbcInboxStore(Builder builder) {
+        this.dataSource = builder.dataSource;
         this.session = new JdbcSession<>(KIND, builder.dataSource, builder.tableName, builder.dialect,
                 builder.createTableIfMissing, builder.queryTimeoutSeconds);
     }
@@ -234,6 +237,14 @@ public final class JdbcInboxStore implements InboxStore {
     public Optional<Instant> oldestDue() {
         return session.run("find the oldest due delivery", (connection, sql) -> InboxRows.oldestDue(session,
                 connection, sql));
+    }
+
+    /**
+     * {@return the most connections its data source's pool hands out at once, if the pool says (HikariCP, Commons
+     * DBCP 2, Tomcat JDBC and c3p0 do); empty for any other data source}
+     */
+    public OptionalInt maximumConnections() {
+        return PoolSize.of(dataSource);
     }
 
     /** {@return the table this store keeps its rows in} */

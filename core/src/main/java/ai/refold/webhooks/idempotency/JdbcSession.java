@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,8 +18,6 @@ import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * How a JDBC store ({@link JdbcIdempotencyStore}, {@link JdbcInboxStore}) talks to its database: a connection per
@@ -34,9 +31,6 @@ final class JdbcSession<S> {
     record Kind<S>(String storeName, String defaultTable, String schemaPrefix,
                    BiFunction<Dialect, String, S> statements) {
     }
-
-    private static final Pattern ADDED_COLUMN = Pattern.compile(
-            "(?is)ALTER TABLE\\s+(\\w+)\\s+ADD COLUMN IF NOT EXISTS\\s+(\\w+)\\s.*");
 
     private final Kind<S> kind;
     private final DataSource dataSource;
@@ -193,7 +187,7 @@ final class JdbcSession<S> {
     private void createTable(Connection connection, Dialect dialect) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             for (String ddl : schema(kind, dialect, tableName)) {
-                if (addsColumnThatExists(connection, ddl)) {
+                if (SchemaChecks.changesNothing(connection, ddl)) {
                     continue;
                 }
                 try {
@@ -211,34 +205,7 @@ final class JdbcSession<S> {
         }
     }
 
-    // ALTER TABLE ... ADD COLUMN IF NOT EXISTS locks the whole table on PostgreSQL before it finds the column there,
-    // stalling every reader and writer behind any open transaction on it: it runs only if the column is missing.
-    private static boolean addsColumnThatExists(Connection connection, String ddl) throws SQLException {
-        Matcher added = ADDED_COLUMN.matcher(ddl);
-        if (!added.matches()) {
-            return false;
-        }
-        // As the database keeps unquoted names: PostgreSQL lower-cased, H2 upper-cased.
-        DatabaseMetaData metadata = connection.getMetaData();
-        String table = added.group(1);
-        String column = added.group(2);
-        if (metadata.storesUpperCaseIdentifiers()) {
-            table = table.toUpperCase(Locale.ROOT);
-            column = column.toUpperCase(Locale.ROOT);
-        } else if (metadata.storesLowerCaseIdentifiers()) {
-            table = table.toLowerCase(Locale.ROOT);
-            column = column.toLowerCase(Locale.ROOT);
-        }
-        try (ResultSet found = metadata.getColumns(null, null, table, column)) {
-            return found.next();
-        }
-    }
-
-    /**
-     * Returns the DDL statements that create a store's table {@code tableName} and its index in {@code dialect}: the
-     * store's schema resource for the dialect (for example {@code schema-postgresql.sql}) with the default table
-     * name replaced.
-     */
+    /** Returns the DDL creating a store's table {@code tableName} in {@code dialect}: its schema resource, renamed. */
     static List<String> schema(Kind<?> kind, Dialect dialect, String tableName) {
         String resource = kind.schemaPrefix() + dialect.schemaResource().substring("schema-".length());
         String script;
