@@ -66,13 +66,19 @@ final class Claims {
     /**
      * Returns what earlier attempts recorded: the handlers done, and {@link #RERUN_MARK} if the last of them was a
      * rerun. Retried briefly while the store fails, since giving up answers the delivery 503 and makes its retry a
-     * rerun; the store's last failure propagates.
+     * rerun; the store's last failure propagates. Nothing renews {@code owner}'s claim meanwhile, and the retries can
+     * outlast a short lease: a read that needed them renews the claim, and throws if a copy took it over meanwhile.
      */
-    Set<String> doneHandlers(String key) {
+    Set<String> doneHandlers(String key, String owner) {
         try {
             return store.doneHandlers(key);
         } catch (RuntimeException first) {
-            return StoreRetries.retry(pause, first, () -> store.doneHandlers(key));
+            Set<String> recorded = StoreRetries.retry(pause, first, () -> store.doneHandlers(key));
+            if (!store.renew(key, owner, lease)) {
+                throw new IllegalStateException("the claim lapsed while the store was retried, and another delivery"
+                        + " took it over");
+            }
+            return recorded;
         }
     }
 

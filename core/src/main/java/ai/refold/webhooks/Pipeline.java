@@ -196,7 +196,7 @@ final class Pipeline {
         boolean rerun = claim == ClaimResult.RECLAIMED;
         if (claim == ClaimResult.RECLAIMED || claim == ClaimResult.RESUMED) {
             try {
-                Set<String> recorded = claims.doneHandlers(key);
+                Set<String> recorded = claims.doneHandlers(key, owner);
                 rerun |= recorded.contains(Claims.RERUN_MARK);
                 done = Claims.handlersOnly(recorded);
             } catch (RuntimeException e) {

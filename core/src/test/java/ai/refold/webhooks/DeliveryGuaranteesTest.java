@@ -458,6 +458,41 @@ class DeliveryGuaranteesTest {
         assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
     }
 
+    @Test
+    void case5AStoreBlipWhileTheRetryReadsTheRecordThatOutlastsTheLeaseRunsNothingOnceACopyTookTheClaimOver() {
+        // The reads are retried for about two seconds, longer than a short lease, and no renewal runs meanwhile: a
+        // copy that arrives then takes the claim over and runs the event; the attempt whose read came back after
+        // that must not run the handlers as well.
+        AtomicInteger alertRuns = new AtomicInteger();
+        WebhookReceiver[] receiver = new WebhookReceiver[1];
+        List<Outcome> copies = new ArrayList<>();
+        AtomicInteger pauses = new AtomicInteger();
+        receiver[0] = WebhookReceiver.builder().signingKey("live", API_KEY).idempotencyStore(store).clock(clock)
+                .lease(WebhookReceiver.MIN_LEASE).manualHeartbeats()
+                .pause(pause -> {
+                    clock.advance(pause);
+                    if (pauses.incrementAndGet() == 3) { // the last pause, past the lease: Refold's copy arrives
+                        copies.add(receiver[0].receive(signed(ERRORED)).outcome());
+                    }
+                })
+                .on("audit", EventFilter.of(WorkflowErrored.class), (event, context) -> { })
+                .on("alert", EventFilter.of(WorkflowErrored.class), (event, context) -> {
+                    if (alertRuns.incrementAndGet() == 1) {
+                        throw new IllegalStateException("pager is down");
+                    }
+                })
+                .build();
+        assertThat(receiver[0].receive(signed(ERRORED)).status()).isEqualTo(500);
+
+        store.failNext(FaultyStore.Operation.DONE_HANDLERS, 3);
+        DeliveryResult late = receiver[0].receive(signed(ERRORED));
+
+        assertThat(copies).containsExactly(Outcome.PROCESSED);
+        assertThat(alertRuns).as("alert ran by the copy only, not again by the attempt it overtook").hasValue(2);
+        assertThat(late.outcome()).isNotEqualTo(Outcome.PROCESSED);
+        assertThat(receiver[0].receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.DUPLICATE);
+    }
+
     // ---- case 6: the key table merged distinct events ----
 
     @Test

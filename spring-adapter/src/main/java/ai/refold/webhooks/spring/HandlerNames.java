@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
  * method must get the same name whatever the order its bean was registered in or reflection lists its methods.
  * Each method offers names from the shortest to the most precise ({@code Type.method},
  * {@code Type.method(Event)}, {@code bean.method}, {@code bean.method(Event)}); every method whose name another
- * method also has moves on to its next, together with that other, until no two share one.
+ * method also has moves on to its next, together with that other (unless that name is its last), until no two share
+ * one.
  */
 final class HandlerNames {
 
@@ -38,11 +39,14 @@ final class HandlerNames {
                 if (shared.getValue().size() < 2) {
                     continue;
                 }
-                for (T handler : shared.getValue()) {
-                    if (level.get(handler) == candidates.apply(handler).size() - 1) {
-                        throw new IllegalStateException("two @RefoldWebhook methods are both named "
-                                + shared.getKey());
-                    }
+                // A handler already at its last name keeps it, and the others move on: a bean named like another
+                // handler's class (Audit.on) meets that class's names on the way, and is no reason to give up.
+                List<T> movable = shared.getValue().stream()
+                        .filter(handler -> level.get(handler) < candidates.apply(handler).size() - 1).toList();
+                if (shared.getValue().size() - movable.size() > 1) {
+                    throw new IllegalStateException("two @RefoldWebhook methods are both named " + shared.getKey());
+                }
+                for (T handler : movable) {
                     level.merge(handler, 1, Integer::sum);
                     moved = true;
                 }

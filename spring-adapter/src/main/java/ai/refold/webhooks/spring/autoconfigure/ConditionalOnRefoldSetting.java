@@ -10,9 +10,10 @@ import java.lang.annotation.Target;
 
 /**
  * Matches when a {@code refold.webhooks.*} switch has a value, as {@code @ConditionalOnProperty} does, but reads the
- * value as the properties class binds it: with the blanks around it removed. A {@code .properties} file keeps a
- * trailing blank, and Spring binds {@code true } as true; {@code @ConditionalOnProperty} would read it as not
- * {@code true}, and the beans of the mode the properties select would be missing.
+ * value as the properties class binds it: with the blanks around it removed, and {@code on}, {@code yes} and
+ * {@code 1} ({@code off}, {@code no}, {@code 0}) as {@code true} ({@code false}). A {@code .properties} file keeps a
+ * trailing blank, and Spring binds {@code true } and {@code yes} as true; {@code @ConditionalOnProperty} would read
+ * them as not {@code true}, and the beans of the mode the properties select would be missing.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.TYPE, ElementType.METHOD})

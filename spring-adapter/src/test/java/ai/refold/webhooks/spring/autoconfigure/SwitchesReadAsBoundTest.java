@@ -76,4 +76,30 @@ class SwitchesReadAsBoundTest {
         runner.withInitializer(as("refold.webhooks.enabled", value))
                 .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(WebhookReceiver.class));
     }
+
+    // Spring binds a boolean from on/yes/1 and off/no/0 too: the switch must read them the same way.
+    @ParameterizedTest
+    @ValueSource(strings = {"yes", "on", "1", " On "})
+    void theInboxIsOnWhenItsSwitchIsAnyValueThatBindsAsTrue(String value) {
+        runner.withPropertyValues("refold.webhooks.inbox.store=memory").withInitializer(as("refold.webhooks.inbox.enabled", value))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(RefoldWebhookProperties.class).getInbox().isEnabled()).isTrue();
+                    assertThat(context).hasSingleBean(InboxStore.class);
+                });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"yes", "on", "1"})
+    void acknowledgeFastGetsItsExecutorWhenItsSwitchIsAnyValueThatBindsAsTrue(String value) {
+        runner.withInitializer(as("refold.webhooks.acknowledge-fast", value))
+                .run(context -> assertThat(context).hasNotFailed().hasBean(RefoldWebhookAutoConfiguration.EXECUTOR_BEAN));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"no", "off", "0", "OFF "})
+    void theStarterIsOffWhenItsSwitchIsAnyValueThatBindsAsFalse(String value) {
+        runner.withInitializer(as("refold.webhooks.enabled", value))
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(WebhookReceiver.class));
+    }
 }
