@@ -115,7 +115,9 @@ final class InboxWorker {
                 }
             } catch (RuntimeException | Error e) {
                 // An Error too (out of memory, a driver's linkage error): ended, this worker would be gone for good
-                // while the intake goes on answering 200. Its entry, if any, is left to its lease.
+                // while the intake goes on answering 200. Its entry, if any, is left to its lease. The next take waits
+                // a poll interval, as after a store's RuntimeException: a store that keeps throwing is no hot loop.
+                look = false;
                 log.warn("refold inbox worker failed{}; it goes on: {}", "", e.toString());
             }
             // An interrupt a handler left behind belongs to its run, not to the next wait.

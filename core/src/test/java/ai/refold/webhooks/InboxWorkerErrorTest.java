@@ -92,6 +92,28 @@ class InboxWorkerErrorTest {
     }
 
     @Test
+    void anErrorTheStoreKeepsThrowingIsAskedAgainAfterThePollIntervalNotInAHotLoop() throws Exception {
+        AtomicInteger takes = new AtomicInteger();
+        ForwardingInboxStore failing = new ForwardingInboxStore(inbox) {
+            @Override
+            public List<InboxEntry> take(String owner, int max, Duration lease) {
+                takes.incrementAndGet();
+                throw new NoClassDefFoundError("org/example/Driver (thrown by the test's store)");
+            }
+        };
+        receiver = WebhookReceiver.builder().signingKey("live", API_KEY).clock(clock).manualHeartbeats()
+                .inbox(failing, InboxOptions.defaults().withWorkers(1).withPollInterval(Duration.ofMinutes(10)))
+                .on(WorkflowErrored.class, (event, context) -> runs.add(event.instanceId()))
+                .build();
+        await(() -> takes.get() > 0);
+
+        // A wait of a poll interval (ten minutes) follows every failed take, as after a RuntimeException: one take
+        // more at most for a LOOK queued at the start. A slow machine can only make this pass without the wait.
+        Thread.sleep(500);
+        assertThat(takes.get()).as("takes within half a second of a store that keeps throwing").isLessThanOrEqualTo(2);
+    }
+
+    @Test
     void anErrorThrownByAHandlerFailsItsAttemptWhichIsRetriedAndTheWorkerGoesOn() throws Exception {
         List<Attempt> attempts = new CopyOnWriteArrayList<>();
         receiver = WebhookReceiver.builder().signingKey("live", API_KEY).clock(clock).manualHeartbeats()
