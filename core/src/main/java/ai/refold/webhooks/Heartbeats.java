@@ -36,6 +36,7 @@ final class Heartbeats {
     private final long periodNanos;
     private final DeliveryLog log;
     private final boolean scheduled;
+    private final ThreadFactory renewalThreads;
     private final Set<Leased> renewing = ConcurrentHashMap.newKeySet();
     private volatile ScheduledExecutorService timer;
     private volatile ExecutorService renewals;
@@ -46,6 +47,12 @@ final class Heartbeats {
      *                  instead
      */
     Heartbeats(Duration lease, DeliveryLog log, boolean scheduled) {
+        this(lease, log, scheduled, daemon("refold-webhook-renewal"));
+    }
+
+    /** As {@link #Heartbeats(Duration, DeliveryLog, boolean)}, its renewal threads made by {@code renewalThreads}. */
+    Heartbeats(Duration lease, DeliveryLog log, boolean scheduled, ThreadFactory renewalThreads) {
+        this.renewalThreads = renewalThreads;
         this.scheduled = scheduled;
         this.log = log;
         this.periodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), lease.toNanos() / 3);
@@ -146,7 +153,7 @@ final class Heartbeats {
             return;
         }
         ThreadPoolExecutor pool = new ThreadPoolExecutor(RENEWAL_THREADS, RENEWAL_THREADS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), daemon("refold-webhook-renewal"));
+                new LinkedBlockingQueue<>(), renewalThreads);
         pool.allowCoreThreadTimeOut(true);
         renewals = pool;
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemon("refold-webhook-heartbeat"));
@@ -170,13 +177,18 @@ final class Heartbeats {
         try {
             for (Leased completion : inFlight()) {
                 if (renewing.add(completion)) {
-                    renewals.execute(() -> {
-                        try {
-                            completion.renew();
-                        } finally {
-                            renewing.remove(completion);
-                        }
-                    });
+                    try {
+                        renewals.execute(() -> {
+                            try {
+                                completion.renew();
+                            } finally {
+                                renewing.remove(completion);
+                            }
+                        });
+                    } catch (RuntimeException | Error e) {
+                        renewing.remove(completion); // never handed over: left marked, it would never be again
+                        throw e;
+                    }
                 }
             }
         } catch (RuntimeException | Error e) {

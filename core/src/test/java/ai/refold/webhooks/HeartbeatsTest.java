@@ -149,6 +149,48 @@ class HeartbeatsTest {
         }
     }
 
+    // The renewal pool starts its threads on demand: one that cannot start (OutOfMemoryError "unable to create native
+    // thread") makes the hand-over throw after the claim was marked as being renewed. Left marked, it would never be
+    // handed over again, and its lease would lapse while its handlers run.
+    @Test
+    void aClaimWhoseRenewalCouldNotBeHandedOverIsHandedOverAgainAtTheNextSweep() throws InterruptedException {
+        AtomicInteger failedStarts = new AtomicInteger();
+        java.util.concurrent.ThreadFactory threads = task -> {
+            Thread thread = new Thread(task, "refold-webhook-renewal-test") {
+                @Override
+                public synchronized void start() {
+                    if (failedStarts.getAndIncrement() == 0) {
+                        throw new OutOfMemoryError("unable to create native thread (thrown by the test)");
+                    }
+                    super.start();
+                }
+            };
+            thread.setDaemon(true);
+            return thread;
+        };
+        Heartbeats heartbeats = new Heartbeats(Duration.ofMillis(300), new DeliveryLog(java.util.List.of()), true,
+                threads);
+        AtomicInteger renewals = new AtomicInteger();
+        Leased claim = new Work(1) {
+            @Override
+            public void renew() {
+                renewals.incrementAndGet();
+            }
+        };
+        try {
+            heartbeats.register(claim);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (renewals.get() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+
+            assertThat(failedStarts.get()).as("a renewal thread failed to start").isGreaterThanOrEqualTo(1);
+            assertThat(renewals.get()).as("renewals after the failed hand-over").isGreaterThanOrEqualTo(3);
+        } finally {
+            heartbeats.close();
+        }
+    }
+
     // Compared by identity, as the heartbeats compare what they hold.
     private static class Work implements Leased {
         private final long startNanos;
