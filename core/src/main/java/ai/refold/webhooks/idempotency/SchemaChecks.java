@@ -31,11 +31,10 @@ final class SchemaChecks {
         Matcher column = ADDED_COLUMN.matcher(ddl);
         if (column.matches()) {
             DatabaseMetaData metadata = connection.getMetaData();
-            // A pattern: the schema's own _ and % match only themselves.
-            String schema = connection.getSchema() == null ? null : connection.getSchema().replaceAll("([_%])",
-                    Matcher.quoteReplacement(metadata.getSearchStringEscape()) + "$1");
-            try (ResultSet found = metadata.getColumns(null, schema, stored(metadata, column.group(1)),
-                    stored(metadata, column.group(2)))) {
+            // Patterns: the names' own _ and % match only themselves, or another table or column stands in.
+            String schema = connection.getSchema() == null ? null : literal(metadata, connection.getSchema());
+            try (ResultSet found = metadata.getColumns(null, schema, literal(metadata, stored(metadata,
+                    column.group(1))), literal(metadata, stored(metadata, column.group(2))))) {
                 return found.next();
             }
         }
@@ -52,6 +51,11 @@ final class SchemaChecks {
             }
         }
         return false;
+    }
+
+    // A name as a metadata search pattern that matches only itself.
+    private static String literal(DatabaseMetaData metadata, String name) throws SQLException {
+        return name.replaceAll("([_%])", Matcher.quoteReplacement(metadata.getSearchStringEscape()) + "$1");
     }
 
     // As the database keeps an unquoted name: PostgreSQL lower-cased, H2 upper-cased.
