@@ -11,13 +11,14 @@ import ai.refold.webhooks.event.WebhookEvent;
  *   <caption>Standard idempotency keys</caption>
  *   <tr><th>event</th><th>key</th></tr>
  *   <tr><td>Workflow Completed / Errored</td>
- *       <td>{@code workflow-errored:<environment>:<instance_id>}</td></tr>
+ *       <td>{@code workflow-<completed|errored>:<environment>:<instance_id>}</td></tr>
  *   <tr><td>Connection Created / Deleted / Expired</td>
- *       <td>{@code connection-created:<environment>:<linked_account_id>:<slug>:<createdAt>}</td></tr>
- *   <tr><td>a connection event without {@code createdAt}, or any other event</td>
+ *       <td>{@code connection-<created|deleted|expired>:<environment>:<linked_account_id>:<slug>:<createdAt>}</td></tr>
+ *   <tr><td>a connection event without {@code createdAt} (or a blank one), a workflow event with a blank
+ *       {@code instance_id}, or any other event</td>
  *       <td>{@code sha256:<hex SHA-256 of the raw body>}</td></tr>
  * </table>
- * A missing environment is written {@code -}. In each part but the last, {@code %} is written {@code %25} and
+ * A missing environment is written {@code -} (one sent as {@code -} is written {@code %2D}). In each part but the last, {@code %} is written {@code %25} and
  * {@code :} is written {@code %3A}, so that parts cannot run into each other ({@code org:1} and {@code x} never make
  * the same key as {@code org} and {@code 1:x}). A key longer than {@value #MAX_LENGTH} characters is replaced by
  * {@value #HASHED_KEY_PREFIX} and the SHA-256 of its UTF-16 characters. The event type is part of every natural key, so Connection Created, Deleted and

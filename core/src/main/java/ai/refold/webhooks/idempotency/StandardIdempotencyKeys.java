@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Optional;
 
 /** The extractor behind {@link IdempotencyKeyExtractor#standard()}. */
 final class StandardIdempotencyKeys implements IdempotencyKeyExtractor {
@@ -30,16 +31,23 @@ final class StandardIdempotencyKeys implements IdempotencyKeyExtractor {
     @Override
     public String keyFor(WebhookEvent event) {
         String key;
-        if (event instanceof WorkflowEvent workflow) {
-            key = prefix(workflow) + part(workflow.environment().orElse("-")) + ':' + workflow.instanceId();
-        } else if (event instanceof ConnectionEvent connection && connection.createdAt().isPresent()) {
-            key = prefix(connection) + part(connection.environment().orElse("-")) + ':'
+        if (event instanceof WorkflowEvent workflow && !workflow.instanceId().isBlank()) {
+            key = prefix(workflow) + environment(workflow.environment()) + ':' + workflow.instanceId();
+        } else if (event instanceof ConnectionEvent connection
+                && !connection.createdAt().orElse("").isBlank()) {
+            key = prefix(connection) + environment(connection.environment()) + ':'
                     + part(connection.linkedAccountId()) + ':' + part(connection.slug()) + ':'
                     + connection.createdAt().get();
         } else {
+            // No identity (a blank instance_id or createdAt names no event): fingerprint the body, kept briefly.
             return CONTENT_KEY_PREFIX + event.payload().sha256Hex();
         }
         return storable(key);
+    }
+
+    // A missing environment is "-"; one sent as "-" is written "%2D" (no other part can read so, '%' being escaped).
+    private static String environment(Optional<String> environment) {
+        return environment.isEmpty() ? "-" : environment.get().equals("-") ? "%2D" : part(environment.get());
     }
 
     private static String prefix(WebhookEvent event) {

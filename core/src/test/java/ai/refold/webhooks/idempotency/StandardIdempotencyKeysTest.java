@@ -191,4 +191,24 @@ class StandardIdempotencyKeysTest {
 
         assertThat(key).matches("key-sha256:[0-9a-f]{64}");
     }
+
+    @Test
+    void keepsAnEnvironmentOfADashApartFromAMissingOne() {
+        String dash = keys.keyFor(parse("{\"event\":\"Workflow Errored\",\"instance_id\":\"i-1\","
+                + "\"environment\":\"-\"}"));
+        String none = keys.keyFor(parse("{\"event\":\"Workflow Errored\",\"instance_id\":\"i-1\"}"));
+
+        assertThat(dash).isEqualTo("workflow-errored:%2D:i-1").isNotEqualTo(none);
+    }
+
+    @Test
+    void givesABlankCreatedAtOrInstanceIdTheShortLivedContentKey() throws Exception {
+        for (String json : List.of(
+                "{\"event\":\"Connection Expired\",\"linked_account_id\":\"a\",\"slug\":\"s\",\"createdAt\":\"\"}",
+                "{\"event\":\"Connection Expired\",\"linked_account_id\":\"a\",\"slug\":\"s\",\"createdAt\":\" \"}",
+                "{\"event\":\"Workflow Errored\",\"instance_id\":\"\",\"environment\":\"test\"}")) {
+            byte[] body = json.getBytes(StandardCharsets.UTF_8);
+            assertThat(keys.keyFor(EventParser.standard().parse(body))).isEqualTo("sha256:" + sha256(body));
+        }
+    }
 }
