@@ -18,12 +18,12 @@ import ai.refold.webhooks.event.WebhookEvent;
  *       {@code instance_id}, or any other event</td>
  *       <td>{@code sha256:<hex SHA-256 of the raw body>}</td></tr>
  * </table>
- * A missing environment is written {@code -} (one sent as {@code -} is written {@code %2D}). In each part but the last, {@code %} is written {@code %25} and
- * {@code :} is written {@code %3A}, so that parts cannot run into each other ({@code org:1} and {@code x} never make
- * the same key as {@code org} and {@code 1:x}). A key longer than {@value #MAX_LENGTH} characters is replaced by
- * {@value #HASHED_KEY_PREFIX} and the SHA-256 of its UTF-16 characters. The event type is part of every natural key, so Connection Created, Deleted and
- * Created again for one account are three events; {@code createdAt} (one-second resolution, as Refold sends it)
- * tells two creations apart.
+ * A missing environment is written {@code -} (one sent as {@code -} is written {@code %2D}). In each part but the
+ * last, {@code %} is written {@code %25} and {@code :} is written {@code %3A}, so that parts cannot run into each
+ * other ({@code org:1} and {@code x} never make the same key as {@code org} and {@code 1:x}). A key longer than
+ * {@value #MAX_LENGTH} characters is replaced by {@value #HASHED_KEY_PREFIX} and the SHA-256 of its UTF-16
+ * characters. The event type is part of every natural key, so Connection Created, Deleted and Created again for one
+ * account are three events; {@code createdAt} (one-second resolution, as Refold sends it) tells two creations apart.
  *
  * <p>A key starting with {@value #CONTENT_KEY_PREFIX} is a fingerprint of the body, not an identity: two equal
  * bodies may be two events (a custom template without a unique field, an expiry repeated a week later). The
