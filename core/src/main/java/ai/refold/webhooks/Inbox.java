@@ -77,13 +77,14 @@ final class Inbox {
             workers.add(workerFactory.create(this));
         }
         // Handlers on the same pool can hold one connection per worker: none left, leases lapse and runs repeat.
-        if (store instanceof JdbcInboxStore jdbc && jdbc.maximumConnections().orElse(Integer.MAX_VALUE)
-                <= options.workers()) {
+        int connections = store instanceof JdbcInboxStore jdbc ? jdbc.maximumConnections().orElse(Integer.MAX_VALUE)
+                : Integer.MAX_VALUE;
+        if (connections <= options.workers()) {
             log.config("refold inbox runs {} workers on a pool of at most {} connections: handlers that use the same"
                     + " pool can hold them all, leaving none to renew leases (they run out, and another instance runs"
                     + " those deliveries again) or to store new deliveries (answered 503 once the pool's connection"
                     + " timeout ends); give the pool at least workers + 1 connections, or the inbox a pool of its own",
-                    options.workers(), jdbc.maximumConnections().getAsInt());
+                    options.workers(), connections);
         }
     }
 

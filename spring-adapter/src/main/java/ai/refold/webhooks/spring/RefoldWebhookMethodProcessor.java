@@ -109,8 +109,8 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware, Sma
         if (!missed.isEmpty()) {
             throw new IllegalStateException("the @RefoldWebhook methods " + missed + " would never run: the"
                     + " application's WebhookReceiver bean replaces the starter's and does not register them. Call"
-                    + " RefoldWebhookMethodProcessor.registerHandlers(builder) when building it, or remove it and adjust"
-                    + " the starter's receiver with a RefoldWebhookReceiverCustomizer bean");
+                    + " RefoldWebhookMethodProcessor.registerHandlers(builder) when building it, or remove it and"
+                    + " adjust the starter's receiver with a RefoldWebhookReceiverCustomizer bean");
         }
     }
 
@@ -135,21 +135,17 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware, Sma
             }
             if (!beanFactory.isSingleton(beanName)) {
                 // Never skipped in silence: the events those methods take would be acknowledged and lost.
-                throw new IllegalStateException(annotated.keySet().stream()
-                        .map(method -> HandlerMethod.describe(type, method)).sorted()
-                        .collect(Collectors.joining(", ", "", " must be on a singleton bean, but bean '" + beanName
-                                + "' is " + scopeOf(beanName) + "; make it a singleton, or give its scope a proxy"
-                                + " (@Scope(proxyMode = ScopedProxyMode.TARGET_CLASS))")));
+                throw new IllegalStateException(described(type, annotated) + " must be on a singleton bean, but bean '"
+                        + beanName + "' is " + scopeOf(beanName) + "; make it a singleton, or give its scope a proxy"
+                        + " (@Scope(proxyMode = ScopedProxyMode.TARGET_CLASS))");
             }
             String webScope = webScopeBehindProxy(beanName);
             if (webScope != null) {
                 // The filter answers before Spring MVC opens a request scope, and inbox and acknowledge-fast handlers
                 // run on the SDK's threads: the proxy would find no request and the method fail on every delivery.
-                throw new IllegalStateException(annotated.keySet().stream()
-                        .map(method -> HandlerMethod.describe(type, method)).sorted()
-                        .collect(Collectors.joining(", ", "", " cannot run on bean '" + beanName + "' of scope "
-                                + webScope + ": deliveries are handled outside any HTTP request's scope; make it a"
-                                + " singleton and pass what it needs from the DeliveryContext")));
+                throw new IllegalStateException(described(type, annotated) + " cannot run on bean '" + beanName
+                        + "' of scope " + webScope + ": deliveries are handled outside any HTTP request's scope; make"
+                        + " it a singleton and pass what it needs from the DeliveryContext");
             }
             Object bean = beanFactory.getBean(beanName);
             annotated.entrySet().stream()
@@ -158,6 +154,12 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware, Sma
                     .forEach(found::add);
         }
         return found;
+    }
+
+    // The annotated methods of a bean of type, as its refusal names them: sorted, comma-separated.
+    private static String described(Class<?> type, Map<Method, RefoldWebhook> annotated) {
+        return annotated.keySet().stream().map(method -> HandlerMethod.describe(type, method)).sorted()
+                .collect(Collectors.joining(", "));
     }
 
     // The scope of the bean behind a scoped proxy if it lives only within an HTTP request or session, else null.

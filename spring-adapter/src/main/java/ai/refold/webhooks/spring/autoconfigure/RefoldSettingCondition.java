@@ -27,10 +27,11 @@ final class RefoldSettingCondition extends SpringBootCondition {
         }
         String bound = value.strip();
         Boolean switched = asBoolean(bound);
+        Boolean wanted = expected.isEmpty() ? Boolean.TRUE : asBoolean(expected);
         boolean matches;
-        if (switched != null && (expected.isEmpty() || asBoolean(expected) != null)) {
+        if (switched != null && wanted != null) {
             // A switch binds as Spring converts it: true, on, yes or 1; false, off, no or 0.
-            matches = expected.isEmpty() ? switched : switched.equals(asBoolean(expected));
+            matches = switched.equals(wanted);
         } else {
             matches = expected.isEmpty() ? !bound.equalsIgnoreCase("false") : bound.equalsIgnoreCase(expected);
         }
