@@ -170,7 +170,9 @@ final class Pipeline {
             if (key == null || key.isEmpty()) {
                 throw new IllegalStateException("idempotency key must not be empty");
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // The extractor is the application's code, like a handler: its Error (an assertion, a linkage error) is
+            // its failure, answered 500, never an exception left for the adapter to answer.
             return reject(about(Outcome.HANDLER_FAILED, "idempotency key could not be computed", event, null,
                     keyLabel, Map.of()), start, e);
         }

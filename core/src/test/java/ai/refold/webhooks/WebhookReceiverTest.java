@@ -486,6 +486,31 @@ class WebhookReceiverTest {
         assertThat(calls).isEmpty();
     }
 
+    @Test
+    void answers500WhenTheKeyExtractorThrowsAnErrorAndRunsNoHandler() {
+        // An assertion or a linkage error in the application's extractor is its failure, as a handler's Error is:
+        // the documented 500, never an exception for the adapter (a servlet container left such a delivery
+        // unanswered, or answered it with its own error page).
+        WebhookReceiver assertion = builder().idempotencyKeys(event -> {
+            throw new AssertionError("extractor bug");
+        }).onAny((event, context) -> calls.add("ran")).build();
+        WebhookReceiver linkage = builder().idempotencyKeys(event -> {
+            throw new NoClassDefFoundError("com/example/Missing");
+        }).onAny((event, context) -> calls.add("ran")).build();
+
+        for (WebhookReceiver receiver : List.of(assertion, linkage)) {
+            DeliveryResult result = receiver.receive(signed(ERRORED));
+            DeliveryResult streamed = receiver.receive("POST", signed(ERRORED).headers(),
+                    new ByteArrayInputStream(signed(ERRORED).body()), signed(ERRORED).body().length);
+
+            assertThat(result.outcome()).isEqualTo(Outcome.HANDLER_FAILED);
+            assertThat(result.status()).isEqualTo(500);
+            assertThat(result.message()).isEqualTo("idempotency key could not be computed");
+            assertThat(streamed.outcome()).isEqualTo(Outcome.HANDLER_FAILED);
+        }
+        assertThat(calls).isEmpty();
+    }
+
     // ---- 503 ----
 
     @Test
