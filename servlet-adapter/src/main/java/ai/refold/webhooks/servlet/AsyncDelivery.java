@@ -117,7 +117,7 @@ final class AsyncDelivery implements ReadListener, AsyncListener {
         Optional<DeliveryResult> answer;
         try {
             int read = in.read(buffer);
-            answer = read < 0 ? delivery.finish() : delivery.accept(buffer, 0, read);
+            answer = read < 0 ? finish() : delivery.accept(buffer, 0, read);
         } catch (IOException e) {
             answer = delivery.fail(e);
         }
@@ -165,7 +165,30 @@ final class AsyncDelivery implements ReadListener, AsyncListener {
 
     @Override
     public void onAllDataRead() {
-        delivery.finish().ifPresent(this::answer);
+        finish().ifPresent(this::answer);
+    }
+
+    // Ends the body. Core answers every outcome it knows; should processing throw all the same (an Error from a
+    // store), there is no container thread to rethrow it on, as the blocking read does: the container's own 500
+    // answers it here, without the exception, which goes to the container's log. Left alone, the request would stay
+    // open (Jetty) or its connection be dropped unanswered (Tomcat).
+    private Optional<DeliveryResult> finish() {
+        try {
+            return delivery.finish();
+        } catch (RuntimeException | Error e) {
+            if (answered.compareAndSet(false, true)) {
+                cancelDeadline();
+                try {
+                    async.getRequest().getServletContext().log("Refold delivery failed while processed", e);
+                    response.sendError(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
+                } catch (IOException | RuntimeException ignored) {
+                    // The client is gone; there is no one left to answer.
+                } finally {
+                    complete();
+                }
+            }
+            return Optional.empty();
+        }
     }
 
     @Override
@@ -202,20 +225,28 @@ final class AsyncDelivery implements ReadListener, AsyncListener {
         if (!answered.compareAndSet(false, true)) {
             return;
         }
-        ScheduledFuture<?> timer = deadline;
-        if (timer != null) {
-            timer.cancel(false);
-        }
+        cancelDeadline();
         try {
             RefoldWebhookFilter.write(response, result);
         } catch (IOException | RuntimeException e) {
             // The client is gone; there is no one left to answer.
         } finally {
-            try {
-                async.complete();
-            } catch (IllegalStateException e) {
-                // The container already ended the request (the client went away).
-            }
+            complete();
+        }
+    }
+
+    private void cancelDeadline() {
+        ScheduledFuture<?> timer = deadline;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+
+    private void complete() {
+        try {
+            async.complete();
+        } catch (IllegalStateException e) {
+            // The container already ended the request (the client went away).
         }
     }
 }

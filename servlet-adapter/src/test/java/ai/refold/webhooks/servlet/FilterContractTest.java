@@ -529,6 +529,56 @@ abstract class FilterContractTest {
         assertThat(next.body()).contains("\"status\":\"processed\"");
     }
 
+    // A failure while a delivery read asynchronously is processed (here a store that throws an Error, which core
+    // does not answer) has no container thread to be rethrown on: the read listener answers it 500 itself, without
+    // the exception, rather than leaving the request open (Jetty) or dropping the connection unanswered (Tomcat).
+    @Test
+    void aDeliveryWhoseProcessingThrowsAfterAnAsynchronousReadIsAnswered500() throws Exception {
+        byte[] body = workflowCompleted("inst-processing-throws");
+        AtomicInteger runs = new AtomicInteger();
+        startEndpoint(receiver().idempotencyStore(new ClaimThrowsError()).bodyBudget(MAX_BODY + 1)
+                .onAny((event, context) -> runs.incrementAndGet()), new AppServlet());
+        // Chunked: read by a read listener on both containers.
+        HttpRequest chunked = HttpRequest.newBuilder(uri(PATH))
+                .timeout(java.time.Duration.ofSeconds(15))
+                .header(SIGNATURE_HEADER, SIGNED.signature(body))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
+                .build();
+
+        HttpResponse<String> first = send(chunked);
+        HttpResponse<String> second = send(chunked);
+
+        for (HttpResponse<String> response : List.of(first, second)) {
+            assertThat(response.statusCode()).isEqualTo(500);
+            assertThat(response.body()).doesNotContain("store bug", "AssertionError");
+        }
+        assertThat(runs).hasValue(0);
+    }
+
+    /** A store whose claim throws an Error, as a broken driver or a failed assertion would. */
+    static final class ClaimThrowsError implements ai.refold.webhooks.idempotency.IdempotencyStore {
+        @Override
+        public ai.refold.webhooks.idempotency.ClaimResult claim(String key, String owner,
+                                                                 java.time.Duration lease) {
+            throw new AssertionError("store bug");
+        }
+
+        @Override
+        public boolean renew(String key, String owner, java.time.Duration lease) {
+            return false;
+        }
+
+        @Override
+        public boolean complete(String key, String owner, java.time.Duration retention) {
+            return false;
+        }
+
+        @Override
+        public boolean release(String key, String owner) {
+            return false;
+        }
+    }
+
     // ---- support ----
 
     /** A request whose body stream throws an UncheckedIOException on every read. */
