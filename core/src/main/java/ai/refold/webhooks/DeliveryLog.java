@@ -169,15 +169,18 @@ final class DeliveryLog {
         CONFIGURATION.warn(message, arguments);
     }
 
-    /** Returns {@code value} with control characters escaped, so that it cannot forge a log line. */
+    /**
+     * Returns {@code value} with control characters (C0, DEL and C1, NEL among them) and the Unicode line and
+     * paragraph separators escaped, so that it cannot forge a log line.
+     */
     static String printable(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
+            if (needsEscape(c)) {
                 StringBuilder escaped = new StringBuilder(value.length() + 8).append(value, 0, i);
                 for (int j = i; j < value.length(); j++) {
                     char d = value.charAt(j);
-                    if (d < 0x20 || d == 0x7f) {
+                    if (needsEscape(d)) {
                         escaped.append(String.format("\\u%04x", (int) d));
                     } else {
                         escaped.append(d);
@@ -187,6 +190,10 @@ final class DeliveryLog {
             }
         }
         return value;
+    }
+
+    private static boolean needsEscape(char c) {
+        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029;
     }
 
     private static String eventName(DeliveryResult result) {
