@@ -115,8 +115,9 @@ final class Inbox {
         // Counted while in flight, so that a draining worker does not stop before one that passed the check stored.
         intakes.incrementAndGet();
         try {
+            // Nothing stored and nothing claimed: retry soon, on another instance or after the restart.
             return closing ? log.log(new DeliveryResult(Outcome.OVERLOADED, 503, "receiver is shutting down; retry"
-                    + " later", event, key, keyLabel, Map.of()), start, null)
+                    + " later", event, key, keyLabel, Map.of("Retry-After", "1")), start, null)
                     : store(event, key, keyLabel, headers, body, receivedAt, start);
         } finally {
             intakes.decrementAndGet();

@@ -73,6 +73,8 @@ class InboxCloseTest {
         DeliveryResult after = receiver.receive(signed(event(99)));
         assertThat(after.status()).as("no worker here would run it").isEqualTo(503);
         assertThat(after.outcome()).isEqualTo(Outcome.OVERLOADED);
+        assertThat(after.responseHeaders()).as("nothing was stored or claimed: the README's Retry-After: 1")
+                .containsEntry("Retry-After", "1");
         assertThat(memory.size()).as("nothing stored after close").isEqualTo(20);
     }
 
