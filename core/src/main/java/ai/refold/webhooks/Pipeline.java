@@ -29,6 +29,8 @@ final class Pipeline {
     static final List<String> METHODS = List.of("POST", "PUT", "PATCH");
 
     private static final Map<String, String> ALLOW = Map.of("Allow", String.join(", ", METHODS));
+    private static final Map<String, String> ALLOW_AND_CLOSE = Map.of("Allow", String.join(", ", METHODS),
+            "Connection", "close");
     // The unread rest of a refused body is not worth draining: ask the client to close the connection.
     private static final Map<String, String> CLOSE = Map.of("Connection", "close");
     private static final Map<String, String> BUSY = Map.of("Retry-After", "1", "Connection", "close");
@@ -71,7 +73,8 @@ final class Pipeline {
      */
     DeliveryResult beforeBody(String method, Headers headers, long contentLength, long start) {
         if (!METHODS.contains(method)) {
-            return methodNotAllowed(method, start);
+            return refuse(Outcome.METHOD_NOT_ALLOWED, "method " + method + " is not allowed",
+                    contentLength == 0 ? ALLOW : ALLOW_AND_CLOSE, start);
         }
         if (contentLength > maxBodyBytes) {
             return tooLarge(start);

@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The HTTP contract: what the receiver answers for each kind of delivery. */
@@ -142,7 +143,17 @@ class WebhookReceiverTest {
             assertThat(r.status()).isEqualTo(405);
             assertThat(r.responseHeaders()).containsEntry("Allow", "POST, PUT, PATCH");
         }
+        // Refused before its body was read, as a 401 from the headers is: the unread rest is not worth draining.
+        assertThat(streamed.responseHeaders()).containsEntry("Connection", "close");
         assertThat(calls).isEmpty();
+    }
+
+    @Test
+    void answersAnotherMethodWithNoBody405WithoutClosingTheConnection() {
+        DeliveryResult result = counting().receive("GET", Headers.empty(), new UnreadableStream(), 0);
+
+        assertThat(result.status()).isEqualTo(405);
+        assertThat(result.responseHeaders()).isEqualTo(Map.of("Allow", "POST, PUT, PATCH"));
     }
 
     // ---- 413 ----

@@ -110,6 +110,33 @@ class WebFilterOverReactorNettyTest {
         assertThat(onNonBlockingThread).isEmpty();
     }
 
+    // A request with another method that declares a body is refused from its headers, as one without a signature
+    // is: the server closes the connection rather than holding it open to drain a body nobody reads (Reactor Netty
+    // has no idle timeout of its own, so a sender that never sends it held the connection for good).
+    @Test
+    void anotherMethodDeclaringABodyIsAnswered405AndItsConnectionClosed() throws Exception {
+        server = new NettyServer(RefoldWebhookWebFilter.builder(receiver()
+                .onAny((event, context) -> note("handler")).build()).build());
+
+        try (Socket socket = new Socket("127.0.0.1", server.uri("/").getPort())) {
+            // Bounds a hang only: a closed connection ends the read at once.
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(("DELETE /webhooks/refold HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Length: 100000\r\nx-cobalt-signature: " + "0".repeat(64) + "\r\n\r\n"
+                    + "{\"event\":").getBytes(StandardCharsets.US_ASCII));
+            String answer;
+            try {
+                answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.net.SocketTimeoutException e) {
+                throw new AssertionError("the connection was held open after the 405", e);
+            }
+
+            assertThat(answer).startsWith("HTTP/1.1 405").containsIgnoringCase("connection: close")
+                    .contains("{\"status\":\"method_not_allowed\"");
+        }
+        assertThat(onNonBlockingThread).isEmpty();
+    }
+
     @Test
     void aCopyOfAnEventBeingHandledIsAnswered409WithRetryAfter() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
