@@ -101,7 +101,7 @@ class RefoldInboxConfiguration {
             throw RefoldInboxConfigurationException.refused(InboxMode.PREFIX + "health.max-due-age",
                     new IllegalArgumentException("it must be positive"));
         }
-        return new InboxHealth(new InboxReading<>(store::oldestDue, Clock.systemUTC()), maxDueAge);
+        return new InboxHealth(new InboxReading<>(InboxHealth.reading(store), Clock.systemUTC()), maxDueAge);
     }
 
     @Configuration(proxyBeanMethods = false)
