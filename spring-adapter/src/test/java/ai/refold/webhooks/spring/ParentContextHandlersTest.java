@@ -91,6 +91,22 @@ class ParentContextHandlersTest {
         }
     }
 
+    // Two web contexts under one parent, each with its receiver: each runs the parent's handler for what it receives.
+    @Test
+    void aParentsHandlerRunsForTheDeliveriesOfEachChildsReceiver() {
+        try (AnnotationConfigApplicationContext parent = parentWith("connectionHandlers", ConnectionHandlers.class)) {
+            child.withParent(parent).run(first -> child.withParent(parent).run(second -> {
+                assertThat(first.getBean(WebhookReceiver.class)).isNotSameAs(second.getBean(WebhookReceiver.class));
+                for (WebhookReceiver receiver : List.of(first.getBean(WebhookReceiver.class),
+                        second.getBean(WebhookReceiver.class))) {
+                    assertThat(receiver.receive(TestDeliveries.withKey("k1").of(EventType.CONNECTION_CREATED))
+                            .outcome()).isEqualTo(Outcome.PROCESSED);
+                }
+                assertThat(parent.getBean(ConnectionHandlers.class).handled).hasSize(2);
+            }));
+        }
+    }
+
     // A child's bean hides its parent's bean of the same name, for injection and for handlers alike.
     @Test
     void aChildsBeanHidesItsParentsBeanOfTheSameName() {
