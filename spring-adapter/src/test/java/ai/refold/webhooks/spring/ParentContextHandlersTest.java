@@ -63,15 +63,18 @@ class ParentContextHandlersTest {
                 assertThat(context).hasNotFailed();
                 WebhookReceiver receiver = context.getBean(WebhookReceiver.class);
 
-                DeliveryResult created = receiver.receive(TestDeliveries.withKey("k1").of(EventType.CONNECTION_CREATED));
-                DeliveryResult errored = receiver.receive(TestDeliveries.withKey("k1").of(EventType.WORKFLOW_ERRORED));
+                DeliveryResult created = receiver.receive(TestDeliveries.withKey("k1")
+                        .of(EventType.CONNECTION_CREATED));
+                DeliveryResult errored = receiver.receive(TestDeliveries.withKey("k1")
+                        .of(EventType.WORKFLOW_ERRORED));
 
                 assertThat(created.outcome()).isEqualTo(Outcome.PROCESSED);
                 assertThat(errored.outcome()).isEqualTo(Outcome.PROCESSED);
                 assertThat(parent.getBean(ConnectionHandlers.class).handled).hasSize(1);
                 assertThat(context.getBean(ErroredHandlers.class).handled).hasSize(1);
-                assertThat(context.getBean(RefoldWebhookMethodProcessor.class).handlerMethods()).containsExactly(
-                        "ErroredHandlers.onErrored(WorkflowErrored)", "ConnectionHandlers.onCreated(ConnectionCreated)");
+                assertThat(context.getBean(RefoldWebhookMethodProcessor.class).handlerMethods())
+                        .containsExactly("ErroredHandlers.onErrored(WorkflowErrored)",
+                                "ConnectionHandlers.onCreated(ConnectionCreated)");
             });
         }
     }
