@@ -19,6 +19,7 @@ import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 
 import java.lang.reflect.Proxy;
+import java.util.List;
 import java.sql.SQLTransientConnectionException;
 import java.util.UUID;
 
@@ -75,6 +76,25 @@ class MissingStoreTableTest {
                     assertThat(analysis.getAction()).contains("refold.webhooks.inbox.jdbc.create-table=true")
                             .contains("inbox-schema-h2.sql");
                 });
+    }
+
+    // A table of an earlier version, without the column this one writes on every delivery: each would be answered 503.
+    @Test
+    void anInboxTableWithoutAColumnOfThisVersionStopsStartupToo() throws Exception {
+        JdbcDataSource h2 = h2();
+        JdbcInboxStore.builder().dataSource(h2).createTableIfMissing(true).build().oldestDue();
+        try (var connection = h2.getConnection(); var statement = connection.createStatement()) {
+            for (String ddl : List.of("DROP INDEX refold_webhook_inbox_running_idx",
+                    "DROP INDEX refold_webhook_inbox_ordered_idx",
+                    "ALTER TABLE refold_webhook_inbox DROP COLUMN running_key",
+                    "ALTER TABLE refold_webhook_inbox DROP COLUMN ordering_key")) {
+                statement.execute(ddl);
+            }
+        }
+        runner.withPropertyValues("refold.webhooks.inbox.enabled=true").withBean(DataSource.class, () -> h2)
+                .run(context -> assertThat(analysis(context.getStartupFailure(),
+                        new RefoldInboxConfigurationFailureAnalyzer()).getDescription())
+                        .contains("refold.webhooks.inbox.jdbc.table-name").contains("lacks a column"));
     }
 
     // With spring.main.lazy-initialization the check still runs: Boot creates SmartInitializingSingleton beans eagerly.
