@@ -1,13 +1,10 @@
 package ai.refold.webhooks.idempotency;
 
-import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
-
 import javax.sql.DataSource;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -240,6 +237,15 @@ public final class JdbcInboxStore implements InboxStore {
     }
 
     /**
+     * Checks, reading no row, that the database takes writes, or throws {@link StoreUnavailableException} naming why
+     * not: a read-only database (a PostgreSQL standby or {@code default_transaction_read_only}, H2 opened read-only)
+     * answers {@link #oldestDue()} yet refuses every delivery. Cheap enough for every health check.
+     */
+    public void checkWritable() {
+        session.run("check that the database takes writes", (c, sql) -> ReadOnlyCheck.refuse(session, c, sql));
+    }
+
+    /**
      * {@return the most connections its data source's pool hands out at once, if the pool says (HikariCP, Commons
      * DBCP 2, Tomcat JDBC and c3p0 do); empty for any other data source}
      */
@@ -267,7 +273,6 @@ public final class JdbcInboxStore implements InboxStore {
             }
         });
     }
-
 
     @Override
     public String toString() {

@@ -28,8 +28,10 @@ import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
@@ -66,9 +68,10 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware, Sma
     }
 
     /**
-     * Registers every {@code @RefoldWebhook} method of the context's singleton beans with {@code builder}, in the
-     * order the beans were registered, then by method name and parameter, creating the beans that declare them if
-     * they do not exist yet.
+     * Registers every {@code @RefoldWebhook} method of the singleton beans of the context and of its ancestors
+     * (a parent context's, as in {@code SpringApplicationBuilder.parent(...).child(...)}) with {@code builder}, in the
+     * order the beans were registered, the context's before its parent's, then by method name and parameter,
+     * creating the beans that declare them if they do not exist yet. A bean hides an ancestor's bean of its name.
      *
      * @param builder the receiver's builder, which the methods are registered with as named handlers
      * @return the methods registered, as {@code Bean.method(Parameter)}
@@ -114,46 +117,61 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware, Sma
         }
     }
 
-    // Every @RefoldWebhook method of the context, validated, in the order registerHandlers documents.
+    // Every @RefoldWebhook method of the context and of its ancestors, validated, in the order registerHandlers
+    // documents. A child's deliveries reach its parent's handlers, as its application events reach its parent's
+    // listeners; a bean hides an ancestor's bean of the same name, as it does for injection.
     private List<HandlerMethod> collect() {
         List<HandlerMethod> found = new ArrayList<>();
-        for (String beanName : beanFactory.getBeanNamesForType(Object.class, true, false)) {
-            if (ScopedProxyUtils.isScopedTarget(beanName)) {
-                continue;
+        Set<String> seen = new HashSet<>();
+        for (ConfigurableListableBeanFactory factory = beanFactory; factory != null; factory = parentOf(factory)) {
+            for (String beanName : factory.getBeanNamesForType(Object.class, true, false)) {
+                if (seen.add(beanName)) {
+                    collect(factory, beanName, found);
+                }
             }
-            Class<?> proxiedOrNot = AutoProxyUtils.determineTargetClass(beanFactory, beanName);
-            if (proxiedOrNot == null) {
-                continue;
-            }
-            // A scoped proxy's type is its generated class: the user's class names the handlers.
-            Class<?> type = ClassUtils.getUserClass(proxiedOrNot);
-            Map<Method, RefoldWebhook> annotated = MethodIntrospector.selectMethods(type,
-                    (MethodIntrospector.MetadataLookup<RefoldWebhook>) method ->
-                            AnnotatedElementUtils.findMergedAnnotation(method, RefoldWebhook.class));
-            if (annotated.isEmpty()) {
-                continue;
-            }
-            if (!beanFactory.isSingleton(beanName)) {
-                // Never skipped in silence: the events those methods take would be acknowledged and lost.
-                throw new IllegalStateException(described(type, annotated) + " must be on a singleton bean, but bean '"
-                        + beanName + "' is " + scopeOf(beanName) + "; make it a singleton, or give its scope a proxy"
-                        + " (@Scope(proxyMode = ScopedProxyMode.TARGET_CLASS))");
-            }
-            String webScope = webScopeBehindProxy(beanName);
-            if (webScope != null) {
-                // The filter answers before Spring MVC opens a request scope, and inbox and acknowledge-fast handlers
-                // run on the SDK's threads: the proxy would find no request and the method fail on every delivery.
-                throw new IllegalStateException(described(type, annotated) + " cannot run on bean '" + beanName
-                        + "' of scope " + webScope + ": deliveries are handled outside any HTTP request's scope; make"
-                        + " it a singleton and pass what it needs from the DeliveryContext");
-            }
-            Object bean = beanFactory.getBean(beanName);
-            annotated.entrySet().stream()
-                    .map(entry -> HandlerMethod.of(bean, beanName, type, entry.getKey(), entry.getValue()))
-                    .sorted(Comparator.comparing(HandlerMethod::signature))
-                    .forEach(found::add);
         }
         return found;
+    }
+
+    private static ConfigurableListableBeanFactory parentOf(ConfigurableListableBeanFactory factory) {
+        return factory.getParentBeanFactory() instanceof ConfigurableListableBeanFactory parent ? parent : null;
+    }
+
+    private static void collect(ConfigurableListableBeanFactory factory, String beanName, List<HandlerMethod> found) {
+        if (ScopedProxyUtils.isScopedTarget(beanName)) {
+            return;
+        }
+        Class<?> proxiedOrNot = AutoProxyUtils.determineTargetClass(factory, beanName);
+        if (proxiedOrNot == null) {
+            return;
+        }
+        // A scoped proxy's type is its generated class: the user's class names the handlers.
+        Class<?> type = ClassUtils.getUserClass(proxiedOrNot);
+        Map<Method, RefoldWebhook> annotated = MethodIntrospector.selectMethods(type,
+                (MethodIntrospector.MetadataLookup<RefoldWebhook>) method ->
+                        AnnotatedElementUtils.findMergedAnnotation(method, RefoldWebhook.class));
+        if (annotated.isEmpty()) {
+            return;
+        }
+        if (!factory.isSingleton(beanName)) {
+            // Never skipped in silence: the events those methods take would be acknowledged and lost.
+            throw new IllegalStateException(described(type, annotated) + " must be on a singleton bean, but bean '"
+                    + beanName + "' is " + scopeOf(factory, beanName) + "; make it a singleton, or give its scope a"
+                    + " proxy (@Scope(proxyMode = ScopedProxyMode.TARGET_CLASS))");
+        }
+        String webScope = webScopeBehindProxy(factory, beanName);
+        if (webScope != null) {
+            // The filter answers before Spring MVC opens a request scope, and inbox and acknowledge-fast handlers
+            // run on the SDK's threads: the proxy would find no request and the method fail on every delivery.
+            throw new IllegalStateException(described(type, annotated) + " cannot run on bean '" + beanName
+                    + "' of scope " + webScope + ": deliveries are handled outside any HTTP request's scope; make"
+                    + " it a singleton and pass what it needs from the DeliveryContext");
+        }
+        Object bean = factory.getBean(beanName);
+        annotated.entrySet().stream()
+                .map(entry -> HandlerMethod.of(bean, beanName, type, entry.getKey(), entry.getValue()))
+                .sorted(Comparator.comparing(HandlerMethod::signature))
+                .forEach(found::add);
     }
 
     // The annotated methods of a bean of type, as its refusal names them: sorted, comma-separated.
@@ -163,17 +181,17 @@ public final class RefoldWebhookMethodProcessor implements BeanFactoryAware, Sma
     }
 
     // The scope of the bean behind a scoped proxy if it lives only within an HTTP request or session, else null.
-    private String webScopeBehindProxy(String beanName) {
+    private static String webScopeBehindProxy(ConfigurableListableBeanFactory factory, String beanName) {
         String target = ScopedProxyUtils.getTargetBeanName(beanName);
-        if (!beanFactory.containsBeanDefinition(target)) {
+        if (!factory.containsBeanDefinition(target)) {
             return null;
         }
-        String scope = beanFactory.getMergedBeanDefinition(target).getScope();
+        String scope = factory.getMergedBeanDefinition(target).getScope();
         return "request".equals(scope) || "session".equals(scope) ? scope : null;
     }
 
-    private String scopeOf(String beanName) {
-        String scope = beanFactory.getMergedBeanDefinition(beanName).getScope();
+    private static String scopeOf(ConfigurableListableBeanFactory factory, String beanName) {
+        String scope = factory.getMergedBeanDefinition(beanName).getScope();
         return scope == null || scope.isEmpty() ? "not a singleton" : "of scope " + scope;
     }
 

@@ -3,12 +3,15 @@ package ai.refold.webhooks.idempotency;
 import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
+import java.nio.file.Path;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The inbox against an in-memory H2 database. Stopping the database is simulated by data sources that refuse every
@@ -110,6 +114,35 @@ class H2JdbcInboxStoreTest extends JdbcInboxStoreContract {
 
         assertThat(stats.count(InboxState.DONE)).isEqualTo(InboxStats.EXACT_COUNT_LIMIT + 7);
         assertThat(stats.estimated()).isEmpty();
+    }
+
+    // A database opened read-only answers every read (the oldest due delivery, as a health probe asks) and refuses
+    // every delivery: the writable check says so, naming why and not where.
+    @Test
+    void aDatabaseOpenedReadOnlyFailsTheWritableCheckNamingWhyButNotTheDatabase(@TempDir Path directory)
+            throws SQLException {
+        String url = "jdbc:h2:file:" + directory.resolve("inbox").toAbsolutePath();
+        JdbcDataSource writable = new JdbcDataSource();
+        writable.setURL(url);
+        writable.setUser(USER);
+        writable.setPassword(PASSWORD);
+        JdbcInboxStore.builder().dataSource(writable).createTableIfMissing(true).build().checkWritable();
+        try (Connection connection = writable.getConnection(); Statement statement = connection.createStatement()) {
+            statement.execute("SHUTDOWN");
+        }
+        JdbcDataSource readOnly = new JdbcDataSource();
+        readOnly.setURL(url + ";ACCESS_MODE_DATA=r");
+        readOnly.setUser(USER);
+        readOnly.setPassword(PASSWORD);
+        JdbcInboxStore store = JdbcInboxStore.builder().dataSource(readOnly).build();
+
+        assertThat(store.oldestDue()).isEmpty();
+        assertThatThrownBy(() -> store.offer(InboxEntry.received("k", Optional.empty(), "live", Map.of(),
+                new byte[] {'{', '}'}, RECEIVED))).isInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(store::checkWritable).isInstanceOf(StoreUnavailableException.class)
+                .hasMessage("inbox cannot store deliveries: the database is open read-only")
+                .satisfies(failure -> assertThat(failure.getMessage()).doesNotContain(directory.toString(), USER,
+                        PASSWORD));
     }
 
     /** Hands out connections from a delegate, or fails as an unreachable database does while it is down. */

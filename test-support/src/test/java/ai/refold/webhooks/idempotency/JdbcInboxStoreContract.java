@@ -338,6 +338,7 @@ abstract class JdbcInboxStoreContract extends InboxStoreContract {
         operations.put("discard dead deliveries", () -> store.discard(InboxQuery.deadLetters()));
         operations.put("purge done deliveries", () -> store.purge(10));
         operations.put("count deliveries", store::stats);
+        operations.put("check that the database takes writes", store::checkWritable);
         stopDatabase();
         try {
             operations.forEach((operation, call) -> assertThatThrownBy(call::execute)
@@ -348,6 +349,17 @@ abstract class JdbcInboxStoreContract extends InboxStoreContract {
         } finally {
             startDatabase();
         }
+    }
+
+    // The health check's question, on a database that takes writes: answered without a word. Each dialect's test makes
+    // its database read-only its own way.
+    @Test
+    void aDatabaseThatTakesWritesPassesTheWritableCheck() {
+        JdbcInboxStore store = store();
+
+        store.checkWritable();
+
+        assertThat(store.offer(entry("after-the-check", Optional.empty(), "{}"))).isTrue();
     }
 
     // The receiver logs a 503's whole cause chain, so not even the driver's own message may hold the body.

@@ -5,6 +5,7 @@ import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 
 import javax.sql.DataSource;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The inbox against a real PostgreSQL server that the build starts on 127.0.0.1 and stops afterwards. */
 class PostgresJdbcInboxStoreTest extends JdbcInboxStoreContract {
@@ -202,6 +204,59 @@ class PostgresJdbcInboxStoreTest extends JdbcInboxStoreContract {
             }
         }
         return plan.toString();
+    }
+
+    // A read-only database answers every read (the oldest due delivery, as a health probe asks) and refuses every
+    // delivery. default_transaction_read_only set for a database makes each new connection's transactions read-only, as
+    // a hot standby's all are; set for one session, that session's.
+    @Test
+    void aDatabaseWhoseTransactionsAreReadOnlyFailsTheWritableCheckNamingWhyButNotTheDatabase() throws SQLException {
+        execute("CREATE DATABASE refold_read_only");
+        PGSimpleDataSource database = (PGSimpleDataSource) server.dataSource();
+        database.setDatabaseName("refold_read_only");
+        JdbcInboxStore.builder().dataSource(database).createTableIfMissing(true).build().checkWritable();
+        execute("ALTER DATABASE refold_read_only SET default_transaction_read_only = on");
+        JdbcInboxStore store = JdbcInboxStore.builder().dataSource(database).build();
+
+        assertThat(store.oldestDue()).isEmpty();
+        assertThatThrownBy(() -> store.offer(InboxEntry.received("k", Optional.empty(), "live", Map.of(),
+                new byte[] {'{', '}'}, RECEIVED))).isInstanceOf(StoreUnavailableException.class)
+                .hasMessageContaining("SQL state 25006");
+        assertThatThrownBy(store::checkWritable).isInstanceOf(StoreUnavailableException.class)
+                .hasMessage("inbox cannot store deliveries: the database's transactions are read-only"
+                        + " (transaction_read_only is on: a hot standby, or default_transaction_read_only)")
+                .satisfies(failure -> assertThat(failure.getMessage()).doesNotContain(secrets())
+                        .doesNotContain("refold_read_only"));
+
+        JdbcInboxStore sessionReadOnly = JdbcInboxStore.builder().dataSource(new SessionSetting(
+                server.dataSource(), "SET default_transaction_read_only = on")).build();
+        assertThatThrownBy(sessionReadOnly::checkWritable).isInstanceOf(StoreUnavailableException.class)
+                .hasMessageContaining("read-only");
+    }
+
+    /** Opens each connection of a delegate with one setting of its session. */
+    private static final class SessionSetting extends TestDataSource {
+        private final DataSource delegate;
+        private final String setting;
+
+        SessionSetting(DataSource delegate, String setting) {
+            this.delegate = delegate;
+            this.setting = setting;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            Connection connection = delegate.getConnection();
+            try (Statement statement = connection.createStatement()) {
+                statement.execute(setting);
+            }
+            return connection;
+        }
+
+        @Override
+        public Connection getConnection(String username, String password) throws SQLException {
+            return getConnection();
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package ai.refold.webhooks.spring.autoconfigure;
 
 import ai.refold.webhooks.idempotency.InboxStore;
+import ai.refold.webhooks.idempotency.JdbcInboxStore;
 import ai.refold.webhooks.idempotency.StoreUnavailableException;
 
 import java.time.Duration;
@@ -9,15 +10,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
- * The inbox's health, decided once for Boot 3's and Boot 4's health indicators: DOWN when the store cannot answer,
- * OUT_OF_SERVICE when the oldest due delivery has waited longer than {@code refold.webhooks.inbox.health.max-due-age}
- * (the workers are stuck or too few), UP otherwise. It asks the store only for the oldest due delivery
- * ({@link InboxStore#oldestDue()}), at most once per {@link InboxReading#MAX_AGE}, and never counts entries:
- * counting the done ones reads every row kept for the duplicate guard (68 to 420 ms at a million rows on
- * PostgreSQL, see docs/inbox.md), which a probe every few seconds must not pay. The counts are the gauges' and the
- * refoldinbox endpoint's. The details are ages, never a key, a body or a database URL.
+ * The inbox's health, decided once for Boot 3's and Boot 4's health indicators: DOWN when the store cannot answer, or
+ * when a {@link JdbcInboxStore}'s database refuses writes (a read-only replica answers every read, and every delivery
+ * 503), OUT_OF_SERVICE when the oldest due delivery has waited longer than
+ * {@code refold.webhooks.inbox.health.max-due-age} (the workers are stuck or too few), UP otherwise. It asks the store
+ * only for the oldest due delivery ({@link InboxStore#oldestDue()}) and, of a JDBC store, whether its database takes
+ * writes ({@link JdbcInboxStore#checkWritable()}: one row of settings), at most once per {@link InboxReading#MAX_AGE},
+ * and never counts entries: counting the done ones reads every row kept for the duplicate guard (68 to 420 ms at a
+ * million rows on PostgreSQL, see docs/inbox.md), which a probe every few seconds must not pay. The counts are the
+ * gauges' and the refoldinbox endpoint's. The details are ages and reasons, never a key, a body or a database URL.
  */
 final class InboxHealth {
 
@@ -38,6 +42,20 @@ final class InboxHealth {
     InboxHealth(InboxReading<Optional<Instant>> oldestDue, Duration maxDueAge) {
         this.oldestDue = Objects.requireNonNull(oldestDue, "oldestDue");
         this.maxDueAge = maxDueAge;
+    }
+
+    /**
+     * Returns what the health reads from {@code store}: the oldest due delivery, after checking that a JDBC store's
+     * database takes writes.
+     */
+    static Supplier<Optional<Instant>> reading(InboxStore store) {
+        if (store instanceof JdbcInboxStore jdbc) {
+            return () -> {
+                jdbc.checkWritable();
+                return jdbc.oldestDue();
+            };
+        }
+        return store::oldestDue;
     }
 
     /** Decides from the last reading of the oldest due delivery, if it is recent enough, or from a new one. */

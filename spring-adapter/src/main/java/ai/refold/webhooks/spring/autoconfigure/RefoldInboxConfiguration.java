@@ -7,6 +7,7 @@ import ai.refold.webhooks.idempotency.JdbcInboxStore;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -19,6 +20,7 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 
 import javax.sql.DataSource;
@@ -34,6 +36,8 @@ import javax.sql.DataSource;
 class RefoldInboxConfiguration {
 
     static final String EXECUTOR_BEAN = "refoldInboxExecutor";
+
+    private static final String STORE_BEAN = "refoldInboxStore";
 
     @Bean
     @ConditionalOnMissingBean
@@ -63,6 +67,22 @@ class RefoldInboxConfiguration {
                     new IllegalArgumentException("it must be a plain SQL identifier of at most 47 characters"));
         }
         return builder.build();
+    }
+
+    // A table-name that names no table would have every delivery answered 503: checked once every bean is in place.
+    @Bean
+    StoreTableCheck refoldInboxTableCheck(RefoldWebhookProperties properties, ListableBeanFactory beans) {
+        String table = InboxMode.PREFIX + "jdbc.table-name";
+        String create = InboxMode.PREFIX + "jdbc.create-table";
+        return new StoreTableCheck(() -> properties.getInbox().getJdbc().isCreateTable()
+                || !beans.containsBean(STORE_BEAN) || !(beans.getBean(STORE_BEAN) instanceof JdbcInboxStore jdbc)
+                ? Optional.empty() : Optional.of(jdbc::oldestDue),
+                state -> new RefoldInboxConfigurationException(table + " names a table the database refuses to read"
+                        + " (SQL state " + state + "): it is not there, lacks a column of this version, or is not"
+                        + " readable by the database user. (The name is not shown.)", "Create the table before the"
+                        + " application starts, with the statements of inbox-schema-postgresql.sql or"
+                        + " inbox-schema-h2.sql in refold-webhooks-core (ai/refold/webhooks/idempotency/) in your"
+                        + " migrations, or set " + create + "=true; or correct " + table + "."));
     }
 
     // One long-lived thread per worker; destroyed only after the receiver has closed (see RefoldTaskExecutors).
@@ -101,7 +121,7 @@ class RefoldInboxConfiguration {
             throw RefoldInboxConfigurationException.refused(InboxMode.PREFIX + "health.max-due-age",
                     new IllegalArgumentException("it must be positive"));
         }
-        return new InboxHealth(new InboxReading<>(store::oldestDue, Clock.systemUTC()), maxDueAge);
+        return new InboxHealth(new InboxReading<>(InboxHealth.reading(store), Clock.systemUTC()), maxDueAge);
     }
 
     @Configuration(proxyBeanMethods = false)

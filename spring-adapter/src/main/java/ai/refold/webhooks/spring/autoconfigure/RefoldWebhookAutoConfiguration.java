@@ -34,6 +34,7 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.util.unit.DataSize;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 import javax.sql.DataSource;
@@ -57,6 +58,8 @@ import javax.sql.DataSource;
 public class RefoldWebhookAutoConfiguration {
 
     static final String EXECUTOR_BEAN = "refoldWebhookExecutor";
+
+    private static final String STORE_BEAN = "refoldIdempotencyStore";
 
     private static final String PREFIX = "refold.webhooks.";
 
@@ -180,6 +183,24 @@ public class RefoldWebhookAutoConfiguration {
         } catch (IllegalArgumentException e) {
             throw RefoldWebhookConfigurationException.refused(property, e);
         }
+    }
+
+    // A table-name that names no table would have every delivery answered 503: checked once every bean is in place.
+    @Bean
+    @Conditional(WithoutInbox.class)
+    StoreTableCheck refoldIdempotencyTableCheck(RefoldWebhookProperties properties, ListableBeanFactory beans) {
+        RefoldWebhookProperties.Idempotency idempotency = properties.getIdempotency();
+        String table = PREFIX + "idempotency.jdbc.table-name";
+        String create = PREFIX + "idempotency.jdbc.create-table";
+        return new StoreTableCheck(() -> idempotency.getJdbc().isCreateTable() || !beans.containsBean(STORE_BEAN)
+                || !(beans.getBean(STORE_BEAN) instanceof JdbcIdempotencyStore jdbc) ? Optional.empty()
+                : Optional.of(() -> jdbc.leaseRemaining("refold-startup-check")),
+                state -> new RefoldWebhookConfigurationException(table, "names a table the database refuses to read"
+                        + " (SQL state " + state + "): it is not there, lacks a column of this version, or is not"
+                        + " readable by the database user. (The name is not shown.)", "Create the table before the"
+                        + " application starts, with the statements of schema-postgresql.sql or schema-h2.sql in"
+                        + " refold-webhooks-core (ai/refold/webhooks/idempotency/) in your migrations, or set " + create
+                        + "=true; or correct " + table + "."));
     }
 
     // Closes the receiver within the configured timeout once the web server has stopped, before its executors stop:

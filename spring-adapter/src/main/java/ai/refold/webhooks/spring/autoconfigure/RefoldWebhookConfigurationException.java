@@ -11,18 +11,29 @@ final class RefoldWebhookConfigurationException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
     private final String property;
+    private final String action;
 
     /**
      * @param property the property, for example {@code refold.webhooks.lease}
      * @param problem  what is wrong with its value, completing a sentence that starts with the property's name
      */
     RefoldWebhookConfigurationException(String property, String problem) {
-        this(property, problem, null);
+        this(property, problem, null, null);
     }
 
-    private RefoldWebhookConfigurationException(String property, String problem, Throwable cause) {
+    /**
+     * @param property the property, for example {@code refold.webhooks.lease}
+     * @param problem  what is wrong with its value, completing a sentence that starts with the property's name
+     * @param action   what to do about it
+     */
+    RefoldWebhookConfigurationException(String property, String problem, String action) {
+        this(property, problem, action, null);
+    }
+
+    private RefoldWebhookConfigurationException(String property, String problem, String action, Throwable cause) {
         super(property + " " + problem, cause);
         this.property = property;
+        this.action = action != null ? action : "Change " + property + ", or remove it to use the default.";
     }
 
     /**
@@ -32,10 +43,14 @@ final class RefoldWebhookConfigurationException extends IllegalStateException {
     static RefoldWebhookConfigurationException refused(String property, IllegalArgumentException refusal) {
         String reason = refusal.getMessage() == null ? "" : refusal.getMessage();
         return new RefoldWebhookConfigurationException(property, "cannot be used: "
-                + reason.replaceFirst("^[A-Za-z]+ (?=must )", "it "), refusal);
+                + reason.replaceFirst("^[A-Za-z]+ (?=must )", "it "), null, refusal);
     }
 
     String property() {
         return property;
+    }
+
+    String action() {
+        return action;
     }
 }

@@ -9,6 +9,6 @@ class RefoldWebhookConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, RefoldWebhookConfigurationException cause) {
         return new FailureAnalysis("The Refold webhook receiver cannot start: " + cause.getMessage(),
-                "Change " + cause.property() + ", or remove it to use the default.", cause);
+                cause.action(), cause);
     }
 }
