@@ -27,6 +27,12 @@ import java.lang.annotation.Target;
     /** {@return the value to match, ignoring case; empty to match any value but {@code false}} */
     String havingValue() default "";
 
-    /** {@return whether the condition matches when the property is not set} */
+    /**
+     * {@return a property read in place of {@link #name()} when that is not set, as Spring Boot reads
+     * {@code management.health.defaults.enabled} for a health indicator's own switch; empty for none}
+     */
+    String fallback() default "";
+
+    /** {@return whether the condition matches when neither the property nor its fallback is set} */
     boolean matchIfMissing() default false;
 }

@@ -39,6 +39,10 @@ class RefoldInboxConfiguration {
 
     private static final String STORE_BEAN = "refoldInboxStore";
 
+    // Spring Boot's switches for a health indicator, honoured as its own indicators honour them.
+    private static final String HEALTH_SWITCH = "management.health.refoldinbox.enabled";
+    private static final String HEALTH_DEFAULTS_SWITCH = "management.health.defaults.enabled";
+
     @Bean
     @ConditionalOnMissingBean
     InboxStore refoldInboxStore(RefoldWebhookProperties properties, ObjectProvider<DataSource> dataSource) {
@@ -130,6 +134,7 @@ class RefoldInboxConfiguration {
 
         @Bean
         @ConditionalOnMissingBean(name = "refoldInboxHealthIndicator")
+        @ConditionalOnRefoldSetting(name = HEALTH_SWITCH, fallback = HEALTH_DEFAULTS_SWITCH, matchIfMissing = true)
         Boot3InboxHealthIndicator refoldInboxHealthIndicator(InboxHealth health) {
             return new Boot3InboxHealthIndicator(health);
         }
@@ -141,6 +146,7 @@ class RefoldInboxConfiguration {
 
         @Bean
         @ConditionalOnMissingBean(name = "refoldInboxHealthIndicator")
+        @ConditionalOnRefoldSetting(name = HEALTH_SWITCH, fallback = HEALTH_DEFAULTS_SWITCH, matchIfMissing = true)
         Boot4InboxHealthIndicator refoldInboxHealthIndicator(InboxHealth health) {
             return new Boot4InboxHealthIndicator(health);
         }

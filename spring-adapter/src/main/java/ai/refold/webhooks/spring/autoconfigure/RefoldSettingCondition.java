@@ -21,6 +21,11 @@ final class RefoldSettingCondition extends SpringBootCondition {
         String name = (String) attributes.get("name");
         String expected = (String) attributes.get("havingValue");
         String value = context.getEnvironment().getProperty(name);
+        String fallback = (String) attributes.get("fallback");
+        if (value == null && !fallback.isEmpty()) {
+            name = fallback;
+            value = context.getEnvironment().getProperty(fallback);
+        }
         if (value == null) {
             return (Boolean) attributes.get("matchIfMissing") ? ConditionOutcome.match(name + " is not set")
                     : ConditionOutcome.noMatch(name + " is not set");
