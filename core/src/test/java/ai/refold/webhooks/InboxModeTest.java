@@ -660,6 +660,30 @@ class InboxModeTest {
         }
     }
 
+    // The inbox table keeps the label of the key that verified each delivery in a column of 200 characters, in which
+    // PostgreSQL refuses a NUL: a longer label, or one with a control character, would have every delivery it
+    // verifies answered 503 for good (the insert fails), while the same receiver without the inbox answers 200.
+    @Test
+    void aKeyLabelTheInboxTableCouldNotStoreIsRefusedWhenTheKeyIsAddedNotWithA503ForEveryDelivery() throws Exception {
+        org.h2.jdbcx.JdbcDataSource h2 = new org.h2.jdbcx.JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:label-inbox;DB_CLOSE_DELAY=-1");
+        String longest = "l".repeat(200);
+        receiver = WebhookReceiver.builder().signingKey(longest, API_KEY)
+                .inbox(JdbcInboxStore.builder().dataSource(h2).createTableIfMissing(true).build())
+                .on(WorkflowErrored.class, (event, context) -> attempts.add(context.attempt())).build();
+
+        assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(200);
+        await(() -> attempts.size() == 1);
+        assertThatThrownBy(() -> WebhookReceiver.builder().signingKey(longest + "l", API_KEY))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("key label must be at most 200 characters but had 201");
+        for (String label : List.of("live\u0000", "live\n", "\tlive")) {
+            assertThatThrownBy(() -> WebhookReceiver.builder().signingKey(label, API_KEY))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("key label must not hold a control character");
+        }
+    }
+
     @Test
     void theReadmeInboxSnippetStoresADeliveryInTheDatabaseAndAWorkerRunsIt() throws Exception {
         org.h2.jdbcx.JdbcDataSource h2 = new org.h2.jdbcx.JdbcDataSource();
