@@ -11,6 +11,7 @@ import ai.refold.webhooks.idempotency.JdbcInboxStore;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -126,8 +127,10 @@ final class Inbox {
     private DeliveryResult store(WebhookEvent event, String key, String keyLabel, Headers headers, byte[] body,
                                  Instant receivedAt, long start) {
         Optional<String> ordering = options.orderPerLinkedAccount() ? orderingKey(event) : Optional.empty();
+        // To the microsecond, as a database keeps it: handlers then read the same time on every attempt, whatever
+        // the store, and every store orders by that time.
         InboxEntry entry = InboxEntry.received(key, event.eventType().map(type -> type.wireName()), keyLabel,
-                stored(headers), body, receivedAt, ordering);
+                stored(headers), body, receivedAt.truncatedTo(ChronoUnit.MICROS), ordering);
         // An ordered delivery may have to wait for an earlier one of its account: only a take can tell.
         boolean handing = !closing && ordering.isEmpty() && store.storesTaken() && handoffRoom.tryAcquire();
         boolean accepted;

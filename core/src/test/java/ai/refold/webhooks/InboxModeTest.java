@@ -660,6 +660,35 @@ class InboxModeTest {
         }
     }
 
+    // A database keeps a receive time to the microsecond, rounding the rest (PostgreSQL and H2 both): taken with its
+    // nanoseconds, the time a handler read on the first attempt (handed over as received) was not the time it read
+    // on the retries (read back from the table), and an in-memory inbox ordered by a finer time than a database.
+    @Test
+    void aHandlerReadsTheSameReceiveTimeOnEveryAttemptToTheMicrosecondWhateverTheStore() throws Exception {
+        org.h2.jdbcx.JdbcDataSource h2 = new org.h2.jdbcx.JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:received-inbox;DB_CLOSE_DELAY=-1");
+        MutableClock fine = MutableClock.at("2026-11-30T10:00:00.123456789Z");
+        List<java.time.Instant> seen = new CopyOnWriteArrayList<>();
+        failuresLeft.set(1);
+        receiver = WebhookReceiver.builder().signingKey("live", API_KEY).clock(fine)
+                .inbox(JdbcInboxStore.builder().dataSource(h2).createTableIfMissing(true).build(),
+                        InboxOptions.defaults().withRetries(new RetryPolicy(3, Duration.ofMillis(1),
+                                Duration.ofMillis(1))).withPollInterval(Duration.ofMillis(20)))
+                .on(WorkflowErrored.class, (event, context) -> {
+                    seen.add(context.receivedAt());
+                    if (failuresLeft.getAndDecrement() > 0) {
+                        throw new IllegalStateException("downstream is down");
+                    }
+                })
+                .build();
+
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.ACCEPTED);
+        await(() -> seen.size() == 2);
+
+        assertThat(seen).containsExactly(java.time.Instant.parse("2026-11-30T10:00:00.123456Z"),
+                java.time.Instant.parse("2026-11-30T10:00:00.123456Z"));
+    }
+
     // The inbox table keeps the label of the key that verified each delivery in a column of 200 characters, in which
     // PostgreSQL refuses a NUL: a longer label, or one with a control character, would have every delivery it
     // verifies answered 503 for good (the insert fails), while the same receiver without the inbox answers 200.
