@@ -138,7 +138,7 @@ final class Inbox {
         try {
             String owner = handing ? owners.next() : null;
             accepted = handing ? store.offerTaken(entry, owner, lease) : store.offer(entry);
-            queued = accepted && handing && handOver(entry, event, owner, start);
+            queued = accepted && handing && handOver(entry, event, owner);
         } catch (RuntimeException e) {
             return log.log(new DeliveryResult(Outcome.STORE_UNAVAILABLE, 503, "inbox is unavailable", event, key,
                     keyLabel, Map.of()), start, e);
@@ -160,8 +160,9 @@ final class Inbox {
 
     // Queues a delivery stored taken for the first free worker, its lease renewed from now on. Had close drained the
     // queue meanwhile, it would stay there: it is given back at once instead (close sets closing before it drains).
-    private boolean handOver(InboxEntry entry, WebhookEvent event, String owner, long start) {
-        InboxRun run = new InboxRun(store, entry.key(), owner, lease, start, log);
+    // Its run starts now, as its lease did: not when the request began, a slow body or insert earlier.
+    private boolean handOver(InboxEntry entry, WebhookEvent event, String owner) {
+        InboxRun run = new InboxRun(store, entry.key(), owner, lease, System.nanoTime(), log);
         InboxWorker.Handoff handoff = new InboxWorker.Handoff(entry, event, run, heartbeats.register(run));
         work.add(handoff);
         if (closing && work.remove(handoff)) {

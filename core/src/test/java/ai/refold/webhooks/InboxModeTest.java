@@ -310,6 +310,48 @@ class InboxModeTest {
         assertThat(runs).as("event 1 runs on the instance that took it, not here").hasSize(1);
     }
 
+    // A handoff no worker started within a lease is given back; the lease starts at the insert. Counted from when the
+    // request began, a delivery whose body or insert was slow (a pool waiting for a connection) was given back by the
+    // first heartbeat, with a WARN that no worker was free within a lease, though its lease had nearly all of it left.
+    @Test
+    void aHandoffWhoseInsertWasSlowIsNotGivenBackBeforeALeaseHasPassedSinceTheInsert() throws Exception {
+        Duration lease = Duration.ofSeconds(3);
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> runs = new CopyOnWriteArrayList<>();
+        InboxStore slowInserts = new ForwardingInboxStore(inbox) {
+            @Override
+            public boolean offerTaken(InboxEntry entry, String owner, Duration held) {
+                if (!runs.isEmpty()) {
+                    try {
+                        Thread.sleep(lease.plusMillis(300).toMillis()); // waits for a connection, say
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.offerTaken(entry, owner, held);
+            }
+        };
+        receiver = WebhookReceiver.builder().signingKey("live", API_KEY).clock(clock).manualHeartbeats().lease(lease)
+                .inbox(slowInserts, InboxOptions.defaults().withWorkers(1).withPollInterval(Duration.ofMillis(20)))
+                .on(WorkflowErrored.class, (event, context) -> {
+                    runs.add(event.instanceId() + " " + context.attempt());
+                    release.await(30, TimeUnit.SECONDS);
+                })
+                .build();
+        receiver.receive(signed(event(0)));
+        await(() -> runs.size() == 1);
+        receiver.receive(signed(event(1))); // stored taken a lease after it arrived, waits behind the blocked run
+        assertThat(receiver.inbox().waitingHandoffs()).isOne();
+
+        receiver.heartbeats().renewAll();
+
+        String key = "workflow-errored:-:656f308b9144bb8f183b1001";
+        assertThat(inbox.find(key).orElseThrow().state()).as("still handed over").isEqualTo(InboxState.PROCESSING);
+        release.countDown();
+        await(() -> inbox.find(key).orElseThrow().state() == InboxState.DONE);
+        assertThat(runs).containsExactly("656f308b9144bb8f183b1000 FIRST", "656f308b9144bb8f183b1001 FIRST");
+    }
+
     // Sends one delivery per worker of the default options and waits until each runs (and blocks); returns how many.
     private int occupyEveryWorker(List<String> runs) throws InterruptedException {
         int workers = InboxOptions.defaults().workers();
