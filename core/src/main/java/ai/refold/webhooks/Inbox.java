@@ -11,6 +11,7 @@ import ai.refold.webhooks.idempotency.JdbcInboxStore;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -127,8 +128,10 @@ final class Inbox {
     private DeliveryResult store(WebhookEvent event, String key, String keyLabel, Headers headers, byte[] body,
                                  Instant receivedAt, long start) {
         Optional<String> ordering = options.orderPerLinkedAccount() ? orderingKey(event) : Optional.empty();
+        // To the microsecond, as a database keeps it: handlers then read the same time on every attempt, whatever
+        // the store, and every store orders by that time.
         InboxEntry entry = InboxEntry.received(key, event.eventType().map(type -> type.wireName()), keyLabel,
-                stored(headers), body, receivedAt, ordering);
+                stored(headers), body, receivedAt.truncatedTo(ChronoUnit.MICROS), ordering);
         // An ordered delivery may have to wait for an earlier one of its account: only a take can tell.
         boolean handing = !closing && ordering.isEmpty() && store.storesTaken() && handoffRoom.tryAcquire();
         boolean accepted;
@@ -136,7 +139,7 @@ final class Inbox {
         try {
             String owner = handing ? owners.next() : null;
             accepted = handing ? store.offerTaken(entry, owner, lease) : store.offer(entry);
-            queued = accepted && handing && handOver(entry, event, owner, start);
+            queued = accepted && handing && handOver(entry, event, owner);
         } catch (RuntimeException e) {
             return log.log(new DeliveryResult(Outcome.STORE_UNAVAILABLE, 503, "inbox is unavailable", event, key,
                     keyLabel, Map.of()), start, e);
@@ -158,8 +161,9 @@ final class Inbox {
 
     // Queues a delivery stored taken for the first free worker, its lease renewed from now on. Had close drained the
     // queue meanwhile, it would stay there: it is given back at once instead (close sets closing before it drains).
-    private boolean handOver(InboxEntry entry, WebhookEvent event, String owner, long start) {
-        InboxRun run = new InboxRun(store, entry.key(), owner, lease, start, log);
+    // Its run starts now, as its lease did: not when the request began, a slow body or insert earlier.
+    private boolean handOver(InboxEntry entry, WebhookEvent event, String owner) {
+        InboxRun run = new InboxRun(store, entry.key(), owner, lease, System.nanoTime(), log);
         InboxWorker.Handoff handoff = new InboxWorker.Handoff(entry, event, run, heartbeats.register(run));
         work.add(handoff);
         if (closing && work.remove(handoff)) {

@@ -57,8 +57,8 @@ abstract class ReceiverSettings {
      * @param apiKey the Refold API key, which is the HMAC secret Refold signs with
      * @return this builder
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if the label is blank or already used, or the key breaks the policy of
-     *                                  {@link SigningKey#requireValidApiKey}
+     * @throws IllegalArgumentException if {@link SigningKey#of} refuses the label or the key (a label over 200
+     *                                  characters or with a control character), or the label is already used
      */
     public final WebhookReceiver.Builder signingKey(String label, String apiKey) {
         signingKey(SigningKey.of(label, apiKey));

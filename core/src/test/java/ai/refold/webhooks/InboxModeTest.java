@@ -310,6 +310,48 @@ class InboxModeTest {
         assertThat(runs).as("event 1 runs on the instance that took it, not here").hasSize(1);
     }
 
+    // A handoff no worker started within a lease is given back; the lease starts at the insert. Counted from when the
+    // request began, a delivery whose body or insert was slow (a pool waiting for a connection) was given back by the
+    // first heartbeat, with a WARN that no worker was free within a lease, though its lease had nearly all of it left.
+    @Test
+    void aHandoffWhoseInsertWasSlowIsNotGivenBackBeforeALeaseHasPassedSinceTheInsert() throws Exception {
+        Duration lease = Duration.ofSeconds(3);
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> runs = new CopyOnWriteArrayList<>();
+        InboxStore slowInserts = new ForwardingInboxStore(inbox) {
+            @Override
+            public boolean offerTaken(InboxEntry entry, String owner, Duration held) {
+                if (!runs.isEmpty()) {
+                    try {
+                        Thread.sleep(lease.plusMillis(300).toMillis()); // waits for a connection, say
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.offerTaken(entry, owner, held);
+            }
+        };
+        receiver = WebhookReceiver.builder().signingKey("live", API_KEY).clock(clock).manualHeartbeats().lease(lease)
+                .inbox(slowInserts, InboxOptions.defaults().withWorkers(1).withPollInterval(Duration.ofMillis(20)))
+                .on(WorkflowErrored.class, (event, context) -> {
+                    runs.add(event.instanceId() + " " + context.attempt());
+                    release.await(30, TimeUnit.SECONDS);
+                })
+                .build();
+        receiver.receive(signed(event(0)));
+        await(() -> runs.size() == 1);
+        receiver.receive(signed(event(1))); // stored taken a lease after it arrived, waits behind the blocked run
+        assertThat(receiver.inbox().waitingHandoffs()).isOne();
+
+        receiver.heartbeats().renewAll();
+
+        String key = "workflow-errored:-:656f308b9144bb8f183b1001";
+        assertThat(inbox.find(key).orElseThrow().state()).as("still handed over").isEqualTo(InboxState.PROCESSING);
+        release.countDown();
+        await(() -> inbox.find(key).orElseThrow().state() == InboxState.DONE);
+        assertThat(runs).containsExactly("656f308b9144bb8f183b1000 FIRST", "656f308b9144bb8f183b1001 FIRST");
+    }
+
     // Sends one delivery per worker of the default options and waits until each runs (and blocks); returns how many.
     private int occupyEveryWorker(List<String> runs) throws InterruptedException {
         int workers = InboxOptions.defaults().workers();
@@ -657,6 +699,59 @@ class InboxModeTest {
         @Override
         public List<InboxEntry> take(String owner, int max, Duration lease) {
             throw new StoreUnavailableException("inbox is down");
+        }
+    }
+
+    // A database keeps a receive time to the microsecond, rounding the rest (PostgreSQL and H2 both): taken with its
+    // nanoseconds, the time a handler read on the first attempt (handed over as received) was not the time it read
+    // on the retries (read back from the table), and an in-memory inbox ordered by a finer time than a database.
+    @Test
+    void aHandlerReadsTheSameReceiveTimeOnEveryAttemptToTheMicrosecondWhateverTheStore() throws Exception {
+        org.h2.jdbcx.JdbcDataSource h2 = new org.h2.jdbcx.JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:received-inbox;DB_CLOSE_DELAY=-1");
+        MutableClock fine = MutableClock.at("2026-11-30T10:00:00.123456789Z");
+        List<java.time.Instant> seen = new CopyOnWriteArrayList<>();
+        failuresLeft.set(1);
+        receiver = WebhookReceiver.builder().signingKey("live", API_KEY).clock(fine)
+                .inbox(JdbcInboxStore.builder().dataSource(h2).createTableIfMissing(true).build(),
+                        InboxOptions.defaults().withRetries(new RetryPolicy(3, Duration.ofMillis(1),
+                                Duration.ofMillis(1))).withPollInterval(Duration.ofMillis(20)))
+                .on(WorkflowErrored.class, (event, context) -> {
+                    seen.add(context.receivedAt());
+                    if (failuresLeft.getAndDecrement() > 0) {
+                        throw new IllegalStateException("downstream is down");
+                    }
+                })
+                .build();
+
+        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.ACCEPTED);
+        await(() -> seen.size() == 2);
+
+        assertThat(seen).containsExactly(java.time.Instant.parse("2026-11-30T10:00:00.123456Z"),
+                java.time.Instant.parse("2026-11-30T10:00:00.123456Z"));
+    }
+
+    // The inbox table keeps the label of the key that verified each delivery in a column of 200 characters, in which
+    // PostgreSQL refuses a NUL: a longer label, or one with a control character, would have every delivery it
+    // verifies answered 503 for good (the insert fails), while the same receiver without the inbox answers 200.
+    @Test
+    void aKeyLabelTheInboxTableCouldNotStoreIsRefusedWhenTheKeyIsAddedNotWithA503ForEveryDelivery() throws Exception {
+        org.h2.jdbcx.JdbcDataSource h2 = new org.h2.jdbcx.JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:label-inbox;DB_CLOSE_DELAY=-1");
+        String longest = "l".repeat(200);
+        receiver = WebhookReceiver.builder().signingKey(longest, API_KEY)
+                .inbox(JdbcInboxStore.builder().dataSource(h2).createTableIfMissing(true).build())
+                .on(WorkflowErrored.class, (event, context) -> attempts.add(context.attempt())).build();
+
+        assertThat(receiver.receive(signed(ERRORED)).status()).isEqualTo(200);
+        await(() -> attempts.size() == 1);
+        assertThatThrownBy(() -> WebhookReceiver.builder().signingKey(longest + "l", API_KEY))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("key label must be at most 200 characters but had 201");
+        for (String label : List.of("live\u0000", "live\n", "\tlive")) {
+            assertThatThrownBy(() -> WebhookReceiver.builder().signingKey(label, API_KEY))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("key label must not hold a control character");
         }
     }
 

@@ -1,8 +1,10 @@
 package ai.refold.webhooks.idempotency;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,6 +28,9 @@ final class InboxRows {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<Map<String, List<String>>> HEADERS = new TypeReference<>() { };
+    // Headers as ASCII JSON, every other character escaped: PostgreSQL's text would turn an unpaired surrogate, which
+    // a request built in code may carry, into '?', while its escape reads back as the character it was.
+    private static final ObjectWriter HEADERS_WRITER = JSON.writer().with(JsonWriteFeature.ESCAPE_NON_ASCII);
     private static final int MAX_ERROR_LENGTH = 1000;
     private static final Pattern PLANNED_ROWS = Pattern.compile(" rows=(\\d+) ");
 
@@ -37,7 +42,7 @@ final class InboxRows {
         statement.setString(2, entry.eventType().orElse(null));
         statement.setString(3, entry.keyLabel());
         try {
-            statement.setString(4, JSON.writeValueAsString(entry.headers()));
+            statement.setString(4, HEADERS_WRITER.writeValueAsString(entry.headers()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("headers could not be written as JSON", e);
         }

@@ -277,7 +277,8 @@ public final class SignatureVerifier {
          * @param apiKey the Refold API key
          * @return this builder
          * @throws NullPointerException     if an argument is null
-         * @throws IllegalArgumentException if the label is blank or already used, or the key is empty
+         * @throws IllegalArgumentException if the label is refused by {@link SigningKey#of} or already used, or the
+         *                                  key is empty
          */
         public Builder key(String label, String apiKey) {
             return key(SigningKey.of(label, apiKey));

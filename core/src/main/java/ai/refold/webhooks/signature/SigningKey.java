@@ -18,6 +18,9 @@ public final class SigningKey {
     /** Keys shorter than this many characters are accepted with a warning: Refold's API keys are longer. */
     public static final int RECOMMENDED_MINIMUM_LENGTH = 16;
 
+    /** The longest label a key may have: what the inbox table's column holds. */
+    public static final int MAX_LABEL_LENGTH = 200;
+
     private static final Logger LOG = LoggerFactory.getLogger(SigningKey.class);
 
     private final String label;
@@ -37,7 +40,8 @@ public final class SigningKey {
      * @param apiKey the Refold API key
      * @return the key
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code label} is blank or {@code apiKey} breaks the key policy
+     * @throws IllegalArgumentException if {@code label} is blank, longer than {@value #MAX_LABEL_LENGTH} characters or
+     *                                  holds a control character, or {@code apiKey} breaks the key policy
      */
     public static SigningKey of(String label, String apiKey) {
         Objects.requireNonNull(label, "label");
@@ -54,7 +58,8 @@ public final class SigningKey {
      * @param setting where the key came from, named in refusals and warnings instead of the key
      * @return the key
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code label} is blank or {@code apiKey} breaks the key policy
+     * @throws IllegalArgumentException if {@code label} is blank, longer than {@value #MAX_LABEL_LENGTH} characters or
+     *                                  holds a control character, or {@code apiKey} breaks the key policy
      */
     public static SigningKey of(String label, String apiKey, String setting) {
         SigningKey key = create(label, apiKey, setting);
@@ -71,6 +76,15 @@ public final class SigningKey {
         Objects.requireNonNull(label, "label");
         if (label.isBlank()) {
             throw new IllegalArgumentException("key label must not be blank");
+        }
+        // The inbox stores each delivery with its label: one its table could not hold (PostgreSQL refuses a NUL)
+        // would have every delivery the key verifies answered 503.
+        if (label.length() > MAX_LABEL_LENGTH) {
+            throw new IllegalArgumentException("key label must be at most " + MAX_LABEL_LENGTH
+                    + " characters but had " + label.length());
+        }
+        if (label.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("key label must not hold a control character");
         }
         requireValidApiKey(apiKey, setting);
         return new SigningKey(label, new SecretKeySpec(apiKey.getBytes(StandardCharsets.UTF_8), Hmac.ALGORITHM));

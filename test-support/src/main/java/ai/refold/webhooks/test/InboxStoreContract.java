@@ -1184,6 +1184,20 @@ public abstract class InboxStoreContract {
         assertThat(nodeB.find(key("bare")).orElseThrow().headers()).isEmpty();
     }
 
+    // A request built in code (an adapter of the user's own, a gateway's event decoded from JSON) can carry any
+    // character in a header value; PostgreSQL keeps no unpaired surrogate in text, and refuses a NUL.
+    @Test
+    void headerValuesComeBackCharacterForCharacterWhateverTheCharacters() {
+        Map<String, List<String>> headers = Map.of(
+                "x-surrogates", List.of("high \ud800 alone", "low \udc00 alone", "ends high \ud83d",
+                        "pair \ud83d\ude00 whole"),
+                "x-controls", List.of("nul \u0000 del \u007f", "line\u2028separator", "\ufffd replacement"));
+        nodeA.offer(InboxEntry.received(key("k"), Optional.of(ERRORED), "live", headers, body("k"), RECEIVED));
+
+        assertThat(nodeB.find(key("k")).orElseThrow().headers()).isEqualTo(headers);
+        assertThat(nodeB.take("owner-1", 1, LEASE).get(0).headers()).isEqualTo(headers);
+    }
+
     @Test
     void handlerNamesAndAnErrorComeBackAsRecorded() {
         Set<String> handlers = Set.of("alerts", "Audit.record", "com.example.Handlers#onErrored(WorkflowErrored)",
