@@ -460,6 +460,27 @@ class RefoldWebhooksCliTest {
                 .contains("--from must be an ISO-8601 time").contains("--event-type must be a documented event");
     }
 
+    // --limit caps a run; it selects nothing, so alone it must not stand for --all.
+    @Test
+    void aLimitAloneIsNotASelectionAndReplaysOrDiscardsNothing() {
+        DeadLetterDatabase database = DeadLetterDatabase.create(directory, "");
+
+        assertThat(run("dead-letters", "replay", "--limit", "1", "--jdbc-url", database.url(), "--user",
+                DeadLetterDatabase.USER)).isEqualTo(2);
+        assertThat(run("dead-letters", "discard", "--limit", "5", "--jdbc-url", database.url(), "--user",
+                DeadLetterDatabase.USER)).isEqualTo(2);
+        assertThat(run("dead-letters", "discard", DeadLetterDatabase.ERRORED_KEY, "--limit", "5", "--jdbc-url",
+                database.url(), "--user", DeadLetterDatabase.USER)).isEqualTo(2);
+
+        assertThat(err()).hasLineCount(3)
+                .contains("refold-webhooks-cli: dead-letters replay needs a KEY, a selection (--event-type, --from,"
+                        + " --until) or --all; --limit alone selects nothing; try --help\n")
+                .contains("refold-webhooks-cli: dead-letters discard takes a KEY or a selection, not both");
+        assertThat(out()).isEmpty();
+        assertThat(database.state(DeadLetterDatabase.ERRORED_KEY)).isEqualTo(InboxState.DEAD);
+        assertThat(database.state(DeadLetterDatabase.EXPIRED_KEY)).isEqualTo(InboxState.DEAD);
+    }
+
     @Test
     void aBlankKeyIsAUsageError() {
         assertThat(run("dead-letters", "show", " ", "--jdbc-url", "jdbc:h2:/nowhere")).isEqualTo(2);
