@@ -175,6 +175,26 @@ class RefoldWebhooksCliTest {
         }
     }
 
+    // Values the HTTP client refuses are a wrong command line (2), not a failed run (1), and nothing is sent.
+    @Test
+    void sendOptionsTheHttpClientRefusesAreUsageErrors() {
+        environment.put("REFOLD_API_KEY", "sender-test-key");
+
+        assertThat(run("send", "--url", "http://127.0.0.1:99999/webhooks/refold", "--sample", "workflow-errored"))
+                .isEqualTo(2);
+        assertThat(run("send", "--url", "http://127.0.0.1:9/webhooks/refold", "--sample", "workflow-errored",
+                "--method", "CONNECT")).isEqualTo(2);
+        assertThat(run("send", "--url", "http://127.0.0.1:9/webhooks/refold", "--sample", "workflow-errored",
+                "--header", "Content-Length")).isEqualTo(2);
+
+        assertThat(err()).hasLineCount(3)
+                .contains("refold-webhooks-cli: --url has the port 99999; a port is from 1 to 65535; try --help\n")
+                .contains("refold-webhooks-cli: --method CONNECT cannot carry a delivery; try --help\n")
+                .contains("refold-webhooks-cli: --header content-length is a header the HTTP client sets itself;"
+                        + " try --help\n");
+        assertThat(out()).isEmpty();
+    }
+
     @Test
     void aMissingFileIsAFailureOfTheRunNotOfTheCommandLine() {
         int status = run("sign", "--file", directory.resolve("absent.json").toString(), "--key", "k");
