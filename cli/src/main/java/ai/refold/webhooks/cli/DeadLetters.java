@@ -30,6 +30,7 @@ import java.util.stream.Collectors;
  */
 final class DeadLetters {
 
+    private static final Set<String> FILTERS = Set.of("event-type", "from", "until");
     private static final Set<String> SELECTION = Set.of("event-type", "from", "until", "limit");
     static final Arguments.Syntax LIST = syntax("list", SELECTION, Set.of(), 0);
     static final Arguments.Syntax SHOW = syntax("show", Set.of(), Set.of("show-header-values"), 1);
@@ -121,13 +122,14 @@ final class DeadLetters {
         if (key.isPresent() && key.get().isBlank()) {
             throw new UsageException("a KEY must not be blank");
         }
-        boolean selects = arguments.has("all") || SELECTION.stream().anyMatch(arguments::has);
-        if (key.isPresent() == selects) {
+        // --limit caps a run but selects nothing: alone it must not stand for --all
+        boolean selects = arguments.has("all") || FILTERS.stream().anyMatch(arguments::has);
+        if (key.isPresent() ? selects || arguments.has("limit") : !selects) {
             throw new UsageException(arguments.command() + (key.isPresent() ? " takes a KEY or a selection, not both"
-                    : " needs a KEY, a selection (--event-type, --from, --until) or --all"));
+                    : " needs a KEY, a selection (--event-type, --from, --until) or --all"
+                            + (arguments.has("limit") ? "; --limit alone selects nothing" : "")));
         }
-        if (arguments.has("all") && SELECTION.stream().anyMatch(option -> !option.equals("limit")
-                && arguments.has(option))) {
+        if (arguments.has("all") && FILTERS.stream().anyMatch(arguments::has)) {
             throw new UsageException("--all selects every dead letter: leave out --event-type, --from and --until");
         }
         InboxQuery query = key.isPresent() ? null : selection(arguments);

@@ -7,6 +7,7 @@ import ai.refold.webhooks.signature.WebhookSigner;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Locale;
@@ -35,6 +36,7 @@ final class Deliveries {
             throw new UsageException("--method must be an HTTP method such as POST, PUT or PATCH");
         }
         SignatureScheme scheme = scheme(arguments, arguments.value("header").orElse(SignatureScheme.REFOLD_HEADER));
+        checkSendable(method, scheme.headerName());
         byte[] body = Inputs.body(arguments);
         String key = Inputs.apiKey(arguments, environment, output);
         String signature = WebhookSigner.of(SigningKey.of("cli", key), scheme).sign(body);
@@ -71,6 +73,21 @@ final class Deliveries {
         String key = Inputs.apiKey(arguments, environment, output);
         output.line(WebhookSigner.of(SigningKey.of("cli", key), scheme).sign(body));
         return RefoldWebhooksCli.OK;
+    }
+
+    // The JDK's HTTP client refuses CONNECT and the headers it sets itself (Host, Content-Length, ...): a wrong command
+    // line, found before anything is sent. Both names have passed a check of their shape, so they may be shown.
+    private static void checkSendable(String method, String header) {
+        try {
+            HttpRequest.newBuilder().method(method, HttpRequest.BodyPublishers.noBody());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--method " + method + " cannot carry a delivery");
+        }
+        try {
+            HttpRequest.newBuilder().header(header, "0");
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--header " + header + " is a header the HTTP client sets itself");
+        }
     }
 
     private static Duration seconds(String text) {

@@ -22,6 +22,8 @@ final class Inputs {
     /** The environment variable the API key is read from unless {@code --key} or {@code --key-env} says otherwise. */
     static final String KEY_VARIABLE = "REFOLD_API_KEY";
 
+    private static final int MAX_PORT = 65_535;
+
     private Inputs() {
     }
 
@@ -107,7 +109,7 @@ final class Inputs {
     }
 
     /**
-     * Returns the option's value as an absolute http or https URL with a host.
+     * Returns the option's value as an absolute http or https URL with a host, and a port from 1 to 65535 if any.
      *
      * @throws UsageException if it is not one
      */
@@ -116,6 +118,10 @@ final class Inputs {
             URI uri = new URI(value);
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+                if (uri.getPort() == 0 || uri.getPort() > MAX_PORT) {
+                    throw new UsageException("--" + option + " has the port " + uri.getPort() + "; a port is from 1"
+                            + " to " + MAX_PORT);
+                }
                 return uri;
             }
         } catch (URISyntaxException e) {

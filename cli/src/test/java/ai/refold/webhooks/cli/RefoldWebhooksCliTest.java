@@ -175,6 +175,26 @@ class RefoldWebhooksCliTest {
         }
     }
 
+    // Values the HTTP client refuses are a wrong command line (2), not a failed run (1), and nothing is sent.
+    @Test
+    void sendOptionsTheHttpClientRefusesAreUsageErrors() {
+        environment.put("REFOLD_API_KEY", "sender-test-key");
+
+        assertThat(run("send", "--url", "http://127.0.0.1:99999/webhooks/refold", "--sample", "workflow-errored"))
+                .isEqualTo(2);
+        assertThat(run("send", "--url", "http://127.0.0.1:9/webhooks/refold", "--sample", "workflow-errored",
+                "--method", "CONNECT")).isEqualTo(2);
+        assertThat(run("send", "--url", "http://127.0.0.1:9/webhooks/refold", "--sample", "workflow-errored",
+                "--header", "Content-Length")).isEqualTo(2);
+
+        assertThat(err()).hasLineCount(3)
+                .contains("refold-webhooks-cli: --url has the port 99999; a port is from 1 to 65535; try --help\n")
+                .contains("refold-webhooks-cli: --method CONNECT cannot carry a delivery; try --help\n")
+                .contains("refold-webhooks-cli: --header content-length is a header the HTTP client sets itself;"
+                        + " try --help\n");
+        assertThat(out()).isEmpty();
+    }
+
     @Test
     void aMissingFileIsAFailureOfTheRunNotOfTheCommandLine() {
         int status = run("sign", "--file", directory.resolve("absent.json").toString(), "--key", "k");
@@ -458,6 +478,27 @@ class RefoldWebhooksCliTest {
         assertThat(err()).hasLineCount(4).contains("dead-letters discard needs a KEY, a selection")
                 .contains("dead-letters discard takes a KEY or a selection, not both")
                 .contains("--from must be an ISO-8601 time").contains("--event-type must be a documented event");
+    }
+
+    // --limit caps a run; it selects nothing, so alone it must not stand for --all.
+    @Test
+    void aLimitAloneIsNotASelectionAndReplaysOrDiscardsNothing() {
+        DeadLetterDatabase database = DeadLetterDatabase.create(directory, "");
+
+        assertThat(run("dead-letters", "replay", "--limit", "1", "--jdbc-url", database.url(), "--user",
+                DeadLetterDatabase.USER)).isEqualTo(2);
+        assertThat(run("dead-letters", "discard", "--limit", "5", "--jdbc-url", database.url(), "--user",
+                DeadLetterDatabase.USER)).isEqualTo(2);
+        assertThat(run("dead-letters", "discard", DeadLetterDatabase.ERRORED_KEY, "--limit", "5", "--jdbc-url",
+                database.url(), "--user", DeadLetterDatabase.USER)).isEqualTo(2);
+
+        assertThat(err()).hasLineCount(3)
+                .contains("refold-webhooks-cli: dead-letters replay needs a KEY, a selection (--event-type, --from,"
+                        + " --until) or --all; --limit alone selects nothing; try --help\n")
+                .contains("refold-webhooks-cli: dead-letters discard takes a KEY or a selection, not both");
+        assertThat(out()).isEmpty();
+        assertThat(database.state(DeadLetterDatabase.ERRORED_KEY)).isEqualTo(InboxState.DEAD);
+        assertThat(database.state(DeadLetterDatabase.EXPIRED_KEY)).isEqualTo(InboxState.DEAD);
     }
 
     @Test

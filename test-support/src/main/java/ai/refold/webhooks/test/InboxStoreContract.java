@@ -792,6 +792,29 @@ public abstract class InboxStoreContract {
         assertThat(keys(nodeA.list(InboxQuery.deadLetters()))).containsExactly("errored-latest");
     }
 
+    // An operator replays or discards "what failed between two times": a store that ignored either bound would act on
+    // dead letters the operator did not select.
+    @Test
+    void replayAndDiscardMatchAReceiveTimeFromInclusiveUntilExclusive() {
+        deadAt("before", RECEIVED.minusMillis(1), Optional.of(ERRORED));
+        deadAt("from", RECEIVED, Optional.of(ERRORED));
+        deadAt("within", RECEIVED.plusSeconds(30), Optional.of(ERRORED));
+        deadAt("until", RECEIVED.plusSeconds(60), Optional.of(ERRORED));
+        Set<InboxState> dead = Set.of(InboxState.DEAD);
+        int limit = InboxQuery.DEFAULT_LIMIT;
+
+        assertThat(nodeB.replay(InboxQuery.deadLetters().withReceivedBetween(RECEIVED, RECEIVED.plusSeconds(60))))
+                .isEqualTo(2);
+        assertThat(keys(nodeA.list(InboxQuery.in(InboxState.PENDING)))).containsExactly("from", "within");
+        assertThat(nodeB.discard(new InboxQuery(dead, Optional.empty(), Optional.of(RECEIVED.plusSeconds(60)),
+                Optional.empty(), limit))).isEqualTo(1);
+        assertThat(nodeA.find(key("until"))).isEmpty();
+        assertThat(nodeB.replay(new InboxQuery(dead, Optional.empty(), Optional.empty(), Optional.of(RECEIVED),
+                limit))).isEqualTo(1);
+        assertThat(keys(nodeA.list(InboxQuery.in(InboxState.PENDING)))).containsExactly("before", "from", "within");
+        assertThat(nodeA.list(InboxQuery.deadLetters())).isEmpty();
+    }
+
     @Test
     void aQueryWithAKeyListsReplaysAndDiscardsOnlyThatEntryAndOnlyIfItIsDead() {
         deadAt("first", RECEIVED, Optional.of(ERRORED));
