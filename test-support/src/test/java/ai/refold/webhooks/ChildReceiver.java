@@ -30,6 +30,7 @@ final class ChildReceiver {
     private final CompletableFuture<Integer> port = new CompletableFuture<>();
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private final Set<String> workers = ConcurrentHashMap.newKeySet();
+    private final Set<String> lapsed = ConcurrentHashMap.newKeySet();
     private final Semaphore slowHandlers = new Semaphore(0);
 
     private ChildReceiver(String name, Process process, Path errors) {
@@ -92,6 +93,15 @@ final class ChildReceiver {
         return Set.copyOf(workers);
     }
 
+    /**
+     * Returns the keys of the entries whose holder here found them no longer its own (a renewal or an outcome the
+     * store refused): their lease lapsed while this live process held them, so another worker took them as a rerun.
+     * A process starved of CPU for most of a lease (two test builds side by side on two cores) can see this.
+     */
+    Set<String> lapsedKeys() {
+        return Set.copyOf(lapsed);
+    }
+
     /** Asks the process to shut down gracefully, and kills it if it has not exited within {@code patience}. */
     void stop(Duration patience) throws InterruptedException {
         try {
@@ -138,6 +148,7 @@ final class ChildReceiver {
                 workers.add(owner.substring(0, owner.indexOf('.') + 1));
             }
             case InboxReceiverProcess.ENDED -> held.remove(rest);
+            case InboxReceiverProcess.LAPSED -> lapsed.add(rest);
             case InboxReceiverProcess.SLOW -> slowHandlers.release();
             default -> { }
         }

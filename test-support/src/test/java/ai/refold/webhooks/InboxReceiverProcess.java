@@ -58,6 +58,8 @@ final class InboxReceiverProcess {
     static final String TAKEN = "taken";
     static final String ENDED = "ended";
     static final String SLOW = "slow";
+    /** An entry its holder found no longer its own: a renewal or an outcome the store refused, its lease lapsed. */
+    static final String LAPSED = "lapsed";
 
     /** The lease of a taken entry: ten seconds, the default, renewed every third of it. */
     static final Duration LEASE = WebhookReceiver.DEFAULT_LEASE;
@@ -196,7 +198,11 @@ final class InboxReceiverProcess {
 
         @Override
         public boolean renew(String key, String owner, Duration lease) {
-            return delegate.renew(key, owner, lease);
+            boolean renewed = delegate.renew(key, owner, lease);
+            if (!renewed) {
+                report(LAPSED + " " + key);
+            }
+            return renewed;
         }
 
         @Override
@@ -260,9 +266,7 @@ final class InboxReceiverProcess {
         }
 
         private static boolean ended(boolean held, String key, String owner) {
-            if (held) {
-                report(ENDED + " " + key + " " + owner);
-            }
+            report((held ? ENDED : LAPSED) + " " + key + (held ? " " + owner : ""));
             return held;
         }
     }
