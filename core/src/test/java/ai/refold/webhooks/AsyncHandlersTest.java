@@ -259,8 +259,26 @@ class AsyncHandlersTest {
         assertThat(refused.responseHeaders()).containsEntry("Retry-After", "1");
         assertThat(store.threads()).as("store calls").isEmpty();
         assertThat(calls).isEmpty();
-        // The budget holds exactly one body: had the refused one kept its bytes, this would be answered busy.
-        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+        // The budget holds exactly one body: had the refused one kept its bytes, this would be refused busy.
+        assertThat(receiver.open("POST", headers(ERRORED), ERRORED.length).refusal()).isEmpty();
+    }
+
+    // An executor that fails otherwise than by refusing (one never started, one that cannot start a thread) took
+    // nothing either: the delivery is answered as refused, and its bytes go back to the budget.
+    @Test
+    void anExecutorThatFailsOtherwiseIsAnsweredAsARefusalAndGivesTheBodyBackToTheBudget() {
+        WebhookReceiver receiver = builder().bodyBudget(ERRORED.length)
+                .on(WorkflowErrored.class, (event, context) -> calls.add("ran")).build();
+
+        DeliveryResult refused = opened(receiver, ERRORED).finishAsync(task -> {
+            throw new IllegalStateException("executor not initialized");
+        }).orElseThrow().toCompletableFuture().join();
+
+        assertThat(refused.outcome()).isEqualTo(Outcome.OVERLOADED);
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(calls).isEmpty();
+        // The budget holds exactly one body: had the refused one kept its bytes, this would be refused busy.
+        assertThat(receiver.open("POST", headers(ERRORED), ERRORED.length).refusal()).isEmpty();
     }
 
     @Test
