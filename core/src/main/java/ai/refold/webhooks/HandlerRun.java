@@ -7,10 +7,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One run of the handlers an event reaches, for a delivery answered without holding a thread: the handlers run in
@@ -97,13 +97,20 @@ final class HandlerRun {
         return true;
     }
 
-    // An executor that refuses (saturated, or shut down) must not strand the run and its claim, nor hand it to the
-    // thread that completed the stage, which may be an event loop: the run then goes on on a thread of the SDK's own.
+    // An executor that refuses (saturated, or shut down) or fails otherwise must not strand the run and its claim, nor
+    // hand it to the thread that completed the stage, which may be an event loop: the run then goes on on a thread of
+    // the SDK's own. An Error may come after the executor queued the step, which then runs once, whichever is first.
     private void onExecutor(Runnable step) {
+        AtomicBoolean taken = new AtomicBoolean();
+        Runnable once = () -> {
+            if (taken.compareAndSet(false, true)) {
+                step.run();
+            }
+        };
         try {
-            executor.execute(step);
-        } catch (RejectedExecutionException e) {
-            Refused.resume(step);
+            executor.execute(once);
+        } catch (RuntimeException | Error e) {
+            Refused.resume(once);
         }
     }
 
