@@ -178,6 +178,28 @@ class WebFilterOverReactorNettyTest {
         assertThat(onNonBlockingThread).isEmpty();
     }
 
+    // Reactor Netty's own read and request timeouts end a stalled body as a servlet container's read timeout does:
+    // 408 read_timeout, not 400 body_unreadable.
+    @Test
+    void aBodyStalledPastTheServersOwnReadOrRequestTimeoutIsAnswered408AsOnAServletContainer() throws Exception {
+        byte[] body = SamplePayloads.of(EventType.WORKFLOW_ERRORED);
+        String signature = TestDeliveries.withKey(API_KEY).signature(body);
+        WebhookReceiver receiver = receiver().readDeadline(Duration.ofSeconds(60))
+                .onAny((event, context) -> note("handler")).build();
+        List<java.util.function.UnaryOperator<reactor.netty.http.server.HttpServer>> timeouts = List.of(
+                http -> http.readTimeout(Duration.ofMillis(300)), http -> http.requestTimeout(Duration.ofMillis(300)));
+        for (var timeout : timeouts) {
+            try (NettyServer stalling = new NettyServer(RefoldWebhookWebFilter.builder(receiver).build(), timeout)) {
+                RawHttp.Response response = RawHttp.sendUnfinished(stalling.uri("/webhooks/refold"),
+                        head("Content-Length: " + body.length, signature), Arrays.copyOf(body, body.length / 2));
+
+                assertThat(response.status()).isEqualTo(408);
+                assertThat(response.body()).startsWith("{\"status\":\"read_timeout\"");
+            }
+        }
+        assertThat(onNonBlockingThread).isEmpty();
+    }
+
     // A request with another method that declares a body is refused from its headers, as one without a signature
     // is: the server closes the connection rather than holding it open to drain a body nobody reads (Reactor Netty
     // has no idle timeout of its own, so a sender that never sends it held the connection for good).
