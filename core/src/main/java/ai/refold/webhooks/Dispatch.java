@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,8 +52,11 @@ final class Dispatch {
                     ranHere[0] = result != null ? result : shuttingDown(admitted);
                 }
             });
-        } catch (RejectedExecutionException e) {
-            return admitted.refuse(Outcome.OVERLOADED, "receiver is overloaded; retry later", e);
+        } catch (RuntimeException | Error e) {
+            // Refused, or failed otherwise (never started, out of threads): the claim must not stay renewed for good.
+            returned[0] = true;
+            return ranHere[0] != null ? ranHere[0]
+                    : admitted.refuse(Outcome.OVERLOADED, "receiver is overloaded; retry later", e);
         }
         returned[0] = true;
         return ranHere[0] != null ? ranHere[0] : log.log(admitted.result(Outcome.ACCEPTED, 200,

@@ -7,14 +7,18 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One run of the handlers an event reaches, for a delivery answered without holding a thread: the handlers run in
  * registration order, as {@link RouteTable#run} runs them, but a handler whose stage is still pending is not waited
- * for. When the stage completes, the run resumes on the executor, so that the next handler, and the store once the
- * run is over, never run on the thread that completed the stage (an event loop, a client's I/O thread). The first
- * failure ends the run, with every handler that has succeeded so that a retry runs only the others.
+ * for. When the stage completes, the run resumes on the executor (or, if it refuses, on a thread of the SDK's own),
+ * so that the next handler, and the store once the run is over, never run on the thread that completed the stage (an
+ * event loop, a client's I/O thread). The first failure ends the run, with every handler that has succeeded so that
+ * a retry runs only the others.
  */
 final class HandlerRun {
 
@@ -93,13 +97,42 @@ final class HandlerRun {
         return true;
     }
 
-    // An executor that refuses (saturated, or shut down) must not strand the run and its claim: the run then goes on
-    // on the thread that completed the stage.
+    // An executor that refuses (saturated, or shut down) or fails otherwise must not strand the run and its claim, nor
+    // hand it to the thread that completed the stage, which may be an event loop: the run then goes on on a thread of
+    // the SDK's own. An Error may come after the executor queued the step, which then runs once, whichever is first.
     private void onExecutor(Runnable step) {
+        AtomicBoolean taken = new AtomicBoolean();
+        Runnable once = () -> {
+            if (taken.compareAndSet(false, true)) {
+                step.run();
+            }
+        };
         try {
-            executor.execute(step);
-        } catch (RejectedExecutionException e) {
-            step.run();
+            executor.execute(once);
+        } catch (RuntimeException | Error e) {
+            Refused.resume(once);
+        }
+    }
+
+    /**
+     * Threads for runs whose executor refused to resume them: made only when that happens, one per run waiting, and
+     * ended after a minute idle. A run waits for one only while its executor refuses, so they stay few.
+     */
+    private static final class Refused {
+        private static final ThreadPoolExecutor THREADS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60,
+                TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
+                    Thread thread = new Thread(task, "refold-webhook-resume");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+
+        static void resume(Runnable step) {
+            try {
+                THREADS.execute(step);
+            } catch (RuntimeException | Error e) {
+                // No thread can be made (the process is out of them): the completing thread is the last resort.
+                step.run();
+            }
         }
     }
 }

@@ -200,7 +200,7 @@ abstract class HandlerSettings extends ReceiverSettings {
      * Turns on acknowledge-fast mode: once an event is claimed, its handlers run on {@code executor} and the
      * delivery is answered 200 at once. A handler that then fails releases the event and is logged, but Refold
      * has its 200 and will not retry: use this only when the handlers cannot fail or handle their own retries.
-     * If the executor refuses the work, the delivery is answered 503 and Refold retries.
+     * If the executor refuses the work (or fails otherwise), the delivery is answered 503 and Refold retries.
      *
      * @param executor where the handlers run after the delivery is answered
      * @return this builder

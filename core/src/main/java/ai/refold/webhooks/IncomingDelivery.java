@@ -8,7 +8,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A delivery whose body is still arriving, for adapters that read without holding a thread (Servlet asynchronous
@@ -147,8 +146,8 @@ public final class IncomingDelivery {
      * Ends the body as {@link #finish()} does without blocking the calling thread: verification, parsing, the
      * claim, the handlers and the store's bookkeeping all run on {@code executor}, and an {@link AsyncEventHandler}'s
      * pending stage is not waited for: the delivery resumes on {@code executor} when it completes. For adapters whose
-     * reading thread must never block, such as a Netty event loop. If {@code executor} refuses the work, the answer
-     * is {@link Outcome#OVERLOADED} and nothing was claimed or run.
+     * reading thread must never block, such as a Netty event loop. If {@code executor} refuses the work (or throws
+     * anything else), the answer is {@link Outcome#OVERLOADED} and nothing was claimed or run.
      *
      * @param executor runs the delivery's work and resumes it after an asynchronous handler's stage
      * @return the answer to come, or empty if the delivery had already ended
@@ -177,7 +176,8 @@ public final class IncomingDelivery {
                     answered(answer, null, e);
                 }
             });
-        } catch (RejectedExecutionException e) {
+        } catch (RuntimeException | Error e) {
+            // Refused, or failed otherwise (never started, out of threads): it took nothing, so nothing was claimed.
             synchronized (this) {
                 answer.complete(end(pipeline.overloaded(start)));
             }

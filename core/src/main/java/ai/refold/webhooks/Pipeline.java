@@ -262,11 +262,13 @@ final class Pipeline {
         return new DeliveryResult(outcome, outcome.httpStatus(), message, event, key, keyLabel, headers);
     }
 
-    // A read that timed out, as containers and sockets report it: a SocketTimeoutException, or a TimeoutException
-    // (Jetty's idle timeout) somewhere in the causes.
+    // A read that timed out, as containers and sockets report it: a SocketTimeoutException, a TimeoutException
+    // (Jetty's idle timeout), or a server's own (Netty's ReadTimeoutException, Reactor Netty's RequestTimeoutException)
+    // somewhere in the causes.
     private static boolean isTimeout(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof InterruptedIOException || t instanceof TimeoutException) {
+            if (t instanceof InterruptedIOException || t instanceof TimeoutException
+                    || t.getClass().getSimpleName().endsWith("TimeoutException")) {
                 return true;
             }
         }

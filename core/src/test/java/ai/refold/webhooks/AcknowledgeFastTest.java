@@ -123,6 +123,33 @@ class AcknowledgeFastTest {
         assertThat(calls).containsExactly("ran");
     }
 
+    // An executor that fails otherwise than by refusing (one never started, one that cannot start a thread) took
+    // nothing: the delivery is refused as by a full queue, and its claim released, not left renewed for good.
+    @Test
+    void anExecutorThatFailsOtherwiseIsAnsweredAsARefusalAndLeavesNoClaimBehind() {
+        boolean[] broken = {true};
+        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("test", API_KEY)
+                .acknowledgeFast(task -> {
+                    if (broken[0]) {
+                        throw new IllegalStateException("executor not initialized");
+                    }
+                    executor.execute(task);
+                })
+                .onAny((event, context) -> calls.add("ran"))
+                .build();
+
+        DeliveryResult refused = receiver.receive(signed(BODY));
+        broken[0] = false;
+        DeliveryResult copy = receiver.receive(signed(BODY));
+
+        assertThat(refused.outcome()).isEqualTo(Outcome.OVERLOADED);
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(copy.outcome()).as("a copy after the failure").isEqualTo(Outcome.ACCEPTED);
+        executor.runAll();
+        assertThat(calls).containsExactly("ran");
+        assertThat(receiver.heartbeats().inFlight()).isEmpty();
+    }
+
     /** Queues work until the test runs it, or refuses it. */
     static final class ManualExecutor implements Executor {
         private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();

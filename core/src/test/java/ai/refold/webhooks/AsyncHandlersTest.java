@@ -173,6 +173,42 @@ class AsyncHandlersTest {
                 .isNotEqualTo(caller.getName()).startsWith("blocking-work"));
     }
 
+    // The executor takes the delivery, then cannot take its resumption (refused, or failed otherwise): the run goes on
+    // on a thread of the SDK's own, never on the completing thread, and is neither stranded (its claim renewed for
+    // good, its answer never given) nor run twice.
+    @Test
+    void aResumptionTheExecutorCannotTakeGoesOnOnAThreadOfTheSdksOwnOnce() throws Exception {
+        for (RuntimeException failure : List.of(new RejectedExecutionException("saturated"),
+                new IllegalStateException("executor shut down"))) {
+            CompletableFuture<Void> downstream = new CompletableFuture<>();
+            CountDownLatch pending = new CountDownLatch(1);
+            Map<String, String> threads = new ConcurrentHashMap<>();
+            AtomicInteger taken = new AtomicInteger();
+            WebhookReceiver receiver = WebhookReceiver.builder().signingKey("test", API_KEY)
+                    .onAsync(WorkflowErrored.class, (event, context) -> {
+                        pending.countDown();
+                        return downstream;
+                    })
+                    .on(WorkflowErrored.class, (event, context) -> threads.merge("next handler",
+                            Thread.currentThread().getName(), (a, b) -> a + "," + b))
+                    .build();
+            CompletionStage<DeliveryResult> answer = opened(receiver, ERRORED).finishAsync(task -> {
+                if (taken.getAndIncrement() > 0) {
+                    throw failure;
+                }
+                blockingWork.execute(task);
+            }).orElseThrow();
+            assertThat(pending.await(10, TimeUnit.SECONDS)).isTrue();
+            completer.execute(() -> downstream.complete(null));
+
+            assertThat(answer.toCompletableFuture().get(10, TimeUnit.SECONDS).outcome()).as(failure.toString())
+                    .isEqualTo(Outcome.PROCESSED);
+            assertThat(threads.get("next handler")).as(failure.toString()).isEqualTo("refold-webhook-resume");
+            assertThat(receiver.heartbeats().inFlight()).isEmpty();
+            receiver.close();
+        }
+    }
+
     @Test
     void whileAStageIsPendingItsClaimIsRenewedACopyIsAnsweredInProgressAndOnceDoneADuplicate() throws Exception {
         CompletableFuture<Void> downstream = new CompletableFuture<>();
@@ -259,8 +295,26 @@ class AsyncHandlersTest {
         assertThat(refused.responseHeaders()).containsEntry("Retry-After", "1");
         assertThat(store.threads()).as("store calls").isEmpty();
         assertThat(calls).isEmpty();
-        // The budget holds exactly one body: had the refused one kept its bytes, this would be answered busy.
-        assertThat(receiver.receive(signed(ERRORED)).outcome()).isEqualTo(Outcome.PROCESSED);
+        // The budget holds exactly one body: had the refused one kept its bytes, this would be refused busy.
+        assertThat(receiver.open("POST", headers(ERRORED), ERRORED.length).refusal()).isEmpty();
+    }
+
+    // An executor that fails otherwise than by refusing (one never started, one that cannot start a thread) took
+    // nothing either: the delivery is answered as refused, and its bytes go back to the budget.
+    @Test
+    void anExecutorThatFailsOtherwiseIsAnsweredAsARefusalAndGivesTheBodyBackToTheBudget() {
+        WebhookReceiver receiver = builder().bodyBudget(ERRORED.length)
+                .on(WorkflowErrored.class, (event, context) -> calls.add("ran")).build();
+
+        DeliveryResult refused = opened(receiver, ERRORED).finishAsync(task -> {
+            throw new IllegalStateException("executor not initialized");
+        }).orElseThrow().toCompletableFuture().join();
+
+        assertThat(refused.outcome()).isEqualTo(Outcome.OVERLOADED);
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(calls).isEmpty();
+        // The budget holds exactly one body: had the refused one kept its bytes, this would be refused busy.
+        assertThat(receiver.open("POST", headers(ERRORED), ERRORED.length).refusal()).isEmpty();
     }
 
     @Test

@@ -187,7 +187,8 @@ public final class RefoldWebhookWebFilter implements WebFilter {
         /**
          * Sets where verification, the idempotency store and the handlers run, as {@link #scheduler} does, for an
          * application that has an executor of its own for blocking work. A delivery the executor refuses is
-         * answered 503 so that Refold retries it.
+         * answered 503 so that Refold retries it; the rest of a run it refuses after an asynchronous handler's stage
+         * completed goes on on a thread of the SDK's own, never on the thread that completed the stage.
          *
          * @param executor runs the delivery's blocking work; its threads may block
          * @return this builder

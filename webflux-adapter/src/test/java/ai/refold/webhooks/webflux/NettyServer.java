@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 
 /**
  * A WebFlux application on a real Reactor Netty server, without Spring Boot: the filter under test in front of an
@@ -34,6 +35,11 @@ final class NettyServer implements AutoCloseable {
     private volatile WebFilter filter;
 
     NettyServer(WebFilter filter) {
+        this(filter, UnaryOperator.identity());
+    }
+
+    /** As {@link #NettyServer(WebFilter)}, the server configured further by {@code configure}. */
+    NettyServer(WebFilter filter, UnaryOperator<HttpServer> configure) {
         this.filter = filter;
         HttpHandler handler = WebHttpHandlerBuilder
                 .webHandler(exchange -> {
@@ -43,10 +49,10 @@ final class NettyServer implements AutoCloseable {
                 })
                 .filter((exchange, chain) -> this.filter.filter(exchange, chain))
                 .build();
-        this.server = HttpServer.create().host("127.0.0.1").port(0)
+        this.server = configure.apply(HttpServer.create().host("127.0.0.1").port(0)
                 // the catalogue's 100 KB signature header must reach the filter, as on the other servers
                 .httpRequestDecoder(spec -> spec.maxHeaderSize(256 * 1024))
-                .childOption(ChannelOption.ALLOCATOR, allocator)
+                .childOption(ChannelOption.ALLOCATOR, allocator))
                 .handle(new ReactorHttpHandlerAdapter(handler))
                 .bindNow(Duration.ofSeconds(30));
     }

@@ -28,9 +28,13 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -89,6 +93,70 @@ class WebFilterOverReactorNettyTest {
         assertThat(storeOnNonBlockingThread).hasSizeGreaterThanOrEqualTo(4).containsOnly(false);
     }
 
+    // An application's own bounded executor may be full at the moment an asynchronous handler's stage completes on
+    // an event loop: the rest of the run (the next handler, the store) must still not run on that event loop.
+    @Test
+    void whatFollowsAnAsynchronousHandlerStaysOffTheEventLoopWhenTheExecutorRefusesIt() throws Exception {
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new SynchronousQueue<>());
+        CompletableFuture<Void> stage = new CompletableFuture<>();
+        CountDownLatch handling = new CountDownLatch(1);
+        CountDownLatch busy = new CountDownLatch(1);
+        WebhookReceiver receiver = receiver()
+                .onAsync(WorkflowCompleted.class, (event, context) -> {
+                    handling.countDown();
+                    return stage;
+                })
+                .on(WorkflowCompleted.class, (event, context) -> note("handler after the asynchronous one"))
+                .build();
+        RefoldWebhookWebFilter filter = RefoldWebhookWebFilter.builder(receiver).executor(executor).build();
+        List<Boolean> releasedOnNonBlockingThread = new CopyOnWriteArrayList<>();
+        server = new NettyServer((exchange, chain) -> {
+            if (exchange.getRequest().getPath().value().equals("/release")) {
+                // The application's request, on an event loop, completes the stage.
+                releasedOnNonBlockingThread.add(Schedulers.isInNonBlockingThread());
+                stage.complete(null);
+                return chain.filter(exchange);
+            }
+            return filter.filter(exchange, chain);
+        });
+        byte[] body = SamplePayloads.of(EventType.WORKFLOW_COMPLETED);
+        try {
+            CompletableFuture<RawHttp.Response> delivered = CompletableFuture.supplyAsync(() -> deliverQuietly(body));
+            assertThat(handling.await(20, TimeUnit.SECONDS)).isTrue();
+            occupy(executor, busy); // its one thread is busy, and it queues nothing: it refuses what comes next
+            storeOnNonBlockingThread.clear();
+
+            assertThat(deliver(new byte[0], "/release").status()).isEqualTo(204);
+            assertThat(delivered.get(20, TimeUnit.SECONDS).status()).isEqualTo(200);
+            assertThat(releasedOnNonBlockingThread).containsExactly(true);
+            assertThat(onNonBlockingThread).containsOnlyKeys("handler after the asynchronous one")
+                    .doesNotContainValue(true);
+            assertThat(storeOnNonBlockingThread).as("the completion").containsExactly(false);
+        } finally {
+            busy.countDown();
+            executor.shutdownNow();
+        }
+    }
+
+    // Hands the executor a task that holds its thread until `busy` is counted down, once its thread is free.
+    private static void occupy(ThreadPoolExecutor executor, CountDownLatch busy) throws InterruptedException {
+        for (int tries = 0; ; tries++) {
+            try {
+                executor.execute(() -> {
+                    try {
+                        busy.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                return;
+            } catch (RejectedExecutionException stillBusy) {
+                assertThat(tries).as("the executor's thread never came free").isLessThan(2000);
+                Thread.sleep(10);
+            }
+        }
+    }
+
     @Test
     void aBodyOfUnknownLengthIsAnswered413AsSoonAsItPassesTheLimitWhileItsSenderIsStillSending() throws Exception {
         server = new NettyServer(RefoldWebhookWebFilter.builder(receiver().maxBodyBytes(16 * 1024)
@@ -107,6 +175,28 @@ class WebFilterOverReactorNettyTest {
 
         assertThat(response.status()).isEqualTo(413);
         assertThat(response.body()).startsWith("{\"status\":\"payload_too_large\"");
+        assertThat(onNonBlockingThread).isEmpty();
+    }
+
+    // Reactor Netty's own read and request timeouts end a stalled body as a servlet container's read timeout does:
+    // 408 read_timeout, not 400 body_unreadable.
+    @Test
+    void aBodyStalledPastTheServersOwnReadOrRequestTimeoutIsAnswered408AsOnAServletContainer() throws Exception {
+        byte[] body = SamplePayloads.of(EventType.WORKFLOW_ERRORED);
+        String signature = TestDeliveries.withKey(API_KEY).signature(body);
+        WebhookReceiver receiver = receiver().readDeadline(Duration.ofSeconds(60))
+                .onAny((event, context) -> note("handler")).build();
+        List<java.util.function.UnaryOperator<reactor.netty.http.server.HttpServer>> timeouts = List.of(
+                http -> http.readTimeout(Duration.ofMillis(300)), http -> http.requestTimeout(Duration.ofMillis(300)));
+        for (var timeout : timeouts) {
+            try (NettyServer stalling = new NettyServer(RefoldWebhookWebFilter.builder(receiver).build(), timeout)) {
+                RawHttp.Response response = RawHttp.sendUnfinished(stalling.uri("/webhooks/refold"),
+                        head("Content-Length: " + body.length, signature), Arrays.copyOf(body, body.length / 2));
+
+                assertThat(response.status()).isEqualTo(408);
+                assertThat(response.body()).startsWith("{\"status\":\"read_timeout\"");
+            }
+        }
         assertThat(onNonBlockingThread).isEmpty();
     }
 
@@ -148,7 +238,7 @@ class WebFilterOverReactorNettyTest {
                 }).build()).build());
         byte[] body = SamplePayloads.of(EventType.WORKFLOW_COMPLETED);
 
-        var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> deliverQuietly(body));
+        var first = CompletableFuture.supplyAsync(() -> deliverQuietly(body));
         assertThat(started.await(20, TimeUnit.SECONDS)).isTrue();
         RawHttp.Response copy = deliver(body);
         release.countDown();
