@@ -7,7 +7,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -115,16 +115,22 @@ final class HandlerRun {
     }
 
     /**
-     * Threads for runs whose executor refused to resume them: made only when that happens, one per run waiting, and
-     * ended after a minute idle. A run waits for one only while its executor refuses, so they stay few.
+     * Threads for runs whose executor refused to resume them, made only when that happens and ended after a minute
+     * idle: as many as the machine has processors (at least two), the runs beyond them waiting their turn, so that an
+     * executor refusing under load cannot make the SDK start a thread per delivery in flight.
      */
     private static final class Refused {
-        private static final ThreadPoolExecutor THREADS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60,
-                TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
+        private static final int SIZE = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private static final ThreadPoolExecutor THREADS = new ThreadPoolExecutor(SIZE, SIZE, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), task -> {
                     Thread thread = new Thread(task, "refold-webhook-resume");
                     thread.setDaemon(true);
                     return thread;
                 });
+
+        static {
+            THREADS.allowCoreThreadTimeOut(true);
+        }
 
         static void resume(Runnable step) {
             try {

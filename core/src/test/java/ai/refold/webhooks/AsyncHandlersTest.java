@@ -17,8 +17,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -207,6 +210,71 @@ class AsyncHandlersTest {
             assertThat(receiver.heartbeats().inFlight()).isEmpty();
             receiver.close();
         }
+    }
+
+    @Test
+    void resumptionsTheExecutorRefusesShareAFewThreadsOfTheSdksOwnAndEachRunsOnce() throws Exception {
+        // As many threads as processors (at least two): an executor refusing under load must not make the SDK start a
+        // thread for every delivery in flight. Three times as many runs wait on a blocked next handler.
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        int deliveries = threads * 3;
+        CompletableFuture<Void> downstream = new CompletableFuture<>();
+        CountDownLatch pending = new CountDownLatch(deliveries);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger mostRunning = new AtomicInteger();
+        Map<String, Integer> runsByEvent = new ConcurrentHashMap<>();
+        WebhookReceiver receiver = builder()
+                .onAsync(WorkflowErrored.class, (event, context) -> {
+                    pending.countDown();
+                    return downstream;
+                })
+                .on(WorkflowErrored.class, (event, context) -> {
+                    mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+                    runsByEvent.merge(event.instanceId(), 1, Integer::sum);
+                    try {
+                        release.await(20, TimeUnit.SECONDS);
+                    } finally {
+                        running.decrementAndGet();
+                    }
+                })
+                .build();
+        List<CompletionStage<DeliveryResult>> answers = new ArrayList<>();
+        for (int i = 0; i < deliveries; i++) {
+            AtomicInteger taken = new AtomicInteger();
+            answers.add(opened(receiver, errored(i)).finishAsync(task -> {
+                if (taken.getAndIncrement() > 0) {
+                    throw new RejectedExecutionException("saturated");
+                }
+                blockingWork.execute(task);
+            }).orElseThrow());
+        }
+        assertThat(pending.await(10, TimeUnit.SECONDS)).isTrue();
+        completer.execute(() -> downstream.complete(null));
+        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+             running.get() < threads && System.nanoTime() < end; ) {
+            Thread.sleep(10);
+        }
+        // Every run is ready to resume at once: a thread per run would have started them all by now.
+        Thread.sleep(200);
+
+        assertThat(running).hasValue(threads);
+        release.countDown();
+        for (CompletionStage<DeliveryResult> answer : answers) {
+            assertThat(answer.toCompletableFuture().get(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.PROCESSED);
+        }
+        assertThat(mostRunning).hasValue(threads);
+        assertThat(runsByEvent).hasSize(deliveries).allSatisfy((event, runs) -> assertThat(runs).isOne());
+        receiver.close();
+    }
+
+    // The documented Workflow Errored sample as event number i: its instance_id made distinct.
+    private static byte[] errored(int i) {
+        String sample = new String(ERRORED, StandardCharsets.UTF_8);
+        String distinct = sample.replaceFirst("\"instance_id\": \"[0-9a-f]+\"",
+                String.format(Locale.ROOT, "\"instance_id\": \"656f308b9144bb8f%08x\"", i));
+        assertThat(distinct).isNotEqualTo(sample);
+        return distinct.getBytes(StandardCharsets.UTF_8);
     }
 
     @Test
