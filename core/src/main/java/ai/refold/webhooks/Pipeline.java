@@ -73,8 +73,10 @@ final class Pipeline {
      */
     DeliveryResult beforeBody(String method, Headers headers, long contentLength, long start) {
         if (!METHODS.contains(method)) {
+            // No length and no Transfer-Encoding is an empty body in HTTP/1.1 (a GET's): nothing to drain.
+            boolean bodiless = contentLength == 0 || contentLength < 0 && headers.all("Transfer-Encoding").isEmpty();
             return refuse(Outcome.METHOD_NOT_ALLOWED, "method " + method + " is not allowed",
-                    contentLength == 0 ? ALLOW : ALLOW_AND_CLOSE, start);
+                    bodiless ? ALLOW : ALLOW_AND_CLOSE, start);
         }
         if (contentLength > maxBodyBytes) {
             return tooLarge(start);

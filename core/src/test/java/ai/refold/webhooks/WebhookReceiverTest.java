@@ -156,6 +156,19 @@ class WebhookReceiverTest {
         assertThat(result.responseHeaders()).isEqualTo(Map.of("Allow", "POST, PUT, PATCH"));
     }
 
+    // A GET from a browser or a probe declares no length and no Transfer-Encoding: in HTTP/1.1 that is an empty body
+    // (RFC 9112, 6.3), and a servlet container or Netty reports its length as -1, unknown. Nothing is left to drain.
+    @Test
+    void answersABodilessRequestWithAnotherMethod405WithoutClosingTheConnection() {
+        DeliveryResult bodiless = counting().receive("GET", Headers.empty(), new UnreadableStream(), -1);
+        DeliveryResult chunked = counting().receive("DELETE", Headers.of("Transfer-Encoding", "chunked"),
+                new UnreadableStream(), -1);
+
+        assertThat(bodiless.status()).isEqualTo(405);
+        assertThat(bodiless.responseHeaders()).isEqualTo(Map.of("Allow", "POST, PUT, PATCH"));
+        assertThat(chunked.responseHeaders()).as("a chunked body is unread").containsEntry("Connection", "close");
+    }
+
     // ---- 413 ----
 
     @Test

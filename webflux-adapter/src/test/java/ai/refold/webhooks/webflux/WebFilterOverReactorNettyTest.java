@@ -227,6 +227,32 @@ class WebFilterOverReactorNettyTest {
         assertThat(onNonBlockingThread).isEmpty();
     }
 
+    // A plain GET (a browser, an uptime probe) declares no length: Netty reports -1, yet it has no body to drain,
+    // so its connection is kept for the next request.
+    @Test
+    void aGetWithoutABodyIsAnswered405AndItsConnectionKept() throws Exception {
+        server = new NettyServer(RefoldWebhookWebFilter.builder(receiver()
+                .onAny((event, context) -> note("handler")).build()).build());
+
+        try (Socket socket = new Socket("127.0.0.1", server.uri("/").getPort())) {
+            // Bounds a hang only: both answers come at once.
+            socket.setSoTimeout(20_000);
+            String get = "GET /webhooks/refold HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+            socket.getOutputStream().write((get + get).getBytes(StandardCharsets.US_ASCII));
+            StringBuilder answers = new StringBuilder();
+            byte[] buffer = new byte[4096];
+            int read;
+            while (answers.toString().split("HTTP/1.1 405", -1).length < 3
+                    && (read = socket.getInputStream().read(buffer)) > 0) {
+                answers.append(new String(buffer, 0, read, StandardCharsets.UTF_8));
+            }
+
+            assertThat(answers.toString()).as("both requests answered on one connection")
+                    .containsPattern("(?s)HTTP/1.1 405.*HTTP/1.1 405").doesNotContainIgnoringCase("connection: close");
+        }
+        assertThat(onNonBlockingThread).isEmpty();
+    }
+
     @Test
     void aCopyOfAnEventBeingHandledIsAnswered409WithRetryAfter() throws Exception {
         CountDownLatch started = new CountDownLatch(1);

@@ -194,7 +194,12 @@ public class RefoldWebhookAutoConfiguration {
         String create = PREFIX + "idempotency.jdbc.create-table";
         return new StoreTableCheck(() -> idempotency.getJdbc().isCreateTable() || !beans.containsBean(STORE_BEAN)
                 || !(beans.getBean(STORE_BEAN) instanceof JdbcIdempotencyStore jdbc) ? Optional.empty()
-                : Optional.of(() -> jdbc.leaseRemaining("refold-startup-check")),
+                : Optional.of(() -> {
+                    // Both reads: a table of version 0.1 has the lease's columns but not done_handlers (nor
+                    // previous_state, added with it), which every claim of this version writes.
+                    jdbc.leaseRemaining("refold-startup-check");
+                    jdbc.doneHandlers("refold-startup-check");
+                }),
                 state -> new RefoldWebhookConfigurationException(table, "names a table the database refuses to read"
                         + " (SQL state " + state + "): it is not there, lacks a column of this version, or is not"
                         + " readable by the database user. (The name is not shown.)", "Create the table before the"

@@ -97,6 +97,22 @@ class MissingStoreTableTest {
                         .contains("refold.webhooks.inbox.jdbc.table-name").contains("lacks a column"));
     }
 
+    // A table version 0.1 created, without the columns every claim of this version writes: each delivery would be
+    // answered 503 until a migration adds them.
+    @Test
+    void anIdempotencyTableWithoutTheColumnsOfThisVersionStopsStartupToo() throws Exception {
+        JdbcDataSource h2 = h2();
+        try (var connection = h2.getConnection(); var statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE refold_webhook_deliveries (idempotency_key VARCHAR(200) NOT NULL PRIMARY"
+                    + " KEY, owner_token VARCHAR(200), state VARCHAR(16) NOT NULL, expires_at TIMESTAMP WITH TIME ZONE"
+                    + " NOT NULL)");
+        }
+        runner.withPropertyValues("refold.webhooks.idempotency.store=jdbc").withBean(DataSource.class, () -> h2)
+                .run(context -> assertThat(analysis(context.getStartupFailure(),
+                        new RefoldWebhookConfigurationFailureAnalyzer()).getDescription())
+                        .contains("refold.webhooks.idempotency.jdbc.table-name").contains("lacks a column"));
+    }
+
     // With spring.main.lazy-initialization the check still runs: Boot creates SmartInitializingSingleton beans eagerly.
     @Test
     void aMissingTableStopsALazilyInitialisedApplicationToo() {
