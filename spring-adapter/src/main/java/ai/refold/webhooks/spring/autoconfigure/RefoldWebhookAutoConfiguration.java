@@ -122,6 +122,12 @@ public class RefoldWebhookAutoConfiguration {
             try {
                 builder.signingKey(SigningKey.of(label, apiKey == null ? "" : apiKey, property));
             } catch (IllegalArgumentException e) {
+                // A label is the property's own name, not a secret: its refusal is no advice about the key.
+                if (e.getMessage() != null && e.getMessage().startsWith("key label")) {
+                    throw new RefoldWebhookConfigurationException(property, "names its key with a label the receiver"
+                            + " cannot use: " + e.getMessage(), "Give the key a short label of printable characters,"
+                            + " such as refold.webhooks.keys.live.");
+                }
                 throw new MissingRefoldApiKeyException(property, e.getMessage());
             }
         });

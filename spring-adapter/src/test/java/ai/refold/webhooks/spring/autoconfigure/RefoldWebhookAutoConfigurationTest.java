@@ -141,6 +141,18 @@ class RefoldWebhookAutoConfigurationTest {
     }
 
     @Test
+    void failsStartupNamingAKeyLabelTooLongForTheReceiverWithAdviceAboutTheLabelNotTheKey() {
+        String label = "l".repeat(201);
+        runner.withPropertyValues("refold.webhooks.keys." + label + "=label-test-api-key")
+                .run(context -> {
+                    FailureAnalysis analysis = analysis(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).contains("refold.webhooks.keys." + label)
+                            .contains("key label must be at most 200 characters").doesNotContain("label-test-api-key");
+                    assertThat(analysis.getAction()).contains("label").doesNotContain("whole Refold API key");
+                });
+    }
+
+    @Test
     void bindsPropertiesIntoTheReceiverAndTheFilter() {
         withKey.withPropertyValues("refold.webhooks.keys.live=k2", "refold.webhooks.path=/hooks/refold",
                         "refold.webhooks.max-body-size=2KB", "refold.webhooks.lease=45s",
