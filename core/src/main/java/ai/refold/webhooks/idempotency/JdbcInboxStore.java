@@ -242,7 +242,7 @@ public final class JdbcInboxStore implements InboxStore {
      * answers {@link #oldestDue()} yet refuses every delivery. Cheap enough for every health check.
      */
     public void checkWritable() {
-        session.run("check that the database takes writes", (c, sql) -> ReadOnlyCheck.refuse(session, c, sql));
+        session.run("check that the database takes writes", (c, sql) -> ReadOnlyCheck.requireWritable(session, c, sql));
     }
 
     /**

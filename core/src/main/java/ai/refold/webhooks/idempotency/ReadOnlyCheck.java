@@ -23,11 +23,11 @@ final class ReadOnlyCheck {
     }
 
     /**
-     * Returns true if the database takes writes.
+     * Returns true if the database takes writes; never false.
      *
      * @throws StoreUnavailableException naming why it does not
      */
-    static boolean refuse(JdbcSession<?> session, Connection connection, InboxStatements sql) throws SQLException {
+    static boolean requireWritable(JdbcSession<?> session, Connection connection, InboxStatements sql) throws SQLException {
         boolean postgres = sql.dialect() == Dialect.POSTGRESQL;
         try (PreparedStatement statement = session.prepare(connection, postgres ? POSTGRESQL : H2);
              ResultSet row = statement.executeQuery()) {
