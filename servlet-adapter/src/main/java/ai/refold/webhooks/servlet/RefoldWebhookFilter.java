@@ -80,6 +80,8 @@ public final class RefoldWebhookFilter implements Filter {
     private final UnaryOperator<String> environment;
     private volatile ScheduledExecutorService timer;
     private WebhookReceiver receiver;
+    // Whether init built the receiver from web.xml: the filter then owns it, and destroy closes it.
+    private boolean ownsReceiver;
     private String path;
     private Mode mode;
 
@@ -132,6 +134,7 @@ public final class RefoldWebhookFilter implements Filter {
             try {
                 WebXmlConfiguration settings = WebXmlConfiguration.read(config::getInitParameter, environment);
                 this.receiver = settings.receiver();
+                this.ownsReceiver = true;
                 this.path = settings.path();
                 this.mode = settings.mode();
             } catch (IllegalArgumentException | IllegalStateException e) {
@@ -142,12 +145,23 @@ public final class RefoldWebhookFilter implements Filter {
         receiver.announce(path, mode.name().toLowerCase(Locale.ROOT));
     }
 
-    /** Stops the timer that ends deliveries at their read deadline. */
+    /**
+     * Stops the timer that ends deliveries at their read deadline. A filter configured from {@code web.xml} also
+     * closes the receiver it built, as {@link WebhookReceiver#close()} does (deliveries in flight get up to 30 seconds
+     * to finish), so that none of its threads outlives the application; a receiver given to {@link #builder} is the
+     * caller's to close.
+     */
     @Override
     public void destroy() {
-        ScheduledExecutorService running = timer;
-        if (running != null) {
-            running.shutdownNow();
+        try {
+            if (ownsReceiver) {
+                receiver.close();
+            }
+        } finally {
+            ScheduledExecutorService running = timer;
+            if (running != null) {
+                running.shutdownNow();
+            }
         }
     }
 

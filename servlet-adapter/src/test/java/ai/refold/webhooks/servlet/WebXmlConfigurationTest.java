@@ -3,6 +3,7 @@ package ai.refold.webhooks.servlet;
 import ai.refold.webhooks.DeliveryResult;
 import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.event.WebhookEvent;
+import ai.refold.webhooks.idempotency.InMemoryInboxStore;
 
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
@@ -14,8 +15,10 @@ import org.junit.jupiter.api.Test;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static ai.refold.webhooks.servlet.Deliveries.SIGNED;
@@ -249,6 +252,31 @@ class WebXmlConfigurationTest {
                 .hasMessageContaining("'configurer'").hasMessageContaining("'mode'");
     }
 
+    @Test
+    void destroyingAFilterDeclaredInWebXmlClosesTheReceiverItBuiltAndStopsItsThreads() throws Exception {
+        Set<Thread> before = inboxThreads();
+        RefoldWebhookFilter filter = initialised(Map.of("signing-keys", "test=REFOLD_TEST_API_KEY",
+                "configurer", InboxConfigurer.class.getName()));
+        Set<Thread> started = inboxThreads();
+        started.removeAll(before);
+        assertThat(started).as("the inbox's workers").isNotEmpty();
+
+        // The container destroys the filter when the application is undeployed or redeployed: threads left running
+        // would keep the application's class loader, and the receiver's inbox with it.
+        filter.destroy();
+
+        for (Thread thread : started) {
+            thread.join(10_000);
+        }
+        assertThat(started).noneMatch(Thread::isAlive);
+    }
+
+    private static Set<Thread> inboxThreads() {
+        Set<Thread> threads = new HashSet<>(Thread.getAllStackTraces().keySet());
+        threads.removeIf(thread -> !thread.getName().startsWith("refold-webhook-inbox"));
+        return threads;
+    }
+
     static RefoldWebhookFilter initialised(Map<String, String> parameters) throws ServletException {
         RefoldWebhookFilter filter = new RefoldWebhookFilter(ENVIRONMENT::get);
         filter.init(config(parameters));
@@ -287,6 +315,14 @@ class WebXmlConfigurationTest {
         @Override
         public void configure(WebhookReceiver.Builder receiver) {
             receiver.onAny((event, context) -> HANDLED.add(event));
+        }
+    }
+
+    /** A configurer that runs the handlers from an inbox in memory, on threads the receiver starts. */
+    public static final class InboxConfigurer implements RefoldWebhookConfigurer {
+        @Override
+        public void configure(WebhookReceiver.Builder receiver) {
+            receiver.onAny((event, context) -> { }).inbox(InMemoryInboxStore.builder().build());
         }
     }
 

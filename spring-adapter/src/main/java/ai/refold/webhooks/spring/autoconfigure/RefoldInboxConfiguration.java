@@ -89,12 +89,11 @@ class RefoldInboxConfiguration {
                         + " migrations, or set " + create + "=true; or correct " + table + "."));
     }
 
-    // One long-lived thread per worker; destroyed only after the receiver has closed (see RefoldTaskExecutors).
+    // One long-lived thread per worker; stopped only after the receiver has closed (see RefoldTaskExecutors).
     @Bean(name = EXECUTOR_BEAN)
     @ConditionalOnMissingBean(name = EXECUTOR_BEAN)
     ThreadPoolTaskExecutor refoldInboxExecutor(RefoldWebhookProperties properties) {
-        return RefoldTaskExecutors.inboxWorkers(InboxMode.workers(properties.getInbox()),
-                RefoldWebhookAutoConfiguration.shutdownTimeout(properties));
+        return RefoldTaskExecutors.inboxWorkers(InboxMode.workers(properties.getInbox()));
     }
 
     @Bean

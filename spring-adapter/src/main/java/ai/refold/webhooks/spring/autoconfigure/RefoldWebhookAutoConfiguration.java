@@ -102,7 +102,7 @@ public class RefoldWebhookAutoConfiguration {
     @ConditionalOnMissingBean(name = EXECUTOR_BEAN)
     ThreadPoolTaskExecutor refoldWebhookExecutor(RefoldWebhookProperties properties) {
         return RefoldTaskExecutors.acknowledgeFast(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                RefoldTaskExecutors.ACKNOWLEDGE_FAST_QUEUE, shutdownTimeout(properties));
+                RefoldTaskExecutors.ACKNOWLEDGE_FAST_QUEUE);
     }
 
     @Bean
@@ -214,8 +214,9 @@ public class RefoldWebhookAutoConfiguration {
                         + "=true; or correct " + table + "."));
     }
 
-    // Closes the receiver within the configured timeout once the web server has stopped, before its executors stop:
-    // in-flight deliveries finish, and acknowledge-fast work that never started is released with its key logged.
+    // Closes the receiver within the configured timeout when the context closes, before the web server's graceful
+    // shutdown and its executors stop: new deliveries are answered 503, in-flight ones finish, and acknowledge-fast
+    // work that never started is released with its key logged.
     @Bean
     ReceiverShutdown refoldWebhookShutdown(WebhookReceiver receiver, RefoldWebhookProperties properties) {
         return new ReceiverShutdown(receiver, shutdownTimeout(properties));

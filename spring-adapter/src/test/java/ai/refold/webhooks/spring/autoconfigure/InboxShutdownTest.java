@@ -85,7 +85,7 @@ class InboxShutdownTest {
 
                     assertThat(closer.isAlive()).isFalse();
                     assertThat(took).isLessThan(Duration.ofSeconds(20));
-                    assertThat(workers.getThreadPoolExecutor().isTerminated()).isTrue();
+                    assertThat(workers.getThreadPoolExecutor().awaitTermination(30, TimeUnit.SECONDS)).isTrue();
                     assertThat(handlers.runs).singleElement()
                             .satisfies(run -> assertThat(run.interrupted()).isFalse());
                     InboxEntry entry = store().find(Workflows.key(body)).orElseThrow();

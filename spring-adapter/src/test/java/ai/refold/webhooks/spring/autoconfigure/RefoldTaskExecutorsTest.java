@@ -14,7 +14,6 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
-import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -27,7 +26,7 @@ class RefoldTaskExecutorsTest {
 
     @Test
     void aFullAcknowledgeFastQueueIsAnswered503SoThatRefoldRetries() throws Exception {
-        ThreadPoolTaskExecutor executor = RefoldTaskExecutors.acknowledgeFast(1, 1, Duration.ofSeconds(5));
+        ThreadPoolTaskExecutor executor = RefoldTaskExecutors.acknowledgeFast(1, 1);
         executor.initialize();
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
@@ -55,7 +54,7 @@ class RefoldTaskExecutorsTest {
     }
 
     @Test
-    void theAcknowledgeFastExecutorIsASpringExecutorBoundedAtAThousandThatStopsAfterTheReceiverCloses() {
+    void theAcknowledgeFastExecutorIsASpringExecutorBoundedAtAThousandThatStopsAfterTheReceiverAndTheWebServer() {
         new WebApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(RefoldWebhookAutoConfiguration.class))
                 .withPropertyValues("refold.webhooks.keys.test=" + KEY, "refold.webhooks.allow-no-handlers=true",
@@ -69,9 +68,10 @@ class RefoldTaskExecutorsTest {
                             .isEqualTo(executor.getCorePoolSize());
                     ReceiverShutdown shutdown = context.getBean("refoldWebhookShutdown", ReceiverShutdown.class);
                     assertThat(shutdown.isRunning()).isTrue();
-                    // Highest phase stops first: the web server (DEFAULT_PHASE - 2048), the receiver, its executors.
-                    assertThat(shutdown.getPhase()).isLessThan(SmartLifecycle.DEFAULT_PHASE - 2048)
-                            .isGreaterThan(executor.getPhase());
+                    // Highest phase stops first: the receiver, the web server's graceful shutdown (DEFAULT_PHASE -
+                    // 1024), the web server (DEFAULT_PHASE - 2048), the receiver's executors.
+                    assertThat(shutdown.getPhase()).isGreaterThan(SmartLifecycle.DEFAULT_PHASE - 1024);
+                    assertThat(executor.getPhase()).isLessThan(SmartLifecycle.DEFAULT_PHASE - 2048);
                 });
     }
 
