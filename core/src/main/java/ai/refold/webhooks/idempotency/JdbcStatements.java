@@ -7,10 +7,10 @@ import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
  * timestamp, and a lease or retention is added there, in milliseconds, to the time the row is written (on H2, which
  * has no such clock, to the statement's start).
  *
- * <p>Parameters: claim (key, owner, lease millis, and on PostgreSQL lease millis again); liveState (key) returning (state, owner, previous state); renew
- * (lease millis, key, owner); complete (retention millis, key, owner); release (key, owner); releaseWithProgress
- * (done handlers, retention millis, key, owner); doneHandlers (key); leaseRemaining (key) returning milliseconds;
- * purge (batch size).
+ * <p>Parameters: claim (key, owner, lease millis, and on PostgreSQL lease millis again); liveState (key) returning
+ * (state, owner, previous state); renew (lease millis, key, owner); complete (retention millis, key, owner); release
+ * (key, owner); releaseWithProgress (done handlers, retention millis, key, owner); doneHandlers (key); leaseRemaining
+ * (key) returning milliseconds; purge (batch size).
  *
  * <p>A claim that takes a row over records what the row held in {@code previous_state}: {@code PROCESSING} (an
  * expired claim: RECLAIMED), {@code RELEASED} (a release with progress: RESUMED), or null (absent, or a settled row
