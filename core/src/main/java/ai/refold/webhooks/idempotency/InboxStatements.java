@@ -38,7 +38,10 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
     }
 
     static InboxStatements of(Dialect dialect, String table) {
-        String later = dialect == Dialect.POSTGRESQL ? "CURRENT_TIMESTAMP + CAST(? AS BIGINT) * INTERVAL '1 millisecond'"
+        // On PostgreSQL a lease or delay runs from when the row is written (clock_timestamp()), not from the start of a
+        // transaction that may have waited for a lock meanwhile (CURRENT_TIMESTAMP); H2 has only the latter.
+        String later = dialect == Dialect.POSTGRESQL
+                ? "clock_timestamp() + CAST(? AS BIGINT) * INTERVAL '1 millisecond'"
                 : "DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP)";
         String into = "INSERT INTO " + table + " (idempotency_key, event_type, key_label, headers, body,"
                 + " received_at, ordering_key, state, attempts, next_attempt_at, rerun, owner_token)"

@@ -24,6 +24,7 @@ final class JdbcClaim {
             statement.setString(2, owner);
             statement.setLong(3, leaseMillis);
             if (sql.claimReturnsState()) {
+                statement.setLong(4, leaseMillis);
                 try (ResultSet row = statement.executeQuery()) {
                     if (row.next()) {
                         ClaimResult won = claimedFrom(row.getString(1));

@@ -4,12 +4,13 @@ import ai.refold.webhooks.idempotency.JdbcIdempotencyStore.Dialect;
 
 /**
  * The SQL of {@link JdbcIdempotencyStore} in one dialect. Every time is the database's: {@code now} is its current
- * timestamp, and a lease or retention is added to it there, in milliseconds.
+ * timestamp, and a lease or retention is added there, in milliseconds, to the time the row is written (on H2, which
+ * has no such clock, to the statement's start).
  *
- * <p>Parameters: claim (key, owner, lease millis); liveState (key) returning (state, owner, previous state); renew
- * (lease millis, key, owner); complete (retention millis, key, owner); release (key, owner); releaseWithProgress
- * (done handlers, retention millis, key, owner); doneHandlers (key); leaseRemaining (key) returning milliseconds;
- * purge (batch size).
+ * <p>Parameters: claim (key, owner, lease millis, and on PostgreSQL lease millis again); liveState (key) returning
+ * (state, owner, previous state); renew (lease millis, key, owner); complete (retention millis, key, owner); release
+ * (key, owner); releaseWithProgress (done handlers, retention millis, key, owner); doneHandlers (key); leaseRemaining
+ * (key) returning milliseconds; purge (batch size).
  *
  * <p>A claim that takes a row over records what the row held in {@code previous_state}: {@code PROCESSING} (an
  * expired claim: RECLAIMED), {@code RELEASED} (a release with progress: RESUMED), or null (absent, or a settled row
@@ -42,11 +43,15 @@ record JdbcStatements(Dialect dialect, String claim, boolean claimReturnsState, 
     // takes it over only if takeable, and never raises a unique violation that would abort the transaction.
     private static JdbcStatements postgresql(String table) {
         String now = "CURRENT_TIMESTAMP";
-        String later = "CURRENT_TIMESTAMP + CAST(? AS BIGINT) * INTERVAL '1 millisecond'";
+        // A lease ends a lease after the row is written: clock_timestamp(), read once the statement has its locks, not
+        // CURRENT_TIMESTAMP, the start of a transaction that may have waited for them (behind a migration holding the
+        // table, say), which would shorten the lease by the wait. The take-over reads the clock again, after waiting
+        // for the row, where EXCLUDED holds what the insert read before.
+        String later = "clock_timestamp() + CAST(? AS BIGINT) * INTERVAL '1 millisecond'";
         String claim = "INSERT INTO " + table + " AS r (idempotency_key, owner_token, state, expires_at)"
                 + " VALUES (?, ?, '" + PROCESSING + "', " + later + ")"
                 + " ON CONFLICT (idempotency_key) DO UPDATE SET owner_token = EXCLUDED.owner_token,"
-                + " state = EXCLUDED.state, expires_at = EXCLUDED.expires_at," + String.format(TAKE_OVER, now)
+                + " state = EXCLUDED.state, expires_at = " + later + "," + String.format(TAKE_OVER, now)
                 + " WHERE " + String.format(TAKEABLE, now) + " RETURNING previous_state";
         // The CTE runs once, so LIMIT bounds the batch (a LIMIT subquery under IN may be re-run per row); the
         // outer condition keeps a row claimed anew meanwhile, and SKIP LOCKED lets instances purge side by side.

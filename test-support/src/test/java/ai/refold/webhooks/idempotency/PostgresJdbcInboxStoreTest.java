@@ -125,6 +125,37 @@ class PostgresJdbcInboxStoreTest extends JdbcInboxStoreContract {
         assertThat(count("idempotency_key = 'a-1' AND state = 'PENDING'")).isEqualTo(1);
     }
 
+    // A statement that waits for a lock (a migration's CREATE INDEX or ALTER TABLE holding the table against writers)
+    // started its transaction before the wait. Leases measured from CURRENT_TIMESTAMP, that start, were short by the
+    // wait: a row taken after waiting a lease long was written with its lease already over, and another instance's
+    // worker took it again while the first ran it.
+    @Test
+    void aTakeOfferOrRenewalThatWaitedForALockHoldsItsWholeLeaseFromWhenItGotIt() throws Exception {
+        DataSource database = newDataSource();
+        JdbcInboxStore store = store();
+        store.offer(entry("due", RECEIVED, Optional.empty()));
+        String table = "LOCK TABLE " + TABLE + " IN SHARE ROW EXCLUSIVE MODE";
+
+        Instant released = AfterALock.run(database, table,
+                () -> keys(store.take("owner-1", 10, LEASE)), List.of("due"));
+        assertThat(leaseEnd("due")).isAfterOrEqualTo(released.plus(LEASE));
+
+        released = AfterALock.run(database, table,
+                () -> store.offerTaken(entry("handed-over", RECEIVED, Optional.empty()), "owner-2", LEASE), true);
+        assertThat(leaseEnd("handed-over")).isAfterOrEqualTo(released.plus(LEASE));
+
+        released = AfterALock.run(database, table, () -> store.renew("due", "owner-1", LEASE), true);
+        assertThat(leaseEnd("due")).isAfterOrEqualTo(released.plus(LEASE));
+    }
+
+    private Instant leaseEnd(String key) throws SQLException {
+        return AfterALock.read(newDataSource(), "next_attempt_at", TABLE, "idempotency_key = '" + key + "'");
+    }
+
+    private static List<String> keys(List<InboxEntry> entries) {
+        return entries.stream().map(InboxEntry::key).toList();
+    }
+
     private void awaitTakeWaitingForALock() throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (count("pg_stat_activity", "wait_event_type = 'Lock' AND query LIKE 'WITH due AS%'") == 0) {
