@@ -57,9 +57,10 @@ final class InboxRows {
     }
 
     // A take that failed having taken nothing, and that a new try can get past: it would have taken a second row of
-    // an ordering key (23505), or it deadlocked with another transaction over taken rows (40P01).
+    // an ordering key (23505), it deadlocked with another transaction over taken rows (40P01), or the database ended
+    // it as a serialization failure (40001: H2's deadlock among workers taking rows, PostgreSQL under repeatable read).
     static boolean isRetryableTake(SQLException e) {
-        return isDuplicate(e) || "40P01".equals(e.getSQLState());
+        return isDuplicate(e) || "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
     }
 
     // 5 to 10 ms after the first failed try, doubling after each: 150 ms at most before the fifth.

@@ -29,6 +29,7 @@ final class FaultyDataSource extends TestDataSource {
     private final AtomicReference<String> failBefore = new AtomicReference<>();
     private final AtomicReference<String> failAfter = new AtomicReference<>();
     private final AtomicInteger open = new AtomicInteger();
+    private volatile String sqlState = "08006";
     final List<Closed> closed = new CopyOnWriteArrayList<>();
 
     FaultyDataSource(DataSource delegate, boolean autoCommit) {
@@ -40,6 +41,15 @@ final class FaultyDataSource extends TestDataSource {
     FaultyDataSource failBefore(String method) {
         failBefore.set(method);
         return this;
+    }
+
+    /**
+     * Makes the next call of {@code method} throw before it reaches the database, with {@code sqlState} (a deadlock's
+     * or a serialization failure's, say) instead of a broken connection's.
+     */
+    FaultyDataSource failBefore(String method, String sqlState) {
+        this.sqlState = sqlState;
+        return failBefore(method);
     }
 
     /** Makes the next call of {@code method} reach the database, then throw as if its answer were lost. */
@@ -104,8 +114,11 @@ final class FaultyDataSource extends TestDataSource {
         }
     }
 
-    private static void fault(AtomicReference<String> armed, String method) throws SQLException {
+    private void fault(AtomicReference<String> armed, String method) throws SQLException {
         if (armed.compareAndSet(method, null)) {
+            if (!sqlState.equals("08006")) {
+                throw new SQLException("injected in " + method + " with SQL state " + sqlState, sqlState);
+            }
             throw new SQLRecoverableException("I/O error: connection reset (injected in " + method + ")", "08006");
         }
     }

@@ -5,6 +5,8 @@ import ai.refold.webhooks.test.InboxStoreContract;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import javax.sql.DataSource;
 import java.nio.charset.StandardCharsets;
@@ -238,6 +240,23 @@ abstract class JdbcInboxStoreContract extends InboxStoreContract {
         assertThat(taken.key()).startsWith(IdempotencyKeyExtractor.HASHED_KEY_PREFIX);
         assertThat(store.done(taken.key(), "owner", RETENTION)).isTrue();
         assertThat(store.find(tooLong).orElseThrow().state()).isEqualTo(InboxState.DONE);
+    }
+
+    // A take that fails having taken nothing because the database broke a lock cycle (40P01 on PostgreSQL) or ended the
+    // transaction as a serialization failure (40001: H2's "Deadlock detected" among workers taking ordered rows, or
+    // PostgreSQL under repeatable read) is tried again, as the next poll would, without the poll interval's wait.
+    @ParameterizedTest
+    @ValueSource(strings = {"40P01", "40001"})
+    void aTakeTheDatabaseEndsAsADeadlockOrASerializationFailureIsTriedAgain(String sqlState) throws SQLException {
+        FaultyDataSource faulty = new FaultyDataSource(newDataSource(), true);
+        JdbcInboxStore store = JdbcInboxStore.builder().dataSource(faulty).dialect(dialect()).build();
+        assertThat(store.offer(entry("retried-take", Optional.empty(), "{}"))).isTrue();
+
+        faulty.failBefore("executeQuery", sqlState);
+        List<InboxEntry> taken = store.take("owner", 1, LEASE);
+
+        assertThat(taken).extracting(InboxEntry::key).containsExactly("retried-take");
+        assertThat(store.find("retried-take").orElseThrow().state()).isEqualTo(InboxState.PROCESSING);
     }
 
     @Test
