@@ -195,13 +195,19 @@ class AsyncHandlersTest {
                     .on(WorkflowErrored.class, (event, context) -> threads.merge("next handler",
                             Thread.currentThread().getName(), (a, b) -> a + "," + b))
                     .build();
+            CountDownLatch returned = new CountDownLatch(1);
             CompletionStage<DeliveryResult> answer = opened(receiver, ERRORED).finishAsync(task -> {
                 if (taken.getAndIncrement() > 0) {
                     throw failure;
                 }
-                blockingWork.execute(task);
+                blockingWork.execute(() -> {
+                    task.run();
+                    returned.countDown();
+                });
             }).orElseThrow();
             assertThat(pending.await(10, TimeUnit.SECONDS)).isTrue();
+            // Completed once the run waits for it: completed earlier, the run would go on on the thread it is on.
+            assertThat(returned.await(10, TimeUnit.SECONDS)).isTrue();
             completer.execute(() -> downstream.complete(null));
 
             assertThat(answer.toCompletableFuture().get(10, TimeUnit.SECONDS).outcome()).as(failure.toString())
@@ -240,16 +246,22 @@ class AsyncHandlersTest {
                 })
                 .build();
         List<CompletionStage<DeliveryResult>> answers = new ArrayList<>();
+        CountDownLatch returned = new CountDownLatch(deliveries);
         for (int i = 0; i < deliveries; i++) {
             AtomicInteger taken = new AtomicInteger();
             answers.add(opened(receiver, errored(i)).finishAsync(task -> {
                 if (taken.getAndIncrement() > 0) {
                     throw new RejectedExecutionException("saturated");
                 }
-                blockingWork.execute(task);
+                blockingWork.execute(() -> {
+                    task.run();
+                    returned.countDown();
+                });
             }).orElseThrow());
         }
         assertThat(pending.await(10, TimeUnit.SECONDS)).isTrue();
+        // Completed once every run waits for it: completed earlier, a run would go on on the thread it is on.
+        assertThat(returned.await(10, TimeUnit.SECONDS)).isTrue();
         completer.execute(() -> downstream.complete(null));
         for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
              running.get() < threads && System.nanoTime() < end; ) {
