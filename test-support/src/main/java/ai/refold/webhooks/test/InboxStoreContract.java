@@ -34,7 +34,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What every {@link InboxStore} must do, as one JUnit 5 suite that any inbox store runs unchanged: a delivery offered
- * once and every later copy a duplicate; due entries taken oldest first with a lease, never by two takers at once,
+ * once and every later copy a duplicate, until its entry is done and its retention ran out, when a new delivery of its
+ * key replaces it (purged or not, by one of two nodes offering it at once); due entries taken oldest first with a lease, never by two takers at once,
  * and taken again as a rerun, the lost attempt counted, once a lease runs out; done, retry, dead, give-up and release
  * only by the worker holding the entry (ownership, not the clock, decides); dead letters listed, replayed (their
  * progress kept) and discarded by query or by key; done entries purged after their retention; entries of one
