@@ -7,6 +7,7 @@ import ai.refold.webhooks.DeliveryContext.Attempt;
 import ai.refold.webhooks.event.EventType;
 import ai.refold.webhooks.event.Samples;
 import ai.refold.webhooks.event.WorkflowErrored;
+import ai.refold.webhooks.idempotency.IdempotencyKeyExtractor;
 import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
 import ai.refold.webhooks.idempotency.InMemoryInboxStore;
 import ai.refold.webhooks.idempotency.InboxEntry;
@@ -157,6 +158,33 @@ class InboxModeTest {
         // Stored taken three times (the refused first is counted nowhere): accepted, duplicate, the other event.
         assertThat(counting.offeredTaken).hasValue(3);
         assertThat(counting.offered).hasValue(0);
+    }
+
+    // A content key names a body, not an event: two equal bodies are one event within the content-key retention and
+    // two after it, whether or not a purge has deleted the first one's entry meanwhile (none runs here).
+    @Test
+    void anEqualBodyWithAContentKeyIsADuplicateWithinItsRetentionAndANewEventAfterItWithoutAPurge() throws Exception {
+        byte[] body = new String(ERRORED, StandardCharsets.UTF_8).replace("656f308b9144bb8f183bfc7b", "")
+                .getBytes(StandardCharsets.UTF_8);
+        WebhookReceiver receiver = receiver(RetryPolicy.defaults());
+
+        DeliveryResult first = receiver.receive(signed(body));
+        assertThat(first.outcome()).isEqualTo(Outcome.ACCEPTED);
+        String key = first.idempotencyKey().orElseThrow();
+        assertThat(key).startsWith(IdempotencyKeyExtractor.CONTENT_KEY_PREFIX);
+        await(() -> inbox.find(key).map(InboxEntry::state).orElse(null) == InboxState.DONE);
+        clock.advance(WebhookReceiver.DEFAULT_CONTENT_KEY_RETENTION.minusSeconds(1));
+        assertThat(receiver.receive(signed(body)).outcome()).as("within the retention").isEqualTo(Outcome.DUPLICATE);
+        clock.advance(Duration.ofSeconds(2));
+
+        DeliveryResult again = receiver.receive(signed(body));
+
+        assertThat(again.outcome()).as("after the retention").isEqualTo(Outcome.ACCEPTED);
+        assertThat(again.status()).isEqualTo(200);
+        await(() -> attempts.size() == 2);
+        await(() -> inbox.find(key).map(InboxEntry::state).orElse(null) == InboxState.DONE);
+        assertThat(attempts).containsExactly(Attempt.FIRST, Attempt.FIRST);
+        assertThat(inbox.size()).isEqualTo(1);
     }
 
     @Test

@@ -70,15 +70,17 @@ public final class InMemoryInboxStore implements InboxStore {
         return false;
     }
 
-    // A new delivery, pending and due now, or taken by owner for lease.
+    // A new delivery, pending and due now, or taken by owner for lease: stored if its key is absent, or replacing a
+    // done entry whose retention ran out (a new event with its key, as in the idempotency store), purged or not.
     private boolean store(InboxEntry entry, String owner, Duration lease) {
-        if (entries.containsKey(Objects.requireNonNull(entry, "entry").key())) {
+        InboxEntry existing = entries.get(Objects.requireNonNull(entry, "entry").key());
+        Instant now = clock.instant();
+        if (existing != null && !MemoryRetention.isExpired(existing, now)) {
             return false;
         }
-        if (entries.size() >= maximumSize && !evictOneDone()) {
+        if (existing == null && entries.size() >= maximumSize && !evictOneDone()) {
             throw new StoreUnavailableException("in-memory inbox is full (maximum " + maximumSize + " entries)");
         }
-        Instant now = clock.instant();
         put(entry.with(owner == null ? InboxState.PENDING : InboxState.PROCESSING, 0,
                 owner == null ? now : Durations.after(now, lease), Set.of(), Optional.empty(), false));
         owners.put(entry.key(), owner); // null for a pending entry: nobody holds it
@@ -180,11 +182,7 @@ public final class InMemoryInboxStore implements InboxStore {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be at least 1 but was " + batchSize);
         }
-        Instant now = clock.instant();
-        List<String> expired = entries.values().stream()
-                .filter(entry -> entry.state() == InboxState.DONE && !entry.nextAttemptAt().isAfter(now))
-                .sorted(Comparator.comparing(InboxEntry::nextAttemptAt)).limit(batchSize).map(InboxEntry::key)
-                .toList();
+        List<String> expired = MemoryRetention.expired(entries.values(), clock.instant(), batchSize);
         expired.forEach(this::remove);
         return expired.size();
     }
@@ -242,8 +240,7 @@ public final class InMemoryInboxStore implements InboxStore {
 
     // Full: forget the done entry whose retention ends first, if there is one.
     private boolean evictOneDone() {
-        Optional<InboxEntry> first = entries.values().stream().filter(entry -> entry.state() == InboxState.DONE)
-                .min(Comparator.comparing(InboxEntry::nextAttemptAt));
+        Optional<InboxEntry> first = MemoryRetention.firstToEnd(entries.values());
         first.ifPresent(entry -> remove(entry.key()));
         return first.isPresent();
     }

@@ -22,6 +22,12 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
     // What a take adds to a row's attempts: one for a taken row's, lost with its worker.
     private static final String LOST = " attempts = r.attempts + CASE WHEN r.state = 'PROCESSING' THEN 1 ELSE 0 END,";
 
+    // An offer stores a new row, or replaces a done row whose retention ran out (purged or not: a new event with its
+    // key, as a claim of the idempotency store takes such a row) with the delivery as new; any other row is a
+    // duplicate. Parameters: key, event type, key label, headers, body, received at, ordering key.
+    private static final String REPLACEABLE = "r.state = 'DONE' AND r.next_attempt_at <= CURRENT_TIMESTAMP";
+    private static final String AS_NEW = " attempts = 0, rerun = FALSE, done_handlers = NULL, last_error = NULL";
+
     // A due row of alias r is free unless another row with its ordering key is taken, or, for a pending row, one
     // received before it (then by key) is pending: a taken row whose lease ran out is its key's running row, and is
     // taken again whatever waits (else a row stored late behind it, or replayed, and it would wait for each other).
@@ -43,16 +49,11 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
         String later = dialect == Dialect.POSTGRESQL
                 ? "clock_timestamp() + CAST(? AS BIGINT) * INTERVAL '1 millisecond'"
                 : "DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP)";
-        String into = "INSERT INTO " + table + " (idempotency_key, event_type, key_label, headers, body,"
-                + " received_at, ordering_key, state, attempts, next_attempt_at, rerun, owner_token)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ";
-        String insert = into + "'PENDING', 0, CURRENT_TIMESTAMP, FALSE, NULL)";
-        // Parameters as the insert's, then lease millis and owner: the row as take would leave it.
-        String insertTaken = into + "'PROCESSING', 0, " + later + ", FALSE, ?)";
         boolean postgres = dialect == Dialect.POSTGRESQL;
-        String ignoring = postgres ? " ON CONFLICT (idempotency_key) DO NOTHING" : "";
-        String offer = insert + ignoring;
-        String offerTaken = insertTaken + ignoring;
+        String offer = postgres ? postgresOffer(table, "'PENDING'", "CURRENT_TIMESTAMP", "NULL")
+                : h2Offer(table, false);
+        // Parameters as the offer's, then lease millis and owner: the row as take would leave it.
+        String offerTaken = postgres ? postgresOffer(table, "'PROCESSING'", later, "?") : h2Offer(table, true);
         // Parameters: max, owner, lease millis. The lock makes instances taking side by side skip each other's rows.
         // A taken row taken again is an attempt its worker never ended (a crash, a kill): it counts, so that a delivery
         // that takes down every worker that runs it still ends dead; and rerun records it, and stays set until the row
@@ -106,6 +107,45 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
         String oldestDue = "SELECT MIN(next_attempt_at) FROM " + table + " r WHERE " + DUE + free;
         return new InboxStatements(dialect, table, offer, offerTaken, postgres, take, postgres, takeOne, renew, done,
                 retry, dead, giveUp, release, find, purge, counts, estimateDone, oldestDue);
+    }
+
+    // ON CONFLICT ... DO UPDATE ... WHERE inserts, or locks the existing row and replaces it only if it still matches
+    // once locked: of two offers of one key, one replaces it and the other updates nothing. The lease is the one the
+    // insert computed: between the two the statement waits only for that row's lock, which only a replacing offer or
+    // a purge holds (then this offer replaces nothing, or inserts).
+    private static String postgresOffer(String table, String state, String due, String owner) {
+        return "INSERT INTO " + table + " AS r (idempotency_key, event_type, key_label, headers, body, received_at,"
+                + " ordering_key, state, attempts, next_attempt_at, rerun, owner_token)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, " + state + ", 0, " + due + ", FALSE, " + owner + ")"
+                + " ON CONFLICT (idempotency_key) DO UPDATE SET event_type = EXCLUDED.event_type,"
+                + " key_label = EXCLUDED.key_label, headers = EXCLUDED.headers, body = EXCLUDED.body,"
+                + " received_at = EXCLUDED.received_at, ordering_key = EXCLUDED.ordering_key, state = EXCLUDED.state,"
+                + " next_attempt_at = EXCLUDED.next_attempt_at, owner_token = EXCLUDED.owner_token," + AS_NEW
+                + " WHERE " + REPLACEABLE;
+    }
+
+    // One MERGE: H2 locks a matched row and checks the condition again once it has it, so that of two offers of one
+    // key one replaces the row and the other matches nothing; two inserts of one key fail the second with a unique
+    // violation, a duplicate. Parameters as PostgreSQL's. The casts keep keys and owners case-sensitive, and name no
+    // length: a value too long for its column fails the row, as an insert's would, rather than being cut short.
+    private static String h2Offer(String table, boolean taken) {
+        String owner = taken ? "s.o" : "NULL";
+        String state = taken ? "'PROCESSING'" : "'PENDING'";
+        String due = taken ? "DATEADD(MILLISECOND, s.lease_ms, CURRENT_TIMESTAMP)" : "CURRENT_TIMESTAMP";
+        return "MERGE INTO " + table + " AS r USING (VALUES (CAST(? AS VARCHAR_CASESENSITIVE),"
+                + " CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BLOB),"
+                + " CAST(? AS TIMESTAMP WITH TIME ZONE), CAST(? AS VARCHAR_CASESENSITIVE)"
+                + (taken ? ", CAST(? AS BIGINT), CAST(? AS VARCHAR_CASESENSITIVE)" : "")
+                + ")) AS s(k, event_type, key_label, headers, body, received_at, ordering_key"
+                + (taken ? ", lease_ms, o" : "") + ") ON r.idempotency_key = s.k"
+                + " WHEN MATCHED AND " + REPLACEABLE + " THEN UPDATE SET event_type = s.event_type,"
+                + " key_label = s.key_label, headers = s.headers, body = s.body, received_at = s.received_at,"
+                + " ordering_key = s.ordering_key, state = " + state + ", next_attempt_at = " + due
+                + ", owner_token = " + owner + "," + AS_NEW
+                + " WHEN NOT MATCHED THEN INSERT (idempotency_key, event_type, key_label, headers, body, received_at,"
+                + " ordering_key, state, attempts, next_attempt_at, rerun, owner_token) VALUES (s.k, s.event_type,"
+                + " s.key_label, s.headers, s.body, s.received_at, s.ordering_key, " + state + ", 0, " + due
+                + ", FALSE, " + owner + ")";
     }
 
     /** Returns the SELECT that lists (or, as a subquery of keys, replays and discards) what a query matches. */

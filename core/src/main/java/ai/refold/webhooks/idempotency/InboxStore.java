@@ -21,16 +21,20 @@ import java.util.Set;
 public interface InboxStore {
 
     /**
-     * Stores a delivery if its key is absent, in one atomic step.
+     * Stores a delivery if its key is absent, or if the entry with its key is DONE and its retention ran out (purged
+     * or not): that entry is then replaced by the delivery, as new (no attempt, progress, error or rerun). Any other
+     * entry with the key makes the delivery a duplicate and is left alone. One atomic step: of two offers of one key,
+     * at most one stores.
      *
      * @param entry the delivery just received, as {@link InboxEntry#received} makes it
-     * @return true if stored (the delivery is accepted), false if an entry with the key was already there
+     * @return true if stored (the delivery is accepted), false if an entry with the key was there: pending, taken,
+     *         dead, or done within its retention
      * @throws StoreUnavailableException if the store cannot answer; nothing was stored
      */
     boolean offer(InboxEntry entry);
 
     /**
-     * Stores a delivery if its key is absent, in one atomic step, already taken by {@code owner} for {@code lease}:
+     * Stores a delivery as {@link #offer} does, in one atomic step, already taken by {@code owner} for {@code lease}:
      * PROCESSING, as {@link #take} would leave it had it been offered and taken at once. The instance that received
      * the delivery hands it to one of its own idle workers without taking it again; should that instance crash, the
      * entry is taken again once its lease runs out, as any other. Called only if {@link #storesTaken()} is true, and
@@ -39,7 +43,8 @@ public interface InboxStore {
      * @param entry the delivery just received, as {@link InboxEntry#received} makes it, without an ordering key
      * @param owner a token unique to the worker that runs it
      * @param lease how long the entry is held, unless renewed, before another worker may take it
-     * @return true if stored (the delivery is accepted), false if an entry with the key was already there
+     * @return true if stored (the delivery is accepted), false if an entry with the key was there, as for
+     *         {@link #offer}
      * @throws StoreUnavailableException     if the store cannot answer; nothing was stored
      * @throws UnsupportedOperationException if this store does not store taken entries (the default)
      * @throws IllegalArgumentException      if the entry has an ordering key (the stores of this library)
@@ -102,7 +107,8 @@ public interface InboxStore {
     boolean renew(String key, String owner, Duration lease);
 
     /**
-     * Marks {@code owner}'s entry DONE, kept for {@code retention} as a duplicate guard.
+     * Marks {@code owner}'s entry DONE, kept for {@code retention} as a duplicate guard: once it runs out, a new
+     * delivery of the key replaces the entry, and {@link #purge} may delete it.
      *
      * @param key       the entry's idempotency key
      * @param owner     the token of the worker that took the entry

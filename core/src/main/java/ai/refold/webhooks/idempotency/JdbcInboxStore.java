@@ -66,7 +66,7 @@ public final class JdbcInboxStore implements InboxStore {
         return true;
     }
 
-    // One insert of a new delivery, pending and due now, or taken by owner for leaseMillis; false if the key is there.
+    // One statement stores a delivery, pending or taken by owner, new or over an expired done row, or finds it a copy.
     private boolean store(InboxEntry entry, String owner, long leaseMillis) {
         Objects.requireNonNull(entry, "entry");
         String key = JdbcSession.checkKey(entry.key());

@@ -34,7 +34,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What every {@link InboxStore} must do, as one JUnit 5 suite that any inbox store runs unchanged: a delivery offered
- * once and every later copy a duplicate; due entries taken oldest first with a lease, never by two takers at once,
+ * once and every later copy a duplicate, until its entry is done and its retention ran out, when a new delivery of its
+ * key replaces it (purged or not, by one of two nodes offering it at once); due entries taken oldest first with a lease, never by two takers at once,
  * and taken again as a rerun, the lost attempt counted, once a lease runs out; done, retry, dead, give-up and release
  * only by the worker holding the entry (ownership, not the clock, decides); dead letters listed, replayed (their
  * progress kept) and discarded by query or by key; done entries purged after their retention; entries of one
@@ -902,6 +903,146 @@ public abstract class InboxStoreContract {
         advanceTime(MARGIN.multipliedBy(2));
         assertThat(nodeB.purge(10)).isEqualTo(1);
         assertThat(nodeB.offer(received("k"))).isTrue();
+    }
+
+    // --- a done entry past its retention: no longer a duplicate, purged or not ---
+
+    @Test
+    void aDoneEntryPastItsRetentionIsReplacedByANewDeliveryOfItsKeyWithoutAPurge() {
+        Duration shortRetention = MARGIN.multipliedBy(4);
+        held("k", "crashes");
+        advanceTime(LEASE.plus(MARGIN));
+        nodeA.take("owner-1", 1, LEASE);
+        nodeA.retry(key("k"), "owner-1", Duration.ZERO, Set.of("alerts"), "IllegalStateException: down");
+        nodeA.take("owner-1", 1, LEASE);
+        assertThat(nodeA.done(key("k"), "owner-1", shortRetention)).isTrue();
+        advanceTime(shortRetention.plus(MARGIN));
+
+        InboxEntry copy = InboxEntry.received(key("k"), Optional.of("Connection Expired"), "next",
+                Map.of("x-refold-subscription", List.of("again")), body("a new event"), RECEIVED.plusSeconds(3600));
+        assertThat(nodeB.offer(copy)).as("a new event with the key of one done and expired").isTrue();
+
+        InboxEntry stored = nodeA.find(key("k")).orElseThrow();
+        assertThat(stored.state()).isEqualTo(InboxState.PENDING);
+        assertThat(stored.body()).isEqualTo(body("a new event"));
+        assertThat(stored.eventType()).contains("Connection Expired");
+        assertThat(stored.keyLabel()).isEqualTo("next");
+        assertThat(stored.headers()).isEqualTo(Map.of("x-refold-subscription", List.of("again")));
+        assertThat(stored.receivedAt()).isEqualTo(RECEIVED.plusSeconds(3600));
+        assertThat(stored.attempts()).isZero();
+        assertThat(stored.doneHandlers()).isEmpty();
+        assertThat(stored.lastError()).isEmpty();
+        assertThat(stored.rerun()).isFalse();
+        assertThat(nodeA.offer(received("k"))).as("a copy of the new delivery").isFalse();
+        List<InboxEntry> taken = nodeA.take("owner-2", 10, LEASE);
+        assertThat(keys(taken)).as("due at once").containsExactly("k");
+        assertThat(taken.get(0).rerun()).isFalse();
+        assertThat(nodeA.done(key("k"), "owner-1", RETENTION)).as("its former worker ends nothing").isFalse();
+        assertThat(nodeA.done(key("k"), "owner-2", RETENTION)).isTrue();
+    }
+
+    @Test
+    void aDoneEntryPastItsRetentionIsReplacedByADeliveryOfferedTakenHeldByItsNewOwner() {
+        if (!nodeA.storesTaken()) {
+            return;
+        }
+        Duration shortRetention = MARGIN.multipliedBy(4);
+        held("k", "owner-1");
+        nodeA.retry(key("k"), "owner-1", Duration.ZERO, Set.of("alerts"), "IllegalStateException: down");
+        nodeA.take("owner-1", 1, LEASE);
+        nodeA.done(key("k"), "owner-1", shortRetention);
+        advanceTime(shortRetention.plus(MARGIN));
+
+        assertThat(nodeB.offerTaken(received("k", RECEIVED.plusSeconds(60), Optional.of(ERRORED), body("new")),
+                "owner-2", LEASE)).isTrue();
+
+        InboxEntry stored = nodeA.find(key("k")).orElseThrow();
+        assertThat(stored.state()).isEqualTo(InboxState.PROCESSING);
+        assertThat(stored.body()).isEqualTo(body("new"));
+        assertThat(stored.receivedAt()).isEqualTo(RECEIVED.plusSeconds(60));
+        assertThat(stored.attempts()).isZero();
+        assertThat(stored.doneHandlers()).isEmpty();
+        assertThat(stored.lastError()).isEmpty();
+        assertThat(stored.rerun()).isFalse();
+        assertThat(nodeA.offerTaken(received("k"), "owner-3", LEASE)).as("a copy of the new delivery").isFalse();
+        assertThat(nodeA.take("owner-3", 10, LEASE)).as("held by its new owner").isEmpty();
+        advanceTime(LEASE.minus(MARGIN));
+        assertThat(nodeA.take("owner-3", 10, LEASE)).as("for a whole lease").isEmpty();
+        assertThat(nodeA.renew(key("k"), "owner-1", LEASE)).as("not by its former worker").isFalse();
+        assertThat(nodeA.done(key("k"), "owner-2", RETENTION)).isTrue();
+    }
+
+    @Test
+    void aDoneEntryWithinItsRetentionStaysADuplicateAndIsLeftAlone() {
+        Duration retention = MARGIN.multipliedBy(4);
+        held("k", "owner-1");
+        nodeA.done(key("k"), "owner-1", retention);
+        advanceTime(retention.minus(MARGIN));
+        InboxEntry before = nodeA.find(key("k")).orElseThrow();
+
+        assertThat(nodeB.offer(received("k", RECEIVED.plusSeconds(60), Optional.of(ERRORED), body("new")))).isFalse();
+        if (nodeB.storesTaken()) {
+            assertThat(nodeB.offerTaken(received("k"), "owner-2", LEASE)).isFalse();
+        }
+        assertThat(nodeA.find(key("k")).orElseThrow()).isEqualTo(before);
+    }
+
+    @Test
+    void anEntryPendingTakenOrDeadIsNeverReplacedHoweverLongAgoItWasDue() {
+        held("dead", "owner-1");
+        nodeA.dead(key("dead"), "owner-1", Set.of("alerts"), "IllegalStateException: down");
+        held("retried", "owner-1");
+        nodeA.retry(key("retried"), "owner-1", DELAY, Set.of(), "IllegalStateException: down");
+        held("crashed", "owner-1");
+        advanceTime(RETENTION.plus(RETENTION));
+
+        for (String name : List.of("dead", "retried", "crashed")) {
+            InboxEntry before = nodeA.find(key(name)).orElseThrow();
+            InboxEntry copy = received(name, RECEIVED.plusSeconds(60), Optional.of(ERRORED), body("new"));
+            assertThat(nodeB.offer(copy)).as(name).isFalse();
+            if (nodeB.storesTaken()) {
+                assertThat(nodeB.offerTaken(copy, "owner-2", LEASE)).as(name).isFalse();
+            }
+            assertThat(nodeA.find(key(name)).orElseThrow()).as(name).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void twoNodesOfferingTheKeyOfADoneEntryPastItsRetentionAtTheSameTimeReplaceItOnce() throws Exception {
+        Duration shortRetention = MARGIN.multipliedBy(4);
+        for (int round = 0; round < RACE_ROUNDS; round++) {
+            held("expired-" + round, "owner-1");
+            nodeA.done(key("expired-" + round), "owner-1", shortRetention);
+        }
+        advanceTime(shortRetention.plus(MARGIN));
+        CyclicBarrier barrier = new CyclicBarrier(2);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < RACE_ROUNDS; round++) {
+                String name = "expired-" + round;
+                // Every other round the second node offers taken, where the store can.
+                boolean taken = round % 2 == 1 && nodeB.storesTaken();
+                Future<Boolean> a = pool.submit(() -> atBarrier(barrier,
+                        () -> nodeA.offer(received(name, RECEIVED, Optional.of(ERRORED), body("a")))));
+                Future<Boolean> b = pool.submit(() -> atBarrier(barrier, () -> {
+                    InboxEntry copy = received(name, RECEIVED, Optional.of(ERRORED), body("b"));
+                    return taken ? nodeB.offerTaken(copy, "owner-2", LEASE) : nodeB.offer(copy);
+                }));
+                boolean aStored = a.get(30, TimeUnit.SECONDS);
+                boolean bStored = b.get(30, TimeUnit.SECONDS);
+
+                assertThat(aStored ^ bStored).as("round %d: exactly one offer stores", round).isTrue();
+                InboxEntry stored = nodeA.find(key(name)).orElseThrow();
+                assertThat(stored.body()).as("round %d", round).isEqualTo(body(aStored ? "a" : "b"));
+                assertThat(stored.state()).as("round %d", round)
+                        .isEqualTo(aStored || !taken ? InboxState.PENDING : InboxState.PROCESSING);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        InboxStats stats = nodeA.stats();
+        assertThat(stats.count(InboxState.PENDING) + stats.count(InboxState.PROCESSING)).isEqualTo(RACE_ROUNDS);
+        assertThat(stats.count(InboxState.DONE)).isZero();
     }
 
     // --- stats ---
