@@ -89,8 +89,11 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
         String release = "UPDATE " + table + " SET state = 'PENDING', owner_token = NULL,"
                 + " next_attempt_at = CURRENT_TIMESTAMP" + HELD;
         String find = "SELECT " + COLUMNS + " FROM " + table + " WHERE idempotency_key = ?";
-        String purge = "DELETE FROM " + table + " WHERE idempotency_key IN (SELECT idempotency_key FROM " + table
-                + " WHERE state = 'DONE' AND next_attempt_at <= CURRENT_TIMESTAMP ORDER BY next_attempt_at"
+        // The outer condition is checked again against a row an offer replaced while the purge waited for it
+        // (PostgreSQL rechecks only the DELETE's own conditions): without it the new delivery was deleted.
+        String expired = "state = 'DONE' AND next_attempt_at <= CURRENT_TIMESTAMP";
+        String purge = "DELETE FROM " + table + " WHERE " + expired + " AND idempotency_key IN (SELECT idempotency_key"
+                + " FROM " + table + " WHERE " + expired + " ORDER BY next_attempt_at"
                 + (postgres ? " LIMIT ?" : " FETCH FIRST ? ROWS ONLY") + ")";
         // On PostgreSQL one count per partial index, so that none of them reads the whole table, and the done rows (all
         // those kept for their retention, millions on a busy receiver) counted only up to one past the exact limit:

@@ -148,6 +148,25 @@ class PostgresJdbcInboxStoreTest extends JdbcInboxStoreContract {
         assertThat(leaseEnd("due")).isAfterOrEqualTo(released.plus(LEASE));
     }
 
+    // A purge that read a done row past its retention, then waited for the row while an offer of its key replaced it
+    // with a new delivery, must not delete that delivery: PostgreSQL rechecks only the DELETE's own conditions against
+    // the row as the offer left it, and a key picked by the subquery alone still matched (a delivery answered 200,
+    // then lost).
+    @Test
+    void aPurgeRacingAnOfferThatReplacesAnExpiredDoneRowLeavesTheNewDelivery() throws Exception {
+        JdbcInboxStore store = store();
+        store.offer(entry("replaced", RECEIVED, Optional.empty()));
+        store.take("owner-1", 1, LEASE);
+        assertThat(store.done("replaced", "owner-1", Duration.ofMinutes(1))).isTrue();
+        advanceTime(Duration.ofMinutes(2));
+        String replace = "UPDATE " + TABLE + " SET state = 'PENDING', attempts = 0, next_attempt_at = CURRENT_TIMESTAMP"
+                + " WHERE idempotency_key = 'replaced'";
+
+        AfterALock.run(newDataSource(), replace, () -> store.purge(10), 0);
+
+        assertThat(store.find("replaced").orElseThrow().state()).isEqualTo(InboxState.PENDING);
+    }
+
     private Instant leaseEnd(String key) throws SQLException {
         return AfterALock.read(newDataSource(), "next_attempt_at", TABLE, "idempotency_key = '" + key + "'");
     }
