@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.nio.file.Path;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.SQLTransientConnectionException;
@@ -18,6 +19,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -59,6 +64,48 @@ class H2JdbcInboxStoreTest extends JdbcInboxStoreContract {
     @Override
     void startDatabase() {
         down = false;
+    }
+
+    // Two instances offer one key whose done row's retention ran out: the MERGE of the one that finds the row locked
+    // by the other's replacement must see, once it has the lock, a pending row and a duplicate, not replace it again.
+    @Test
+    void anOfferWaitingForAnotherInstancesReplacementOfAnExpiredDoneRowIsADuplicate() throws Exception {
+        JdbcInboxStore store = store();
+        store.offer(received("replaced"));
+        store.take("owner-1", 1, LEASE);
+        assertThat(store.done("replaced", "owner-1", Duration.ofMinutes(1))).isTrue();
+        advanceTime(Duration.ofMinutes(2));
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try (Connection holder = newDataSource().getConnection(); Statement statement = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            statement.executeUpdate("UPDATE " + TABLE + " SET state = 'PENDING', attempts = 0,"
+                    + " next_attempt_at = CURRENT_TIMESTAMP WHERE idempotency_key = 'replaced'");
+            Future<Boolean> offered = other.submit(() -> store.offer(received("replaced")));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!anySessionBlocked()) {
+                assertThat(offered).as("the offer did not wait for the row").isNotDone();
+                assertThat(System.nanoTime() - deadline).as("the offer never waited for the row").isNegative();
+                Thread.sleep(5);
+            }
+            holder.commit();
+            assertThat(offered.get(30, TimeUnit.SECONDS)).as("a second replacement").isFalse();
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    private static InboxEntry received(String key) {
+        return InboxEntry.received(key, Optional.empty(), "live", Map.of(), new byte[] {'{', '}'}, RECEIVED);
+    }
+
+    private boolean anySessionBlocked() throws SQLException {
+        try (Connection connection = newDataSource().getConnection();
+             Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS"
+                     + " WHERE BLOCKER_ID IS NOT NULL")) {
+            rows.next();
+            return rows.getInt(1) > 0;
+        }
     }
 
     // In some compatibility modes H2 counts NULLs as equal in a unique index: the index of taken ordered rows must
