@@ -328,6 +328,30 @@ class WebhookReceiverTest {
     }
 
     @Test
+    void aDeliveryThatFailsItsSignatureClaimsNothingSoTheGenuineOneIsProcessed() {
+        WebhookReceiver receiver = counting();
+        byte[] reserialised = utf8(new String(ERRORED, StandardCharsets.UTF_8).replace(",", ", "));
+        Headers ambiguous = Headers.builder().add(HEADER, signer.sign(ERRORED))
+                .add(HEADER, WebhookSigner.of("not-the-key").sign(ERRORED)).build();
+        List<DeliveryRequest> refused = List.of(
+                DeliveryRequest.of("POST", Headers.of(HEADER, WebhookSigner.of("not-the-key").sign(ERRORED)), ERRORED),
+                DeliveryRequest.of("POST", Headers.of(HEADER, signer.sign(reserialised)), ERRORED),
+                DeliveryRequest.of("POST", Headers.of(HEADER, "sha256=" + signer.sign(ERRORED)), ERRORED),
+                DeliveryRequest.of("POST", ambiguous, ERRORED),
+                DeliveryRequest.of("POST", Headers.empty(), ERRORED));
+
+        for (DeliveryRequest request : refused) {
+            assertThat(receiver.receive(request).status()).isEqualTo(401);
+        }
+        DeliveryResult genuine = receiver.receive(signed(ERRORED));
+        DeliveryResult retry = receiver.receive(signed(ERRORED));
+
+        assertThat(genuine.outcome()).isEqualTo(Outcome.PROCESSED);
+        assertThat(retry.outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(calls).containsExactly("Workflow Errored");
+    }
+
+    @Test
     void answersAnAmbiguousSignature401() {
         WebhookReceiver receiver = counting();
         Headers twice = Headers.builder()

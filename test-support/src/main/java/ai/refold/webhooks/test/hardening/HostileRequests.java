@@ -242,6 +242,19 @@ public final class HostileRequests {
         rows.add(row("the event field sent twice is an invalid payload")
                 .body("{\"event\":\"Workflow Completed\",\"event\":\"Workflow Errored\",\"instance_id\":\"a\"}")
                 .expect(Outcome.INVALID_PAYLOAD));
+        rows.add(row("a field name spelling event with a unicode escape is the event field, so sent twice")
+                .body("{\"event\":\"Workflow Completed\",\"\\u0065vent\":\"Workflow Errored\",\"instance_id\":\"a\"}")
+                .expect(Outcome.INVALID_PAYLOAD));
+        rows.add(row("an identifying field name spelled with a unicode escape is that field, so sent twice")
+                .body("{\"event\":\"Workflow Completed\",\"instance_id\":\"a\",\"instance\\u005fid\":\"b\"}")
+                .expect(Outcome.INVALID_PAYLOAD));
+        rows.add(row("a field Event in another case is not the event field: the event it names is processed")
+                .body("{\"event\":\"Workflow Completed\",\"Event\":\"" + UNHANDLED.wireName()
+                        + "\",\"instance_id\":\"cased-name\"}")
+                .expect(Outcome.PROCESSED));
+        rows.add(row("bytes after the top-level object are an invalid payload, not ignored")
+                .body("{\"event\":\"Workflow Completed\",\"instance_id\":\"a\"} trailing")
+                .expect(Outcome.INVALID_PAYLOAD));
         rows.add(row("an undocumented field sent twice is not looked at and the event processed")
                 .body("{\"event\":\"Workflow Completed\",\"instance_id\":\"dup\",\"note\":1,\"note\":2}")
                 .expect(Outcome.PROCESSED));
