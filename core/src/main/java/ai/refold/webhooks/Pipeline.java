@@ -34,7 +34,8 @@ final class Pipeline {
     // The unread rest of a refused body is not worth draining: ask the client to close the connection.
     private static final Map<String, String> CLOSE = Map.of("Connection", "close");
     private static final Map<String, String> BUSY = Map.of("Retry-After", "1", "Connection", "close");
-    private static final Map<String, String> RETRY_SOON = Map.of("Retry-After", "1");
+    // Nothing was claimed or stored: the copy may come back at once, here after a restart or to another instance.
+    static final Map<String, String> RETRY_SOON = Map.of("Retry-After", "1");
 
     private final int maxBodyBytes;
     private final SignatureVerifier verifier;

@@ -81,12 +81,8 @@ class RefoldInboxConfiguration {
         return new StoreTableCheck(() -> properties.getInbox().getJdbc().isCreateTable()
                 || !beans.containsBean(STORE_BEAN) || !(beans.getBean(STORE_BEAN) instanceof JdbcInboxStore jdbc)
                 ? Optional.empty() : Optional.of(jdbc::oldestDue),
-                state -> new RefoldInboxConfigurationException(table + " names a table the database refuses to read"
-                        + " (SQL state " + state + "): it is not there, lacks a column of this version, or is not"
-                        + " readable by the database user. (The name is not shown.)", "Create the table before the"
-                        + " application starts, with the statements of inbox-schema-postgresql.sql or"
-                        + " inbox-schema-h2.sql in refold-webhooks-core (ai/refold/webhooks/idempotency/) in your"
-                        + " migrations, or set " + create + "=true; or correct " + table + "."));
+                state -> new RefoldInboxConfigurationException(table + " " + StoreTableCheck.problem(state),
+                        StoreTableCheck.action(table, create, "inbox-schema-postgresql.sql or inbox-schema-h2.sql")));
     }
 
     // One long-lived thread per worker; stopped only after the receiver has closed (see RefoldTaskExecutors).

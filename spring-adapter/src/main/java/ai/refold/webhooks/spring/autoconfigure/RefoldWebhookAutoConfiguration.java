@@ -206,12 +206,8 @@ public class RefoldWebhookAutoConfiguration {
                     jdbc.leaseRemaining("refold-startup-check");
                     jdbc.doneHandlers("refold-startup-check");
                 }),
-                state -> new RefoldWebhookConfigurationException(table, "names a table the database refuses to read"
-                        + " (SQL state " + state + "): it is not there, lacks a column of this version, or is not"
-                        + " readable by the database user. (The name is not shown.)", "Create the table before the"
-                        + " application starts, with the statements of schema-postgresql.sql or schema-h2.sql in"
-                        + " refold-webhooks-core (ai/refold/webhooks/idempotency/) in your migrations, or set " + create
-                        + "=true; or correct " + table + "."));
+                state -> new RefoldWebhookConfigurationException(table, StoreTableCheck.problem(state),
+                        StoreTableCheck.action(table, create, "schema-postgresql.sql or schema-h2.sql")));
     }
 
     // Closes the receiver within the configured timeout when the context closes, before the web server's graceful

@@ -34,6 +34,22 @@ final class StoreTableCheck implements SmartInitializingSingleton {
         this.refusal = refusal;
     }
 
+    /**
+     * Returns what a refusal of SQL state {@code state} means, completing a sentence that starts with the table-name
+     * property; the table's name is not shown.
+     */
+    static String problem(String state) {
+        return "names a table the database refuses to read (SQL state " + state + "): it is not there, lacks a column"
+                + " of this version, or is not readable by the database user. (The name is not shown.)";
+    }
+
+    /** Returns what to do about it: {@code schemaFiles} name the statements in core that create the table. */
+    static String action(String table, String create, String schemaFiles) {
+        return "Create the table before the application starts, with the statements of " + schemaFiles
+                + " in refold-webhooks-core (ai/refold/webhooks/idempotency/) in your migrations, or set " + create
+                + "=true; or correct " + table + ".";
+    }
+
     @Override
     public void afterSingletonsInstantiated() {
         read.get().ifPresent(this::check);
