@@ -1,5 +1,6 @@
 package ai.refold.webhooks.spring.autoconfigure;
 
+import ai.refold.webhooks.event.EventType;
 import ai.refold.webhooks.idempotency.InboxEntry;
 import ai.refold.webhooks.idempotency.InboxQuery;
 import ai.refold.webhooks.idempotency.InboxState;
@@ -51,6 +52,9 @@ public class RefoldInboxEndpoint {
 
     /** The most entries one request lists, replays or discards. */
     static final int MAX_LIMIT = 1000;
+
+    /** The event type that selects the entries whose body named no documented type. */
+    static final String UNKNOWN_EVENT_TYPE = "unknown";
 
     private final InboxStore store;
     private final Clock clock;
@@ -260,7 +264,19 @@ public class RefoldInboxEndpoint {
             throw new InvalidEndpointRequestException("from (" + earliest.get() + ") must be before to ("
                     + latest.get() + ")", "from not before to");
         }
-        return new InboxQuery(states, Optional.ofNullable(eventType), earliest, latest, most);
+        return new InboxQuery(states, Optional.ofNullable(eventType).map(RefoldInboxEndpoint::eventType), earliest,
+                latest, most);
+    }
+
+    // An entry keeps only a documented wire name, or none ("unknown"): any other name, a typo or a wrong case, would
+    // match nothing and answer as if no dead letter were there.
+    private static String eventType(String name) {
+        if (name.equals(UNKNOWN_EVENT_TYPE) || EventType.fromWireName(name).isPresent()) {
+            return name;
+        }
+        throw new InvalidEndpointRequestException("eventType must be one of " + Arrays.stream(EventType.values())
+                .map(EventType::wireName).toList() + " or " + UNKNOWN_EVENT_TYPE + ", as written there",
+                "invalid eventType");
     }
 
     private static InboxState state(String name) {

@@ -276,6 +276,27 @@ class RefoldInboxEndpointTest {
     }
 
     @Test
+    void anEventTypeNoDeliveryCanHaveIsAnsweredBadRequestNamingTheOnesThatExist() throws Exception {
+        String key = deadLetter("b3b3b3b3b3b3b3b3b3b3b3b3");
+        String expected = "eventType must be one of [Connection Created, Connection Deleted, Connection Expired,"
+                + " Workflow Completed, Workflow Errored] or unknown, as written there";
+
+        for (String typo : new String[] {"Workflow errored", "workflow_errored", "Workflow%20Errored", "Unknown"}) {
+            assertThat(http.call(InboxApplication.OPERATOR, "GET", ENDPOINT + "?eventType="
+                    + OperatorHttp.segment(typo), null).statusCode()).as(typo).isEqualTo(400);
+            assertThat(http.operator("POST", ENDPOINT, JSON.writeValueAsString(Map.of("eventType", typo)), 400)
+                    .get("detail").asText()).as(typo).isEqualTo(expected);
+            assertThat(http.operator("DELETE", ENDPOINT + "?eventType=" + OperatorHttp.segment(typo), null, 400)
+                    .get("detail").asText()).as(typo).isEqualTo(expected);
+        }
+        http.operator("GET", ENDPOINT + "?eventType=unknown", null, 200);
+        assertThat(http.operator("GET", ENDPOINT + "?state=DEAD&eventType=Workflow%20Errored", null, 200)
+                .get("entries").findValuesAsText("key")).contains(key);
+        assertThat(http.operator("GET", ENDPOINT + "/" + OperatorHttp.segment(key), null, 200).get("state").asText())
+                .isEqualTo("DEAD");
+    }
+
+    @Test
     void aFromThatIsNotBeforeToIsAnsweredBadRequestNamingBoth() throws Exception {
         String key = deadLetter("b2b2b2b2b2b2b2b2b2b2b2b2");
         String earlier = "2024-05-01T00:00:00Z";
