@@ -28,6 +28,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.util.ClassUtils;
 
@@ -264,6 +265,33 @@ class RefoldInboxAutoConfigurationTest {
                     awaitValue(() -> meters.get(RefoldWebhookMetrics.INBOX_ATTEMPTS).tag("outcome", "success")
                             .counter().count(), 1);
                 });
+    }
+
+    @Test
+    void aClosedContextTakesItsInboxGaugesOffARegistryItSharesSoThatTheNextContextReportsItsOwnInbox() {
+        SimpleMeterRegistry shared = new SimpleMeterRegistry();
+        try (AnnotationConfigApplicationContext parent = new AnnotationConfigApplicationContext()) {
+            parent.registerBean(MeterRegistry.class, () -> shared);
+            parent.refresh();
+            WebApplicationContextRunner children = inMemory.withParent(parent);
+
+            children.run(first -> {
+                byte[] body = Workflows.body(EventType.WORKFLOW_ERRORED, "d4d4d4d4d4d4d4d4d4d4d4d4");
+                first.getBean(WebhookReceiver.class).receive(TestDeliveries.withKey(KEY).of(body));
+                first.getBean(InboxAttempts.class).await(Workflows.key(body), InboxState.DONE);
+                assertThat(shared.get(RefoldWebhookMetrics.INBOX_ENTRIES).tag("state", "done").gauge().value())
+                        .isEqualTo(1);
+            });
+            // Nothing of the closed context's inbox is read any more, nor kept reachable by the registry.
+            assertThat(shared.find(RefoldWebhookMetrics.INBOX_ENTRIES).gauges()).isEmpty();
+            assertThat(shared.find(RefoldWebhookMetrics.INBOX_OLDEST_DUE_AGE).gauges()).isEmpty();
+
+            children.run(second -> {
+                assertThat(shared.get(RefoldWebhookMetrics.INBOX_ENTRIES).tag("state", "done").gauge().value())
+                        .isZero();
+                assertThat(shared.get(RefoldWebhookMetrics.INBOX_ENTRIES).gauges()).hasSize(4);
+            });
+        }
     }
 
     @Test
