@@ -22,6 +22,7 @@ import java.util.function.Supplier;
  * and never counts entries: counting the done ones reads every row kept for the duplicate guard (68 to 420 ms at a
  * million rows on PostgreSQL, see docs/inbox.md), which a probe every few seconds must not pay. The counts are the
  * gauges' and the refoldinbox endpoint's. The details are ages and reasons, never a key, a body or a database URL.
+ * A store that does not answer within {@link InboxReading#MAX_WAIT} is DOWN, the probe answered meanwhile.
  */
 final class InboxHealth {
 

@@ -12,8 +12,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -159,6 +165,52 @@ class InboxHealthTest {
         clock.advance(Duration.ofMillis(-500));
         assertThat(health.check().status()).isEqualTo(InboxHealth.UP);
         assertThat(asked).hasValue(3);
+    }
+
+    // A database that never answers (frozen, or behind a network that drops packets) can hold a JDBC read for good
+    // despite the query timeout: it holds the one reading thread, and every probe is answered DOWN within MAX_WAIT.
+    @Test
+    void aStoreThatNeverAnswersHoldsNoProbeLongerThanTheMaximumWaitAndIsReadByOneThreadAtATime() throws Exception {
+        CountDownLatch answer = new CountDownLatch(1);
+        AtomicInteger asked = new AtomicInteger();
+        InboxHealth health = new InboxHealth(new InboxReading<>(() -> {
+            asked.incrementAndGet();
+            try {
+                answer.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Optional.empty();
+        }, Clock.systemUTC()), MAX_DUE_AGE);
+        ExecutorService probes = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<InboxHealth.Verdict>> waiting = List.of(probes.submit(health::check),
+                    probes.submit(health::check), probes.submit(health::check));
+            for (Future<InboxHealth.Verdict> probe : waiting) {
+                InboxHealth.Verdict verdict = probe.get(InboxReading.MAX_WAIT.toSeconds() * 4, TimeUnit.SECONDS);
+                assertThat(verdict.status()).isEqualTo(InboxHealth.DOWN);
+                assertThat((String) verdict.details().get("error")).startsWith(StoreUnavailableException.class
+                        .getName() + ": inbox store has not answered for ");
+            }
+            // Past the wait, a probe is answered at once, and still no second reading starts.
+            assertThat(probes.submit(health::check).get(InboxReading.MAX_WAIT.toSeconds(), TimeUnit.SECONDS)
+                    .status()).isEqualTo(InboxHealth.DOWN);
+            assertThat(asked).hasValue(1);
+
+            // Once it answers, its answer is the health (or, older than a second, that of the next reading).
+            answer.countDown();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            InboxHealth.Verdict recovered = health.check();
+            while (!recovered.status().equals(InboxHealth.UP) && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+                recovered = health.check();
+            }
+            assertThat(recovered.status()).isEqualTo(InboxHealth.UP);
+            assertThat(asked.get()).isBetween(1, 2);
+        } finally {
+            answer.countDown();
+            probes.shutdownNow();
+        }
     }
 
     private static InboxReading.Snapshot<Optional<Instant>> failed(RuntimeException failure) {
