@@ -2,6 +2,7 @@ package ai.refold.webhooks.spring.autoconfigure;
 
 import ai.refold.webhooks.DeliveryListener;
 import ai.refold.webhooks.DeliveryResult;
+import ai.refold.webhooks.Outcome;
 import ai.refold.webhooks.event.EventType;
 import ai.refold.webhooks.event.WebhookEvent;
 import ai.refold.webhooks.idempotency.InboxState;
@@ -11,6 +12,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Micrometer meters: {@value #DELIVERIES}, a counter tagged with {@code event} and {@code outcome} (in
@@ -45,7 +50,22 @@ public class RefoldWebhookMetrics implements DeliveryListener {
     /** Counter of dead letters replayed through the refoldinbox endpoint. */
     public static final String INBOX_REPLAYS = "refold.webhooks.inbox.replays";
 
+    // The event tag's values: the documented names in EventType's order, then "unknown" and "none".
+    private static final int EVENT_TAGS = EventType.values().length + 2;
+    private static final int UNKNOWN = EVENT_TAGS - 2;
+    private static final int NONE = EVENT_TAGS - 1;
+    private static final int OUTCOMES = Outcome.values().length;
+
     private final MeterRegistry registry;
+
+    // Meters are registered on first use and kept, as Micrometer advises: registering looks the meter up by name and
+    // tags, which costs more than the increment. Every tag is bounded, so are these tables; a race registers a meter
+    // twice and the registry answers the same one both times.
+    private final AtomicReferenceArray<Counter> deliveries = new AtomicReferenceArray<>(EVENT_TAGS * OUTCOMES);
+    private final Map<String, AtomicReferenceArray<Timer>> handlers = new ConcurrentHashMap<>();
+    private volatile Counter attemptSuccesses;
+    private volatile Counter attemptFailures;
+    private volatile Counter deadLetters;
 
     RefoldWebhookMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -53,30 +73,63 @@ public class RefoldWebhookMetrics implements DeliveryListener {
 
     @Override
     public void onDelivery(DeliveryResult result, Duration elapsed) {
-        Counter.builder(DELIVERIES)
-                .description("Refold webhook delivery outcomes, by event and outcome")
-                .tag("event", result.event().map(RefoldWebhookMetrics::eventTag).orElse("none"))
-                .tag("outcome", result.outcome().code())
-                .register(registry)
-                .increment();
+        int event = result.event().isPresent() ? eventSlot(result.event().get()) : NONE;
+        Outcome outcome = result.outcome();
+        int slot = event * OUTCOMES + outcome.ordinal();
+        Counter counter = deliveries.get(slot);
+        if (counter == null) {
+            counter = Counter.builder(DELIVERIES)
+                    .description("Refold webhook delivery outcomes, by event and outcome")
+                    .tag("event", eventTag(event))
+                    .tag("outcome", outcome.code())
+                    .register(registry);
+            deliveries.set(slot, counter);
+        }
+        counter.increment();
     }
 
     @Override
     public void onHandler(String handler, WebhookEvent event, Duration elapsed, Throwable failure) {
-        Timer.builder(HANDLER_DURATION)
-                .description("Time spent in Refold webhook handlers")
-                .tag("event", eventTag(event))
-                .tag("handler", handler)
-                .tag("outcome", failure == null ? "success" : "failure")
-                .register(registry)
-                .record(elapsed);
+        AtomicReferenceArray<Timer> timers = handlers.get(handler);
+        if (timers == null) {
+            timers = handlers.computeIfAbsent(handler, name -> new AtomicReferenceArray<>(EVENT_TAGS * 2));
+        }
+        int type = eventSlot(event);
+        int slot = type * 2 + (failure == null ? 0 : 1);
+        Timer timer = timers.get(slot);
+        if (timer == null) {
+            timer = Timer.builder(HANDLER_DURATION)
+                    .description("Time spent in Refold webhook handlers")
+                    .tag("event", eventTag(type))
+                    .tag("handler", handler)
+                    .tag("outcome", failure == null ? "success" : "failure")
+                    .register(registry);
+            timers.set(slot, timer);
+        }
+        timer.record(elapsed);
     }
 
     @Override
     public void onInboxAttempt(String key, int attempt, InboxState outcome, Duration elapsed) {
-        inboxAttempts(registry, outcome == InboxState.DONE ? "success" : "failure").increment();
+        if (outcome == InboxState.DONE) {
+            Counter successes = attemptSuccesses;
+            if (successes == null) {
+                attemptSuccesses = successes = inboxAttempts(registry, "success");
+            }
+            successes.increment();
+            return;
+        }
+        Counter failures = attemptFailures;
+        if (failures == null) {
+            attemptFailures = failures = inboxAttempts(registry, "failure");
+        }
+        failures.increment();
         if (outcome == InboxState.DEAD) {
-            inboxDeadLetters(registry).increment();
+            Counter dead = deadLetters;
+            if (dead == null) {
+                deadLetters = dead = inboxDeadLetters(registry);
+            }
+            dead.increment();
         }
     }
 
@@ -94,7 +147,12 @@ public class RefoldWebhookMetrics implements DeliveryListener {
     }
 
     // The documented name of the event's type; an event name sent by anyone else would make tags unbounded.
-    static String eventTag(WebhookEvent event) {
-        return event.eventType().map(EventType::wireName).orElse("unknown");
+    private static int eventSlot(WebhookEvent event) {
+        Optional<EventType> type = event.eventType();
+        return type.isPresent() ? type.get().ordinal() : UNKNOWN;
+    }
+
+    private static String eventTag(int slot) {
+        return slot == NONE ? "none" : slot == UNKNOWN ? "unknown" : EventType.values()[slot].wireName();
     }
 }
