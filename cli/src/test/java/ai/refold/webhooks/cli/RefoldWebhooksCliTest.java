@@ -476,6 +476,35 @@ class RefoldWebhooksCliTest {
         assertThat(out() + err()).doesNotContain(PASSWORD);
     }
 
+    // A store may hold a last error with a line break or a terminal escape; each entry still takes one line.
+    @Test
+    void deadLettersListEscapesControlCharactersSoThatEachEntryIsOneLine() {
+        DeadLetterDatabase database = DeadLetterDatabase.create(directory, "",
+                "java.sql.SQLException: ERROR: the CRM is down\r\n  Detail: \u001b[31mretry\u001b[0m\tlater\u2028end");
+
+        int status = run("dead-letters", "list", "--jdbc-url", database.url(), "--user", DeadLetterDatabase.USER);
+
+        assertThat(status).as(err()).isZero();
+        assertThat(out().lines()).hasSize(4).satisfies(lines -> {
+            assertThat(lines.get(1)).contains(DeadLetterDatabase.ERRORED_KEY).endsWith("java.sql.SQLException: ERROR:"
+                    + " the CRM is down\\r\\n  Detail: \\u001b[31mretry\\u001b[0m\\tlater\\u2028end");
+            assertThat(lines.get(3)).isEqualTo("2 dead letters");
+        });
+        assertThat(out()).doesNotContain("\u001b").doesNotContain("\r").doesNotContain("\u2028");
+    }
+
+    @Test
+    void deadLettersShowEscapesControlCharactersInTheLastError() {
+        DeadLetterDatabase database = DeadLetterDatabase.create(directory, "", "failed\nstate:          DONE");
+
+        int status = run("dead-letters", "show", DeadLetterDatabase.ERRORED_KEY, "--jdbc-url", database.url(),
+                "--user", DeadLetterDatabase.USER);
+
+        assertThat(status).as(err()).isZero();
+        assertThat(out()).contains("\nlast error:     failed\\nstate:          DONE\n");
+        assertThat(out().lines().filter(line -> line.startsWith("state:"))).containsExactly("state:          DEAD");
+    }
+
     @Test
     void deadLettersShowPrintsTheEntryWithItsBody() {
         DeadLetterDatabase database = DeadLetterDatabase.create(directory, "");
