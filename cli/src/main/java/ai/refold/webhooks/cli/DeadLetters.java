@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The {@code dead-letters} commands on a receiver's durable inbox ({@code JdbcInboxStore}): list the deliveries
@@ -31,7 +32,9 @@ import java.util.stream.Collectors;
 final class DeadLetters {
 
     private static final Set<String> FILTERS = Set.of("event-type", "from", "until");
-    private static final Set<String> SELECTION = Set.of("event-type", "from", "until", "limit");
+    // --limit caps a run but selects nothing (see change): a selection's options are the filters and it
+    private static final Set<String> SELECTION = Stream.concat(FILTERS.stream(), Stream.of("limit"))
+            .collect(Collectors.toUnmodifiableSet());
     static final Arguments.Syntax LIST = syntax("list", SELECTION, Set.of(), 0);
     static final Arguments.Syntax SHOW = syntax("show", Set.of(), Set.of("show-header-values"), 1);
     static final Arguments.Syntax REPLAY = syntax("replay", SELECTION, Set.of("all"), 1);
