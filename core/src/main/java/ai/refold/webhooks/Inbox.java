@@ -118,7 +118,7 @@ final class Inbox {
         try {
             // Nothing stored and nothing claimed: retry soon, on another instance or after the restart.
             return closing ? log.log(new DeliveryResult(Outcome.OVERLOADED, 503, "receiver is shutting down; retry"
-                    + " later", event, key, keyLabel, Pipeline.RETRY_SOON), start, null)
+                    + " later", event, key, keyLabel, RefusalHeaders.RETRY_SOON), start, null)
                     : store(event, key, keyLabel, headers, body, receivedAt, start);
         } finally {
             intakes.decrementAndGet();

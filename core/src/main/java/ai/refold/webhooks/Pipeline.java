@@ -17,6 +17,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
+import static ai.refold.webhooks.RefusalHeaders.ALLOW;
+import static ai.refold.webhooks.RefusalHeaders.ALLOW_AND_CLOSE;
+import static ai.refold.webhooks.RefusalHeaders.BUSY;
+import static ai.refold.webhooks.RefusalHeaders.CLOSE;
+import static ai.refold.webhooks.RefusalHeaders.RETRY_SOON;
+
 /**
  * The first half of every delivery, cheapest check first: method, declared size and the signature header's shape
  * (no body byte read yet), the body read within the read deadline and the body budget, then the signature over the
@@ -27,15 +33,6 @@ final class Pipeline {
 
     /** The methods a Refold subscription can deliver with. */
     static final List<String> METHODS = List.of("POST", "PUT", "PATCH");
-
-    private static final Map<String, String> ALLOW = Map.of("Allow", String.join(", ", METHODS));
-    private static final Map<String, String> ALLOW_AND_CLOSE = Map.of("Allow", String.join(", ", METHODS),
-            "Connection", "close");
-    // The unread rest of a refused body is not worth draining: ask the client to close the connection.
-    private static final Map<String, String> CLOSE = Map.of("Connection", "close");
-    private static final Map<String, String> BUSY = Map.of("Retry-After", "1", "Connection", "close");
-    // Nothing was claimed or stored: the copy may come back at once, here after a restart or to another instance.
-    static final Map<String, String> RETRY_SOON = Map.of("Retry-After", "1");
 
     private final int maxBodyBytes;
     private final SignatureVerifier verifier;

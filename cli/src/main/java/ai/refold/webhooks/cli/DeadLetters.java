@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The {@code dead-letters} commands on a receiver's durable inbox ({@code JdbcInboxStore}): list the deliveries
@@ -31,7 +32,9 @@ import java.util.stream.Collectors;
 final class DeadLetters {
 
     private static final Set<String> FILTERS = Set.of("event-type", "from", "until");
-    private static final Set<String> SELECTION = Set.of("event-type", "from", "until", "limit");
+    // --limit caps a run but selects nothing (see change): a selection's options are the filters and it
+    private static final Set<String> SELECTION = Stream.concat(FILTERS.stream(), Stream.of("limit"))
+            .collect(Collectors.toUnmodifiableSet());
     static final Arguments.Syntax LIST = syntax("list", SELECTION, Set.of(), 0);
     static final Arguments.Syntax SHOW = syntax("show", Set.of(), Set.of("show-header-values"), 1);
     static final Arguments.Syntax REPLAY = syntax("replay", SELECTION, Set.of("all"), 1);
@@ -66,12 +69,13 @@ final class DeadLetters {
                     || query.receivedUntil().isPresent() ? " match" : ""));
             return RefoldWebhooksCli.OK;
         }
-        int keyWidth = Math.max(3, dead.stream().mapToInt(entry -> entry.key().length()).max().orElse(0));
+        // One line per entry: whatever the store holds, a control character is printed as an escape
+        int keyWidth = Math.max(3, dead.stream().mapToInt(entry -> OneLine.of(entry.key()).length()).max().orElse(0));
         String format = "%-27s  %-18s  %8s  %-" + keyWidth + "s  %s";
         output.line(String.format(format, "received at", "event type", "attempts", "key", "last error").strip());
         for (InboxEntry entry : dead) {
-            output.line(String.format(format, entry.receivedAt(), entry.eventType().orElse("unknown"),
-                    entry.attempts(), entry.key(), entry.lastError().orElse("-")));
+            output.line(String.format(format, entry.receivedAt(), OneLine.of(entry.eventType().orElse("unknown")),
+                    entry.attempts(), OneLine.of(entry.key()), OneLine.of(entry.lastError().orElse("-"))));
         }
         output.line(dead.size() + (dead.size() == 1 ? " dead letter" : " dead letters")
                 + (dead.size() == query.limit() ? ", the oldest " + query.limit() + "; --limit shows more" : ""));
@@ -84,17 +88,18 @@ final class DeadLetters {
         InboxDatabase database = InboxDatabase.open(arguments, environment, output);
         InboxEntry entry = call(database, () -> database.store().find(key))
                 .orElseThrow(() -> new CommandFailure("the inbox has no entry with the key " + key));
-        output.line("key:            " + entry.key());
+        // One line per field, as for list; only the body, printed last, keeps its lines
+        output.line("key:            " + OneLine.of(entry.key()));
         output.line("state:          " + entry.state());
-        output.line("event type:     " + entry.eventType().orElse("unknown"));
-        output.line("verified by:    key label " + entry.keyLabel());
+        output.line("event type:     " + OneLine.of(entry.eventType().orElse("unknown")));
+        output.line("verified by:    key label " + OneLine.of(entry.keyLabel()));
         output.line("received at:    " + entry.receivedAt());
         output.line("attempts:       " + entry.attempts());
         output.line((entry.state() == InboxState.DEAD ? "dead since:     " : "next attempt:   ")
                 + entry.nextAttemptAt());
         output.line("done handlers:  " + (entry.doneHandlers().isEmpty() ? "-"
-                : entry.doneHandlers().stream().sorted().collect(Collectors.joining(", "))));
-        output.line("last error:     " + entry.lastError().orElse("-"));
+                : OneLine.of(entry.doneHandlers().stream().sorted().collect(Collectors.joining(", ")))));
+        output.line("last error:     " + OneLine.of(entry.lastError().orElse("-")));
         // Names only by default: a subscription's custom webhook_headers often carry credentials for the receiver,
         // and the inbox keeps every header but the signature, Authorization, Proxy-Authorization and Cookie.
         List<String> names = entry.headers().keySet().stream()
@@ -103,11 +108,11 @@ final class DeadLetters {
             output.line("headers:        -");
         } else if (arguments.has("show-header-values")) {
             output.line("headers:        values shown (--show-header-values)");
-            names.forEach(name -> entry.headers().get(name).forEach(value -> output.line("header:         " + name
-                    + ": " + value)));
+            names.forEach(name -> entry.headers().get(name).forEach(value -> output.line("header:         "
+                    + OneLine.of(name) + ": " + OneLine.of(value))));
         } else {
-            output.line("headers:        " + String.join(", ", names) + " (values not shown; --show-header-values"
-                    + " prints them)");
+            output.line("headers:        " + OneLine.of(String.join(", ", names)) + " (values not shown;"
+                    + " --show-header-values prints them)");
         }
         byte[] body = entry.body();
         output.line("body:           " + body.length + " bytes");

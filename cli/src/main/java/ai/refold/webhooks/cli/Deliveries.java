@@ -31,6 +31,7 @@ final class Deliveries {
     /** Sends the signed body, prints the answer's status and body; 0 if the receiver answered 200, 1 otherwise. */
     static int send(Arguments arguments, Function<String, String> environment, Output output) {
         URI url = Inputs.httpUrl(arguments, "url", arguments.required("url"));
+        Redacted.userInformation(url.toString(), output);
         String method = arguments.value("method").orElse("POST").toUpperCase(Locale.ROOT);
         if (!METHOD.matcher(method).matches()) {
             throw new UsageException("--method must be an HTTP method such as POST, PUT or PATCH");
@@ -49,15 +50,15 @@ final class Deliveries {
             throw new CommandFailure("could not connect to " + url.getHost() + (url.getPort() < 0 ? "" : ":"
                     + url.getPort()) + " within " + DeliverySender.CONNECT_TIMEOUT.toSeconds() + " s; nothing was sent");
         } catch (HttpTimeoutException e) {
-            throw new CommandFailure("no answer from " + url + " within " + timeout.toSeconds() + " s; the receiver"
-                    + " may still process the delivery");
+            throw new CommandFailure("no answer from " + Redacted.url(url) + " within " + timeout.toSeconds()
+                    + " s; the receiver may still process the delivery");
         } catch (IOException e) {
             String problem = Network.describe(url, e);
             throw new CommandFailure(problem + (Network.neverConnected(e) ? "; nothing was sent"
                     : "; the receiver may have processed the delivery"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CommandFailure("interrupted while waiting for " + url);
+            throw new CommandFailure("interrupted while waiting for " + Redacted.url(url));
         }
         output.line("HTTP " + response.status());
         if (!response.body().isEmpty()) {

@@ -75,6 +75,6 @@ final class DriverManagerDataSource implements DataSource {
 
     @Override
     public String toString() {
-        return "DriverManagerDataSource[" + url + "]";
+        return "DriverManagerDataSource[" + Redacted.url(url) + "]";
     }
 }

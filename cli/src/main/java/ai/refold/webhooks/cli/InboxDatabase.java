@@ -35,8 +35,10 @@ final class InboxDatabase {
      * @throws CommandFailure  if the database cannot be reached
      */
     static InboxDatabase open(Arguments arguments, Function<String, String> environment, Output output) {
-        String url = arguments.required("jdbc-url");
-        String lower = url.toLowerCase(Locale.ROOT);
+        String given = arguments.required("jdbc-url");
+        String url = given;
+        Redacted.userInformation(given, output);
+        String lower = given.toLowerCase(Locale.ROOT);
         if (!lower.startsWith("jdbc:postgresql:") && !lower.startsWith("jdbc:h2:")) {
             throw new UsageException("--jdbc-url must start with jdbc:postgresql: or jdbc:h2:, the databases whose"
                     + " drivers this tool has");
@@ -74,7 +76,9 @@ final class InboxDatabase {
         try (Connection probe = dataSource.getConnection()) {
             probe.isValid(LOGIN_TIMEOUT_SECONDS);
         } catch (SQLException e) {
-            throw new CommandFailure("could not connect to the database: " + describe(e));
+            // A driver may quote the URL ("Unable to parse URL jdbc:postgresql://..."): shown without its credentials
+            throw new CommandFailure("could not connect to the database: " + Redacted.in(Redacted.in(describe(e), url),
+                    given));
         }
         return new InboxDatabase(builder.build());
     }

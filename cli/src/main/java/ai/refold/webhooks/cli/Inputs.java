@@ -127,7 +127,7 @@ final class Inputs {
         } catch (URISyntaxException e) {
             // reported below
         }
-        throw new UsageException("--" + option + " must be an http:// or https:// URL with a host, not '" + value
-                + "'");
+        throw new UsageException("--" + option + " must be an http:// or https:// URL with a host, not '"
+                + Redacted.url(value) + "'");
     }
 }

@@ -43,7 +43,7 @@ final class Network {
             return "could not connect to " + host + ": timed out";
         }
         if (failure instanceof HttpTimeoutException) {
-            return "no answer from " + target + " in time";
+            return "no answer from " + Redacted.url(target) + " in time";
         }
         if (neverConnected(failure)) {
             return "could not connect to " + host + ": " + detail(failure, reasonToConnect(target));

@@ -12,7 +12,8 @@ import java.util.logging.LogManager;
  *
  * <p>Exit status: 0 when the command did its work, 1 when it failed at run time (a delivery answered other than 200,
  * a connection refused, a timeout, a database that cannot be reached), 2 for a wrong command line. Every failure is
- * one line on standard error; no stack trace, API key or password is ever printed.
+ * one line on standard error; no stack trace, API key or password is ever printed, and a URL is printed without its
+ * user information and parameters ({@code https://host/path?...}).
  */
 public final class RefoldWebhooksCli {
 

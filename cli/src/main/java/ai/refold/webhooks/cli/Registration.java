@@ -46,10 +46,11 @@ final class Registration {
         try {
             CreatedWebhook created = client.createWebhook(subscription);
             output.line("created webhook " + created.id() + " in " + created.environment() + " for "
-                    + created.events() + " -> " + created.method() + " " + created.url());
+                    + created.events() + " -> " + created.method() + " " + Redacted.url(created.url()));
             return RefoldWebhooksCli.OK;
         } catch (RefoldApiException e) {
-            throw new CommandFailure(describe(e, client));
+            // Refold's words may quote the webhook URL, which may carry a token: shown without it
+            throw new CommandFailure(Redacted.in(describe(e, client), subscription.url()));
         }
     }
 

@@ -49,9 +49,15 @@ final class DeadLetterDatabase {
      * X-Receiver-Token ({@link #RECEIVER_TOKEN}).
      */
     static DeadLetterDatabase create(Path directory, String password) {
+        return create(directory, password, "java.lang.IllegalStateException: the CRM is down");
+    }
+
+    /** Creates the database as {@link #create(Path, String)} does, with {@code lastError} as the Workflow Errored's. */
+    static DeadLetterDatabase create(Path directory, String password, String lastError) {
         DeadLetterDatabase database = new DeadLetterDatabase(directory, password);
-        database.dead(ERRORED_KEY, EventType.WORKFLOW_ERRORED, Instant.parse("2026-06-16T10:00:00Z"));
-        database.dead(EXPIRED_KEY, EventType.CONNECTION_EXPIRED, Instant.parse("2026-06-16T12:00:00Z"));
+        database.dead(ERRORED_KEY, EventType.WORKFLOW_ERRORED, Instant.parse("2026-06-16T10:00:00Z"), lastError);
+        database.dead(EXPIRED_KEY, EventType.CONNECTION_EXPIRED, Instant.parse("2026-06-16T12:00:00Z"),
+                "java.lang.IllegalStateException: the CRM is down");
         database.store.offer(entry(PENDING_KEY, EventType.WORKFLOW_COMPLETED, Instant.parse("2026-06-16T13:00:00Z")));
         return database;
     }
@@ -64,13 +70,13 @@ final class DeadLetterDatabase {
         return store.find(key).map(InboxEntry::state).orElse(null);
     }
 
-    private void dead(String key, EventType type, Instant receivedAt) {
+    private void dead(String key, EventType type, Instant receivedAt, String lastError) {
         store.offer(entry(key, type, receivedAt));
         List<InboxEntry> taken = store.take("test-worker", 1, Duration.ofMinutes(1));
         if (taken.size() != 1 || !taken.get(0).key().equals(key)) {
             throw new IllegalStateException("expected to take " + key + " but took " + taken);
         }
-        store.dead(key, "test-worker", Set.of("#1"), "java.lang.IllegalStateException: the CRM is down");
+        store.dead(key, "test-worker", Set.of("#1"), lastError);
     }
 
     private static InboxEntry entry(String key, EventType type, Instant receivedAt) {

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,6 +30,9 @@ class RefoldWebhooksCliTest {
     private static final String PASSWORD = "inbox-password-not-real";
     // A key's shape that no command or option name has; never a real key
     private static final String API_KEY = "rk_test_2f9c1e7a4b5d6e8f";
+    // Credentials a URL may carry, in its user information and its query
+    private static final String URL_SECRET = "url-secret-not-real";
+    private static final String URL_TOKEN = "url-token-not-real";
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -175,6 +179,46 @@ class RefoldWebhooksCliTest {
         }
     }
 
+    // A webhook URL often carries a credential in its user information or its query: neither is printed.
+    @Test
+    void sendShowsTheUrlWithoutItsUserInformationOrQueryWhenNoAnswerComes() throws Exception {
+        CountDownLatch released = new CountDownLatch(1);
+        HttpServer silent = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        silent.createContext("/webhooks/refold", exchange -> {
+            try {
+                released.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        silent.start();
+        try {
+            String address = "127.0.0.1:" + silent.getAddress().getPort() + "/webhooks/refold";
+
+            environment.put("REFOLD_API_KEY", "sender-test-key");
+            int status = run("send", "--url", "http://hook-user:" + URL_SECRET + "@" + address + "?token=" + URL_TOKEN,
+                    "--sample", "workflow-errored", "--timeout", "1");
+
+            assertThat(status).isEqualTo(1);
+            assertThat(err()).isEqualTo("refold-webhooks-cli: no answer from http://" + address + "?... within 1 s;"
+                    + " the receiver may still process the delivery\n");
+        } finally {
+            released.countDown();
+            silent.stop(0);
+        }
+    }
+
+    @Test
+    void aRefusedUrlIsShownWithoutItsUserInformationOrQuery() {
+        int status = run("send", "--url", "ftp://hook-user:" + URL_SECRET + "@example.com/hook?token=" + URL_TOKEN,
+                "--sample", "workflow-errored", "--key", "k");
+
+        assertThat(status).isEqualTo(2);
+        assertThat(err()).isEqualTo("refold-webhooks-cli: --url must be an http:// or https:// URL with a host, not"
+                + " 'ftp://example.com/hook?...'; try --help\n");
+    }
+
     // Values the HTTP client refuses are a wrong command line (2), not a failed run (1), and nothing is sent.
     @Test
     void sendOptionsTheHttpClientRefusesAreUsageErrors() {
@@ -306,6 +350,63 @@ class RefoldWebhooksCliTest {
     }
 
     @Test
+    void registerShowsTheCreatedWebhooksUrlWithoutItsQuery() throws Exception {
+        String webhookUrl = "https://your-app.com/webhooks/refold?token=" + URL_TOKEN;
+        HttpServer api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        api.createContext("/api/v2/public/webhook", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            byte[] answer = ("{\"_id\":\"6a313eda6d5528bdcf71ebac\",\"org_id\":\"6500a1b2c3d4e5f6a7b8c9d0\","
+                    + "\"environment\":\"test\",\"is_enabled\":true,\"webhook_events\":[\"Workflow Errored\"],"
+                    + "\"workflow_ids\":[],\"webhook_url\":\"" + webhookUrl + "\","
+                    + "\"webhook_body\":\"{{event}}\",\"method\":\"POST\",\"webhook_type\":\"default\","
+                    + "\"createdAt\":\"2026-06-16T12:17:30.231Z\"}").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        api.start();
+        try {
+            environment.put("REFOLD_API_KEY", "register-test-key");
+            int status = run("register", "--url", webhookUrl, "--events",
+                    "Workflow Errored", "--base-uri", "http://127.0.0.1:" + api.getAddress().getPort());
+
+            assertThat(status).as(err()).isZero();
+            assertThat(out()).endsWith(" -> POST https://your-app.com/webhooks/refold?...\n")
+                    .doesNotContain(URL_TOKEN);
+        } finally {
+            api.stop(0);
+        }
+    }
+
+    @Test
+    void registerShowsTheWebhookUrlWithoutItsQueryWhereRefoldsRefusalQuotesIt() throws Exception {
+        String webhookUrl = "https://your-app.com/webhooks/refold?token=" + URL_TOKEN;
+        HttpServer api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        api.createContext("/api/v2/public/webhook", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            byte[] answer = ("{\"http_error_type\":\"BAD_REQUEST\",\"error\":\"INVALID_URL\",\"message\":"
+                    + "\"cannot reach " + webhookUrl + "\"}").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(400, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        api.start();
+        try {
+            environment.put("REFOLD_API_KEY", "register-test-key");
+            int status = run("register", "--url", webhookUrl, "--events",
+                    "Workflow Errored", "--base-uri", "http://127.0.0.1:" + api.getAddress().getPort());
+
+            assertThat(status).isEqualTo(1);
+            assertThat(err()).startsWith("refold-webhooks-cli: Refold refused the subscription: ")
+                    .endsWith("cannot reach https://your-app.com/webhooks/refold?...\n").doesNotContain(URL_TOKEN);
+        } finally {
+            api.stop(0);
+        }
+    }
+
+    @Test
     void registerRejectsAnUndocumentedEventBeforeSendingAnything() {
         int status = run("register", "--key", "k", "--url", "https://your-app.com/hook", "--events", "Invoice Paid",
                 "--base-uri", "http://127.0.0.1:9");
@@ -373,6 +474,35 @@ class RefoldWebhooksCliTest {
             assertThat(lines.get(3)).isEqualTo("2 dead letters");
         });
         assertThat(out() + err()).doesNotContain(PASSWORD);
+    }
+
+    // A store may hold a last error with a line break or a terminal escape; each entry still takes one line.
+    @Test
+    void deadLettersListEscapesControlCharactersSoThatEachEntryIsOneLine() {
+        DeadLetterDatabase database = DeadLetterDatabase.create(directory, "",
+                "java.sql.SQLException: ERROR: the CRM is down\r\n  Detail: \u001b[31mretry\u001b[0m\tlater\u2028end");
+
+        int status = run("dead-letters", "list", "--jdbc-url", database.url(), "--user", DeadLetterDatabase.USER);
+
+        assertThat(status).as(err()).isZero();
+        assertThat(out().lines()).hasSize(4).satisfies(lines -> {
+            assertThat(lines.get(1)).contains(DeadLetterDatabase.ERRORED_KEY).endsWith("java.sql.SQLException: ERROR:"
+                    + " the CRM is down\\r\\n  Detail: \\u001b[31mretry\\u001b[0m\\tlater\\u2028end");
+            assertThat(lines.get(3)).isEqualTo("2 dead letters");
+        });
+        assertThat(out()).doesNotContain("\u001b").doesNotContain("\r").doesNotContain("\u2028");
+    }
+
+    @Test
+    void deadLettersShowEscapesControlCharactersInTheLastError() {
+        DeadLetterDatabase database = DeadLetterDatabase.create(directory, "", "failed\nstate:          DONE");
+
+        int status = run("dead-letters", "show", DeadLetterDatabase.ERRORED_KEY, "--jdbc-url", database.url(),
+                "--user", DeadLetterDatabase.USER);
+
+        assertThat(status).as(err()).isZero();
+        assertThat(out()).contains("\nlast error:     failed\\nstate:          DONE\n");
+        assertThat(out().lines().filter(line -> line.startsWith("state:"))).containsExactly("state:          DEAD");
     }
 
     @Test
@@ -517,6 +647,27 @@ class RefoldWebhooksCliTest {
         assertThat(status).isEqualTo(2);
         assertThat(err()).startsWith("refold-webhooks-cli: --jdbc-url must not carry a password")
                 .doesNotContain(PASSWORD);
+    }
+
+    // A driver may quote the URL it could not read; a credential in its user information or parameters stays out.
+    @Test
+    void aJdbcUrlTheDriverQuotesIsShownWithoutItsCredentials() {
+        int status = run("dead-letters", "list", "--jdbc-url",
+                "jdbc:postgresql://app:" + URL_SECRET + "@127.0.0.1:no-port/app?token=" + URL_TOKEN);
+
+        assertThat(status).isEqualTo(1);
+        assertThat(err()).isEqualTo("refold-webhooks-cli: could not connect to the database: Unable to parse URL"
+                + " jdbc:postgresql://127.0.0.1:no-port/app?... (SQL state 99999)\n");
+    }
+
+    @Test
+    void aPartOfAJdbcUrlTheDriverQuotesIsShownWithoutItsUserInformation() {
+        int status = run("dead-letters", "list", "--jdbc-url", "jdbc:h2:tcp://inbox:" + URL_SECRET
+                + "@127.0.0.1:no-port/inbox");
+
+        assertThat(status).isEqualTo(1);
+        assertThat(err()).startsWith("refold-webhooks-cli: could not connect to the database: ").contains("****")
+                .doesNotContain(URL_SECRET).hasLineCount(1);
     }
 
     @Test

@@ -90,7 +90,10 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
                 + " next_attempt_at = CURRENT_TIMESTAMP" + HELD;
         String find = "SELECT " + COLUMNS + " FROM " + table + " WHERE idempotency_key = ?";
         // The outer condition is checked again against a row an offer replaced while the purge waited for it
-        // (PostgreSQL rechecks only the DELETE's own conditions): without it the new delivery was deleted.
+        // (PostgreSQL rechecks only the DELETE's own conditions): without it the new delivery was deleted. Not the
+        // idempotency store's CTE with FOR UPDATE SKIP LOCKED: that purge skips a row an offer holds instead of waiting
+        // for it (PostgresJdbcInboxStoreTest.aPurgeRacing... pins the wait); and a subquery with no locking clause
+        // reads the statement's one snapshot, so LIMIT bounds the batch however often the subquery is scanned.
         String expired = "state = 'DONE' AND next_attempt_at <= CURRENT_TIMESTAMP";
         String purge = "DELETE FROM " + table + " WHERE " + expired + " AND idempotency_key IN (SELECT idempotency_key"
                 + " FROM " + table + " WHERE " + expired + " ORDER BY next_attempt_at"

@@ -40,8 +40,9 @@ public final class SigningKey {
      * @param apiKey the Refold API key
      * @return the key
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code label} is blank, longer than {@value #MAX_LABEL_LENGTH} characters or
-     *                                  holds a control character, or {@code apiKey} breaks the key policy
+     * @throws InvalidKeyLabelException if {@code label} is blank, longer than {@value #MAX_LABEL_LENGTH} characters or
+     *                                  holds a control character (an {@code IllegalArgumentException})
+     * @throws IllegalArgumentException if {@code apiKey} breaks the key policy
      */
     public static SigningKey of(String label, String apiKey) {
         Objects.requireNonNull(label, "label");
@@ -58,8 +59,9 @@ public final class SigningKey {
      * @param setting where the key came from, named in refusals and warnings instead of the key
      * @return the key
      * @throws NullPointerException     if an argument is null
-     * @throws IllegalArgumentException if {@code label} is blank, longer than {@value #MAX_LABEL_LENGTH} characters or
-     *                                  holds a control character, or {@code apiKey} breaks the key policy
+     * @throws InvalidKeyLabelException if {@code label} is blank, longer than {@value #MAX_LABEL_LENGTH} characters or
+     *                                  holds a control character (an {@code IllegalArgumentException})
+     * @throws IllegalArgumentException if {@code apiKey} breaks the key policy
      */
     public static SigningKey of(String label, String apiKey, String setting) {
         SigningKey key = create(label, apiKey, setting);
@@ -75,16 +77,16 @@ public final class SigningKey {
     static SigningKey create(String label, String apiKey, String setting) {
         Objects.requireNonNull(label, "label");
         if (label.isBlank()) {
-            throw new IllegalArgumentException("key label must not be blank");
+            throw new InvalidKeyLabelException("key label must not be blank");
         }
         // The inbox stores each delivery with its label: one its table could not hold (PostgreSQL refuses a NUL)
         // would have every delivery the key verifies answered 503.
         if (label.length() > MAX_LABEL_LENGTH) {
-            throw new IllegalArgumentException("key label must be at most " + MAX_LABEL_LENGTH
+            throw new InvalidKeyLabelException("key label must be at most " + MAX_LABEL_LENGTH
                     + " characters but had " + label.length());
         }
         if (label.chars().anyMatch(Character::isISOControl)) {
-            throw new IllegalArgumentException("key label must not hold a control character");
+            throw new InvalidKeyLabelException("key label must not hold a control character");
         }
         requireValidApiKey(apiKey, setting);
         return new SigningKey(label, new SecretKeySpec(apiKey.getBytes(StandardCharsets.UTF_8), Hmac.ALGORITHM));

@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -323,6 +324,24 @@ class SignatureVerifierTest {
     @ValueSource(strings = {"", " ", "\t"})
     void refusesABlankLabel(String label) {
         assertThatThrownBy(() -> SigningKey.of(label, "key")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    // Its own type lets a caller (the Spring starter) tell a refused label from a refused key without the message.
+    @Test
+    void aRefusedLabelIsAnInvalidKeyLabelExceptionAndARefusedKeyIsNot() {
+        Map<String, String> refusals = Map.of(" ", "key label must not be blank",
+                "l".repeat(SigningKey.MAX_LABEL_LENGTH + 1), "key label must be at most 200 characters but had 201",
+                "live\n", "key label must not hold a control character");
+        refusals.forEach((label, message) -> {
+            assertThatThrownBy(() -> SigningKey.of(label, "a-valid-test-api-key"))
+                    .isInstanceOf(InvalidKeyLabelException.class).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage(message);
+            assertThatThrownBy(() -> SigningKey.of(label, "a-valid-test-api-key", "refold.webhooks.keys.x"))
+                    .isInstanceOf(InvalidKeyLabelException.class).hasMessage(message);
+        });
+        assertThatThrownBy(() -> SigningKey.of("live", "", "refold.webhooks.keys.live"))
+                .isInstanceOf(IllegalArgumentException.class).isNotInstanceOf(InvalidKeyLabelException.class)
+                .hasMessage("refold.webhooks.keys.live is empty");
     }
 
     @Test

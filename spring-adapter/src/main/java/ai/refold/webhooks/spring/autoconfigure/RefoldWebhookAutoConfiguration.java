@@ -5,6 +5,7 @@ import ai.refold.webhooks.WebhookReceiver;
 import ai.refold.webhooks.idempotency.IdempotencyStore;
 import ai.refold.webhooks.idempotency.InMemoryIdempotencyStore;
 import ai.refold.webhooks.idempotency.JdbcIdempotencyStore;
+import ai.refold.webhooks.signature.InvalidKeyLabelException;
 import ai.refold.webhooks.signature.SigningKey;
 import ai.refold.webhooks.servlet.RefoldWebhookFilter;
 import ai.refold.webhooks.spring.RefoldWebhookMethodProcessor;
@@ -121,13 +122,12 @@ public class RefoldWebhookAutoConfiguration {
             String property = "refold.webhooks.keys." + label;
             try {
                 builder.signingKey(SigningKey.of(label, apiKey == null ? "" : apiKey, property));
-            } catch (IllegalArgumentException e) {
+            } catch (InvalidKeyLabelException e) {
                 // A label is the property's own name, not a secret: its refusal is no advice about the key.
-                if (e.getMessage() != null && e.getMessage().startsWith("key label")) {
-                    throw new RefoldWebhookConfigurationException(property, "names its key with a label the receiver"
-                            + " cannot use: " + e.getMessage(), "Give the key a short label of printable characters,"
-                            + " such as refold.webhooks.keys.live.");
-                }
+                throw new RefoldWebhookConfigurationException(property, "names its key with a label the receiver"
+                        + " cannot use: " + e.getMessage(), "Give the key a short label of printable characters,"
+                        + " such as refold.webhooks.keys.live.");
+            } catch (IllegalArgumentException e) {
                 throw new MissingRefoldApiKeyException(property, e.getMessage());
             }
         });

@@ -153,6 +153,17 @@ class RefoldWebhookAutoConfigurationTest {
     }
 
     @Test
+    void failsStartupNamingAKeyLabelWithAControlCharacterWithAdviceAboutTheLabelNotTheKey() {
+        runner.withPropertyValues("refold.webhooks.keys.[live\u0007]=label-test-api-key")
+                .run(context -> {
+                    FailureAnalysis analysis = analysis(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).contains("key label must not hold a control character")
+                            .doesNotContain("label-test-api-key");
+                    assertThat(analysis.getAction()).contains("label").doesNotContain("whole Refold API key");
+                });
+    }
+
+    @Test
     void bindsPropertiesIntoTheReceiverAndTheFilter() {
         withKey.withPropertyValues("refold.webhooks.keys.live=k2", "refold.webhooks.path=/hooks/refold",
                         "refold.webhooks.max-body-size=2KB", "refold.webhooks.lease=45s",
