@@ -276,6 +276,20 @@ class RefoldInboxEndpointTest {
     }
 
     @Test
+    void aWriteParameterActuatorCannotConvertIsAnsweredBadRequestAndActsOnNothing() throws Exception {
+        String key = deadLetter("b4b4b4b4b4b4b4b4b4b4b4b4");
+
+        assertThat(http.call(InboxApplication.OPERATOR, "POST", ENDPOINT, "{\"all\": true, \"limit\": \"ten\"}")
+                .statusCode()).isEqualTo(400);
+        assertThat(http.call(InboxApplication.OPERATOR, "DELETE", ENDPOINT + "?all=maybe", null).statusCode())
+                .isEqualTo(400);
+        assertThat(http.call(InboxApplication.OPERATOR, "DELETE", ENDPOINT + "?all=true&limit=ten", null).statusCode())
+                .isEqualTo(400);
+        assertThat(http.operator("GET", ENDPOINT + "/" + OperatorHttp.segment(key), null, 200).get("state").asText())
+                .isEqualTo("DEAD");
+    }
+
+    @Test
     void anEventTypeNoDeliveryCanHaveIsAnsweredBadRequestNamingTheOnesThatExist() throws Exception {
         String key = deadLetter("b3b3b3b3b3b3b3b3b3b3b3b3");
         String expected = "eventType must be one of [Connection Created, Connection Deleted, Connection Expired,"
