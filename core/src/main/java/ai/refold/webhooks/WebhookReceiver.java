@@ -222,8 +222,8 @@ public final class WebhookReceiver implements AutoCloseable {
      * Shuts down gracefully: new deliveries are answered 503 (Refold retries them, on another instance or after the
      * restart), deliveries in flight get up to {@code timeout} to finish, and then those whose handlers have not
      * started (queued in acknowledge-fast mode) are released, each with a WARN line naming its key; claims stop
-     * being renewed. Idempotent: only the first call waits, so a framework that closes the receiver again (a
-     * destroy method after a lifecycle stop) does not wait a second time for a handler that overran the first.
+     * being renewed (a renewal under way gets up to a second to end, uninterrupted). Idempotent: only the first call
+     * waits, so a framework closing the receiver again (a destroy method after a lifecycle stop) does not wait anew.
      *
      * @param timeout how long deliveries in flight, and in inbox mode the workers, get to finish
      * @throws NullPointerException if {@code timeout} is null
