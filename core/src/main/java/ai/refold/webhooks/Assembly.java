@@ -42,7 +42,7 @@ final class Assembly {
                 owner -> new InboxWorker(owner, routes, parser, log, claims, settings.pause, errors));
         this.pipeline = new Pipeline(maxBodyBytes, verifier, parser, settings.keyExtractor, claims, settings.clock,
                 routes, new BodyBudget(settings.bodyBudget), settings.readDeadline, inbox);
-        this.dispatch = new Dispatch(routes, settings.acknowledgeFast, log, heartbeats);
+        this.dispatch = new Dispatch(routes, settings.acknowledgeFast, log, heartbeats, new ResumeThreads());
         this.summary = new ReceiverSummary(verifier, settings.inbox != null ? settings.inbox : store, routes,
                 settings);
         settings.warnAboutRetries(log);

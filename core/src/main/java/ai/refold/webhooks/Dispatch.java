@@ -18,13 +18,16 @@ final class Dispatch {
     private final Executor acknowledgeFast;
     private final DeliveryLog log;
     private final Heartbeats heartbeats;
+    private final ResumeThreads resumeThreads;
     private volatile boolean closing;
 
-    Dispatch(RouteTable routes, Executor acknowledgeFast, DeliveryLog log, Heartbeats heartbeats) {
+    Dispatch(RouteTable routes, Executor acknowledgeFast, DeliveryLog log, Heartbeats heartbeats,
+             ResumeThreads resumeThreads) {
         this.routes = routes;
         this.acknowledgeFast = acknowledgeFast;
         this.log = log;
         this.heartbeats = heartbeats;
+        this.resumeThreads = resumeThreads;
     }
 
     DeliveryResult dispatch(Admission admission) {
@@ -75,7 +78,7 @@ final class Dispatch {
         if (!admitted.start()) {
             return CompletableFuture.completedFuture(shuttingDown(admitted));
         }
-        return HandlerRun.start(routes, admitted.event, admitted.context, log, admitted.done, executor)
+        return HandlerRun.start(routes, admitted.event, admitted.context, log, admitted.done, executor, resumeThreads)
                 .thenApply(failure -> failure == null ? admitted.end(200, null, admitted.done)
                         : admitted.end(500, failure.cause(), failure.succeeded()));
     }
@@ -114,12 +117,14 @@ final class Dispatch {
                                 + " later copy runs it again as a rerun");
             }
         }
+        resumeThreads.shutdown();
         return cancelled;
     }
 
     /** Cancels, without waiting, every delivery whose handlers have not started. */
     void cancelAll() {
         closing = true;
+        resumeThreads.shutdown();
         for (Leased leased : heartbeats.inFlight()) {
             if (leased instanceof Completion completion) {
                 completion.cancel();

@@ -7,9 +7,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -28,27 +25,31 @@ final class HandlerRun {
     private final DeliveryLog log;
     private final Set<String> done;
     private final Executor executor;
+    private final ResumeThreads refused;
     private final CompletableFuture<RouteTable.Failure> result = new CompletableFuture<>();
     // Only one thread at a time advances the run: a handler's completion hands it on, through the executor.
     private int next;
 
     private HandlerRun(RouteTable routes, WebhookEvent event, DeliveryContext context, DeliveryLog log,
-                       Set<String> done, Executor executor) {
+                       Set<String> done, Executor executor, ResumeThreads refused) {
         this.routes = routes.toRun(event, done);
         this.event = event;
         this.context = context;
         this.log = log;
         this.done = done;
         this.executor = executor;
+        this.refused = refused;
     }
 
     /**
      * Runs the handlers that {@code event} reaches and that are not {@code done}, starting on the calling thread.
-     * The future completes with null once all succeeded, or with the first failure.
+     * The future completes with null once all succeeded, or with the first failure. A resumption {@code executor}
+     * refuses goes to {@code refused}.
      */
     static CompletableFuture<RouteTable.Failure> start(RouteTable routes, WebhookEvent event, DeliveryContext context,
-                                                       DeliveryLog log, Set<String> done, Executor executor) {
-        HandlerRun run = new HandlerRun(routes, event, context, log, done, executor);
+                                                       DeliveryLog log, Set<String> done, Executor executor,
+                                                       ResumeThreads refused) {
+        HandlerRun run = new HandlerRun(routes, event, context, log, done, executor, refused);
         run.resume();
         return run.result;
     }
@@ -98,8 +99,9 @@ final class HandlerRun {
     }
 
     // An executor that refuses (saturated, or shut down) or fails otherwise must not strand the run and its claim, nor
-    // hand it to the thread that completed the stage, which may be an event loop: the run then goes on on a thread of
-    // the SDK's own. An Error may come after the executor queued the step, which then runs once, whichever is first.
+    // hand it to the thread that completed the stage, which may be an event loop: the run then goes on on one of the
+    // receiver's threads. An Error may come after the executor queued the step, which then runs once, whichever is
+    // first.
     private void onExecutor(Runnable step) {
         AtomicBoolean taken = new AtomicBoolean();
         Runnable once = () -> {
@@ -110,35 +112,7 @@ final class HandlerRun {
         try {
             executor.execute(once);
         } catch (RuntimeException | Error e) {
-            Refused.resume(once);
-        }
-    }
-
-    /**
-     * Threads for runs whose executor refused to resume them, made only when that happens and ended after a minute
-     * idle: as many as the machine has processors (at least two), the runs beyond them waiting their turn, so that an
-     * executor refusing under load cannot make the SDK start a thread per delivery in flight.
-     */
-    private static final class Refused {
-        private static final int SIZE = Math.max(2, Runtime.getRuntime().availableProcessors());
-        private static final ThreadPoolExecutor THREADS = new ThreadPoolExecutor(SIZE, SIZE, 60, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), task -> {
-                    Thread thread = new Thread(task, "refold-webhook-resume");
-                    thread.setDaemon(true);
-                    return thread;
-                });
-
-        static {
-            THREADS.allowCoreThreadTimeOut(true);
-        }
-
-        static void resume(Runnable step) {
-            try {
-                THREADS.execute(step);
-            } catch (RuntimeException | Error e) {
-                // No thread can be made (the process is out of them): the completing thread is the last resort.
-                step.run();
-            }
+            refused.resume(once);
         }
     }
 }

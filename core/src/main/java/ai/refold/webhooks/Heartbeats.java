@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -30,6 +29,8 @@ final class Heartbeats {
     private static final int CAPACITY = 4096;
     // Renewals at once: a few stalled ones leave the rest on time, without taking many of the store's connections.
     private static final int RENEWAL_THREADS = 4;
+    // How long a close waits for a renewal under way: one store call, which a short lease makes pointless beyond.
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(1);
 
     private final AtomicReferenceArray<Leased> slots = new AtomicReferenceArray<>(CAPACITY);
     private final Set<Leased> overflow = ConcurrentHashMap.newKeySet();
@@ -39,7 +40,7 @@ final class Heartbeats {
     private final ThreadFactory renewalThreads;
     private final Set<Leased> renewing = ConcurrentHashMap.newKeySet();
     private volatile ScheduledExecutorService timer;
-    private volatile ExecutorService renewals;
+    private volatile ThreadPoolExecutor renewals;
     private volatile boolean closed;
 
     /**
@@ -122,13 +123,33 @@ final class Heartbeats {
         return all;
     }
 
-    /** Stops the sweeps; claims still in flight are no longer renewed. */
-    synchronized void close() {
-        closed = true;
-        ScheduledExecutorService current = timer;
-        if (current != null) {
-            current.shutdownNow();
-            renewals.shutdownNow();
+    /** Stops the sweeps as {@link #close(Duration)} does, waiting up to {@link #CLOSE_WAIT} for a renewal under way. */
+    void close() {
+        close(CLOSE_WAIT);
+    }
+
+    /**
+     * Stops the sweeps; claims still in flight are no longer renewed. A renewal under way is not interrupted (a JDBC
+     * statement cut off mid-call can cost the pool its connection, or an embedded database its file): it gets up to
+     * {@code wait} to end, and renewals not yet started are dropped. Returns at once if the calling thread is
+     * interrupted.
+     */
+    void close(Duration wait) {
+        ThreadPoolExecutor running;
+        synchronized (this) {
+            closed = true;
+            if (timer == null) {
+                return;
+            }
+            timer.shutdownNow(); // a sweep only hands renewals over: interrupting it cuts off no store call
+            running = renewals;
+            running.shutdown();
+            running.getQueue().clear();
+        }
+        try {
+            running.awaitTermination(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -192,7 +213,9 @@ final class Heartbeats {
                 }
             }
         } catch (RuntimeException | Error e) {
-            log.warn("refold heartbeat sweep failed{}: {}", "", e.toString());
+            if (!closed) { // a sweep under way at close finds the renewal threads shut down: nothing failed
+                log.warn("refold heartbeat sweep failed{}: {}", "", e.toString());
+            }
         }
     }
 }

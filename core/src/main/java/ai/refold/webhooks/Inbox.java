@@ -1,8 +1,6 @@
 package ai.refold.webhooks;
 
-import ai.refold.webhooks.event.ConnectionEvent;
 import ai.refold.webhooks.event.WebhookEvent;
-import ai.refold.webhooks.event.WorkflowEvent;
 import ai.refold.webhooks.idempotency.InboxEntry;
 import ai.refold.webhooks.idempotency.InboxState;
 import ai.refold.webhooks.idempotency.InboxStats;
@@ -14,14 +12,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -36,9 +29,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it is stored due, and a worker is woken to take it (or another instance's, whichever is free first).
  */
 final class Inbox {
-
-    // Headers a handler has no business reading again from storage: the signature and credentials.
-    private static final Set<String> NOT_STORED = Set.of("authorization", "proxy-authorization", "cookie");
 
     private final InboxStore store;
     private final InboxOptions options;
@@ -56,12 +46,13 @@ final class Inbox {
     private final AtomicInteger looks = new AtomicInteger();
     private final AtomicInteger intakes = new AtomicInteger();
     private final List<InboxWorker> workers = new ArrayList<>();
-    private final CountDownLatch stopped;
+    private final InboxLoops loops;
     // A store that is not durable (in memory) loses what it holds with the process: at a graceful shutdown, until
     // the timeout, its workers run what is handed over or due before they stop.
     private final boolean drainsAtClose;
     private volatile long drainDeadline;
     private volatile boolean closing;
+    private volatile boolean paused;
 
     Inbox(InboxStore store, InboxOptions options, String signatureHeader, DeliveryLog log, Claims claims,
           InboxWorker.Factory workerFactory) {
@@ -72,11 +63,11 @@ final class Inbox {
         this.heartbeats = claims.heartbeats();
         this.lease = claims.lease();
         this.handoffRoom = new Semaphore(options.workers());
-        this.stopped = new CountDownLatch(options.workers());
         this.drainsAtClose = !store.isDurable();
         for (int i = 0; i < options.workers(); i++) {
             workers.add(workerFactory.create(this));
         }
+        this.loops = new InboxLoops(workers, options.executor().orElseGet(InboxLoops::ownThreads), this::isTaking);
         // Handlers on the same pool can hold one connection per worker: none left, leases lapse and runs repeat.
         int connections = store instanceof JdbcInboxStore jdbc ? jdbc.maximumConnections().orElse(Integer.MAX_VALUE)
                 : Integer.MAX_VALUE;
@@ -91,19 +82,35 @@ final class Inbox {
 
     /** Starts the workers' loops. */
     void start() {
-        Executor executor = options.executor().orElse(task -> {
-            Thread thread = new Thread(task, "refold-webhook-inbox");
-            thread.setDaemon(true);
-            thread.start();
-        });
-        for (InboxWorker worker : workers) {
-            executor.execute(() -> {
-                try {
-                    worker.loop();
-                } finally {
-                    stopped.countDown();
+        loops.start();
+    }
+
+    /**
+     * Stops taking deliveries until {@link #resume}: the workers' runs in flight get up to {@code timeout} to finish,
+     * and deliveries handed over but not started are given back, due at once. Deliveries that arrive meanwhile are
+     * stored due. Returns whether every worker stopped in time (one still running stops once its run ends).
+     */
+    boolean pause(Duration timeout) throws InterruptedException {
+        paused = true;
+        for (int i = 0; i < options.workers(); i++) {
+            wake(Integer.MAX_VALUE);
+        }
+        try {
+            return loops.awaitEnded(timeout);
+        } finally {
+            for (Object next; (next = nextWork(false)) != null; ) {
+                if (next instanceof InboxWorker.Handoff handoff) {
+                    handoff.giveBack(heartbeats);
                 }
-            });
+            }
+        }
+    }
+
+    /** Takes deliveries again after {@link #pause}: restarts the workers that stopped; nothing once closing. */
+    void resume() {
+        if (!closing) {
+            paused = false;
+            loops.start();
         }
     }
 
@@ -127,13 +134,15 @@ final class Inbox {
 
     private DeliveryResult store(WebhookEvent event, String key, String keyLabel, Headers headers, byte[] body,
                                  Instant receivedAt, long start) {
-        Optional<String> ordering = options.orderPerLinkedAccount() ? orderingKey(event) : Optional.empty();
+        Optional<String> ordering = options.orderPerLinkedAccount() ? InboxEntries.orderingKey(event)
+                : Optional.empty();
         // To the microsecond, as a database keeps it: handlers then read the same time on every attempt, whatever
         // the store, and every store orders by that time.
         InboxEntry entry = InboxEntry.received(key, event.eventType().map(type -> type.wireName()), keyLabel,
-                stored(headers), body, receivedAt.truncatedTo(ChronoUnit.MICROS), ordering);
+                InboxEntries.stored(headers, signatureHeader), body, receivedAt.truncatedTo(ChronoUnit.MICROS),
+                ordering);
         // An ordered delivery may have to wait for an earlier one of its account: only a take can tell.
-        boolean handing = !closing && ordering.isEmpty() && store.storesTaken() && handoffRoom.tryAcquire();
+        boolean handing = isTaking() && ordering.isEmpty() && store.storesTaken() && handoffRoom.tryAcquire();
         boolean accepted;
         boolean queued = false;
         try {
@@ -166,7 +175,7 @@ final class Inbox {
         InboxRun run = new InboxRun(store, entry.key(), owner, lease, System.nanoTime(), log);
         InboxWorker.Handoff handoff = new InboxWorker.Handoff(entry, event, run, heartbeats.register(run));
         work.add(handoff);
-        if (closing && work.remove(handoff)) {
+        if (!isTaking() && work.remove(handoff)) {
             handoff.giveBack(heartbeats);
             return false;
         }
@@ -211,9 +220,14 @@ final class Inbox {
         return closing;
     }
 
+    /** Returns whether workers take deliveries: neither closing nor paused. */
+    boolean isTaking() {
+        return !closing && !paused;
+    }
+
     /** Returns whether a worker that stopped taking for the shutdown still runs what is handed over or due. */
     boolean drains() {
-        return drainsAtClose && System.nanoTime() - drainDeadline < 0;
+        return closing && drainsAtClose && System.nanoTime() - drainDeadline < 0;
     }
 
     /** Returns whether a delivery is being stored now (one that passed the closing check may still be). */
@@ -243,7 +257,7 @@ final class Inbox {
         }
         boolean stoppedInTime = false;
         try {
-            stoppedInTime = stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            stoppedInTime = loops.awaitEnded(timeout);
         } finally {
             // Handed over but never started: due again at once for the next instance, rather than after their lease.
             for (Object next; (next = work.poll()) != null; ) {
@@ -266,25 +280,5 @@ final class Inbox {
                         + " still running): {}", Long.toString(unrun), "they are lost with the process");
             }
         }
-    }
-
-    // The linked account an event names, if any.
-    private static Optional<String> orderingKey(WebhookEvent event) {
-        Optional<String> account = event instanceof ConnectionEvent connection
-                ? Optional.of(connection.linkedAccountId())
-                : event instanceof WorkflowEvent workflow ? workflow.linkedAccountId() : Optional.empty();
-        return account.filter(id -> !id.isEmpty());
-    }
-
-    // The headers handlers may read later, names lower-cased: not the signature, not credentials.
-    private Map<String, List<String>> stored(Headers headers) {
-        Map<String, List<String>> kept = new TreeMap<>();
-        for (String name : headers.names()) {
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (!lower.equals(signatureHeader) && !NOT_STORED.contains(lower)) {
-                kept.put(lower, headers.all(name));
-            }
-        }
-        return kept;
     }
 }

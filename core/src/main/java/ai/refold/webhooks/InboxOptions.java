@@ -105,7 +105,8 @@ public record InboxOptions(RetryPolicy retries, int workers, Duration pollInterv
     /**
      * {@return a copy whose workers run on {@code executor}, which must be able to run all of them at once}
      *
-     * @param executor runs the workers' loops, one long-lived task per worker
+     * @param executor runs the workers' loops, one long-lived task per worker (ended by
+     *                 {@link WebhookReceiver#pause}, given again by {@link WebhookReceiver#resume})
      * @throws NullPointerException if {@code executor} is null
      */
     public InboxOptions withExecutor(Executor executor) {

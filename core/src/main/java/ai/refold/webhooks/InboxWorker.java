@@ -90,12 +90,12 @@ final class InboxWorker {
         this.errors = errors;
     }
 
-    /** Runs deliveries handed over and takes and runs due entries, until the inbox closes. */
+    /** Runs deliveries handed over and takes and runs due entries, until the inbox closes or pauses. */
     void loop() {
         // Whether the store may hold due entries: at the start, after a LOOK, after a wait that ran out, and as long
         // as takes find some. Otherwise the worker waits for work without asking the store.
         boolean look = true;
-        while (!inbox.isClosing()) {
+        while (inbox.isTaking()) {
             Object next;
             try {
                 next = inbox.nextWork(!look);
@@ -110,7 +110,7 @@ final class InboxWorker {
                     if (stillHeld(handoff)) {
                         run(handoff);
                     }
-                } else if (!inbox.isClosing()) {
+                } else if (inbox.isTaking()) {
                     look = takeOne();
                 }
             } catch (RuntimeException | Error e) {

@@ -4,7 +4,6 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Receives Refold deliveries: the one entry point every adapter calls.
@@ -79,10 +78,10 @@ public final class WebhookReceiver implements AutoCloseable {
     private final Dispatch dispatch;
     private final Heartbeats heartbeats;
     private final Inbox inbox;
+    private final ReceiverLifecycle lifecycle;
     private final int maxBodyBytes;
     private final boolean leavesEventsToCaller;
     private final ReceiverSummary summary;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     private WebhookReceiver(Builder builder) {
         Assembly parts = new Assembly(builder, new RouteTable(builder.routes));
@@ -93,6 +92,7 @@ public final class WebhookReceiver implements AutoCloseable {
         this.maxBodyBytes = builder.maxBodyBytes;
         this.leavesEventsToCaller = !builder.hasHandlers() && builder.inbox == null;
         this.summary = parts.summary;
+        this.lifecycle = new ReceiverLifecycle(dispatch, inbox, heartbeats);
         if (inbox != null) {
             inbox.start();
         }
@@ -178,7 +178,8 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws NullPointerException if {@code request} is null
      */
     public Admission admit(DeliveryRequest request) {
-        return started(pipeline.admit(Objects.requireNonNull(request, "request"), System.nanoTime()));
+        Objects.requireNonNull(request, "request");
+        return ReceiverLifecycle.started(pipeline.admit(request, System.nanoTime()));
     }
 
     /**
@@ -194,7 +195,7 @@ public final class WebhookReceiver implements AutoCloseable {
      */
     public Admission admit(String method, Headers headers, InputStream body, long contentLength) {
         Objects.requireNonNull(body, "body");
-        return started(open(method, headers, contentLength).admit(body));
+        return ReceiverLifecycle.started(open(method, headers, contentLength).admit(body));
     }
 
     /**
@@ -222,28 +223,34 @@ public final class WebhookReceiver implements AutoCloseable {
      * Shuts down gracefully: new deliveries are answered 503 (Refold retries them, on another instance or after the
      * restart), deliveries in flight get up to {@code timeout} to finish, and then those whose handlers have not
      * started (queued in acknowledge-fast mode) are released, each with a WARN line naming its key; claims stop
-     * being renewed. Idempotent: only the first call waits, so a framework that closes the receiver again (a
-     * destroy method after a lifecycle stop) does not wait a second time for a handler that overran the first.
+     * being renewed (a renewal under way gets up to a second to end, uninterrupted). Idempotent: only the first call
+     * waits, so a framework closing the receiver again (a destroy method after a lifecycle stop) does not wait anew.
      *
      * @param timeout how long deliveries in flight, and in inbox mode the workers, get to finish
      * @throws NullPointerException if {@code timeout} is null
      */
     public void close(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            dispatch.close(timeout);
-            if (inbox != null) {
-                inbox.close(timeout);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            dispatch.cancelAll();
-        } finally {
-            heartbeats.close();
-        }
+        lifecycle.close(Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /**
+     * Pauses an inbox-mode receiver's workers, for a framework's lifecycle stop (Spring's {@code stop()}) or a
+     * checkpoint: they take nothing new, their runs in flight get up to {@code timeout} to finish (one that takes
+     * longer goes on, its lease renewed), and deliveries handed over but not started go back to the store, due at
+     * once. Deliveries that arrive meanwhile are still stored and answered 200; they run after {@link #resume()}.
+     * Does nothing outside inbox mode or once closed; not to be called concurrently with {@link #resume()}.
+     *
+     * @param timeout how long the workers' runs in flight get to finish
+     * @return whether every worker stopped within {@code timeout}
+     * @throws NullPointerException if {@code timeout} is null
+     */
+    public boolean pause(Duration timeout) {
+        return lifecycle.pause(Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /** Restarts the inbox workers {@link #pause} stopped; does nothing if none is, outside inbox mode, once closed. */
+    public void resume() {
+        lifecycle.resume();
     }
 
     // For tests that move time by hand and renew claims themselves.
@@ -254,15 +261,6 @@ public final class WebhookReceiver implements AutoCloseable {
     // For tests that need the inbox's workers idle, waiting for a delivery to be handed over; null outside inbox mode.
     Inbox inbox() {
         return inbox;
-    }
-
-    // The caller now runs the application's code itself: the delivery is no longer cancellable at shutdown. One that
-    // a shutdown cancelled first is answered instead.
-    static Admission started(Admission admission) {
-        if (admission instanceof Admission.Admitted admitted && !admitted.start()) {
-            return new Admission.Answered(Dispatch.shuttingDown(admitted));
-        }
-        return admission;
     }
 
     @Override

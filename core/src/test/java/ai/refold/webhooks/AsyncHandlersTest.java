@@ -17,6 +17,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +38,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Handlers whose work finishes later ({@link AsyncEventHandler}): their stage's completion ends the delivery exactly
@@ -216,6 +219,65 @@ class AsyncHandlersTest {
             assertThat(receiver.heartbeats().inFlight()).isEmpty();
             receiver.close();
         }
+    }
+
+    // The threads that take refused resumptions belong to the receiver: in a servlet container, one left running after
+    // an undeploy would pin the application's class loader (as its context class loader and through the handlers'
+    // classes). They end when the receiver closes, and carry the context class loader the receiver was built with,
+    // not that of the thread that completed the stage.
+    @Test
+    void aThreadThatTookARefusedResumptionEndsWhenTheReceiverClosesAndCarriesTheBuildersClassLoader()
+            throws Exception {
+        ClassLoader application = new URLClassLoader(new URL[0], getClass().getClassLoader());
+        ClassLoader eventLoop = new URLClassLoader(new URL[0], null);
+        CompletableFuture<Void> downstream = new CompletableFuture<>();
+        CountDownLatch pending = new CountDownLatch(1);
+        AtomicReference<Thread> resumed = new AtomicReference<>();
+        AtomicReference<ClassLoader> loader = new AtomicReference<>();
+        Thread test = Thread.currentThread();
+        ClassLoader previous = test.getContextClassLoader();
+        WebhookReceiver receiver;
+        test.setContextClassLoader(application);
+        try {
+            receiver = builder()
+                    .onAsync(WorkflowErrored.class, (event, context) -> {
+                        pending.countDown();
+                        return downstream;
+                    })
+                    .on(WorkflowErrored.class, (event, context) -> {
+                        resumed.set(Thread.currentThread());
+                        loader.set(Thread.currentThread().getContextClassLoader());
+                    })
+                    .build();
+        } finally {
+            test.setContextClassLoader(previous);
+        }
+        AtomicInteger taken = new AtomicInteger();
+        CountDownLatch returned = new CountDownLatch(1);
+        CompletionStage<DeliveryResult> answer = opened(receiver, ERRORED).finishAsync(task -> {
+            if (taken.getAndIncrement() > 0) {
+                throw new RejectedExecutionException("saturated");
+            }
+            blockingWork.execute(() -> {
+                task.run();
+                returned.countDown();
+            });
+        }).orElseThrow();
+        assertThat(pending.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(returned.await(10, TimeUnit.SECONDS)).isTrue();
+        completer.execute(() -> {
+            Thread.currentThread().setContextClassLoader(eventLoop);
+            downstream.complete(null);
+        });
+        assertThat(answer.toCompletableFuture().get(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.PROCESSED);
+
+        receiver.close();
+
+        Thread thread = resumed.get();
+        assertThat(thread.getName()).isEqualTo("refold-webhook-resume");
+        thread.join(TimeUnit.SECONDS.toMillis(10));
+        assertThat(thread.isAlive()).as("a resume thread alive after the receiver closed").isFalse();
+        assertThat(loader.get()).isSameAs(application);
     }
 
     @Test

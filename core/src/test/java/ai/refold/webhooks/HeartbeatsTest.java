@@ -12,9 +12,11 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The heartbeats' schedule, swept by hand: no claim in flight goes longer than one sweep period (a third of the
@@ -188,6 +190,81 @@ class HeartbeatsTest {
             assertThat(renewals.get()).as("renewals after the failed hand-over").isGreaterThanOrEqualTo(3);
         } finally {
             heartbeats.close();
+        }
+    }
+
+    // A renewal is a store call, a JDBC statement for the JDBC stores: interrupted mid-call, it can cost the pool its
+    // connection (or an embedded database its file). Close stops the sweeps and lets the renewal under way end.
+    @Test
+    void closeLetsARenewalUnderWayEndUninterruptedBeforeItReturns() throws Exception {
+        Heartbeats heartbeats = new Heartbeats(Duration.ofMillis(30), null, true); // a sweep every 10 ms
+        BlockingRenewal claim = new BlockingRenewal();
+        List<String> events = new CopyOnWriteArrayList<>();
+        claim.ended = events::add;
+        heartbeats.register(claim);
+        assertThat(claim.started.await(10, TimeUnit.SECONDS)).isTrue();
+
+        Thread closer = new Thread(() -> {
+            heartbeats.close(Duration.ofSeconds(20));
+            events.add("closed");
+        });
+        closer.start();
+        // Released once close returned (it did not wait) or waits for it: released earlier, the renewal could end
+        // before close began, and an interrupt would find nothing to cut off.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (closer.isAlive() && closer.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < deadline) {
+            closer.join(5);
+        }
+        claim.release.countDown();
+        closer.join(TimeUnit.SECONDS.toMillis(20));
+
+        assertThat(closer.isAlive()).isFalse();
+        assertThat(events).doesNotContain("interrupted").endsWith("renewed", "closed");
+    }
+
+    @Test
+    void closeWaitsForARenewalUnderWayOnlyAsLongAsItIsToldAndStillDoesNotInterruptIt() throws Exception {
+        Heartbeats heartbeats = new Heartbeats(Duration.ofMillis(30), null, true);
+        BlockingRenewal claim = new BlockingRenewal();
+        List<String> events = new CopyOnWriteArrayList<>();
+        CountDownLatch ended = new CountDownLatch(1);
+        claim.ended = event -> {
+            events.add(event);
+            ended.countDown();
+        };
+        heartbeats.register(claim);
+        assertThat(claim.started.await(10, TimeUnit.SECONDS)).isTrue();
+
+        long start = System.nanoTime();
+        heartbeats.close(Duration.ofMillis(100));
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        boolean endedBeforeClose = ended.getCount() == 0;
+        claim.release.countDown();
+
+        assertThat(tookMillis).isBetween(100L, 5_000L);
+        assertThat(endedBeforeClose).as("the renewal ended while close waited").isFalse();
+        assertThat(ended.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(events).containsExactly("renewed");
+    }
+
+    // Renews once by blocking until released; an interrupt ends it as "interrupted".
+    private static final class BlockingRenewal extends Work {
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        volatile Consumer<String> ended;
+
+        BlockingRenewal() {
+            super(1);
+        }
+
+        @Override
+        public void renew() {
+            started.countDown();
+            try {
+                ended.accept(release.await(20, TimeUnit.SECONDS) ? "renewed" : "timed out");
+            } catch (InterruptedException e) {
+                ended.accept("interrupted");
+            }
         }
     }
 

@@ -57,7 +57,7 @@ class ShutdownRaceTest {
     void aForwardedDeliveryCancelledBeforeTheCallerGetsItIsAnsweredInstead() {
         Admission admission = admittedThenCancelled();
 
-        Admission started = WebhookReceiver.started(admission);
+        Admission started = ReceiverLifecycle.started(admission);
 
         assertThat(started).isInstanceOf(Admission.Answered.class);
         assertRefusedOnce(((Admission.Answered) started).result());

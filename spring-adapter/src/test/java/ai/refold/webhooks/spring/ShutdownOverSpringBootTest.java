@@ -3,6 +3,8 @@ package ai.refold.webhooks.spring;
 import ai.refold.webhooks.event.ConnectionCreated;
 import ai.refold.webhooks.event.EventType;
 import ai.refold.webhooks.event.WorkflowCompleted;
+import ai.refold.webhooks.idempotency.InboxState;
+import ai.refold.webhooks.idempotency.InboxStore;
 import ai.refold.webhooks.spring.autoconfigure.RefoldWebhookMetrics;
 import ai.refold.webhooks.spring.inbox.Workflows;
 import ai.refold.webhooks.test.SamplePayloads;
@@ -198,6 +200,50 @@ class ShutdownOverSpringBootTest {
         HttpResponse<String> response = new Http(port(context)).deliver(workflow("5705705705705705705705a0"), KEY);
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(handlers.finished).containsExactly("5705705705705705705705a0");
+    }
+
+    // Spring's stop() is a pause, to be followed by start() (a checkpoint and its restore, say): the inbox workers
+    // finish what they run within the shutdown timeout and take nothing new, what was handed to them unstarted goes
+    // back to the store, and start() resumes them. Spring's executor stopping after the receiver waits for its
+    // running tasks: with the workers' loops left running, stop() would wait out the phase's timeout.
+    @Test
+    void aContextStoppedPausesTheInboxWorkersAfterTheirRunInFlightAndStartedResumesThem() throws Exception {
+        ConfigurableApplicationContext context = start("inbox", "refold.webhooks.inbox.workers=1",
+                "refold.webhooks.shutdown-timeout=60s", "spring.lifecycle.timeout-per-shutdown-phase=5s");
+        List<String> ids = deliverWorkflows(context, 2); // the first runs, the second waits for the only worker
+        assertThat(handlers.started.tryAcquire(1, 30, TimeUnit.SECONDS)).isTrue();
+
+        Thread stopper = new Thread(context::stop, "stopper");
+        stopper.start();
+        // Released once the receiver waits for the worker's run (or stop() returned, or 10 s passed: not paused).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (stopper.isAlive() && !waitsForInboxWorkers(stopper) && System.nanoTime() < deadline) {
+            stopper.join(5);
+        }
+        handlers.release.countDown();
+        stopper.join(60_000);
+
+        assertThat(stopper.isAlive()).isFalse();
+        assertThat(handlers.finished).as("run in flight finished, the one handed over given back")
+                .containsExactly(ids.get(0));
+        assertThat(context.getBean(InboxStore.class).stats().count(InboxState.PENDING)).isOne();
+        assertThat(handlers.interrupted).isEmpty();
+
+        context.start();
+
+        assertThat(handlers.done.tryAcquire(2, 30, TimeUnit.SECONDS)).isTrue();
+        List<String> after = deliverWorkflows(context, 1);
+        assertThat(handlers.done.tryAcquire(1, 30, TimeUnit.SECONDS)).isTrue();
+        assertThat(handlers.finished).containsExactly(ids.get(0), ids.get(1), after.get(0));
+    }
+
+    private static boolean waitsForInboxWorkers(Thread thread) {
+        for (StackTraceElement frame : thread.getStackTrace()) {
+            if (frame.getClassName().equals("ai.refold.webhooks.InboxLoops")) {
+                return thread.getState() == Thread.State.TIMED_WAITING;
+            }
+        }
+        return false;
     }
 
     private ConfigurableApplicationContext start(String... settings) {

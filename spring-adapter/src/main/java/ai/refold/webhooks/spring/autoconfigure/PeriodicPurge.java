@@ -2,17 +2,23 @@ package ai.refold.webhooks.spring.autoconfigure;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 
 import java.time.Duration;
-import java.time.Instant;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntUnaryOperator;
 
 /**
- * Deletes a store's expired rows in bounded batches every interval, on one daemon thread of a Spring
- * {@link ThreadPoolTaskScheduler} that lives between {@link #start()} and {@link #stop()}.
+ * Deletes a store's expired rows in bounded batches every interval, on one daemon thread that lives between
+ * {@link #start()} and {@link #stop()}. Stopping never interrupts a batch under way (a DELETE cut off mid-call can
+ * cost the pool its connection): no batch starts after it, and the one under way gets up to {@link #STOP_WAIT}.
  */
 final class PeriodicPurge {
+
+    /** How long {@link #stop()} waits for a batch under way: one bounded DELETE. */
+    static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(PeriodicPurge.class);
 
@@ -20,7 +26,9 @@ final class PeriodicPurge {
     private final IntUnaryOperator purgeBatch;
     private final Duration interval;
     private final int batchSize;
-    private ThreadPoolTaskScheduler scheduler;
+    private final Duration stopWait;
+    private ScheduledThreadPoolExecutor scheduler;
+    private AtomicBoolean stopped;
 
     /**
      * @param rows       what is purged, for the log, for example {@code expired Refold webhook rows}
@@ -28,49 +36,77 @@ final class PeriodicPurge {
      * @param interval   how often to purge; zero or negative never starts a thread
      */
     PeriodicPurge(String rows, IntUnaryOperator purgeBatch, Duration interval, int batchSize) {
+        this(rows, purgeBatch, interval, batchSize, STOP_WAIT);
+    }
+
+    /** As the other constructor, {@link #stop()} waiting up to {@code stopWait} for a batch under way. */
+    PeriodicPurge(String rows, IntUnaryOperator purgeBatch, Duration interval, int batchSize, Duration stopWait) {
         this.rows = rows;
         this.purgeBatch = purgeBatch;
         this.interval = interval;
         this.batchSize = batchSize;
+        this.stopWait = stopWait;
     }
 
     /** Deletes rows batch by batch until a batch comes back short; returns how many were deleted. */
     int purgeNow() {
-        int total = 0;
-        int deleted;
-        do {
-            deleted = purgeBatch.applyAsInt(batchSize);
-            total += deleted;
-        } while (deleted == batchSize);
-        return total;
+        return purgeUntil(() -> false);
     }
 
     synchronized void start() {
         if (interval.isNegative() || interval.isZero() || scheduler != null) {
             return;
         }
-        scheduler = new ThreadPoolTaskScheduler();
-        scheduler.setPoolSize(1);
-        scheduler.setThreadNamePrefix("refold-webhook-purge-");
-        scheduler.setDaemon(true);
-        scheduler.initialize();
+        AtomicBoolean stop = new AtomicBoolean();
+        stopped = stop;
+        scheduler = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "refold-webhook-purge");
+            thread.setDaemon(true);
+            return thread;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
         scheduler.scheduleWithFixedDelay(() -> {
             try {
-                LOG.debug("purged {} {}", purgeNow(), rows);
-            } catch (RuntimeException e) {
+                LOG.debug("purged {} {}", purgeUntil(stop::get), rows);
+            } catch (RuntimeException | Error e) { // thrown, it would cancel the schedule for good
                 LOG.warn("purging {} failed; will try again: {}", rows, e.toString());
             }
-        }, Instant.now().plus(interval), interval);
+        }, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    synchronized void stop() {
-        if (scheduler != null) {
-            scheduler.shutdown();
+    /**
+     * Stops purging: no batch starts from now on, and the one under way, if any, gets up to the stop wait to end,
+     * uninterrupted. Returns at once if the calling thread is interrupted.
+     */
+    void stop() {
+        ScheduledThreadPoolExecutor current;
+        synchronized (this) {
+            current = scheduler;
             scheduler = null;
+            if (current == null) {
+                return;
+            }
+            stopped.set(true);
+            current.shutdown(); // cancels the schedule; a purge under way runs on
+        }
+        try {
+            current.awaitTermination(stopWait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
     synchronized boolean isRunning() {
         return scheduler != null;
+    }
+
+    private int purgeUntil(BooleanSupplier stop) {
+        int total = 0;
+        int deleted;
+        do {
+            deleted = purgeBatch.applyAsInt(batchSize);
+            total += deleted;
+        } while (deleted == batchSize && !stop.getAsBoolean());
+        return total;
     }
 }

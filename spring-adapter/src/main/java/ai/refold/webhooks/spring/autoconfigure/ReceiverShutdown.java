@@ -16,9 +16,10 @@ import java.time.Duration;
  * server's graceful shutdown, and before the receiver's executors stop (see {@link RefoldTaskExecutors}). New
  * deliveries are answered 503 while the web server still takes them, deliveries in flight finish, acknowledge-fast
  * work that never started is released with its key logged, and inbox workers finish their current delivery or leave
- * it to its lease; nothing stored is lost. A context that is only stopped, to be started again, keeps its receiver:
- * a closed one cannot receive again. Closing is idempotent, so the {@link DisposableBean} side only matters when the
- * context was never started.
+ * it to its lease; nothing stored is lost. A context that is only stopped, to be started again, keeps its receiver
+ * (a closed one cannot receive again) but pauses its inbox workers ({@link WebhookReceiver#pause}: they finish what
+ * they run within the same timeout and take nothing new), and its start resumes them. Closing is idempotent, so the
+ * {@link DisposableBean} side only matters when the context was never started.
  */
 final class ReceiverShutdown implements SmartLifecycle, DisposableBean, ApplicationContextAware,
         ApplicationListener<ContextClosedEvent> {
@@ -47,16 +48,22 @@ final class ReceiverShutdown implements SmartLifecycle, DisposableBean, Applicat
         }
     }
 
+    // The executors start before this (a lower phase), so the workers' loops find them running again.
     @Override
     public void start() {
+        receiver.resume();
         running = true;
     }
 
+    // Before the executors stop (a lower phase): a Spring executor stopping waits for its running tasks, and a worker's
+    // loop ends only once the receiver pauses or closes.
     @Override
     public void stop() {
         try {
             if (closing) {
                 receiver.close(timeout);
+            } else {
+                receiver.pause(timeout);
             }
         } finally {
             running = false;

@@ -1,0 +1,100 @@
+package ai.refold.webhooks;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The loops of an inbox's workers, one long-lived task each on the inbox's executor: started, left once the inbox
+ * stops taking (it closes or pauses), and counted, so that close and pause can wait for them and a resume starts
+ * again exactly those that left. A loop leaves only under this lock, after looking at whether the inbox takes again:
+ * a worker whose loop ended just as a resume came goes on instead of being lost, and none runs twice.
+ */
+final class InboxLoops {
+
+    private final List<InboxWorker> workers;
+    private final Executor executor;
+    private final BooleanSupplier taking;
+    private final boolean[] looping;
+    private int running;
+
+    InboxLoops(List<InboxWorker> workers, Executor executor, BooleanSupplier taking) {
+        this.workers = workers;
+        this.executor = executor;
+        this.taking = taking;
+        this.looping = new boolean[workers.size()];
+    }
+
+    /** Returns daemon threads of the receiver's own, one per loop: the executor unless the options name one. */
+    static Executor ownThreads() {
+        return task -> {
+            Thread thread = new Thread(task, "refold-webhook-inbox");
+            thread.setDaemon(true);
+            thread.start();
+        };
+    }
+
+    /**
+     * Starts a loop for every worker that has none running.
+     *
+     * @throws RuntimeException what the executor threw when refusing a loop; the workers it refused have none
+     */
+    synchronized void start() {
+        for (int i = 0; i < looping.length; i++) {
+            if (!looping[i]) {
+                startLoop(i);
+            }
+        }
+    }
+
+    private void startLoop(int index) {
+        InboxWorker worker = workers.get(index);
+        looping[index] = true;
+        running++;
+        try {
+            executor.execute(() -> {
+                boolean left = false;
+                try {
+                    while (!left) {
+                        worker.loop();
+                        left = leave(index, false);
+                    }
+                } finally {
+                    if (!left) {
+                        leave(index, true);
+                    }
+                }
+            });
+        } catch (RuntimeException | Error e) {
+            looping[index] = false;
+            running--;
+            throw e;
+        }
+    }
+
+    // Ends a worker's loop, unless the inbox takes again (and not `anyway`): then it loops on.
+    private synchronized boolean leave(int index, boolean anyway) {
+        if (!anyway && taking.getAsBoolean()) {
+            return false;
+        }
+        looping[index] = false;
+        running--;
+        notifyAll();
+        return true;
+    }
+
+    /** Waits up to {@code timeout} for every loop to end; returns whether they all did. */
+    synchronized boolean awaitEnded(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + Math.min(timeout.toMillis(), TimeUnit.DAYS.toMillis(365)) * 1_000_000;
+        while (running > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
+    }
+}
