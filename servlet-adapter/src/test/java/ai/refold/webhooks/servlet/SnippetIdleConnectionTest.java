@@ -1,0 +1,104 @@
+package ai.refold.webhooks.servlet;
+
+import ai.refold.webhooks.WebhookReceiver;
+
+import org.apache.catalina.startup.Tomcat;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static ai.refold.webhooks.servlet.Deliveries.API_KEY;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The quick starts' container settings for a connection that stalls: the README's Jetty snippet closes a connection
+ * that sends nothing for 10 s "whether or not a request has started" (its idle timeout), and the Tomcat snippet gives
+ * up on a request line or headers that stall for 10 s (its {@code connectionTimeout}). Each server gets two
+ * connections at once, one that sends nothing and one that stops in the middle of its headers, and each must be
+ * closed by the server (an error answer before the close is allowed) no sooner than 10 s and within 20 s (the
+ * containers' defaults are 30 s and 60 s).
+ */
+@Timeout(90)
+class SnippetIdleConnectionTest {
+
+    private static final byte[] HALF_A_REQUEST = ("POST /webhooks/refold HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Content-Type: application/json\r\n").getBytes(StandardCharsets.US_ASCII);
+
+    @TempDir
+    Path baseDir;
+
+    @Test
+    void jettySnippetClosesASilentConnectionAndOneStalledInItsHeadersAfterTenSeconds() throws Exception {
+        Server server = ReadmeSnippets.jetty(receiver(), new FilterContractTest.AppServlet(),
+                new InetSocketAddress("127.0.0.1", 0));
+        try {
+            assertBothClosedAfterTenSeconds(((ServerConnector) server.getConnectors()[0]).getLocalPort());
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    void tomcatSnippetClosesASilentConnectionAndOneStalledInItsHeadersAfterTenSeconds() throws Exception {
+        Tomcat tomcat = ReadmeSnippets.tomcat(receiver(), new FilterContractTest.AppServlet(), "127.0.0.1", 0,
+                baseDir.toString());
+        try {
+            assertBothClosedAfterTenSeconds(tomcat.getConnector().getLocalPort());
+        } finally {
+            tomcat.stop();
+            tomcat.destroy();
+        }
+    }
+
+    private static WebhookReceiver receiver() {
+        List<Object> handled = new CopyOnWriteArrayList<>();
+        return WebhookReceiver.builder().signingKey("test", API_KEY).readDeadline(Duration.ofMinutes(1))
+                .onAny((event, context) -> handled.add(event)).build();
+    }
+
+    private static void assertBothClosedAfterTenSeconds(int port) throws Exception {
+        CompletableFuture<Duration> silent = CompletableFuture.supplyAsync(() -> closedAfter(port, new byte[0]));
+        CompletableFuture<Duration> stalled = CompletableFuture.supplyAsync(() -> closedAfter(port, HALF_A_REQUEST));
+
+        assertThat(silent.get()).as("a connection that sends nothing").isBetween(Duration.ofMillis(9_500),
+                Duration.ofSeconds(20));
+        assertThat(stalled.get()).as("a connection stalled in its headers").isBetween(Duration.ofMillis(9_500),
+                Duration.ofSeconds(20));
+    }
+
+    // Sends the bytes, then nothing, and reads until the server closes the connection: how long that took.
+    private static Duration closedAfter(int port, byte[] bytes) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(60_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(bytes);
+            out.flush();
+            long start = System.nanoTime();
+            InputStream in = socket.getInputStream();
+            try {
+                while (in.read() >= 0) {
+                    // an error answer may come before the close
+                }
+            } catch (SocketException reset) {
+                // closed by a reset: closed all the same
+            }
+            return Duration.ofNanos(System.nanoTime() - start);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
