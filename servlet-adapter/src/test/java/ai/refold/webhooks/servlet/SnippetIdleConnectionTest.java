@@ -30,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * up on a request line or headers that stall for 10 s (its {@code connectionTimeout}). Each server gets two
  * connections at once, one that sends nothing and one that stops in the middle of its headers, and each must be
  * closed by the server (an error answer before the close is allowed) no sooner than 10 s and within 20 s (the
- * containers' defaults are 30 s and 60 s).
+ * containers' defaults are 30 s and 60 s). Neither bounds headers that keep trickling in, each pause shorter than
+ * the timeout: the last test shows one such request answered after 16 s.
  */
 @Timeout(90)
 class SnippetIdleConnectionTest {
@@ -61,6 +62,49 @@ class SnippetIdleConnectionTest {
         } finally {
             tomcat.stop();
             tomcat.destroy();
+        }
+    }
+
+    // What the timeouts do not bound: headers that trickle in, each pause shorter than 10 s, outlast it. Only the
+    // containers' header size limit (8 KiB by default) ends such a sender.
+    @Test
+    void headersTricklingInPausesShorterThanTheTimeoutOutlastItInBothSnippets() throws Exception {
+        Server jetty = ReadmeSnippets.jetty(receiver(), new FilterContractTest.AppServlet(),
+                new InetSocketAddress("127.0.0.1", 0));
+        Tomcat tomcat = ReadmeSnippets.tomcat(receiver(), new FilterContractTest.AppServlet(), "127.0.0.1", 0,
+                baseDir.toString());
+        try {
+            CompletableFuture<String> overJetty = CompletableFuture.supplyAsync(() -> trickledHeadersAnswer(
+                    ((ServerConnector) jetty.getConnectors()[0]).getLocalPort()));
+            CompletableFuture<String> overTomcat = CompletableFuture.supplyAsync(() -> trickledHeadersAnswer(
+                    tomcat.getConnector().getLocalPort()));
+
+            // No signature header: answered 401 once the headers are in, 16 s after they started.
+            assertThat(overJetty.get()).as("Jetty").startsWith("HTTP/1.1 401");
+            assertThat(overTomcat.get()).as("Tomcat").startsWith("HTTP/1.1 401");
+        } finally {
+            jetty.stop();
+            tomcat.stop();
+            tomcat.destroy();
+        }
+    }
+
+    private static String trickledHeadersAnswer(int port) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(HALF_A_REQUEST);
+            out.flush();
+            for (String part : new String[] {"Content-", "Length: ", "2\r\n", "\r\n{}"}) {
+                Thread.sleep(4_000);
+                out.write(part.getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+            byte[] line = new byte[12];
+            int read = socket.getInputStream().readNBytes(line, 0, line.length);
+            return new String(line, 0, read, StandardCharsets.ISO_8859_1);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
