@@ -89,6 +89,55 @@ class SnippetIdleConnectionTest {
         }
     }
 
+    // docs/servlet-containers.md, "a Tomcat limit no filter can lift": after a 401 from the headers, Tomcat drains the
+    // unread body on a container thread for as long as the sender keeps trickling it; Jetty closes the connection.
+    @Test
+    void afterA401FromTheHeadersTomcatDrainsATrickledBodyOnAThreadWhileJettyClosesTheConnection() throws Exception {
+        Tomcat tomcat = ReadmeSnippets.tomcat(receiver(), new FilterContractTest.AppServlet(), "127.0.0.1", 0,
+                baseDir.toString());
+        Server jetty = ReadmeSnippets.jetty(receiver(), new FilterContractTest.AppServlet(),
+                new InetSocketAddress("127.0.0.1", 0));
+        try (Socket overTomcat = unsignedWithALargeBody(tomcat.getConnector().getLocalPort());
+             Socket overJetty = unsignedWithALargeBody(((ServerConnector) jetty.getConnectors()[0]).getLocalPort())) {
+            assertThat(statusLine(overTomcat)).startsWith("HTTP/1.1 401");
+            assertThat(statusLine(overJetty)).startsWith("HTTP/1.1 401");
+
+            org.apache.tomcat.util.threads.ThreadPoolExecutor tomcatThreads =
+                    (org.apache.tomcat.util.threads.ThreadPoolExecutor) tomcat.getConnector().getProtocolHandler().getExecutor();
+            for (int second = 0; second < 16; second += 4) {
+                overTomcat.getOutputStream().write('{');
+                overTomcat.getOutputStream().flush();
+                Thread.sleep(4_000);
+                assertThat(tomcatThreads.getActiveCount()).as("Tomcat threads draining, after %d s", second + 4)
+                        .isEqualTo(1);
+            }
+            // Jetty closed the connection after its answer: the rest of it is read to its end at once (a connection
+            // still open would time out here and fail the test).
+            overJetty.setSoTimeout(5_000);
+            assertThat(new String(overJetty.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1))
+                    .contains("Connection: close");
+        } finally {
+            jetty.stop();
+            tomcat.stop();
+            tomcat.destroy();
+        }
+    }
+
+    private static Socket unsignedWithALargeBody(int port) throws Exception {
+        Socket socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(30_000);
+        socket.getOutputStream().write(("POST /webhooks/refold HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        return socket;
+    }
+
+    private static String statusLine(Socket socket) throws Exception {
+        byte[] line = new byte[12];
+        int read = socket.getInputStream().readNBytes(line, 0, line.length);
+        return new String(line, 0, read, StandardCharsets.ISO_8859_1);
+    }
+
     private static String trickledHeadersAnswer(int port) {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(30_000);
