@@ -65,6 +65,34 @@ class SnippetIdleConnectionTest {
         }
     }
 
+    // The Tomcat snippet's connectionTimeout also ends a blocking read that stalls: the first read of a request sent
+    // with Expect: 100-continue blocks (Tomcat sends 100 Continue only to a blocking read), and with the receiver's own
+    // read deadline a minute away, only Tomcat's timeout can end it. Tomcat then answers 408 itself (its InputBuffer
+    // calls sendError on a read that timed out), with its own HTML error report, before the filter can answer: the
+    // status is core's, the body is not.
+    @Test
+    void tomcatSnippetEndsABlockingBodyReadThatStallsWithItsOwn408AfterTenSeconds() throws Exception {
+        Tomcat tomcat = ReadmeSnippets.tomcat(receiver(), new FilterContractTest.AppServlet(), "127.0.0.1", 0,
+                baseDir.toString());
+        try (Socket socket = new Socket("127.0.0.1", tomcat.getConnector().getLocalPort())) {
+            socket.setSoTimeout(60_000);
+            socket.getOutputStream().write(("POST /webhooks/refold HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Type: application/json\r\nx-cobalt-signature: " + "ab".repeat(32) + "\r\n"
+                    + "Expect: 100-continue\r\nContent-Length: 100\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            long start = System.nanoTime();
+            String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            Duration waited = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(answers).startsWith("HTTP/1.1 100").contains("HTTP/1.1 408", "Connection: close",
+                    "text/html").doesNotContain("read_timeout");
+            assertThat(waited).isBetween(Duration.ofMillis(9_500), Duration.ofSeconds(20));
+        } finally {
+            tomcat.stop();
+            tomcat.destroy();
+        }
+    }
+
     // What the timeouts do not bound: headers that trickle in, each pause shorter than 10 s, outlast it. Only the
     // containers' header size limit (8 KiB by default) ends such a sender.
     @Test
