@@ -84,6 +84,8 @@ class ShutdownOverSpringBootTest {
 
         assertThat(meanwhile.statusCode()).isEqualTo(503);
         assertThat(meanwhile.body()).contains("shutting down");
+        Thread.sleep(2_000); // past Boot's 1 s phase: the receiver's own timeout is what the close waits for
+        assertThat(closer.isAlive()).isTrue();
         handlers.release.countDown();
         HttpResponse<String> answered = inFlight.get(30, TimeUnit.SECONDS);
         closer.join(60_000);
@@ -91,6 +93,22 @@ class ShutdownOverSpringBootTest {
         assertThat(answered.statusCode()).isEqualTo(200);
         assertThat(handlers.finished).containsExactly("a11a11a11a11a11a11a11a11");
         assertThat(handlers.interrupted).isEmpty();
+    }
+
+    @Test
+    void aSynchronousHandlerStillRunningAfterTheShutdownTimeoutAndBootsPhaseIsInterruptedWhenTheWebServerStops()
+            throws Exception {
+        ConfigurableApplicationContext context = start("spring.lifecycle.timeout-per-shutdown-phase=1s",
+                "refold.webhooks.shutdown-timeout=1s");
+        Http http = new Http(port(context));
+        CompletableFuture.runAsync(() -> http.deliver(workflow("b22b22b22b22b22b22b22b22"), KEY));
+        assertThat(handlers.started.tryAcquire(30, TimeUnit.SECONDS)).isTrue();
+
+        context.close();
+
+        assertThat(handlers.done.tryAcquire(30, TimeUnit.SECONDS)).as("the handler ended").isTrue();
+        assertThat(handlers.interrupted).containsExactly("b22b22b22b22b22b22b22b22");
+        assertThat(handlers.finished).isEmpty();
     }
 
     @Test
