@@ -227,7 +227,7 @@ final class AsyncDelivery implements ReadListener, AsyncListener {
         }
         cancelDeadline();
         try {
-            RefoldWebhookFilter.write(response, result);
+            RefoldWebhookFilter.write(async.getRequest(), response, result);
         } catch (IOException | RuntimeException e) {
             // The client is gone; there is no one left to answer.
         } finally {

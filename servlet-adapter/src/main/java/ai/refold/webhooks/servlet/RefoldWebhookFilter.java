@@ -13,6 +13,7 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
@@ -179,7 +180,7 @@ public final class RefoldWebhookFilter implements Filter {
             IncomingDelivery delivery = receiver.open(request.getMethod(), headers, request.getContentLengthLong());
             Optional<DeliveryResult> refusal = delivery.refusal();
             if (refusal.isPresent()) {
-                write(response, refusal.get());
+                write(request, response, refusal.get());
                 return;
             }
             try {
@@ -196,7 +197,7 @@ public final class RefoldWebhookFilter implements Filter {
         Admission admission = receiver.admit(request.getMethod(), headers, new RequestBody(request),
                 request.getContentLengthLong());
         if (admission instanceof Admission.Answered answered) {
-            write(response, answered.result());
+            write(request, response, answered.result());
             return;
         }
         forward((Admission.Admitted) admission, request, response, chain);
@@ -207,14 +208,14 @@ public final class RefoldWebhookFilter implements Filter {
         if (request.isAsyncSupported()) {
             Optional<DeliveryResult> arrived = AsyncDelivery.readArrived(request, delivery);
             if (arrived.isPresent()) {
-                write(response, arrived.get());
+                write(request, response, arrived.get());
             } else {
                 AsyncDelivery.receive(request, response, delivery, timer());
             }
         } else {
             // Without asynchronous support a slow sender holds this thread until the read deadline, checked
             // between reads, or the container's read timeout: register the filter with asyncSupported.
-            write(response, AsyncDelivery.pump(request.getInputStream(), delivery).orElseThrow());
+            write(request, response, AsyncDelivery.pump(request.getInputStream(), delivery).orElseThrow());
         }
     }
 
@@ -319,7 +320,13 @@ public final class RefoldWebhookFilter implements Filter {
         return running;
     }
 
-    static void write(HttpServletResponse response, DeliveryResult result) throws IOException {
+    // A container that answers a failed read itself (Tomcat: 408 when its timeout ends a blocking read, 400 for a
+    // malformed chunk) leaves the exception for its error report, which would print the stack trace to the sender:
+    // it is dropped, and the container's report names the status alone. Where the container has not answered, the
+    // delivery's own answer is written.
+    static void write(ServletRequest request, HttpServletResponse response, DeliveryResult result)
+            throws IOException {
+        request.removeAttribute(RequestDispatcher.ERROR_EXCEPTION);
         response.setStatus(result.status());
         result.responseHeaders().forEach(response::setHeader);
         byte[] body = result.responseBody().getBytes(StandardCharsets.UTF_8);
