@@ -147,6 +147,20 @@ class InboxPauseTest {
         assertThat(events).containsExactly("ran " + A, "ran " + B);
     }
 
+    // An in-memory store loses what it holds with the process: a close after a pause (Spring's stop, then its
+    // close) runs, within its timeout, what was stored or given back while paused, as a close without a pause does.
+    @Test
+    void aCloseAfterAPauseStillRunsWhatAnInMemoryStoreHolds() {
+        assertThat(receiver.pause(Duration.ofSeconds(10))).isTrue();
+        assertThat(receiver.receive(signed(B)).outcome()).isEqualTo(Outcome.ACCEPTED);
+        assertThat(memory.stats().count(InboxState.PENDING)).isOne();
+
+        receiver.close(Duration.ofSeconds(20));
+
+        assertThat(events).containsExactly("ran " + B);
+        assertThat(memory.stats().count(InboxState.PENDING)).isZero();
+    }
+
     @Test
     void pauseAndResumeDoNothingOutsideInboxModeOrOnceClosed() {
         WebhookReceiver plain = WebhookReceiver.builder().signingKey("live", API_KEY)
