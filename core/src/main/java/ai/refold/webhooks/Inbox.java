@@ -106,6 +106,17 @@ final class Inbox {
         }
     }
 
+    // Loops a pause ended are started again to drain (closing, they take nothing, only run what is held): what an
+    // in-memory store holds, or got back at the pause, is otherwise lost with the process. On threads of the
+    // receiver's own: a framework that paused the workers may have paused their executor too.
+    private void drainAfterPause() {
+        try {
+            loops.start(InboxLoops.ownThreads());
+        } catch (RuntimeException e) {
+            log.warn("refold inbox could not restart its paused workers to drain at close{}: {}", "", e.toString());
+        }
+    }
+
     /** Takes deliveries again after {@link #pause}: restarts the workers that stopped; nothing once closing. */
     void resume() {
         if (!closing) {
@@ -254,6 +265,9 @@ final class Inbox {
         closing = true;
         for (int i = 0; i < options.workers(); i++) {
             wake(Integer.MAX_VALUE);
+        }
+        if (drainsAtClose && paused) {
+            drainAfterPause();
         }
         boolean stoppedInTime = false;
         try {

@@ -42,14 +42,24 @@ final class InboxLoops {
      * @throws RuntimeException what the executor threw when refusing a loop; the workers it refused have none
      */
     synchronized void start() {
+        start(executor);
+    }
+
+    /**
+     * Starts a loop, on {@code on}, for every worker that has none running: a close draining after a pause, whose
+     * executor a framework may hold paused too (Spring's stop() does), uses threads of its own.
+     *
+     * @throws RuntimeException what {@code on} threw when refusing a loop; the workers it refused have none
+     */
+    synchronized void start(Executor on) {
         for (int i = 0; i < looping.length; i++) {
             if (!looping[i]) {
-                startLoop(i);
+                startLoop(i, on);
             }
         }
     }
 
-    private void startLoop(int index) {
+    private void startLoop(int index, Executor executor) {
         InboxWorker worker = workers.get(index);
         looping[index] = true;
         running++;

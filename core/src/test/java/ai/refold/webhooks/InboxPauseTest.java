@@ -147,6 +147,49 @@ class InboxPauseTest {
         assertThat(events).containsExactly("ran " + A, "ran " + B);
     }
 
+    // An in-memory store loses what it holds with the process: a close after a pause (Spring's stop, then its
+    // close) runs, within its timeout, what was stored or given back while paused, as a close without a pause does.
+    @Test
+    void aCloseAfterAPauseStillRunsWhatAnInMemoryStoreHolds() {
+        assertThat(receiver.pause(Duration.ofSeconds(10))).isTrue();
+        assertThat(receiver.receive(signed(B)).outcome()).isEqualTo(Outcome.ACCEPTED);
+        assertThat(memory.stats().count(InboxState.PENDING)).isOne();
+
+        receiver.close(Duration.ofSeconds(20));
+
+        assertThat(events).containsExactly("ran " + B);
+        assertThat(memory.stats().count(InboxState.PENDING)).isZero();
+    }
+
+    // Spring's stop() pauses the workers' executor too (a ThreadPoolTaskExecutor then holds new tasks until a start),
+    // and its close comes without a start: the drain cannot wait for that executor.
+    @Test
+    void aCloseAfterAPauseDrainsEvenIfTheWorkersExecutorHoldsNewTasks() {
+        List<Runnable> held = new CopyOnWriteArrayList<>();
+        AtomicBoolean holding = new AtomicBoolean();
+        InMemoryInboxStore store = InMemoryInboxStore.create();
+        WebhookReceiver paused = WebhookReceiver.builder().signingKey("live", API_KEY)
+                .inbox(store, InboxOptions.defaults().withWorkers(1).withExecutor(task -> {
+                    if (holding.get()) {
+                        held.add(task);
+                        return;
+                    }
+                    Thread loop = new Thread(task, "test-inbox-loop");
+                    loop.setDaemon(true);
+                    loop.start();
+                }))
+                .on(WorkflowErrored.class, (event, context) -> events.add("ran " + event.instanceId()))
+                .build();
+        assertThat(paused.pause(Duration.ofSeconds(10))).isTrue();
+        holding.set(true);
+        assertThat(paused.receive(signed(B)).outcome()).isEqualTo(Outcome.ACCEPTED);
+
+        paused.close(Duration.ofSeconds(20));
+
+        assertThat(events).containsExactly("ran " + B);
+        assertThat(held).isEmpty();
+    }
+
     @Test
     void pauseAndResumeDoNothingOutsideInboxModeOrOnceClosed() {
         WebhookReceiver plain = WebhookReceiver.builder().signingKey("live", API_KEY)

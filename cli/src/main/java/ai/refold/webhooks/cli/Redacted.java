@@ -5,7 +5,8 @@ import java.net.URI;
 /**
  * A URL as the tool prints it: a webhook URL or JDBC URL often carries a credential in its user information
  * ({@code https://user:secret@host/}) or its parameters ({@code ?token=...}, H2's {@code ;PASSWORD=...}), so those
- * are left out: {@code https://user:secret@host/path?token=x} is shown as {@code https://host/path?...}.
+ * are left out: {@code https://user:secret@host/path?token=x} is shown as {@code https://host/path?...}, and so is
+ * {@code https://user:se/cr?et@host/path}, whose unencoded password only seems to end the authority early.
  */
 final class Redacted {
 
@@ -14,22 +15,13 @@ final class Redacted {
 
     /**
      * Returns {@code url} without user information and with everything from its first {@code ?}, {@code #} or
-     * {@code ;} replaced by that character and {@code ...}.
+     * {@code ;} after it replaced by that character and {@code ...}.
      */
     static String url(String url) {
-        int cut = indexOfAny(url, "?#;");
-        String head = cut < 0 ? url : url.substring(0, cut);
-        String tail = cut < 0 ? "" : url.charAt(cut) + "...";
-        int authority = head.indexOf("://");
-        if (authority >= 0) {
-            int start = authority + 3;
-            int end = head.indexOf('/', start);
-            int at = head.lastIndexOf('@', end < 0 ? head.length() - 1 : end - 1);
-            if (at >= start) {
-                head = head.substring(0, start) + head.substring(at + 1);
-            }
-        }
-        return head + tail;
+        int at = userInformationEnd(url);
+        String head = at < 0 ? url : url.substring(0, url.indexOf("://") + 3) + url.substring(at + 1);
+        int cut = indexOfAny(head, "?#;");
+        return cut < 0 ? head : head.substring(0, cut) + head.charAt(cut) + "...";
     }
 
     static String url(URI url) {
@@ -41,22 +33,37 @@ final class Redacted {
      * of the URL rather than all of it ({@code For input string: "secret@127.0.0.1:port"}).
      */
     static void userInformation(String url, Output output) {
-        int authority = url.indexOf("://");
-        if (authority < 0) {
-            return;
-        }
-        int start = authority + 3;
-        int end = indexOfAny(url.substring(start), "/?#;");
-        String hostPart = end < 0 ? url.substring(start) : url.substring(start, start + end);
-        int at = hostPart.lastIndexOf('@');
+        int at = userInformationEnd(url);
         if (at > 0) {
-            String userInformation = hostPart.substring(0, at);
+            String userInformation = url.substring(url.indexOf("://") + 3, at);
             output.secret(userInformation);
             int colon = userInformation.indexOf(':');
             if (colon >= 0) {
                 output.secret(userInformation.substring(colon + 1));
             }
         }
+    }
+
+    // The '@' that ends the user information, or -1. A password typed unencoded may hold a '/', '?', '#' or ';', so the
+    // authority seems to end inside it: one that is then no host[:port] ("user:pa") runs to the URL's last '@'.
+    private static int userInformationEnd(String url) {
+        int authority = url.indexOf("://");
+        int cut = indexOfAny(url, "?#;");
+        if (authority < 0 || (cut >= 0 && cut < authority)) {
+            return -1;
+        }
+        int start = authority + 3;
+        int end = indexOfAny(url.substring(start), "/?#;");
+        String seeming = end < 0 ? url.substring(start) : url.substring(start, start + end);
+        int at = seeming.lastIndexOf('@');
+        if (at >= 0) {
+            return start + at;
+        }
+        int colon = seeming.lastIndexOf(':');
+        boolean hostAndPort = seeming.startsWith("[") || colon < 0
+                || seeming.substring(colon + 1).chars().allMatch(Character::isDigit);
+        int last = url.lastIndexOf('@');
+        return hostAndPort || last < start ? -1 : last;
     }
 
     /** Returns {@code text} with every occurrence of {@code url} replaced by its redacted form. */

@@ -219,6 +219,21 @@ class RefoldWebhooksCliTest {
                 + " 'ftp://example.com/hook?...'; try --help\n");
     }
 
+    // A password typed unencoded may hold a '/', '?' or '#': the user information then seems to end early, and the
+    // rest of it, up to its '@', was shown as the host or the path.
+    @Test
+    void aPasswordHoldingASlashOrAQuestionMarkIsNotShownInARefusedUrl() {
+        int slash = run("send", "--url", "http://hook-user:pa/" + URL_SECRET + "@example.com/hook",
+                "--sample", "workflow-errored", "--key", "k");
+        int question = run("send", "--url", "http://hook-user:pq?" + URL_SECRET + "@example.com/hook",
+                "--sample", "workflow-errored", "--key", "k");
+
+        assertThat(slash).isEqualTo(2);
+        assertThat(question).isEqualTo(2);
+        assertThat(err()).doesNotContain(URL_SECRET).doesNotContain("pa/").doesNotContain("pq")
+                .contains("'http://example.com/hook'").hasLineCount(2);
+    }
+
     // Values the HTTP client refuses are a wrong command line (2), not a failed run (1), and nothing is sent.
     @Test
     void sendOptionsTheHttpClientRefusesAreUsageErrors() {

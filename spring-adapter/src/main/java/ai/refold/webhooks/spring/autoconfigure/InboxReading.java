@@ -78,13 +78,18 @@ final class InboxReading<T> {
             if (last != null && now.isBefore(last.readAt().plus(MAX_AGE)) && !now.isBefore(last.readAt())) {
                 return last;
             }
-            if (underWay == null) {
-                underWay = new CompletableFuture<>();
-                underWaySince = System.nanoTime();
-                start(underWay, now);
+            if (underWay != null) {
+                reading = underWay;
+                since = underWaySince;
+            } else {
+                // Kept here: a reading the caller makes itself (no thread for it) has ended, and cleared underWay,
+                // by the time start returns.
+                reading = new CompletableFuture<>();
+                since = System.nanoTime();
+                underWay = reading;
+                underWaySince = since;
+                start(reading, now);
             }
-            reading = underWay;
-            since = underWaySince;
         }
         long waited = System.nanoTime() - since;
         try {

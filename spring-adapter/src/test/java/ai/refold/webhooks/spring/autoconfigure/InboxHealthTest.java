@@ -112,6 +112,23 @@ class InboxHealthTest {
         assertThat(otherDown.details()).containsOnly(Map.entry("error", IllegalStateException.class.getName()));
     }
 
+    // A process out of threads: the caller reads the store itself, and gets what it read.
+    @Test
+    void aReadingNoThreadCanBeMadeForIsMadeByTheCallerAndAnswered() {
+        AtomicInteger asked = new AtomicInteger();
+        InboxStore counted = counting(InMemoryInboxStore.create(), asked, new AtomicReference<>());
+        InboxReading<InboxStats> cache = new InboxReading<>(counted::stats, new MutableClock(), task -> {
+            throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
+        }, InboxReading.MAX_WAIT);
+
+        InboxReading.Snapshot<InboxStats> read = cache.current();
+
+        assertThat(read.failure()).isEmpty();
+        assertThat(read.value()).isPresent();
+        assertThat(cache.current()).isSameAs(read);
+        assertThat(asked).hasValue(1);
+    }
+
     @Test
     void theCacheAsksTheStoreAtMostOncePerSecondAndRemembersAFailureAsLong() {
         AtomicInteger asked = new AtomicInteger();
