@@ -25,7 +25,8 @@ final class Assembly {
         }
         SignatureVerifier verifier = settings.verifier.build();
         int maxBodyBytes = settings.maxBodyBytes;
-        DeliveryLog log = new DeliveryLog(settings.listeners, settings.clock);
+        ErrorText errors = new ErrorText(settings.secrets);
+        DeliveryLog log = new DeliveryLog(settings.listeners, settings.clock, errors);
         IdempotencyStore store = settings.store != null ? settings.store
                 : InMemoryIdempotencyStore.builder().clock(settings.clock).build();
         ReadLimits defaults = ReadLimits.defaults();
@@ -36,7 +37,6 @@ final class Assembly {
         Claims claims = new Claims(store, settings.lease, settings.retention, settings.contentKeyRetention, log,
                 settings.pause, settings.scheduledHeartbeats);
         this.heartbeats = claims.heartbeats();
-        ErrorText errors = new ErrorText(settings.secrets);
         this.inbox = settings.inbox == null ? null : new Inbox(settings.inbox, settings.inboxOptions,
                 verifier.scheme().headerName(), log, claims,
                 owner -> new InboxWorker(owner, routes, parser, log, claims, settings.pause, errors));

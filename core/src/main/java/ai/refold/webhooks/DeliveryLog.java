@@ -29,16 +29,21 @@ final class DeliveryLog {
     private final DeliveryListener[] listeners;
     private final RejectionSummary rejections;
     private final IgnoredEvents ignored;
+    private final ErrorText errors;
 
     DeliveryLog(List<DeliveryListener> listeners) {
-        this(listeners, Clock.systemUTC());
+        this(listeners, Clock.systemUTC(), new ErrorText(List.of()));
     }
 
-    /** Creates the log; {@code clock} paces the summaries of rejections and of ignored events. */
-    DeliveryLog(List<DeliveryListener> listeners, Clock clock) {
+    /**
+     * Creates the log; {@code clock} paces the summaries of rejections and of ignored events, and {@code errors}
+     * masks the API keys in the failures logged with their stack traces.
+     */
+    DeliveryLog(List<DeliveryListener> listeners, Clock clock, ErrorText errors) {
         this.listeners = listeners.toArray(new DeliveryListener[0]);
         this.rejections = new RejectionSummary(clock);
         this.ignored = new IgnoredEvents(clock);
+        this.errors = errors;
     }
 
     /**
@@ -69,7 +74,7 @@ final class DeliveryLog {
             }
         } else if (status >= 500) {
             if (LOG.isErrorEnabled()) {
-                fields(LOG.atError(), result, start).setCause(cause)
+                fields(LOG.atError(), result, start).setCause(errors.loggable(cause))
                         .log("refold delivery outcome={} status={} event={} key={} took={}us", outcome.code(), status,
                                 eventName(result), printable(result.idempotencyKey().orElse("-")), micros(start));
             }
@@ -144,8 +149,12 @@ final class DeliveryLog {
         }
     }
 
-    /** Logs and reports one inbox attempt: INFO when done, WARN when it failed, ERROR when it is dead. */
-    void inboxAttempt(String key, int attempt, InboxState outcome, Duration delay, String failure, long nanos) {
+    /**
+     * Logs and reports one inbox attempt: INFO when done, WARN when it failed, ERROR when it is dead; a failure is
+     * described in the line and, when a handler threw it, followed by its stack trace ({@code cause}).
+     */
+    void inboxAttempt(String key, int attempt, InboxState outcome, Duration delay, String failure, Throwable cause,
+                      long nanos) {
         Duration elapsed = Duration.ofNanos(nanos);
         tell(listener -> listener.onInboxAttempt(key, attempt, outcome, elapsed));
         if (outcome == InboxState.DONE) {
@@ -153,9 +162,10 @@ final class DeliveryLog {
                     elapsed.toMillis());
         } else if (outcome == InboxState.PENDING) {
             LOG.warn("refold inbox key={} attempt={} outcome=retry in={}s failure={}", printable(key), attempt,
-                    delay.toSeconds(), failure);
+                    delay.toSeconds(), failure, errors.loggable(cause));
         } else {
-            LOG.error("refold inbox key={} attempt={} outcome=dead failure={}", printable(key), attempt, failure);
+            LOG.error("refold inbox key={} attempt={} outcome=dead failure={}", printable(key), attempt, failure,
+                    errors.loggable(cause));
         }
     }
 

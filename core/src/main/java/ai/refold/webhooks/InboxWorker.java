@@ -261,7 +261,7 @@ final class InboxWorker {
             log.warn("refold inbox key={} finished after another worker took it over: {}", key,
                     "that worker may run the handlers again");
         }
-        log.inboxAttempt(key, attempt, outcome, delay, error, System.nanoTime() - start);
+        log.inboxAttempt(key, attempt, outcome, delay, error, failure, System.nanoTime() - start);
     }
 
     // The handlers ran and nothing waits on this worker, so it keeps trying while the store is unreachable, past the

@@ -41,7 +41,8 @@ final class SpentAttempts {
                     + " lease runs out and the next take gives it up: {}", key, e.toString());
             return;
         }
-        log.inboxAttempt(key, entry.attempts(), InboxState.DEAD, Duration.ZERO, error, System.nanoTime() - start);
+        log.inboxAttempt(key, entry.attempts(), InboxState.DEAD, Duration.ZERO, error, null,
+                System.nanoTime() - start);
     }
 
     /** Returns why a spent entry is dead, as its last error: numbers and fixed words, never a key, body or secret. */

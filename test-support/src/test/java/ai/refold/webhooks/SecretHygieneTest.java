@@ -111,6 +111,62 @@ class SecretHygieneTest {
         assertNoSecretIn(texts);
     }
 
+    // A handler's failure is logged with its stack trace in every mode (the inbox's line also describes it); a key
+    // that a handler's exception or its cause quotes (a client library echoing its request) is masked in both, and
+    // the trace still shows where the handler failed.
+    @Test
+    void aHandlerFailureQuotingAKeyIsLoggedWithItsTraceAndTheKeyMasked() throws Exception {
+        byte[] body = SamplePayloads.of(EventType.WORKFLOW_ERRORED);
+        rememberExpectedSignatures(body);
+        Headers signed = Headers.of("x-cobalt-signature", WebhookSigner.of(KEYS.get(0)).sign(body));
+        EventHandler<ai.refold.webhooks.event.WebhookEvent> quotingTheKey = (event, context) -> {
+            throw new IllegalStateException("CRM refused the call",
+                    new java.io.IOException("401 for Authorization: Bearer " + KEYS.get(1)));
+        };
+        java.util.concurrent.CountDownLatch attempted = new java.util.concurrent.CountDownLatch(1);
+
+        try (LogCapture capture = LogCapture.open()) {
+            WebhookReceiver endpoint = receiver().onAny(quotingTheKey).build();
+            record(endpoint.receive(DeliveryRequest.of("POST", signed, body)));
+            WebhookReceiver inbox = receiver()
+                    .inbox(ai.refold.webhooks.idempotency.InMemoryInboxStore.builder().build(),
+                            InboxOptions.defaults().withWorkers(1))
+                    .onAny(quotingTheKey)
+                    .listener(new DeliveryListener() {
+                        @Override
+                        public void onDelivery(DeliveryResult result, Duration elapsed) {
+                        }
+
+                        @Override
+                        public void onInboxAttempt(String key, int attempt,
+                                                   ai.refold.webhooks.idempotency.InboxState outcome,
+                                                   Duration elapsed) {
+                            attempted.countDown();
+                        }
+                    })
+                    .build();
+            try {
+                record(inbox.receive(DeliveryRequest.of("POST", signed, body)));
+                assertThat(attempted.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            } finally {
+                inbox.close(Duration.ofSeconds(5));
+            }
+            List<CapturedEvent> failures = capture.events().stream().filter(event -> event.throwable() != null)
+                    .filter(event -> event.rendered().contains("CRM refused the call")).toList();
+            assertThat(failures).extracting(CapturedEvent::message)
+                    .anyMatch(line -> line.contains("outcome=handler_failed"))
+                    .anyMatch(line -> line.contains("outcome=retry"));
+            for (CapturedEvent failure : failures) {
+                assertThat(failure.rendered()).contains("java.lang.IllegalStateException: CRM refused the call",
+                        "java.io.IOException: 401 for Authorization: Bearer ****",
+                        "aHandlerFailureQuotingAKeyIsLoggedWithItsTraceAndTheKeyMasked");
+            }
+            capture.events().forEach(event -> texts.add(event.rendered()));
+        }
+
+        assertNoSecretIn(texts);
+    }
+
     @Test
     void noSecretReachesTheMessageOfAnyConfigurationError() {
         String key = KEYS.get(0);
