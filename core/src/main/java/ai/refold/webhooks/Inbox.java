@@ -5,7 +5,6 @@ import ai.refold.webhooks.idempotency.InboxEntry;
 import ai.refold.webhooks.idempotency.InboxState;
 import ai.refold.webhooks.idempotency.InboxStats;
 import ai.refold.webhooks.idempotency.InboxStore;
-import ai.refold.webhooks.idempotency.JdbcInboxStore;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -41,14 +40,12 @@ final class Inbox {
     private final BlockingQueue<Object> work = new LinkedBlockingQueue<>();
     // Room for handed-over deliveries not yet started: one per worker, so that none waits behind more than one run.
     private final Semaphore handoffRoom;
-    // LOOKs queued, at most one per worker: a worker whose take finds a row goes on taking, so more would only wake
-    // workers to find nothing, and a backlog would queue one per row.
+    // LOOKs queued, at most one per worker: a take that finds a row goes on taking; more would only wake idle workers.
     private final AtomicInteger looks = new AtomicInteger();
     private final AtomicInteger intakes = new AtomicInteger();
     private final List<InboxWorker> workers = new ArrayList<>();
     private final InboxLoops loops;
-    // A store that is not durable (in memory) loses what it holds with the process: at a graceful shutdown, until
-    // the timeout, its workers run what is handed over or due before they stop.
+    // A store that is not durable (in memory) is lost with the process: at a graceful shutdown its workers drain it.
     private final boolean drainsAtClose;
     private volatile long drainDeadline;
     private volatile boolean closing;
@@ -68,16 +65,7 @@ final class Inbox {
             workers.add(workerFactory.create(this));
         }
         this.loops = new InboxLoops(workers, options.executor().orElseGet(InboxLoops::ownThreads), this::isTaking);
-        // Handlers on the same pool can hold one connection per worker: none left, leases lapse and runs repeat.
-        int connections = store instanceof JdbcInboxStore jdbc ? jdbc.maximumConnections().orElse(Integer.MAX_VALUE)
-                : Integer.MAX_VALUE;
-        if (connections <= options.workers()) {
-            log.config("refold inbox runs {} workers on a pool of at most {} connections: handlers that use the same"
-                    + " pool can hold them all, leaving none to renew leases (they run out, and another instance runs"
-                    + " those deliveries again) or to store new deliveries (answered 503 once the pool's connection"
-                    + " timeout ends); give the pool at least workers + 1 connections, or the inbox a pool of its own",
-                    options.workers(), connections);
-        }
+        InboxLoops.warnIfPoolTooSmall(store, options.workers(), log);
     }
 
     /** Starts the workers' loops. */
@@ -147,8 +135,7 @@ final class Inbox {
                                  Instant receivedAt, long start) {
         Optional<String> ordering = options.orderPerLinkedAccount() ? InboxEntries.orderingKey(event)
                 : Optional.empty();
-        // To the microsecond, as a database keeps it: handlers then read the same time on every attempt, whatever
-        // the store, and every store orders by that time.
+        // To the microsecond, as a database keeps it: every attempt reads the same time, and every store orders by it.
         InboxEntry entry = InboxEntry.received(key, event.eventType().map(type -> type.wireName()), keyLabel,
                 InboxEntries.stored(headers, signatureHeader), body, receivedAt.truncatedTo(ChronoUnit.MICROS),
                 ordering);
@@ -179,9 +166,8 @@ final class Inbox {
                 keyLabel, Map.of()), start, null);
     }
 
-    // Queues a delivery stored taken for the first free worker, its lease renewed from now on. Had close drained the
-    // queue meanwhile, it would stay there: it is given back at once instead (close sets closing before it drains).
-    // Its run starts now, as its lease did: not when the request began, a slow body or insert earlier.
+    // Queues a delivery stored taken for the first free worker, its run and lease starting now, not when the request
+    // began. Had close drained the queue meanwhile, it is given back at once instead (close sets closing first).
     private boolean handOver(InboxEntry entry, WebhookEvent event, String owner) {
         InboxRun run = new InboxRun(store, entry.key(), owner, lease, System.nanoTime(), log);
         InboxWorker.Handoff handoff = new InboxWorker.Handoff(entry, event, run, heartbeats.register(run));
@@ -199,12 +185,26 @@ final class Inbox {
      */
     Object nextWork(boolean wait) throws InterruptedException {
         Object next = wait ? work.poll(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS) : work.poll();
-        if (next instanceof InboxWorker.Handoff) {
+        if (next instanceof InboxWorker.Handoff handoff) {
             handoffRoom.release();
+            if (closing && !drains()) { // close stopped waiting for the workers: given back, as the queue is
+                handoff.giveBack(heartbeats);
+                return null;
+            }
         } else if (next == InboxWorker.Signal.LOOK) {
             looks.decrementAndGet();
         }
         return next;
+    }
+
+    // Takes one due entry for a worker; once close stopped waiting for the workers, what it got is given back instead.
+    List<InboxEntry> take(String owner) {
+        List<InboxEntry> taken = store.take(owner, 1, lease);
+        if (taken.isEmpty() || !closing || drains()) {
+            return taken;
+        }
+        store.release(taken.get(0).key(), owner);
+        return List.of();
     }
 
     // Queues a LOOK unless `most` are queued already.

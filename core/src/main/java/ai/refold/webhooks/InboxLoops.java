@@ -1,5 +1,8 @@
 package ai.refold.webhooks;
 
+import ai.refold.webhooks.idempotency.InboxStore;
+import ai.refold.webhooks.idempotency.JdbcInboxStore;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -25,6 +28,22 @@ final class InboxLoops {
         this.executor = executor;
         this.taking = taking;
         this.looping = new boolean[workers.size()];
+    }
+
+    /**
+     * Warns, once when the inbox is built, if its JDBC store's pool has no more connections than there are workers:
+     * handlers on the same pool can hold one connection per worker, and with none left leases lapse and runs repeat.
+     */
+    static void warnIfPoolTooSmall(InboxStore store, int workers, DeliveryLog log) {
+        int connections = store instanceof JdbcInboxStore jdbc ? jdbc.maximumConnections().orElse(Integer.MAX_VALUE)
+                : Integer.MAX_VALUE;
+        if (connections <= workers) {
+            log.config("refold inbox runs {} workers on a pool of at most {} connections: handlers that use the same"
+                    + " pool can hold them all, leaving none to renew leases (they run out, and another instance runs"
+                    + " those deliveries again) or to store new deliveries (answered 503 once the pool's connection"
+                    + " timeout ends); give the pool at least workers + 1 connections, or the inbox a pool of its own",
+                    workers, connections);
+        }
     }
 
     /** Returns daemon threads of the receiver's own, one per loop: the executor unless the options name one. */

@@ -171,7 +171,7 @@ final class InboxWorker {
         String owner = owners.next();
         List<InboxEntry> taken;
         try {
-            taken = inbox.store().take(owner, 1, lease);
+            taken = inbox.take(owner);
         } catch (RuntimeException e) {
             log.warn("refold inbox could not take due deliveries{}: {}", "", e.toString());
             return false;
