@@ -183,7 +183,8 @@ final class Heartbeats {
         timer = executor;
     }
 
-    private static ThreadFactory daemon(String name) {
+    /** Returns a factory of daemon threads named {@code name}: the SDK's threads never keep a JVM alive. */
+    static ThreadFactory daemon(String name) {
         return task -> {
             Thread thread = new Thread(task, name);
             thread.setDaemon(true);

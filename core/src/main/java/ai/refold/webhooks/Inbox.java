@@ -80,28 +80,11 @@ final class Inbox {
      */
     boolean pause(Duration timeout) throws InterruptedException {
         paused = true;
-        for (int i = 0; i < options.workers(); i++) {
-            wake(Integer.MAX_VALUE);
-        }
+        wakeAll();
         try {
             return loops.awaitEnded(timeout);
         } finally {
-            for (Object next; (next = nextWork(false)) != null; ) {
-                if (next instanceof InboxWorker.Handoff handoff) {
-                    handoff.giveBack(heartbeats);
-                }
-            }
-        }
-    }
-
-    // Loops a pause ended are started again to drain (closing, they take nothing, only run what is held): what an
-    // in-memory store holds, or got back at the pause, is otherwise lost with the process. On threads of the
-    // receiver's own: a framework that paused the workers may have paused their executor too.
-    private void drainAfterPause() {
-        try {
-            loops.start(InboxLoops.ownThreads());
-        } catch (RuntimeException e) {
-            log.warn("refold inbox could not restart its paused workers to drain at close{}: {}", "", e.toString());
+            giveBackQueued();
         }
     }
 
@@ -207,6 +190,25 @@ final class Inbox {
         return List.of();
     }
 
+    // Wakes every worker, whatever is queued: each looks at whether the inbox still takes.
+    private void wakeAll() {
+        for (int i = 0; i < options.workers(); i++) {
+            wake(Integer.MAX_VALUE);
+        }
+    }
+
+    // Empties the workers' queue: what was handed over but never started is due again at once, not after its lease.
+    private void giveBackQueued() {
+        for (Object next; (next = work.poll()) != null; ) {
+            if (next instanceof InboxWorker.Handoff handoff) {
+                handoffRoom.release();
+                handoff.giveBack(heartbeats);
+            } else if (next == InboxWorker.Signal.LOOK) {
+                looks.decrementAndGet();
+            }
+        }
+    }
+
     // Queues a LOOK unless `most` are queued already.
     private void wake(int most) {
         for (int queued = looks.get(); queued < most; queued = looks.get()) {
@@ -261,24 +263,18 @@ final class Inbox {
      * WARN: they are lost with the process.
      */
     void close(Duration timeout) throws InterruptedException {
-        drainDeadline = System.nanoTime() + Math.min(timeout.toMillis(), TimeUnit.DAYS.toMillis(365)) * 1_000_000;
+        drainDeadline = InboxLoops.deadline(timeout);
         closing = true;
-        for (int i = 0; i < options.workers(); i++) {
-            wake(Integer.MAX_VALUE);
-        }
+        wakeAll();
         if (drainsAtClose && paused) {
-            drainAfterPause();
+            // What an in-memory store holds, or got back at the pause, is otherwise lost with the process.
+            loops.restartToDrain(log);
         }
         boolean stoppedInTime = false;
         try {
             stoppedInTime = loops.awaitEnded(timeout);
         } finally {
-            // Handed over but never started: due again at once for the next instance, rather than after their lease.
-            for (Object next; (next = work.poll()) != null; ) {
-                if (next instanceof InboxWorker.Handoff handoff) {
-                    handoff.giveBack(heartbeats);
-                }
-            }
+            giveBackQueued();
         }
         if (!stoppedInTime) {
             for (InboxWorker worker : workers) {

@@ -6,6 +6,7 @@ import ai.refold.webhooks.idempotency.JdbcInboxStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -48,11 +49,8 @@ final class InboxLoops {
 
     /** Returns daemon threads of the receiver's own, one per loop: the executor unless the options name one. */
     static Executor ownThreads() {
-        return task -> {
-            Thread thread = new Thread(task, "refold-webhook-inbox");
-            thread.setDaemon(true);
-            thread.start();
-        };
+        ThreadFactory threads = Heartbeats.daemon("refold-webhook-inbox");
+        return task -> threads.newThread(task).start();
     }
 
     /**
@@ -64,17 +62,24 @@ final class InboxLoops {
         start(executor);
     }
 
-    /**
-     * Starts a loop, on {@code on}, for every worker that has none running: a close draining after a pause, whose
-     * executor a framework may hold paused too (Spring's stop() does), uses threads of its own.
-     *
-     * @throws RuntimeException what {@code on} threw when refusing a loop; the workers it refused have none
-     */
-    synchronized void start(Executor on) {
+    // Starts a loop, on `on`, for every worker that has none running; throws what `on` threw refusing one.
+    private synchronized void start(Executor on) {
         for (int i = 0; i < looping.length; i++) {
             if (!looping[i]) {
                 startLoop(i, on);
             }
+        }
+    }
+
+    /**
+     * Starts again the loops a pause ended, for a close that drains (closing, they take nothing, only run what is
+     * held), on threads of the receiver's own: a framework that paused the workers may have paused their executor too.
+     */
+    void restartToDrain(DeliveryLog log) {
+        try {
+            start(ownThreads());
+        } catch (RuntimeException e) {
+            log.warn("refold inbox could not restart its paused workers to drain at close{}: {}", "", e.toString());
         }
     }
 
@@ -114,9 +119,14 @@ final class InboxLoops {
         return true;
     }
 
+    /** Returns the {@link System#nanoTime()} at which a wait of {@code timeout} from now ends, a year at most. */
+    static long deadline(Duration timeout) {
+        return System.nanoTime() + Math.min(timeout.toMillis(), TimeUnit.DAYS.toMillis(365)) * 1_000_000;
+    }
+
     /** Waits up to {@code timeout} for every loop to end; returns whether they all did. */
     synchronized boolean awaitEnded(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + Math.min(timeout.toMillis(), TimeUnit.DAYS.toMillis(365)) * 1_000_000;
+        long deadline = deadline(timeout);
         while (running > 0) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {

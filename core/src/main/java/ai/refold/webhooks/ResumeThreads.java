@@ -76,8 +76,7 @@ final class ResumeThreads {
     }
 
     private Thread newThread(Runnable task) {
-        Thread thread = new Thread(task, NAME);
-        thread.setDaemon(true);
+        Thread thread = Heartbeats.daemon(NAME).newThread(task);
         thread.setContextClassLoader(contextLoader);
         return thread;
     }
