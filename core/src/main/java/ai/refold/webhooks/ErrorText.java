@@ -42,17 +42,19 @@ final class ErrorText {
     }
 
     private Throwable masked(Throwable failure, int depth) {
-        String message = failure.getMessage();
-        if (message != null) {
-            for (String secret : secrets) {
-                message = message.replace(secret, "****");
-            }
-        }
+        String message = failure.getMessage() == null ? null : mask(failure.getMessage());
         Throwable cause = failure.getCause() == null || depth + 1 >= MAX_CAUSES ? null
                 : masked(failure.getCause(), depth + 1);
         Masked copy = new Masked(failure.getClass().getName() + (message == null ? "" : ": " + message), cause);
         copy.setStackTrace(failure.getStackTrace());
         return copy;
+    }
+
+    private String mask(String text) {
+        for (String secret : secrets) {
+            text = text.replace(secret, "****");
+        }
+        return text;
     }
 
     /** A failure whose message had a key masked; its message begins with the class it stands for. */
@@ -69,10 +71,7 @@ final class ErrorText {
             int newline = message.indexOf('\n');
             text += ": " + (newline < 0 ? message : message.substring(0, newline));
         }
-        for (String secret : secrets) {
-            text = text.replace(secret, "****");
-        }
-        text = DeliveryLog.printable(text);
+        text = DeliveryLog.printable(mask(text));
         return text.length() <= MAX_LENGTH ? text : text.substring(0, MAX_LENGTH - 3) + "...";
     }
 }
