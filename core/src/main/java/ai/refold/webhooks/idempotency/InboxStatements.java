@@ -46,9 +46,7 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
     static InboxStatements of(Dialect dialect, String table) {
         // On PostgreSQL a lease or delay runs from when the row is written (clock_timestamp()), not from the start of a
         // transaction that may have waited for a lock meanwhile (CURRENT_TIMESTAMP); H2 has only the latter.
-        String later = dialect == Dialect.POSTGRESQL
-                ? "clock_timestamp() + CAST(? AS BIGINT) * INTERVAL '1 millisecond'"
-                : "DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP)";
+        String later = dialect == Dialect.POSTGRESQL ? JdbcStatements.POSTGRESQL_LATER : JdbcStatements.H2_LATER;
         boolean postgres = dialect == Dialect.POSTGRESQL;
         String offer = postgres ? postgresOffer(table, "'PENDING'", "CURRENT_TIMESTAMP", "NULL")
                 : h2Offer(table, false);
@@ -137,7 +135,7 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
     private static String h2Offer(String table, boolean taken) {
         String owner = taken ? "s.o" : "NULL";
         String state = taken ? "'PROCESSING'" : "'PENDING'";
-        String due = taken ? "DATEADD(MILLISECOND, s.lease_ms, CURRENT_TIMESTAMP)" : "CURRENT_TIMESTAMP";
+        String due = taken ? JdbcStatements.H2_SOURCE_LATER : "CURRENT_TIMESTAMP";
         return "MERGE INTO " + table + " AS r USING (VALUES (CAST(? AS VARCHAR_CASESENSITIVE),"
                 + " CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BLOB),"
                 + " CAST(? AS TIMESTAMP WITH TIME ZONE), CAST(? AS VARCHAR_CASESENSITIVE)"

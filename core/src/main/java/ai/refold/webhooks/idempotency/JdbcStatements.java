@@ -27,6 +27,13 @@ record JdbcStatements(Dialect dialect, String claim, boolean claimReturnsState, 
     static final String COMPLETED = "COMPLETED";
     static final String RELEASED = "RELEASED";
 
+    // A time a parameter's milliseconds after the row is written, as every store of this package writes leases and
+    // delays: on PostgreSQL from clock_timestamp() (see postgresql below); on H2, which has no clock that moves within
+    // a transaction, from its start, with the milliseconds as a parameter or as a MERGE source's lease_ms.
+    static final String POSTGRESQL_LATER = "clock_timestamp() + CAST(? AS BIGINT) * INTERVAL '1 millisecond'";
+    static final String H2_LATER = "DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP)";
+    static final String H2_SOURCE_LATER = "DATEADD(MILLISECOND, s.lease_ms, CURRENT_TIMESTAMP)";
+
     // The columns a claim sets when it takes an existing row r over.
     private static final String TAKE_OVER = " previous_state = CASE WHEN r.state = '" + PROCESSING + "' THEN '"
             + PROCESSING + "' WHEN r.state = '" + RELEASED + "' AND r.expires_at > %1$s THEN '" + RELEASED
@@ -47,7 +54,7 @@ record JdbcStatements(Dialect dialect, String claim, boolean claimReturnsState, 
         // CURRENT_TIMESTAMP, the start of a transaction that may have waited for them (behind a migration holding the
         // table, say), which would shorten the lease by the wait. The take-over reads the clock again, after waiting
         // for the row, where EXCLUDED holds what the insert read before.
-        String later = "clock_timestamp() + CAST(? AS BIGINT) * INTERVAL '1 millisecond'";
+        String later = POSTGRESQL_LATER;
         String claim = "INSERT INTO " + table + " AS r (idempotency_key, owner_token, state, expires_at)"
                 + " VALUES (?, ?, '" + PROCESSING + "', " + later + ")"
                 + " ON CONFLICT (idempotency_key) DO UPDATE SET owner_token = EXCLUDED.owner_token,"
@@ -67,7 +74,7 @@ record JdbcStatements(Dialect dialect, String claim, boolean claimReturnsState, 
     // treats as a lost claim. The new row is read back for its previous state.
     private static JdbcStatements h2(String table) {
         String now = "CURRENT_TIMESTAMP";
-        String later = "DATEADD(MILLISECOND, s.lease_ms, CURRENT_TIMESTAMP)";
+        String later = H2_SOURCE_LATER;
         // Case-sensitive, as the columns are: on a database started with IGNORECASE=TRUE a plain VARCHAR would not be.
         String claim = "MERGE INTO " + table + " AS r USING (VALUES (CAST(? AS VARCHAR_CASESENSITIVE(200)),"
                 + " CAST(? AS VARCHAR_CASESENSITIVE(200)), CAST(? AS BIGINT))) AS s(k, o, lease_ms)"
@@ -80,8 +87,7 @@ record JdbcStatements(Dialect dialect, String claim, boolean claimReturnsState, 
                 + " r WHERE " + purgeable(now, "INTERVAL '1' DAY") + " ORDER BY expires_at FETCH FIRST ? ROWS ONLY)"
                 + " AND " + purgeable(now, "INTERVAL '1' DAY");
         String remaining = "SELECT DATEDIFF(MILLISECOND, " + now + ", expires_at)";
-        return common(Dialect.H2, table, now, "DATEADD(MILLISECOND, CAST(? AS BIGINT), CURRENT_TIMESTAMP)",
-                claim, false, remaining, purge);
+        return common(Dialect.H2, table, now, H2_LATER, claim, false, remaining, purge);
     }
 
     // Settled rows whose retention ran out; claims whose lease ran out a day ago, kept that long so that a late
