@@ -74,7 +74,7 @@ final class DeadLetters {
         String format = "%-27s  %-18s  %8s  %-" + keyWidth + "s  %s";
         output.line(String.format(format, "received at", "event type", "attempts", "key", "last error").strip());
         for (InboxEntry entry : dead) {
-            output.line(String.format(format, entry.receivedAt(), OneLine.of(entry.eventType().orElse("unknown")),
+            output.line(String.format(format, entry.receivedAt(), OneLine.of(entry.eventType().orElse(InboxQuery.UNKNOWN_EVENT_TYPE)),
                     entry.attempts(), OneLine.of(entry.key()), OneLine.of(entry.lastError().orElse("-"))));
         }
         output.line(dead.size() + (dead.size() == 1 ? " dead letter" : " dead letters")
@@ -91,7 +91,7 @@ final class DeadLetters {
         // One line per field, as for list; only the body, printed last, keeps its lines
         output.line("key:            " + OneLine.of(entry.key()));
         output.line("state:          " + entry.state());
-        output.line("event type:     " + OneLine.of(entry.eventType().orElse("unknown")));
+        output.line("event type:     " + OneLine.of(entry.eventType().orElse(InboxQuery.UNKNOWN_EVENT_TYPE)));
         output.line("verified by:    key label " + OneLine.of(entry.keyLabel()));
         output.line("received at:    " + entry.receivedAt());
         output.line("attempts:       " + entry.attempts());
@@ -170,8 +170,9 @@ final class DeadLetters {
     private static InboxQuery selection(Arguments arguments) {
         Optional<String> eventType = arguments.value("event-type");
         eventType.ifPresent(name -> {
-            if (!name.equals("unknown") && EventType.fromWireName(name).isEmpty()) {
-                throw new UsageException("--event-type must be a documented event name or unknown, not '" + name
+            if (!InboxQuery.isEventType(name)) {
+                throw new UsageException("--event-type must be a documented event name or "
+                        + InboxQuery.UNKNOWN_EVENT_TYPE + ", not '" + name
                         + "' (" + wireNames() + ")");
             }
         });

@@ -1,5 +1,7 @@
 package ai.refold.webhooks.idempotency;
 
+import ai.refold.webhooks.event.EventType;
+
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -27,6 +29,9 @@ public record InboxQuery(Set<InboxState> states, Optional<String> eventType, Opt
 
     /** The most entries one query matches unless {@link #withLimit} says otherwise. */
     public static final int DEFAULT_LIMIT = 100;
+
+    /** The event type that selects the entries whose body named no documented type. */
+    public static final String UNKNOWN_EVENT_TYPE = "unknown";
 
     /**
      * Creates a query; {@link #deadLetters()}, {@link #in} and the {@code with} methods are the usual way to get one.
@@ -88,6 +93,17 @@ public record InboxQuery(Set<InboxState> states, Optional<String> eventType, Opt
     }
 
     /**
+     * {@return whether an entry can have the event type {@code name}: one of {@link EventType}'s wire names, exactly
+     * as written, or {@link #UNKNOWN_EVENT_TYPE}; a query for any other name (a typo, another case) matches nothing}
+     *
+     * @param name the event type a query would select
+     * @throws NullPointerException if {@code name} is null
+     */
+    public static boolean isEventType(String name) {
+        return name.equals(UNKNOWN_EVENT_TYPE) || EventType.fromWireName(name).isPresent();
+    }
+
+    /**
      * {@return a copy matching only entries of the event type with this wire name}
      *
      * @param wireName the wire name, for example {@code "Workflow Errored"}, or {@code "unknown"} for entries that
@@ -144,7 +160,7 @@ public record InboxQuery(Set<InboxState> states, Optional<String> eventType, Opt
     public boolean matches(InboxEntry entry) {
         return states.contains(entry.state())
                 && key.map(entry.key()::equals).orElse(true)
-                && eventType.map(type -> type.equals(entry.eventType().orElse("unknown"))).orElse(true)
+                && eventType.map(type -> type.equals(entry.eventType().orElse(UNKNOWN_EVENT_TYPE))).orElse(true)
                 && receivedFrom.map(from -> !entry.receivedAt().isBefore(from)).orElse(true)
                 && receivedUntil.map(until -> entry.receivedAt().isBefore(until)).orElse(true);
     }

@@ -135,7 +135,7 @@ final class InboxRows {
         if (query.key().isPresent()) {
             statement.setString(index++, JdbcSession.checkKey(query.key().get()));
         }
-        if (query.eventType().isPresent() && !query.eventType().get().equals("unknown")) {
+        if (query.eventType().isPresent() && !query.eventType().get().equals(InboxQuery.UNKNOWN_EVENT_TYPE)) {
             statement.setString(index++, query.eventType().get());
         }
         if (query.receivedFrom().isPresent()) {

@@ -161,7 +161,7 @@ record InboxStatements(Dialect dialect, String table, String offer, String offer
         }
         sql.append(')');
         query.key().ifPresent(key -> sql.append(" AND idempotency_key = ?"));
-        query.eventType().ifPresent(type -> sql.append(type.equals("unknown") ? " AND event_type IS NULL"
+        query.eventType().ifPresent(type -> sql.append(type.equals(InboxQuery.UNKNOWN_EVENT_TYPE) ? " AND event_type IS NULL"
                 : " AND event_type = ?"));
         query.receivedFrom().ifPresent(from -> sql.append(" AND received_at >= ?"));
         query.receivedUntil().ifPresent(until -> sql.append(" AND received_at < ?"));

@@ -53,9 +53,6 @@ public class RefoldInboxEndpoint {
     /** The most entries one request lists, replays or discards. */
     static final int MAX_LIMIT = 1000;
 
-    /** The event type that selects the entries whose body named no documented type. */
-    static final String UNKNOWN_EVENT_TYPE = "unknown";
-
     private final InboxStore store;
     private final Clock clock;
     private final IntConsumer replays;
@@ -271,11 +268,11 @@ public class RefoldInboxEndpoint {
     // An entry keeps only a documented wire name, or none ("unknown"): any other name, a typo or a wrong case, would
     // match nothing and answer as if no dead letter were there.
     private static String eventType(String name) {
-        if (name.equals(UNKNOWN_EVENT_TYPE) || EventType.fromWireName(name).isPresent()) {
+        if (InboxQuery.isEventType(name)) {
             return name;
         }
         throw new InvalidEndpointRequestException("eventType must be one of " + Arrays.stream(EventType.values())
-                .map(EventType::wireName).toList() + " or " + UNKNOWN_EVENT_TYPE + ", as written there",
+                .map(EventType::wireName).toList() + " or " + InboxQuery.UNKNOWN_EVENT_TYPE + ", as written there",
                 "invalid eventType");
     }
 
