@@ -228,7 +228,7 @@ public final class RefoldWebhookFilter implements Filter {
         try {
             chain.doFilter(replay, response);
         } catch (IOException | ServletException | RuntimeException | Error e) {
-            endFailed(admission, response, e);
+            endFailed(admission, response, e, true);
             throw e;
         }
         if (replay.isAsyncStarted()) {
@@ -243,10 +243,15 @@ public final class RefoldWebhookFilter implements Filter {
     // that answer: the delivery ends with the status sent, as endpoint mode ends one whose answer failed to arrive, and
     // the receiver decides what that status means. Any other failure fails the delivery, committed or not: a response
     // also commits when its buffer fills, and an application that threw after writing part of a 200 did not handle
-    // the event (the container cuts the answer short, and Refold's retry must run it, not find it done).
-    private static void endFailed(Admission.Admitted admission, HttpServletResponse response, Throwable failure) {
+    // the event (the container cuts the answer short, and Refold's retry must run it, not find it done). A failure
+    // the filter rethrows goes to the container, which logs it with its stack trace and answers it (its error page,
+    // 500): the delivery line names it without printing the stack trace a second time.
+    private static void endFailed(Admission.Admitted admission, HttpServletResponse response, Throwable failure,
+                                  boolean rethrown) {
         if (response.isCommitted() && failure instanceof IOException) {
             admission.finish(response.getStatus());
+        } else if (rethrown) {
+            admission.failRethrown(failure);
         } else {
             admission.fail(failure);
         }
@@ -396,7 +401,7 @@ public final class RefoldWebhookFilter implements Filter {
             Throwable failure = event.getThrowable();
             if (ended.compareAndSet(false, true)) {
                 endFailed(admission, response, failure != null ? failure
-                        : new IllegalStateException("asynchronous processing failed"));
+                        : new IllegalStateException("asynchronous processing failed"), false);
             }
         }
 
