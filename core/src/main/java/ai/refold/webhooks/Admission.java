@@ -9,7 +9,8 @@ import java.util.Set;
  * The first half of a delivery, for adapters that hand the event to the application's own code instead of to
  * registered handlers (the servlet filter's forward mode). {@link WebhookReceiver#admit} verifies, parses and
  * claims; the delivery is then either {@link Admitted}, and the caller must end it exactly once with
- * {@link Admitted#finish(int)} or {@link Admitted#fail(Throwable)}, or {@link Answered} by the receiver itself, and
+ * {@link Admitted#finish(int)}, {@link Admitted#fail(Throwable)} or {@link Admitted#failRethrown(Throwable)}, or
+ * {@link Answered} by the receiver itself, and
  * {@link Answered#result()} is the answer to give: a refusal, a duplicate's 200, or, in inbox mode, the 200 of a
  * delivery stored for the inbox's workers (an inbox-mode receiver admits nothing for the caller to process).
  *
@@ -105,6 +106,22 @@ public sealed interface Admission permits Admission.Admitted, Admission.Answered
         public DeliveryResult fail(Throwable failure) {
             Objects.requireNonNull(failure, "failure");
             return end(500, failure, done);
+        }
+
+        /**
+         * Ends the delivery whose processing threw, as {@link #fail(Throwable)} does, when the caller then rethrows
+         * {@code failure} to code that logs it with its stack trace (a servlet container, or a framework's error
+         * handling): the delivery line records the outcome and names the failure, without printing its stack trace a
+         * second time.
+         *
+         * @param failure what the processing threw, and the caller rethrows; it is reported to the listeners
+         * @return a result with status 500
+         * @throws NullPointerException  if {@code failure} is null
+         * @throws IllegalStateException if the delivery was already ended
+         */
+        public DeliveryResult failRethrown(Throwable failure) {
+            Objects.requireNonNull(failure, "failure");
+            return end(500, failure, done, true);
         }
 
         @Override

@@ -58,6 +58,11 @@ abstract class Completion implements Leased {
      * @throws IllegalStateException if it was already ended
      */
     final DeliveryResult end(int status, Throwable failure, Set<String> succeeded) {
+        return end(status, failure, succeeded, false);
+    }
+
+    /** As {@link #end(int, Throwable, Set)}; a failure its caller rethrows ({@code rethrown}) is logged untraced. */
+    final DeliveryResult end(int status, Throwable failure, Set<String> succeeded, boolean rethrown) {
         int before = setUnless(ENDED, ENDED);
         if ((before & ENDED) != 0) {
             throw new IllegalStateException("the delivery was already ended");
@@ -77,7 +82,9 @@ abstract class Completion implements Leased {
         String message = failure != null ? "handler failed; the event will be retried"
                 : "application answered " + status + "; the event will be retried";
         int answered = failure != null || status < 400 ? 500 : status;
-        return claims.log().log(result(Outcome.HANDLER_FAILED, answered, message), startNanos, failure);
+        DeliveryResult result = result(Outcome.HANDLER_FAILED, answered, message);
+        return rethrown && failure != null ? claims.log().logRethrown(result, startNanos, failure)
+                : claims.log().log(result, startNanos, failure);
     }
 
     /**

@@ -57,6 +57,26 @@ final class DeliveryLog {
         return line(result, start, cause);
     }
 
+    /**
+     * Reports the failed {@code result} as {@link #log} does, for a {@code cause} its caller rethrows to code that logs
+     * it with its stack trace (a servlet container): the line names the failure, masked, instead of carrying the stack
+     * trace too, so that one failure is printed once.
+     */
+    DeliveryResult logRethrown(DeliveryResult result, long start, Throwable cause) {
+        if (listeners.length > 0) {
+            fate(result, start);
+        }
+        if (LOG.isErrorEnabled()) {
+            String failure = errors.describe(cause);
+            fields(LOG.atError(), result, start).addKeyValue("failure", failure)
+                    .log("refold delivery outcome={} status={} event={} key={} took={}us failure=\"{}\" (rethrown;"
+                            + " its stack trace is logged where it is caught)", result.outcome().code(),
+                            result.status(), eventName(result), printable(result.idempotencyKey().orElse("-")),
+                            micros(start), failure);
+        }
+        return result;
+    }
+
     /** Writes the delivery line of {@code result} without telling the listeners, who heard of it by {@link #fate}. */
     DeliveryResult line(DeliveryResult result, long start, Throwable cause) {
         Outcome outcome = result.outcome();

@@ -42,7 +42,7 @@ final class Inbox {
     private final Semaphore handoffRoom;
     // LOOKs queued, at most one per worker: a take that finds a row goes on taking; more would only wake idle workers.
     private final AtomicInteger looks = new AtomicInteger();
-    private final AtomicInteger intakes = new AtomicInteger();
+    private final Intakes intakes = new Intakes(this::isClosing);
     private final List<InboxWorker> workers = new ArrayList<>();
     private final InboxLoops loops;
     // A store that is not durable (in memory) is lost with the process: at a graceful shutdown its workers drain it.
@@ -102,15 +102,14 @@ final class Inbox {
      */
     DeliveryResult intake(WebhookEvent event, String key, String keyLabel, Headers headers, byte[] body,
                           Instant receivedAt, long start) {
-        // Counted while in flight, so that a draining worker does not stop before one that passed the check stored.
-        intakes.incrementAndGet();
+        intakes.begin();
         try {
             // Nothing stored and nothing claimed: retry soon, on another instance or after the restart.
             return closing ? log.log(new DeliveryResult(Outcome.OVERLOADED, 503, "receiver is shutting down; retry"
                     + " later", event, key, keyLabel, RefusalHeaders.RETRY_SOON), start, null)
                     : store(event, key, keyLabel, headers, body, receivedAt, start);
         } finally {
-            intakes.decrementAndGet();
+            intakes.end();
         }
     }
 
@@ -245,7 +244,13 @@ final class Inbox {
 
     /** Returns whether a delivery is being stored now (one that passed the closing check may still be). */
     boolean storing() {
-        return intakes.get() > 0;
+        return intakes.any();
+    }
+
+    /** Waits, draining, until no delivery is being stored or the drain's time is up; returns true, to go on. */
+    boolean awaitStored() throws InterruptedException {
+        intakes.awaitNone(drainDeadline);
+        return true;
     }
 
     InboxStore store() {

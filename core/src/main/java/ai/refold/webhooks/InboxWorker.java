@@ -139,7 +139,7 @@ final class InboxWorker {
                 return true;
             }
             boolean storing = inbox.storing(); // read first: once none is, whatever they stored is there to take
-            return takeOne() || inbox.queued() > 0 || storing;
+            return takeOne() || inbox.queued() > 0 || storing && inbox.awaitStored(); // woken as the insert ends
         } catch (InterruptedException | RuntimeException | Error e) {
             log.warn("refold inbox worker stopped draining{}: {}", "", e.toString());
             return false;

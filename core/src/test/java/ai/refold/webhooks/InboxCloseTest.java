@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -111,12 +112,23 @@ class InboxCloseTest {
     }
 
     // A delivery that passed the closing check just before close() began is still being stored while the workers
-    // drain: they wait for it, so it is run, not left answered 200 in a store no worker reads again.
+    // drain: they wait for it, so it is run, not left answered 200 in a store no worker reads again. They wait for its
+    // insert to end, once they found nothing due: they looped on the store without a pause, on a whole core, until it
+    // ended or close's timeout did (a take per loop; counted here while the insert is held).
     @Test
-    void aDeliveryStoredWhileCloseDrainsIsRunBeforeTheWorkersStop() throws Exception {
+    void aDeliveryStoredWhileCloseDrainsIsWaitedForWithoutSpinningAndRunBeforeTheWorkersStop() throws Exception {
         InMemoryInboxStore memory = InMemoryInboxStore.create();
         CountDownLatch offering = new CountDownLatch(1);
         CountDownLatch mayStore = new CountDownLatch(1);
+        CountDownLatch drainTook = new CountDownLatch(1);
+        AtomicInteger takesWhileStoring = new AtomicInteger();
+        AtomicReference<WebhookReceiver> built = new AtomicReference<>();
+        AtomicReference<Thread> worker = new AtomicReference<>();
+        ExecutorService workers = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "inbox-close-test-worker");
+            worker.set(thread);
+            return thread;
+        });
         WebhookReceiver receiver = WebhookReceiver.builder().signingKey("live", API_KEY)
                 .inbox(new ForwardingInboxStore(memory) {
                     @Override
@@ -127,25 +139,34 @@ class InboxCloseTest {
                     @Override
                     public boolean offer(InboxEntry entry) {
                         offering.countDown();
-                        try {
-                            mayStore.await(20, TimeUnit.SECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
+                        awaitQuietly(mayStore);
                         return super.offer(entry);
                     }
-                }, InboxOptions.defaults().withWorkers(1))
+
+                    @Override
+                    public java.util.List<InboxEntry> take(String owner, int max, Duration lease) {
+                        if (built.get().inbox().isClosing() && mayStore.getCount() > 0) {
+                            takesWhileStoring.incrementAndGet();
+                            drainTook.countDown();
+                        }
+                        return super.take(owner, max, lease);
+                    }
+                }, InboxOptions.defaults().withWorkers(1).withExecutor(workers))
                 .on(WorkflowErrored.class, (event, context) -> runs.incrementAndGet())
                 .build();
+        built.set(receiver);
         ExecutorService threads = Executors.newFixedThreadPool(2);
         try {
             Future<DeliveryResult> answer = threads.submit(() -> receiver.receive(signed(ERRORED)));
             assertThat(offering.await(20, TimeUnit.SECONDS)).isTrue();
             Future<?> closing = threads.submit(() -> receiver.close(Duration.ofSeconds(20)));
-            await(() -> receiver.inbox().isClosing());
-            Thread.sleep(100); // the worker has stopped taking and found nothing due
+            assertThat(drainTook.await(20, TimeUnit.SECONDS)).as("the draining worker found nothing due").isTrue();
+            // Either it waits now (for the insert), or it goes on taking: a few hundred takes are a spin.
+            await(() -> worker.get().getState() == Thread.State.TIMED_WAITING || takesWhileStoring.get() > 200);
+            int takes = takesWhileStoring.get();
             mayStore.countDown();
 
+            assertThat(takes).as("takes while the insert was held: one, then the worker waits for it").isEqualTo(1);
             assertThat(answer.get(20, TimeUnit.SECONDS).status()).isEqualTo(200);
             closing.get(20, TimeUnit.SECONDS);
             assertThat(runs).hasValue(1);
@@ -153,6 +174,7 @@ class InboxCloseTest {
         } finally {
             mayStore.countDown();
             threads.shutdownNow();
+            workers.shutdownNow();
         }
     }
 

@@ -32,6 +32,9 @@ final class AsyncDelivery implements ReadListener, AsyncListener {
     private final ServletInputStream in;
     private final byte[] buffer = new byte[8192];
     private final AtomicBoolean answered = new AtomicBoolean();
+    // The answer written, once it is: what the container's error dispatch is answered with, should the container
+    // answer a read that failed after it (see readFirstBytes).
+    private volatile DeliveryResult written;
     private volatile ScheduledFuture<?> deadline;
 
     private AsyncDelivery(IncomingDelivery delivery, AsyncContext async, HttpServletResponse response,
@@ -120,6 +123,12 @@ final class AsyncDelivery implements ReadListener, AsyncListener {
             answer = read < 0 ? finish() : delivery.accept(buffer, 0, read);
         } catch (IOException e) {
             answer = delivery.fail(e);
+            DeliveryResult given = written;
+            if (answer.isEmpty() && given != null) {
+                // The timer answered at the read deadline while this read blocked; the container's timeout has now
+                // ended the read and answered it itself (Tomcat: sendError(408)), which an error page would override.
+                RefoldWebhookFilter.containerAnswered(async.getRequest(), given);
+            }
         }
         answer.ifPresent(this::answer);
         return answer.isEmpty() && delivery.isReading();
@@ -225,6 +234,7 @@ final class AsyncDelivery implements ReadListener, AsyncListener {
         if (!answered.compareAndSet(false, true)) {
             return;
         }
+        written = result;
         cancelDeadline();
         try {
             RefoldWebhookFilter.write(async.getRequest(), response, result);

@@ -10,6 +10,7 @@ import ai.refold.webhooks.event.WebhookEvent;
 
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -63,6 +64,10 @@ public final class RefoldWebhookFilter implements Filter {
 
     /** The request attribute that holds the {@link DeliveryContext} in forward mode. */
     public static final String CONTEXT_ATTRIBUTE = "ai.refold.webhooks.context";
+
+    // Where a delivery's answer waits for the container's error dispatch, when the container answered a failed read
+    // itself (see write): that dispatch, if the filter is mapped to it, is answered with the delivery's own answer.
+    static final String ANSWER_ATTRIBUTE = "ai.refold.webhooks.answer";
 
     /** The path the filter answers on unless told otherwise. */
     public static final String DEFAULT_PATH = "/webhooks/refold";
@@ -171,8 +176,11 @@ public final class RefoldWebhookFilter implements Filter {
             throws IOException, ServletException {
         if (!(servletRequest instanceof HttpServletRequest request)
                 || !(servletResponse instanceof HttpServletResponse response)
+                || request.getDispatcherType() == DispatcherType.ERROR
                 || !path.equals(pathWithinApplication(request))) {
-            chain.doFilter(servletRequest, servletResponse);
+            if (!answersErrorDispatch(servletRequest, servletResponse)) {
+                chain.doFilter(servletRequest, servletResponse);
+            }
             return;
         }
         Headers headers = headers(request);
@@ -228,7 +236,7 @@ public final class RefoldWebhookFilter implements Filter {
         try {
             chain.doFilter(replay, response);
         } catch (IOException | ServletException | RuntimeException | Error e) {
-            endFailed(admission, response, e);
+            endFailed(admission, response, e, true);
             throw e;
         }
         if (replay.isAsyncStarted()) {
@@ -243,10 +251,15 @@ public final class RefoldWebhookFilter implements Filter {
     // that answer: the delivery ends with the status sent, as endpoint mode ends one whose answer failed to arrive, and
     // the receiver decides what that status means. Any other failure fails the delivery, committed or not: a response
     // also commits when its buffer fills, and an application that threw after writing part of a 200 did not handle
-    // the event (the container cuts the answer short, and Refold's retry must run it, not find it done).
-    private static void endFailed(Admission.Admitted admission, HttpServletResponse response, Throwable failure) {
+    // the event (the container cuts the answer short, and Refold's retry must run it, not find it done). A failure
+    // the filter rethrows goes to the container, which logs it with its stack trace and answers it (its error page,
+    // 500): the delivery line names it without printing the stack trace a second time.
+    private static void endFailed(Admission.Admitted admission, HttpServletResponse response, Throwable failure,
+                                  boolean rethrown) {
         if (response.isCommitted() && failure instanceof IOException) {
             admission.finish(response.getStatus());
+        } else if (rethrown) {
+            admission.failRethrown(failure);
         } else {
             admission.fail(failure);
         }
@@ -323,10 +336,39 @@ public final class RefoldWebhookFilter implements Filter {
     // A container that answers a failed read itself (Tomcat: 408 when its timeout ends a blocking read, 400 for a
     // malformed chunk) leaves the exception for its error report, which would print the stack trace to the sender:
     // it is dropped, and the container's report names the status alone. Where the container has not answered, the
-    // delivery's own answer is written.
+    // delivery's own answer is written. Where it has, and dispatches to an error page of the application's (Spring
+    // Boot's /error), the answer is kept for that dispatch: through a filter mapped to it, the sender gets the
+    // delivery's answer, not what the error page (or a security filter guarding it, 401) makes of it.
     static void write(ServletRequest request, HttpServletResponse response, DeliveryResult result)
             throws IOException {
-        request.removeAttribute(RequestDispatcher.ERROR_EXCEPTION);
+        containerAnswered(request, result);
+        writeAnswer(response, result);
+    }
+
+    // Where the container answered a failed read of the delivery itself, drops the exception it left for its error
+    // report and keeps the delivery's answer for its error dispatch (see write).
+    static void containerAnswered(ServletRequest request, DeliveryResult result) {
+        if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) != null) {
+            request.removeAttribute(RequestDispatcher.ERROR_EXCEPTION);
+            request.setAttribute(ANSWER_ATTRIBUTE, result);
+        }
+    }
+
+    // The container's error dispatch of a delivery whose failed read it answered itself is answered as the delivery
+    // was; any other error dispatch, or request to another path, is the application's.
+    private static boolean answersErrorDispatch(ServletRequest request, ServletResponse response)
+            throws IOException {
+        if (request.getDispatcherType() != DispatcherType.ERROR
+                || !(request.getAttribute(ANSWER_ATTRIBUTE) instanceof DeliveryResult result)
+                || !(response instanceof HttpServletResponse http)) {
+            return false;
+        }
+        request.removeAttribute(ANSWER_ATTRIBUTE);
+        writeAnswer(http, result);
+        return true;
+    }
+
+    private static void writeAnswer(HttpServletResponse response, DeliveryResult result) throws IOException {
         response.setStatus(result.status());
         result.responseHeaders().forEach(response::setHeader);
         byte[] body = result.responseBody().getBytes(StandardCharsets.UTF_8);
@@ -396,7 +438,7 @@ public final class RefoldWebhookFilter implements Filter {
             Throwable failure = event.getThrowable();
             if (ended.compareAndSet(false, true)) {
                 endFailed(admission, response, failure != null ? failure
-                        : new IllegalStateException("asynchronous processing failed"));
+                        : new IllegalStateException("asynchronous processing failed"), false);
             }
         }
 

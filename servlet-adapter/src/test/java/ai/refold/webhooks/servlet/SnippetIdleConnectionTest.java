@@ -97,6 +97,34 @@ class SnippetIdleConnectionTest {
         }
     }
 
+    // The same stalled read with the receiver's read deadline (here 1 s) ending the delivery first, as with the
+    // README's settings (a 10 s deadline counted from the headers, a 10 s connectionTimeout from the read): the
+    // deadline's timer answers 408 while the blocked read holds the request, and the answer goes out once Tomcat's
+    // timeout ended the read, with no stack trace (Spring Boot's error page: StalledBodyOverSpringBootTest).
+    @Test
+    void tomcatSnippetEndsABlockingBodyReadThatOutlastedTheReadDeadlineWithoutAStackTrace() throws Exception {
+        WebhookReceiver receiver = WebhookReceiver.builder().signingKey("test", API_KEY)
+                .readDeadline(Duration.ofSeconds(1)).onAny((event, context) -> { }).build();
+        Tomcat tomcat = ReadmeSnippets.tomcat(receiver, new FilterContractTest.AppServlet(), "127.0.0.1", 0,
+                baseDir.toString());
+        try (Socket socket = new Socket("127.0.0.1", tomcat.getConnector().getLocalPort())) {
+            socket.setSoTimeout(60_000);
+            socket.getOutputStream().write(("POST /webhooks/refold HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Type: application/json\r\nx-cobalt-signature: " + "ab".repeat(32) + "\r\n"
+                    + "Expect: 100-continue\r\nContent-Length: 100\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+
+            // The deadline's answer, core's, once Tomcat's timeout let the request end.
+            assertThat(answers).startsWith("HTTP/1.1 100").contains("HTTP/1.1 408", "Connection: close",
+                    "{\"status\":\"read_timeout\"");
+            assertThat(answers).as(answers).doesNotContain("Exception", "org.apache", "ai.refold", "at java.");
+        } finally {
+            tomcat.stop();
+            tomcat.destroy();
+        }
+    }
+
     // What the timeouts do not bound: headers that trickle in, each pause shorter than 10 s, outlast it. Only the
     // containers' header size limit (8 KiB by default) ends such a sender.
     @Test

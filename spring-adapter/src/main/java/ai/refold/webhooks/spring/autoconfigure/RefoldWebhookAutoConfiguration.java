@@ -31,6 +31,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.util.unit.DataSize;
 
@@ -250,6 +251,18 @@ public class RefoldWebhookAutoConfiguration {
         return timeout;
     }
 
+    /**
+     * Returns where Boot's error page is dispatched: {@code server.error.path} under the DispatcherServlet's
+     * {@code spring.mvc.servlet.path}, as Boot's own error page customizer places it.
+     */
+    static String errorPagePath(Environment environment) {
+        String servletPath = environment.getProperty("spring.mvc.servlet.path", "/");
+        String prefix = servletPath.endsWith("/*") ? servletPath.substring(0, servletPath.length() - 2)
+                : servletPath.endsWith("/") ? servletPath.substring(0, servletPath.length() - 1) : servletPath;
+        String error = environment.getProperty("server.error.path", "/error");
+        return prefix + (error.startsWith("/") ? error : "/" + error);
+    }
+
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
     static class ServletConfiguration {
@@ -257,13 +270,17 @@ public class RefoldWebhookAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean(name = "refoldWebhookFilterRegistration")
         FilterRegistrationBean<RefoldWebhookFilter> refoldWebhookFilterRegistration(WebhookReceiver receiver,
-                                                                                   RefoldWebhookProperties properties) {
+                                                                                   RefoldWebhookProperties properties,
+                                                                                   Environment environment) {
             String path = path(properties);
             RefoldWebhookFilter filter = RefoldWebhookFilter.builder(receiver).path(path).build();
             FilterRegistrationBean<RefoldWebhookFilter> registration = new FilterRegistrationBean<>(filter);
             registration.setName("refoldWebhookFilter");
-            registration.addUrlPatterns(path);
-            registration.setDispatcherTypes(DispatcherType.REQUEST);
+            // Also Boot's error page, for its error dispatch: Tomcat answers a blocking read its connectionTimeout
+            // ended with sendError(408), and the filter answers that dispatch with the delivery's 408 (before Spring
+            // Security, which would answer 401 where /error is not permitted). Any other request there passes on.
+            registration.addUrlPatterns(path, errorPagePath(environment));
+            registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ERROR);
             registration.setOrder(properties.getFilterOrder());
             return registration;
         }

@@ -182,7 +182,8 @@ class RefoldWebhookAutoConfigurationTest {
 
                     FilterRegistrationBean<?> registration = context.getBean("refoldWebhookFilterRegistration",
                             FilterRegistrationBean.class);
-                    assertThat(registration.getUrlPatterns()).containsExactly("/hooks/refold");
+                    assertThat(registration.getUrlPatterns()).as("the path, and Boot's error page for its error"
+                            + " dispatch").containsExactly("/hooks/refold", "/error");
                     assertThat(registration.getOrder()).isEqualTo(5);
                     assertThat(((RefoldWebhookFilter) registration.getFilter()).path()).isEqualTo("/hooks/refold");
                 });
@@ -447,5 +448,21 @@ class RefoldWebhookAutoConfigurationTest {
         @RefoldWebhook
         void onEvent(WebhookEvent event) {
         }
+    }
+
+    // Boot's error page lies at server.error.path under the DispatcherServlet's path; the filter is mapped there for
+    // the error dispatch of a delivery whose read the container answered (StalledBodyOverSpringBootTest).
+    @ParameterizedTest
+    @CsvSource({"'', '', /error", "/, /oops, /oops", "/api, /error, /api/error", "/api/*, oops, /api/oops",
+        "/api/, /error, /api/error"})
+    void theFilterIsAlsoMappedToBootsErrorPage(String servletPath, String errorPath, String expected) {
+        org.springframework.mock.env.MockEnvironment environment = new org.springframework.mock.env.MockEnvironment();
+        if (!servletPath.isEmpty()) {
+            environment.setProperty("spring.mvc.servlet.path", servletPath);
+        }
+        if (!errorPath.isEmpty()) {
+            environment.setProperty("server.error.path", errorPath);
+        }
+        assertThat(RefoldWebhookAutoConfiguration.errorPagePath(environment)).isEqualTo(expected);
     }
 }
