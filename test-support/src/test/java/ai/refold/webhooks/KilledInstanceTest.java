@@ -11,6 +11,9 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,22 +61,36 @@ class KilledInstanceTest {
                         .isEqualTo(ReceiverProcess.HANDLER_STARTED + " FIRST");
                 child.destroyForcibly();
                 assertThat(child.waitFor(PATIENCE_SECONDS, TimeUnit.SECONDS)).as("the child died").isTrue();
+                // A renewal the child sent just before the kill can still be run by its database session after the
+                // death (the server reads the statement from its socket before it finds the client gone), and
+                // would move the lease past the third retry on a slow machine: the retries are timed from when the
+                // session is gone, so that no renewal of the child's can land after that moment.
+                awaitSessionGone(connections, applicationName(database));
                 // Refold's first attempt failed as the child died (its connection reset): retries are timed from
-                // here. The claim's lease, 10 s from the claim or its last renewal, both before the death, has run
-                // out by the third retry at 11 s; the child died moments after claiming, so it holds at 4 s.
+                // here. The claim's lease, 10 s from the claim or its last renewal, both before this moment, has
+                // run out by the third retry at 11 s whatever the machine's load. The child died moments after
+                // claiming, before or soon after its first renewal (a third of the lease in): the claim holds at
+                // 4 s unless the kill and this wait took over 6 s since the claim or its last renewal.
                 long firstAttempt = System.nanoTime();
 
                 List<DeliveryResult> answers = new ArrayList<>();
+                String leftAtFirstRetry = "?";
                 for (Duration retry : RETRIES) {
                     sleepUntil(firstAttempt + retry.toNanos());
                     DeliveryResult answer = other.receive(delivery);
                     answers.add(answer);
+                    if (answers.size() == 1) { // for the failure message: what the lease held at the first retry
+                        leftAtFirstRetry = answer.idempotencyKey().flatMap(connections.store()::leaseRemaining)
+                                .map(Duration::toString).orElse("?");
+                    }
                     if (answer.outcome() == Outcome.PROCESSED) {
                         break;
                     }
                 }
 
                 assertThat(answers).extracting(DeliveryResult::outcome)
+                        .as("the answers at %s after the first attempt; the lease had %s left at the first",
+                                RETRIES, leftAtFirstRetry)
                         .containsExactly(Outcome.IN_PROGRESS, Outcome.IN_PROGRESS, Outcome.PROCESSED);
                 long firstWait = retryAfter(answers.get(0));
                 long secondWait = retryAfter(answers.get(1));
@@ -92,8 +109,33 @@ class KilledInstanceTest {
     }
 
     private static Process start(SharedPostgres database, Path errors) throws IOException {
-        return ChildJvm.start(ReceiverProcess.class, List.of(), List.of(database.jdbcUrl(), database.user(), "",
+        return ChildJvm.start(ReceiverProcess.class, List.of(), List.of(
+                database.jdbcUrl() + "?ApplicationName=" + applicationName(database), database.user(), "",
                 database.tableName(), API_KEY, EVENT), errors);
+    }
+
+    // The name the child's database sessions go by, so that the test can see when they are gone.
+    private static String applicationName(SharedPostgres database) {
+        return "killed-" + database.tableName();
+    }
+
+    private static void awaitSessionGone(InstanceConnections connections, String applicationName) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(PATIENCE_SECONDS);
+        try (Connection connection = connections.getConnection();
+             PreparedStatement sessions = connection.prepareStatement(
+                     "SELECT count(*) FROM pg_stat_activity WHERE application_name = ?")) {
+            sessions.setString(1, applicationName);
+            while (true) {
+                try (ResultSet count = sessions.executeQuery()) {
+                    count.next();
+                    if (count.getInt(1) == 0) {
+                        return;
+                    }
+                }
+                assertThat(System.nanoTime() - deadline).as("the killed child's database session ended").isNegative();
+                TimeUnit.MILLISECONDS.sleep(10);
+            }
+        }
     }
 
     private static BlockingQueue<String> lines(Process child) {

@@ -32,6 +32,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -41,15 +42,25 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Issue 16, case 4 (slowloris): 400 connections send a well-formed but forged signature, or none, and then a body
  * one byte every few seconds. Each container's pool has 200 threads, so a filter that waited for those bodies on
  * container threads would starve, and a real delivery would wait. The filter reads them without holding a thread
- * and the read deadline ends them: a valid delivery sent meanwhile is answered 200 within 2 s, and every slow sender
- * gets 401 or 408 and has nothing processed.
+ * and the read deadline ends them: a valid delivery sent meanwhile is answered 200 before any slow sender's read
+ * deadline could have freed a thread, and every slow sender gets 401 or 408 and has nothing processed.
  */
 class SlowlorisTest {
 
     private static final String API_KEY = "slowloris-test-api-key-0123456789";
     private static final int SENDERS = 400;
-    private static final Duration READ_DEADLINE = Duration.ofSeconds(6);
-    private static final Duration TRICKLE = Duration.ofSeconds(5);
+    // The bound on the valid delivery. A filter that waited for the slow bodies on container threads would hold every
+    // one of the pool's threads until a slow sender's read deadline ends it: no thread frees, and so no valid
+    // delivery is answered, before the first sender connected plus this deadline. Answered before that moment, it
+    // was not starved; the bound is that exact, so it needs no margin of its own. The deadline is long (each run
+    // waits it out for the slow senders' 408s) so that opening the 400 connections and answering the valid delivery,
+    // a second or so on an idle machine, have ten times that to spare on a starved one.
+    private static final Duration READ_DEADLINE = Duration.ofSeconds(15);
+    // When every sender sends one more byte: well before any of their deadlines, which start when they connect.
+    private static final Duration TRICKLE = READ_DEADLINE.dividedBy(2);
+    // How long the valid delivery may take before the client gives up: only so that a broken filter cannot hang the
+    // build; whether it was starved is judged against READ_DEADLINE above, not by this.
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
     private static final int DECLARED_LENGTH = 1000;
 
     static Stream<Arguments> containers() {
@@ -70,6 +81,8 @@ class SlowlorisTest {
         try (ServletContainer container = starter.start(RefoldWebhookFilter.builder(receiver).build(), Map.of(),
                 new NotFoundServlet())) {
             URI endpoint = container.uri(RefoldWebhookFilter.DEFAULT_PATH);
+            // No sender's read deadline starts before its connection, so none ends before this plus READ_DEADLINE.
+            long firstConnected = System.nanoTime();
             List<Future<Socket>> opening = new ArrayList<>();
             for (int i = 0; i < SENDERS; i++) {
                 int sender = i;
@@ -78,14 +91,21 @@ class SlowlorisTest {
             for (Future<Socket> socket : opening) {
                 senders.add(socket.get());
             }
-            long started = System.nanoTime();
+            long opened = System.nanoTime();
 
             HttpResponse<String> valid = deliverValid(endpoint);
+            long answered = System.nanoTime();
 
             assertThat(valid.statusCode()).as("the valid delivery, answered %s", valid.body()).isEqualTo(200);
             assertThat(valid.body()).contains("\"processed\"");
+            assertThat(Duration.ofNanos(answered - firstConnected))
+                    .as("the valid delivery answered before a slow sender's deadline could free a thread (the 400"
+                            + " connections took %d ms to open, the delivery %d ms)",
+                            TimeUnit.NANOSECONDS.toMillis(opened - firstConnected),
+                            TimeUnit.NANOSECONDS.toMillis(answered - opened))
+                    .isLessThan(READ_DEADLINE);
             // One more byte from every sender before its deadline: trickling does not extend it.
-            sleepUntil(started + TRICKLE.toNanos());
+            sleepUntil(firstConnected + TRICKLE.toNanos());
             for (Socket socket : senders) {
                 trickle(socket);
             }
@@ -123,8 +143,8 @@ class SlowlorisTest {
     private static HttpResponse<String> deliverValid(URI endpoint) throws IOException, InterruptedException {
         byte[] body = SamplePayloads.of(EventType.WORKFLOW_ERRORED);
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2)).build();
-        return client.send(HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(2))
+                .connectTimeout(PATIENCE).build();
+        return client.send(HttpRequest.newBuilder(endpoint).timeout(PATIENCE)
                 .header("x-cobalt-signature", WebhookSigner.of(API_KEY).sign(body))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
     }

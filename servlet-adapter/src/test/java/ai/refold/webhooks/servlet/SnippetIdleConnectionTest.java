@@ -76,13 +76,15 @@ class SnippetIdleConnectionTest {
     void tomcatSnippetEndsABlockingBodyReadThatStallsWithItsOwn408AfterTenSeconds() throws Exception {
         Tomcat tomcat = ReadmeSnippets.tomcat(receiver(), new FilterContractTest.AppServlet(), "127.0.0.1", 0,
                 baseDir.toString());
+        // Taken before the request is sent, so before Tomcat's timeout can start, however late this thread runs on:
+        // the wait measured is never shorter than the server's.
+        long start = System.nanoTime();
         try (Socket socket = new Socket("127.0.0.1", tomcat.getConnector().getLocalPort())) {
             socket.setSoTimeout(60_000);
             socket.getOutputStream().write(("POST /webhooks/refold HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     + "Content-Type: application/json\r\nx-cobalt-signature: " + "ab".repeat(32) + "\r\n"
                     + "Expect: 100-continue\r\nContent-Length: 100\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
-            long start = System.nanoTime();
             String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             Duration waited = Duration.ofNanos(System.nanoTime() - start);
 
@@ -234,14 +236,16 @@ class SnippetIdleConnectionTest {
                 Duration.ofSeconds(20));
     }
 
-    // Sends the bytes, then nothing, and reads until the server closes the connection: how long that took.
+    // Sends the bytes, then nothing, and reads until the server closes the connection: how long that took, from
+    // before the connection, so that the wait measured is never shorter than the server's (whose idle timer may
+    // start at the accept, before this thread gets to run again on a loaded machine).
     private static Duration closedAfter(int port, byte[] bytes) {
+        long start = System.nanoTime();
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(60_000);
             OutputStream out = socket.getOutputStream();
             out.write(bytes);
             out.flush();
-            long start = System.nanoTime();
             InputStream in = socket.getInputStream();
             try {
                 while (in.read() >= 0) {

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * One receiver instance's connections to a {@link SharedPostgres} database, and its store on them. A test can cut
  * them: while cut, every {@code getConnection()} fails as an unreachable database does (SQL state 08001), for a
- * while (an outage seen by this instance only) or for good (the instance was killed: nothing it still runs reaches
+ * while or until restored (an outage seen by this instance only) or for good (the instance was killed: nothing it still runs reaches
  * the database). The other instances' connections are unaffected.
  */
 public final class InstanceConnections extends TestDataSource implements AutoCloseable {
@@ -19,8 +19,10 @@ public final class InstanceConnections extends TestDataSource implements AutoClo
     private final ConnectionPerThreadDataSource connections;
     private final JdbcIdempotencyStore store;
     private final AtomicInteger refused = new AtomicInteger();
+    private volatile long nextOutageNanos = -1; // the length of an outage that starts at the next connection
     private volatile boolean outage;
     private volatile long outageEndsNanos;
+    private volatile boolean down;
     private volatile boolean cutForGood;
 
     InstanceConnections(ConnectionPerThreadDataSource connections, String table) {
@@ -34,10 +36,22 @@ public final class InstanceConnections extends TestDataSource implements AutoClo
         return store;
     }
 
-    /** Refuses every connection from now until {@code duration} has passed. */
+    /**
+     * Refuses every connection for {@code duration}, counted from the next connection asked for (the first refused),
+     * so that whoever asks next meets the whole outage however late the machine lets it ask.
+     */
     public void refuseFor(Duration duration) {
-        outageEndsNanos = System.nanoTime() + duration.toNanos();
-        outage = true;
+        nextOutageNanos = duration.toNanos();
+    }
+
+    /** Refuses every connection from now until {@link #restore}. */
+    public void refuseUntilRestored() {
+        down = true;
+    }
+
+    /** Ends an outage begun by {@link #refuseUntilRestored}. */
+    public void restore() {
+        down = false;
     }
 
     /** Refuses every connection from now on, as for a process that was killed. */
@@ -52,7 +66,16 @@ public final class InstanceConnections extends TestDataSource implements AutoClo
 
     @Override
     public Connection getConnection() throws SQLException {
-        if (cutForGood || outage && System.nanoTime() - outageEndsNanos < 0) {
+        if (nextOutageNanos >= 0) {
+            synchronized (this) {
+                if (nextOutageNanos >= 0) {
+                    outageEndsNanos = System.nanoTime() + nextOutageNanos;
+                    outage = true;
+                    nextOutageNanos = -1;
+                }
+            }
+        }
+        if (cutForGood || down || outage && System.nanoTime() - outageEndsNanos < 0) {
             refused.incrementAndGet();
             throw new SQLTransientConnectionException("Connection refused (simulated outage)", "08001");
         }

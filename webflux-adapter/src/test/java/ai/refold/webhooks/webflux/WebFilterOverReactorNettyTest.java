@@ -277,8 +277,10 @@ class WebFilterOverReactorNettyTest {
 
     @Test
     void everyRequestBufferIsReleasedWhateverBecameOfTheRequest() throws Exception {
+        // Long enough for the complete delivery below to be read on a starved machine (its whole body comes with its
+        // headers), short enough that the stalled one's 408 comes soon.
         server = new NettyServer(RefoldWebhookWebFilter.builder(receiver().maxBodyBytes(16 * 1024)
-                .readDeadline(Duration.ofMillis(300)).onAny((event, context) -> { }).build()).build());
+                .readDeadline(Duration.ofSeconds(2)).onAny((event, context) -> { }).build()).build());
         byte[] body = SamplePayloads.of(EventType.WORKFLOW_ERRORED);
         String signature = TestDeliveries.withKey(API_KEY).signature(body);
         byte[] large = new byte[64 * 1024];
