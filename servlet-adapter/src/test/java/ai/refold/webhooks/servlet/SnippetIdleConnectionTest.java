@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -79,13 +80,8 @@ class SnippetIdleConnectionTest {
         // Taken before the request is sent, so before Tomcat's timeout can start, however late this thread runs on:
         // the wait measured is never shorter than the server's.
         long start = System.nanoTime();
-        try (Socket socket = new Socket("127.0.0.1", tomcat.getConnector().getLocalPort())) {
-            socket.setSoTimeout(60_000);
-            socket.getOutputStream().write(("POST /webhooks/refold HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    + "Content-Type: application/json\r\nx-cobalt-signature: " + "ab".repeat(32) + "\r\n"
-                    + "Expect: 100-continue\r\nContent-Length: 100\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().flush();
-            String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        try {
+            String answers = stalledBody(tomcat.getConnector().getLocalPort());
             Duration waited = Duration.ofNanos(System.nanoTime() - start);
 
             assertThat(answers).startsWith("HTTP/1.1 100").contains("HTTP/1.1 408", "Connection: close",
@@ -109,13 +105,8 @@ class SnippetIdleConnectionTest {
                 .readDeadline(Duration.ofSeconds(1)).onAny((event, context) -> { }).build();
         Tomcat tomcat = ReadmeSnippets.tomcat(receiver, new FilterContractTest.AppServlet(), "127.0.0.1", 0,
                 baseDir.toString());
-        try (Socket socket = new Socket("127.0.0.1", tomcat.getConnector().getLocalPort())) {
-            socket.setSoTimeout(60_000);
-            socket.getOutputStream().write(("POST /webhooks/refold HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    + "Content-Type: application/json\r\nx-cobalt-signature: " + "ab".repeat(32) + "\r\n"
-                    + "Expect: 100-continue\r\nContent-Length: 100\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().flush();
-            String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        try {
+            String answers = stalledBody(tomcat.getConnector().getLocalPort());
 
             // The deadline's answer, core's, once Tomcat's timeout let the request end.
             assertThat(answers).startsWith("HTTP/1.1 100").contains("HTTP/1.1 408", "Connection: close",
@@ -257,6 +248,19 @@ class SnippetIdleConnectionTest {
             return Duration.ofNanos(System.nanoTime() - start);
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    // Sends a delivery's headers with Expect: 100-continue and never its body; returns all the server answered until
+    // it closed the connection (within a minute).
+    private static String stalledBody(int port) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(60_000);
+            socket.getOutputStream().write(("POST /webhooks/refold HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Type: application/json\r\nx-cobalt-signature: " + "ab".repeat(32) + "\r\n"
+                    + "Expect: 100-continue\r\nContent-Length: 100\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         }
     }
 }
